@@ -1,0 +1,71 @@
+# Lessons KB. `make run` sets everything up and serves the app; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+KB := $(BIN)/kb
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Pinned front-end assets, fetched from the npm registry into an ignored folder.
+HTMX := htmx.org@2.0.9
+PICO := @picocss/pico@2.1.1
+CHARTJS := chart.js@4.5.1
+VENDOR := web/static/vendor
+INSTALLED := $(VENV)/.installed
+DEMO_LOADED := data/.demo-loaded
+
+.PHONY: install run serve demo test test-fast bench clean browser-deps help
+
+help:
+	@echo "make run    install what is missing, load the demo corpus, serve on http://$(HOST):$(PORT)"
+	@echo "make test   install what is missing and run the test suite"
+	@echo "make bench  retrieval quality, latency, ingestion throughput and memory (uses ../shared/corpus)"
+
+install: $(INSTALLED) $(VENDOR)/.fetched
+
+# torch first: its CPU build lies on this disk; an unpinned torch would pull a multi-GB CUDA build.
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENDOR)/.fetched: Makefile
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	tmp=$$(mktemp -d) && cd $$tmp && \
+	  npm pack --silent $(HTMX) $(PICO) $(CHARTJS) >/dev/null && \
+	  for f in *.tgz; do mkdir -p x && tar -xzf $$f -C x; \
+	    cp x/package/dist/htmx.min.js x/package/css/pico.min.css x/package/dist/chart.umd.min.js \
+	       $(CURDIR)/$(VENDOR)/ 2>/dev/null; rm -rf x; done; \
+	  cd / && rm -rf $$tmp
+	test -s $(VENDOR)/htmx.min.js && test -s $(VENDOR)/pico.min.css && test -s $(VENDOR)/chart.umd.min.js
+	touch $@
+
+demo: install
+	$(KB) ingest demo/ --quiet-unchanged
+
+run: demo
+	$(KB) serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(KB) serve --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (never `playwright install`); best effort outside CI.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium not installed: browser tests will be skipped (apt-get install chromium)"; }
+
+test: install browser-deps
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m tests.bench.run
+
+clean:
+	rm -rf $(VENV) $(VENDOR) data *.egg-info

@@ -1,0 +1,172 @@
+"""`kb`: the command line of Lessons KB, and the one composition root.
+
+Heavy libraries are imported inside the commands, so `kb --help` is quick.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from kb.errors import KBError
+from kb.settings import Settings
+
+app = typer.Typer(
+    help="Lessons KB: turn closure reports, retrospectives and risk registers into a searchable "
+         "body of lessons. Settings come from KB_* environment variables (see the README).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def open_kb(settings: Settings | None = None):
+    from kb.store import KnowledgeBase
+
+    return KnowledgeBase.open(settings or Settings())
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: List[Path] = typer.Argument(..., help="Files or folders. Folders are walked for .md, .docx, .pdf, "
+                                                 ".csv, .xlsx and .jsonl files."),
+    quiet_unchanged: bool = typer.Option(False, "--quiet-unchanged",
+                                         help="Do not list files that were already stored unchanged."),
+) -> None:
+    """Ingest closure reports, retrospectives, risk registers and lessons registers.
+
+    Each file is stored whole or not at all. Re-ingesting a file changes nothing;
+    a changed file with the same name replaces its earlier version. Ends with a
+    per-file report; exits with status 1 if any file was rejected.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingest import collect_files, ingest_file
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(map(str, missing))}")
+    files = collect_files(paths)
+    if not files:
+        fail("no supported files found (.md, .docx, .pdf, .csv, .xlsx, .jsonl).")
+    kb = open_kb()
+    reports = []
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        overall = bar.add_task("Ingesting", total=len(files))
+        for path in files:
+            bar.update(overall, description=f"Ingesting {path.name}")
+            inner = bar.add_task(f"  embedding {path.name}", total=None, visible=False)
+
+            def progress(done: int, total: int, _task=inner) -> None:
+                bar.update(_task, completed=done, total=total, visible=total > 256)
+
+            reports.append(ingest_file(kb, path, progress=progress))
+            bar.remove_task(inner)
+            bar.advance(overall)
+    print_reports(reports, quiet_unchanged)
+    if any(r.outcome == "rejected" for r in reports):
+        raise typer.Exit(1)
+
+
+def print_reports(reports, quiet_unchanged: bool) -> None:
+    from rich.table import Table
+
+    style = {"ingested": "green", "replaced": "cyan", "unchanged": "dim", "rejected": "bold red"}
+    table = Table(show_header=True, header_style="bold", box=None)
+    for col in ("file", "result", "lessons", "risks", "note"):
+        table.add_column(col, overflow="fold")
+    shown = [r for r in reports if not (quiet_unchanged and r.outcome == "unchanged")]
+    for r in shown:
+        note = r.reason or "; ".join(r.warnings[:2])
+        table.add_row(r.name, f"[{style[r.outcome]}]{r.outcome}[/]", str(r.lessons), str(r.risks), note)
+    if shown:
+        console.print(table)
+    counts = {k: sum(r.outcome == k for r in reports) for k in style}
+    console.print(", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing to do")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the vector index (Chroma) from the SQL database, the source of truth."""
+    from rich.progress import Progress
+
+    kb = open_kb()
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("Re-embedding", total=None)
+        n = kb.reindex(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(f"Indexed {n} lessons and risks.")
+
+
+@app.command()
+def doctor() -> None:
+    """Report drift between the SQL database and the vector index. Exits 1 on drift."""
+    kb = open_kb()
+    report = kb.doctor()
+    console.print(f"SQL: {report.sql_items} items; vector index: {report.index_items} vectors.")
+    if report.ok:
+        console.print("[green]No drift.[/]")
+        return
+    if report.missing_from_index:
+        console.print(f"[red]{len(report.missing_from_index)} items are missing from the index[/], "
+                      f"e.g. {', '.join(report.missing_from_index[:5])}")
+    if report.orphaned_in_index:
+        console.print(f"[red]{len(report.orphaned_in_index)} vectors have no row in SQL[/], "
+                      f"e.g. {', '.join(report.orphaned_in_index[:5])}")
+    console.print("Run [bold]kb reindex[/] to rebuild the index from SQL.")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="Interface to bind (default KB_HOST, 127.0.0.1)."),
+    port: Optional[int] = typer.Option(None, help="Port (default KB_PORT, 8000)."),
+) -> None:
+    """Serve the web app and the JSON API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = Settings()
+    console.print(f"Serving Lessons KB on http://{host or settings.host}:{port or settings.port}")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="warning")
+
+
+def _register_optional_commands() -> None:
+    """Commands owned by other modules of this package (search, metrics, themes)."""
+    import importlib
+
+    for name in ("cli.search_cmd", "cli.insights_cmd"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(app)
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    try:
+        app()
+    except KBError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

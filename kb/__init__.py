@@ -1,0 +1,4 @@
+"""Ground floor of Lessons KB: domain models, storage and embedding.
+
+Nothing here imports `ingest`, `search`, `web` or `cli`.
+"""

@@ -1,0 +1,246 @@
+"""Domain entities. One family of SQLModel classes per entity:
+`XBase` (shared fields), `X(table=True)` (stored), `XCreate` (what ingestion
+builds), `XPublic` (what the API returns)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- Project -----------------------------------------------------------------
+
+class ProjectBase(SQLModel):
+    code: str = Field(index=True, unique=True, max_length=64)
+    name: str
+    portfolio: str | None = None
+    project_type: str | None = Field(default=None, index=True)
+    industry: str | None = None
+    methodology: str | None = None
+    sponsor: str | None = None
+    manager: str | None = None
+    description: str | None = Field(default=None, sa_type=Text)
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    planned_budget: float | None = None
+    actual_budget: float | None = None
+    currency: str | None = None
+    outcome: str | None = None
+    """successful, challenged or failed (kb.vocab.OUTCOMES)."""
+    planned_value: float | None = None
+    earned_value: float | None = None
+    actual_cost: float | None = None
+
+
+class Project(ProjectBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProjectCreate(ProjectBase):
+    pass
+
+
+class ProjectPublic(ProjectBase):
+    id: int
+
+
+# --- Document ----------------------------------------------------------------
+
+class DocumentBase(SQLModel):
+    kind: str = Field(index=True)
+    """closure report, retrospective, risk register or lessons register."""
+    source_name: str = Field(index=True, unique=True)
+    """The file name as uploaded; a new upload under the same name replaces the old version."""
+    title: str | None = None
+    sha256: str = Field(index=True, max_length=64)
+    media_type: str | None = None
+    size_bytes: int = 0
+    language: str | None = "en"
+    content: str = Field(default="", sa_type=Text)
+    """Readable text of the document (Markdown), rendered on the document page."""
+    rows: list[dict] | None = Field(default=None, sa_column=Column(JSON))
+    """For registers: the original rows, header to value, in file order."""
+
+
+class Document(DocumentBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    stored_path: str = ""
+    """Path of the original file relative to the data directory."""
+    ingested_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentCreate(DocumentBase):
+    pass
+
+
+class DocumentPublic(DocumentBase):
+    id: int
+    project_id: int | None
+    ingested_at: datetime
+
+
+# --- Lesson ------------------------------------------------------------------
+
+class LessonBase(SQLModel):
+    external_id: str | None = Field(default=None, index=True)
+    title: str
+    what_happened: str | None = Field(default=None, sa_type=Text)
+    cause: str | None = Field(default=None, sa_type=Text)
+    impact: str | None = Field(default=None, sa_type=Text)
+    recommendation: str | None = Field(default=None, sa_type=Text)
+    polarity: str | None = Field(default=None, index=True)
+    """went well, went wrong or improvement."""
+    category: str | None = Field(default=None, index=True)
+    phase: str | None = None
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    source_location: str | None = None
+    """Human-readable citation inside the document: a section heading or 'row 12'."""
+    source_anchor: str | None = None
+    """HTML anchor on the document page that the citation links to."""
+    lesson_date: date | None = None
+    organization: str | None = None
+    published: bool = True
+
+
+class Lesson(LessonBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    edited: bool = False
+    """True once the PMO corrected its tags; a re-upload then keeps their corrections."""
+    document_id: int = Field(foreign_key="document.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LessonCreate(LessonBase):
+    project_code: str | None = None
+    """Per-row project for lessons registers that span projects (e.g. LLIS exports)."""
+
+
+class LessonPublic(LessonBase):
+    id: int
+    document_id: int
+    project_id: int | None
+
+
+class LessonUpdate(SQLModel):
+    """What the PMO may correct on a lesson."""
+
+    title: str | None = None
+    polarity: str | None = None
+    category: str | None = None
+    phase: str | None = None
+    tags: list[str] | None = None
+    published: bool | None = None
+
+
+# --- Risk --------------------------------------------------------------------
+
+class RiskBase(SQLModel):
+    external_id: str | None = Field(default=None, index=True)
+    title: str
+    description: str = Field(sa_type=Text)
+    cause: str | None = Field(default=None, sa_type=Text)
+    effect: str | None = Field(default=None, sa_type=Text)
+    category: str | None = Field(default=None, index=True)
+    phase: str | None = None
+    probability: float | None = None
+    """On a 1-5 scale."""
+    impact: float | None = None
+    """On a 1-5 scale."""
+    score: float | None = None
+    owner: str | None = None
+    response: str | None = Field(default=None, sa_type=Text)
+    status: str | None = Field(default=None, index=True)
+    """open, closed or materialised (kb.vocab.RISK_STATUSES)."""
+    materialised: bool = False
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    source_location: str | None = None
+    source_anchor: str | None = None
+    published: bool = True
+
+
+class Risk(RiskBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    edited: bool = False
+    document_id: int = Field(foreign_key="document.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RiskCreate(RiskBase):
+    project_code: str | None = None
+
+
+class RiskPublic(RiskBase):
+    id: int
+    document_id: int
+    project_id: int | None
+
+
+class RiskUpdate(SQLModel):
+    title: str | None = None
+    category: str | None = None
+    phase: str | None = None
+    status: str | None = None
+    materialised: bool | None = None
+    tags: list[str] | None = None
+    published: bool | None = None
+
+
+# --- Usage records: how the PMO measures reuse --------------------------------
+
+class KickoffPack(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    project_name: str | None = None
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    project_type: str | None = None
+    industry: str | None = None
+    size: str | None = None
+    description: str | None = Field(default=None, sa_type=Text)
+    lesson_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
+    risk_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class LessonFeedback(SQLModel, table=True):
+    """A lesson marked helpful, or applied to a project."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    lesson_id: int = Field(foreign_key="lesson.id", index=True)
+    kind: str = "helpful"
+    """helpful or applied."""
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SearchLog(SQLModel, table=True):
+    """One search, kept so the PMO can see knowledge gaps (searches that found nothing useful)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    query: str
+    filters: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    result_count: int = 0
+    top_score: float | None = None
+
+
+class ThemeOverride(SQLModel, table=True):
+    """A PMO edit to the automatically found failure themes (rename, merge, split)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    action: str
+    """rename, merge or split."""
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON))

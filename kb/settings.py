@@ -1,0 +1,44 @@
+"""The one settings class. Every setting is read from a `KB_`-prefixed
+environment variable (or a `.env` file) and documented in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    """Holds the SQLite file, the embedded Chroma store and the uploaded originals."""
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite at `<data_dir>/kb.sqlite3`."""
+    chroma_url: str = ""
+    """`http://host:port` of a Chroma server; empty means an embedded store in `<data_dir>/chroma`."""
+    chroma_collection: str = "kb_items"
+    embedding_model: str = ""
+    """A sentence-transformers model name or local path; empty means the packaged all-MiniLM-L6-v2."""
+    embedding_batch_size: int = 64
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_upload_mb: int = 50
+    """Largest file the ingest page and API accept."""
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'kb.sqlite3'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def files_dir(self) -> Path:
+        """Where original uploaded files are kept, named by their sha256."""
+        return self.data_dir / "files"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.files_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,37 @@
+"""The text of a lesson or risk that is embedded and keyword-indexed.
+
+One definition, so the dense index, the keyword index and `kb reindex` can
+never disagree about what an item says."""
+
+from __future__ import annotations
+
+from kb.models import LessonBase, RiskBase
+
+
+def lesson_text(lesson: LessonBase) -> str:
+    parts = [lesson.title, lesson.what_happened, lesson.cause, lesson.impact, lesson.recommendation]
+    return _join(parts)
+
+
+def risk_text(risk: RiskBase) -> str:
+    parts = [risk.title, risk.description, risk.cause, risk.effect, risk.response]
+    return _join(parts)
+
+
+def _join(parts: list[str | None]) -> str:
+    seen: list[str] = []
+    for part in parts:
+        part = (part or "").strip()
+        # Titles are often the first sentence of the body: don't count it twice.
+        if part and not any(part in other for other in seen):
+            seen.append(part)
+    return "\n".join(seen)
+
+
+def vector_id(kind: str, item_id: int) -> str:
+    return f"{kind}-{item_id}"
+
+
+def parse_vector_id(vid: str) -> tuple[str, int]:
+    kind, _, num = vid.partition("-")
+    return kind, int(num)

@@ -1,0 +1,161 @@
+"""The shapes search returns: to the CLI, to the JSON API and to templates.
+
+This module is the contract between `search` and its callers; the engine
+internals live in their own modules."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+# Facets a search can be filtered and counted by, in display order.
+FACETS = ("kind", "polarity", "category", "phase", "project_type", "industry", "portfolio", "year",
+          "outcome", "status")
+
+
+class SearchRequest(BaseModel):
+    q: str = ""
+    filters: dict[str, list[str]] = Field(default_factory=dict)
+    """Facet -> accepted values: AND across facets, OR within one."""
+    year_from: int | None = None
+    year_to: int | None = None
+    limit: int = Field(default=10, ge=1, le=100)
+    offset: int = Field(default=0, ge=0)
+    detect_facets: bool = True
+    """Read facets from the plain-language query ("went wrong", "ERP migrations")."""
+    ignored_facets: list[str] = Field(default_factory=list)
+    """Detected facets the user removed, as "facet:value"."""
+    include_unpublished: bool = False
+
+
+class Source(BaseModel):
+    document_id: int
+    document: str
+    """The document's source name."""
+    kind: str
+    """closure report, retrospective, risk register or lessons register."""
+    location: str | None = None
+    """Section heading or row, as a person would cite it."""
+    anchor: str | None = None
+    """Anchor on the document page; link is /documents/{document_id}#{anchor}."""
+    project_code: str | None = None
+    project_name: str | None = None
+    item_id: int | None = None
+    """The lesson or risk this source belongs to (differs from the hit for near-duplicates)."""
+
+
+class ProjectRef(BaseModel):
+    id: int
+    code: str
+    name: str
+    project_type: str | None = None
+    industry: str | None = None
+    outcome: str | None = None
+
+
+class Hit(BaseModel):
+    id: int
+    external_id: str | None = None
+    kind: str
+    """lesson or risk."""
+    title: str
+    snippet: str
+    """Plain text; `highlights` says which words matched."""
+    highlights: list[str] = Field(default_factory=list)
+    score: float
+    project: ProjectRef | None = None
+    tags: list[str] = Field(default_factory=list)
+    polarity: str | None = None
+    category: str | None = None
+    phase: str | None = None
+    status: str | None = None
+    source: Source
+    seen_in: list[Source] = Field(default_factory=list)
+    """Every source of this lesson, near-duplicates from other projects included."""
+    project_count: int = 1
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+    selected: bool = False
+
+
+class DetectedFacet(BaseModel):
+    facet: str
+    value: str
+    phrase: str
+    """The words of the query that implied it."""
+
+
+class Citation(BaseModel):
+    kind: str
+    id: int
+    title: str
+    source: Source
+
+
+class SummaryPoint(BaseModel):
+    text: str
+    count: int = 0
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Summary(BaseModel):
+    """An extractive answer built from the results, without a generative model."""
+
+    headline: str
+    lessons: int = 0
+    risks: int = 0
+    projects: int = 0
+    top_causes: list[SummaryPoint] = Field(default_factory=list)
+    representative: list[SummaryPoint] = Field(default_factory=list)
+
+
+class SearchResponse(BaseModel):
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+    detected: list[DetectedFacet] = Field(default_factory=list)
+    applied_filters: dict[str, list[str]] = Field(default_factory=dict)
+    summary: Summary | None = None
+    took_ms: float = 0.0
+    offset: int = 0
+    limit: int = 10
+
+
+class ProjectProfile(BaseModel):
+    """A new or existing project, described for kickoff or 'similar past projects'."""
+
+    name: str | None = None
+    project_type: str | None = None
+    industry: str | None = None
+    budget: float | None = None
+    size: str | None = None
+    """small, medium or large (by budget) when no budget is given."""
+    description: str = ""
+
+
+class ProjectMatch(BaseModel):
+    project: ProjectRef
+    score: float
+    reasons: list[str] = Field(default_factory=list)
+
+
+class PackItem(BaseModel):
+    hit: Hit
+    checklist: str
+    """The action to take, phrased as a checklist line."""
+
+
+class PackSection(BaseModel):
+    category: str
+    items: list[PackItem]
+
+
+class KickoffPackResult(BaseModel):
+    profile: ProjectProfile
+    similar_projects: list[ProjectMatch]
+    sections: list[PackSection]
+    materialised_risks: list[Hit]
+    pack_id: int | None = None
