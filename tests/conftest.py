@@ -1,0 +1,71 @@
+"""Shared fixtures. Slow things (the real model) load once per session; each
+test that stores data gets its own SQLite file and Chroma store under tmp_path."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb.embedding import SentenceTransformerEmbedder
+from kb.settings import Settings
+
+SAMPLES = Path(__file__).parent / "samples"
+DEMO = Path(__file__).parent.parent / "demo"
+SHARED_CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real packaged all-MiniLM-L6-v2, loaded once."""
+    model = SentenceTransformerEmbedder()
+    model.embed_batch(["warm up"])
+    return model
+
+
+class HashingEmbedder:
+    """A fast stand-in for unit tests that are about something other than meaning:
+    words are hashed into a fixed-size bag-of-words vector."""
+
+    name = "hashing-test"
+    dim = 64
+
+    def embed_batch(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    def embed_query(self, text):
+        return self.embed_batch([text])[0]
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url="", chroma_url="", _env_file=None)
+
+
+@pytest.fixture
+def kb(settings: Settings, embedder):
+    """A real knowledge base: SQLite + embedded Chroma under tmp_path, the real model."""
+    from kb.store import KnowledgeBase
+
+    return KnowledgeBase.open(settings, embedder=embedder)
+
+
+@pytest.fixture
+def fast_kb(settings: Settings, fake_embedder):
+    """A real SQLite + Chroma store with the hashing embedder, for tests not about meaning."""
+    from kb.store import KnowledgeBase
+
+    return KnowledgeBase.open(settings, embedder=fake_embedder)

@@ -1,0 +1,5 @@
+"""Metrics and themes pages and API (placeholder until the insights work lands)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
