@@ -1,0 +1,147 @@
+"""The storage contract: SQL is the truth, Chroma follows it, and every write is all-or-nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from kb.drafts import ParsedDocument
+from kb.errors import IndexUnavailable, InvalidDocument
+from kb.models import DocumentCreate, Lesson, LessonCreate, LessonUpdate, Project, ProjectCreate, RiskCreate
+from kb.texts import vector_id
+
+
+def closure(name="erp-closure.md", extra_lesson: str | None = None, budget=1_000_000.0) -> ParsedDocument:
+    lessons = [
+        LessonCreate(title="Legacy data was dirty", what_happened="Customer records had duplicates.",
+                     polarity="went wrong", category="data migration", source_location="What went wrong"),
+        LessonCreate(title="Super users helped adoption", polarity="went well", category="training",
+                     source_location="What went well"),
+    ]
+    if extra_lesson:
+        lessons.append(LessonCreate(title=extra_lesson, polarity="improvement", source_location="Lessons learned"))
+    return ParsedDocument(
+        document=DocumentCreate(kind="closure report", source_name=name, sha256="", content="# Closure"),
+        project_code="FIN-ERP", projects=[ProjectCreate(code="FIN-ERP", name="Finance ERP",
+                                                        project_type="ERP migration", planned_budget=budget)],
+        lessons=lessons,
+        risks=[RiskCreate(title="Vendor late", description="Vendor delivers the interfaces late",
+                          status="materialised", materialised=True)],
+    )
+
+
+def lesson_titles(kb) -> list[str]:
+    with kb.session() as s:
+        return sorted(l.title for l in s.exec(select(Lesson)))
+
+
+def test_same_bytes_twice_changes_nothing(fast_kb):
+    first = fast_kb.save_document(closure(), b"v1")
+    again = fast_kb.save_document(closure(), b"v1")
+    assert (first.outcome, again.outcome) == ("ingested", "unchanged")
+    assert lesson_titles(fast_kb) == ["Legacy data was dirty", "Super users helped adoption"]
+    assert fast_kb.vectors.count() == 3
+
+
+def test_same_content_under_another_name_is_not_a_duplicate(fast_kb):
+    fast_kb.save_document(closure(), b"v1")
+    again = fast_kb.save_document(closure(name="copy-of-report.md"), b"v1")
+    assert again.outcome == "unchanged" and "erp-closure.md" in again.message
+    assert len(lesson_titles(fast_kb)) == 2
+
+
+def test_changed_file_replaces_old_version_and_keeps_ids(fast_kb):
+    fast_kb.save_document(closure(), b"v1")
+    with fast_kb.session() as s:
+        kept_id = s.exec(select(Lesson).where(Lesson.title == "Legacy data was dirty")).one().id
+    result = fast_kb.save_document(closure(extra_lesson="Rehearse the cutover", budget=2e6), b"v2")
+    assert result.outcome == "replaced"
+    assert lesson_titles(fast_kb) == ["Legacy data was dirty", "Rehearse the cutover", "Super users helped adoption"]
+    with fast_kb.session() as s:
+        assert s.exec(select(Lesson).where(Lesson.title == "Legacy data was dirty")).one().id == kept_id
+        assert s.exec(select(Project)).one().planned_budget == 2e6
+    assert fast_kb.doctor().ok
+
+
+def test_dropped_lesson_leaves_sql_and_index(fast_kb):
+    fast_kb.save_document(closure(extra_lesson="Rehearse the cutover"), b"v1")
+    with fast_kb.session() as s:
+        gone = s.exec(select(Lesson).where(Lesson.title == "Rehearse the cutover")).one().id
+    fast_kb.save_document(closure(), b"v2")
+    assert "Rehearse the cutover" not in lesson_titles(fast_kb)
+    assert vector_id("lesson", gone) not in fast_kb.vectors.ids()
+    assert fast_kb.doctor().ok
+
+
+def test_pmo_corrections_survive_a_reupload(fast_kb):
+    fast_kb.save_document(closure(), b"v1")
+    with fast_kb.session() as s:
+        lesson = s.exec(select(Lesson).where(Lesson.title == "Legacy data was dirty")).one()
+    fast_kb.update_lesson(lesson.id, LessonUpdate(category="testing", tags=["cutover"]))
+    fast_kb.save_document(closure(extra_lesson="New lesson"), b"v2")
+    with fast_kb.session() as s:
+        again = s.get(Lesson, lesson.id)
+    assert (again.category, again.tags) == ("testing", ["cutover"])
+
+
+def test_index_failure_stores_nothing_and_keeps_previous_version(fast_kb, monkeypatch):
+    fast_kb.save_document(closure(), b"v1")
+    before_ids = fast_kb.vectors.ids()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fast_kb.vectors, "upsert", broken)
+    with pytest.raises(IndexUnavailable):
+        fast_kb.save_document(closure(extra_lesson="Should not appear"), b"v2")
+    with pytest.raises(IndexUnavailable):
+        fast_kb.save_document(closure(name="other.md"), b"other")
+    monkeypatch.undo()
+    assert lesson_titles(fast_kb) == ["Legacy data was dirty", "Super users helped adoption"]
+    assert fast_kb.vectors.ids() == before_ids
+    assert fast_kb.find_by_content(b"v2") is None
+
+
+def test_sql_failure_after_indexing_removes_the_new_vectors(fast_kb, monkeypatch):
+    import kb.store
+
+    def broken(session):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(kb.store, "bump_generation", broken)
+    with pytest.raises(RuntimeError):
+        fast_kb.save_document(closure(), b"v1")
+    assert lesson_titles(fast_kb) == []
+    assert fast_kb.vectors.count() == 0
+
+
+def test_document_without_lessons_or_risks_is_rejected(fast_kb):
+    empty = ParsedDocument(document=DocumentCreate(kind="retrospective", source_name="r.md", sha256=""))
+    with pytest.raises(InvalidDocument, match="no lessons or risks"):
+        fast_kb.save_document(empty, b"x")
+    assert fast_kb.find_by_content(b"x") is None
+
+
+def test_doctor_reports_drift_and_reindex_repairs_it(fast_kb):
+    fast_kb.save_document(closure(), b"v1")
+    fast_kb.vectors.delete(["lesson-1"])
+    fast_kb.vectors.upsert(["lesson-999"], fast_kb.embedder.embed_batch(["stray"]), [{"kind": "lesson"}])
+    report = fast_kb.doctor()
+    assert report.missing_from_index == ["lesson-1"] and report.orphaned_in_index == ["lesson-999"]
+    assert fast_kb.reindex() == 3
+    assert fast_kb.doctor().ok
+
+
+def test_original_file_is_kept_byte_for_byte(fast_kb):
+    result = fast_kb.save_document(closure(), b"original bytes")
+    from kb.models import Document
+
+    with fast_kb.session() as s:
+        doc = s.get(Document, result.document_id)
+    assert (fast_kb.settings.data_dir / doc.stored_path).read_bytes() == b"original bytes"
+
+
+def test_chroma_never_embeds_on_its_own(fast_kb):
+    # Chroma's default embedding function would try to download a model.
+    with pytest.raises(ValueError):
+        fast_kb.vectors.collection.add(ids=["x"], documents=["text without a vector"])
