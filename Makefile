@@ -12,7 +12,6 @@ PICO := @picocss/pico@2.1.1
 CHARTJS := chart.js@4.5.1
 VENDOR := web/static/vendor
 INSTALLED := $(VENV)/.installed
-DEMO_LOADED := data/.demo-loaded
 
 .PHONY: install run serve demo test test-fast bench clean browser-deps help
 
