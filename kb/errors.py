@@ -30,6 +30,10 @@ class LessonNotFound(NotFound):
     pass
 
 
+class RiskNotFound(NotFound):
+    pass
+
+
 class ProjectNotFound(NotFound):
     pass
 

@@ -209,7 +209,10 @@ class KickoffPack(SQLModel, table=True):
     project_type: str | None = None
     industry: str | None = None
     size: str | None = None
+    budget: float | None = None
     description: str | None = Field(default=None, sa_type=Text)
+    content: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    """The pack as generated (KickoffPackResult as JSON), so it reads back exactly as the user saw it."""
     lesson_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
     risk_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
 

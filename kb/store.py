@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from kb.db import bump_generation, create_db_engine
 from kb.drafts import ParsedDocument
 from kb.embedding import Embedder, create_embedder
-from kb.errors import IndexUnavailable, InvalidDocument, LessonNotFound
+from kb.errors import IndexUnavailable, InvalidDocument, LessonNotFound, RiskNotFound
 from kb.models import (
     Document, Lesson, LessonCreate, LessonUpdate, Project, ProjectCreate, Risk, RiskCreate, RiskUpdate, utcnow,
 )
@@ -192,7 +192,8 @@ class KnowledgeBase:
         with self.session() as session:
             row = session.get(model, item_id)
             if row is None:
-                raise LessonNotFound(f"No {kind} with id {item_id}.")
+                missing = LessonNotFound if kind == "lesson" else RiskNotFound
+                raise missing(f"No {kind} with id {item_id}.")
             changes = update.model_dump(exclude_unset=True)
             retext = "title" in changes and changes["title"] != row.title
             for key, value in changes.items():
