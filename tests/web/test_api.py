@@ -1,0 +1,182 @@
+"""The JSON API: shapes the foundation issue promises, pagination, edits, errors."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import first_id
+
+ERROR_KEYS = {"ok", "error", "status"}
+
+
+def assert_error(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == ERROR_KEYS
+    assert body["ok"] is False and body["status"] == status
+    assert isinstance(body["error"], str) and body["error"]
+    return body
+
+
+# --- the error shape is pinned --------------------------------------------------------
+
+def test_error_shape_for_unknown_item(client: TestClient):
+    body = assert_error(client.get("/api/lessons/424242"), 404)
+    assert "424242" in body["error"]
+
+
+def test_error_shape_for_unknown_route(client: TestClient):
+    assert_error(client.get("/api/no-such-thing"), 404)
+
+
+def test_error_shape_for_invalid_parameters(client: TestClient):
+    body = assert_error(client.get("/api/search", params={"limit": 0}), 422)
+    assert "limit" in body["error"]
+
+
+def test_error_shape_for_server_errors(client: TestClient):
+    def boom():
+        raise RuntimeError("secret internals")
+
+    client.app.add_api_route("/api/boom", boom)
+    body = assert_error(client.get("/api/boom"), 500)
+    assert "secret" not in body["error"]
+
+
+def test_openapi_schema_lists_the_api(client: TestClient):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/search", "/api/facets", "/api/lessons/{lesson_id}", "/api/lessons/{lesson_id}/similar",
+                 "/api/lessons/{lesson_id}/feedback", "/api/risks/{risk_id}", "/api/projects",
+                 "/api/projects/{project_id}", "/api/projects/similar", "/api/documents",
+                 "/api/documents/{document_id}", "/api/ingest", "/api/kickoff", "/api/kickoff/{pack_id}"):
+        assert path in paths, path
+    assert not any(p.startswith("/lessons") for p in paths), "HTML pages stay out of the API schema"
+    assert client.get("/docs").status_code == 200
+
+
+# --- search ----------------------------------------------------------------------------
+
+def test_search_returns_results_with_the_promised_fields(loaded: TestClient):
+    body = loaded.get("/api/search", params={"q": "vendor delivered late"}).json()
+    assert {"results", "total", "summary", "facets", "detected"} <= set(body)
+    assert body["results"], body
+    hit = body["results"][0]
+    for key in ("id", "external_id", "kind", "title", "snippet", "score", "project", "tags", "source"):
+        assert key in hit, key
+    assert hit["kind"] in ("lesson", "risk")
+    assert {"document", "location", "document_id"} <= set(hit["source"])
+    assert body["results"] == body["hits"]
+
+
+def test_repeated_facet_values_are_or_within_a_facet(loaded: TestClient):
+    def kinds(*values):
+        params = [("q", "vendor"), ("limit", 50)] + [("kind", v) for v in values]
+        return {h["kind"] for h in loaded.get("/api/search", params=params).json()["results"]}
+
+    assert kinds("risk") == {"risk"}
+    assert kinds("lesson") == {"lesson"}
+    assert kinds("lesson", "risk") == {"lesson", "risk"}
+
+
+def test_facets_endpoint_counts_values(loaded: TestClient):
+    facets = loaded.get("/api/facets").json()
+    kinds = {f["value"]: f["count"] for f in facets["kind"]}
+    assert kinds.get("lesson", 0) > 0 and kinds.get("risk", 0) > 0
+
+
+# --- lessons, risks, feedback ---------------------------------------------------------------
+
+def test_patch_lesson_tags_persists(fresh: TestClient):
+    lesson_id = first_id(fresh, "/api/search", q="cutover", kind="lesson")
+    patched = fresh.patch(f"/api/lessons/{lesson_id}", json={"tags": ["cutover", "rehearsal"], "phase": "deployment"})
+    assert patched.status_code == 200, patched.text
+    again = fresh.get(f"/api/lessons/{lesson_id}").json()
+    assert again["tags"] == ["cutover", "rehearsal"] and again["phase"] == "deployment"
+
+
+def test_patch_rejects_unknown_polarity(fresh: TestClient):
+    lesson_id = first_id(fresh, "/api/search", q="cutover", kind="lesson")
+    body = assert_error(fresh.patch(f"/api/lessons/{lesson_id}", json={"polarity": "meh"}), 422)
+    assert "went wrong" in body["error"]
+
+
+def test_patch_risk(fresh: TestClient):
+    risk_id = first_id(fresh, "/api/search", kind="risk")
+    assert fresh.patch(f"/api/risks/{risk_id}", json={"status": "closed"}).json()["status"] == "closed"
+    assert_error(fresh.patch(f"/api/risks/{risk_id}", json={"status": "sleeping"}), 422)
+
+
+def test_feedback_is_counted(fresh: TestClient):
+    lesson_id = first_id(fresh, "/api/search", kind="lesson")
+    project_id = first_id(fresh, "/api/projects")
+    fresh.post(f"/api/lessons/{lesson_id}/feedback", json={"kind": "helpful"})
+    body = fresh.post(f"/api/lessons/{lesson_id}/feedback", json={"kind": "applied", "project_id": project_id}).json()
+    assert body == {"ok": True, "helpful": 1, "applied": 1}
+    assert_error(fresh.post(f"/api/lessons/{lesson_id}/feedback", json={"kind": "loved"}), 400)
+
+
+def test_similar_lessons(loaded: TestClient):
+    lesson_id = first_id(loaded, "/api/search", q="vendor", kind="lesson")
+    similar = loaded.get(f"/api/lessons/{lesson_id}/similar", params={"limit": 3}).json()
+    assert isinstance(similar, list) and len(similar) <= 3
+    assert all(h["id"] != lesson_id or h["kind"] != "lesson" for h in similar)
+    assert_error(loaded.get("/api/lessons/99999/similar"), 404)
+
+
+# --- projects and documents ------------------------------------------------------------------
+
+def test_projects_are_paginated(loaded: TestClient):
+    first = loaded.get("/api/projects", params={"limit": 1}).json()
+    assert first["total"] >= 2 and len(first["items"]) == 1 and first["limit"] == 1
+    second = loaded.get("/api/projects", params={"limit": 1, "offset": 1}).json()
+    assert second["items"][0]["id"] != first["items"][0]["id"]
+
+
+def test_project_detail_has_variances(loaded: TestClient):
+    page = loaded.get("/api/projects", params={"q": "WEB-ERP-2022"}).json()
+    detail = loaded.get(f"/api/projects/{page['items'][0]['id']}").json()
+    variance = detail["variance"]
+    assert variance["schedule_days"] == 105          # 16 Dec 2022 -> 31 Mar 2023
+    assert variance["cost_amount"] == 600_000 and variance["cost_pct"] == 30.0
+    assert detail["lessons"] and detail["risks"] and len(detail["documents"]) == 2
+
+
+def test_similar_projects(loaded: TestClient):
+    matches = loaded.post("/api/projects/similar", json={"project_type": "ERP migration", "description": "ledger"})
+    assert matches.status_code == 200
+    assert matches.json()[0]["project"]["code"] == "WEB-ERP-2022"
+
+
+def test_documents_list_and_detail(loaded: TestClient):
+    listing = loaded.get("/api/documents").json()
+    assert listing["total"] == 3 and "content" not in listing["items"][0]
+    doc = loaded.get(f"/api/documents/{listing['items'][0]['id']}").json()
+    assert "content" in doc and doc["source_name"]
+
+
+# --- ingest and kickoff -----------------------------------------------------------------------
+
+def test_ingest_reports_each_file(client: TestClient):
+    files = [("files", ("notes.txt", b"just some words")),
+             ("files", ("X-1_retrospective.md", b"---\nkind: retrospective\ncode: X-1\n---\n# Retro\n\n"
+                                                b"## Went well\n\n- Daily triage cleared the defects quickly.\n"))]
+    reports = client.post("/api/ingest", files=files).json()
+    assert [r["outcome"] for r in reports] == ["rejected", "ingested"]
+    assert reports[0]["reason"] and reports[1]["lessons"] == 1 and reports[1]["document_id"]
+    again = client.post("/api/ingest", files=files[1:]).json()
+    assert again[0]["outcome"] == "unchanged"
+
+
+def test_ingest_without_files_is_an_error(client: TestClient):
+    assert_error(client.post("/api/ingest", files=[("files", ("", b""))]), 400)
+    assert_error(client.post("/api/ingest"), 400)
+
+
+def test_kickoff_pack_is_recorded_and_can_be_read_back(loaded: TestClient):
+    profile = {"name": "New ledger", "project_type": "ERP migration", "description": "vendor adapters and data migration"}
+    pack = loaded.post("/api/kickoff", json=profile).json()
+    assert pack["pack_id"] and pack["sections"] and pack["similar_projects"]
+    again = loaded.get(f"/api/kickoff/{pack['pack_id']}").json()
+    assert again["pack_id"] == pack["pack_id"] and again["profile"]["name"] == "New ledger"
+    assert_error(loaded.get("/api/kickoff/99999"), 404)

@@ -1,0 +1,154 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright, against
+uvicorn on a free local port. Never `playwright install`: the system browser is used."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.web.conftest import build_client, load_fixtures
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
+                                                     "(apt-get install chromium)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app, loaded with the fixture documents, served by uvicorn in a thread."""
+    import uvicorn
+
+    with build_client(tmp_path_factory.mktemp("browser") / "data") as client:
+        load_fixtures(client)
+        port = free_port()
+        config = uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uv = uvicorn.Server(config)
+        thread = threading.Thread(target=uv.run, daemon=True)
+        thread.start()
+        deadline = time.time() + 15
+        while not uv.started and time.time() < deadline:
+            time.sleep(0.05)
+        assert uv.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def test_search_with_a_facet_then_remove_a_detected_chip(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    expect(page.locator("#q")).to_be_focused()
+    page.fill("#q", "what went wrong with vendors")
+    page.keyboard.press("Enter")
+    chip = page.locator("a.chip-detected").first
+    expect(chip).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=what"))
+
+    page.check("input[name='kind'][value='lesson']")  # htmx submits on change, no button
+    expect(page).to_have_url(re.compile(r"kind=lesson"))
+    expect(page.locator(".hit .kind-risk")).to_have_count(0)
+    expect(page.locator(".hit .kind-lesson").first).to_be_visible()
+
+    detected = page.locator("a.chip-detected").count()
+    page.locator("a.chip-detected").first.click()
+    expect(page).to_have_url(re.compile(r"ignored="))
+    expect(page.locator("a.chip-detected")).to_have_count(detected - 1)
+    expect(page.locator("input[name='kind'][value='lesson']")).to_be_checked()
+
+
+def test_follow_a_lesson_citation_to_its_section(page):
+    from playwright.sync_api import expect
+
+    page.goto("/search?q=rehearse+the+cutover")
+    page.locator(".hit-title a").first.click()
+    expect(page.locator("h1")).to_contain_text("Rehearse the cutover")
+    page.locator(".sources a").first.click()
+    expect(page).to_have_url(re.compile(r"/documents/\d+#lessons-learned$"))
+    target = page.locator(":target")
+    expect(target).to_have_attribute("id", "lessons-learned")
+    expect(target).to_be_in_viewport()
+    assert target.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+
+
+def test_upload_a_report_then_find_it(page, tmp_path):
+    from playwright.sync_api import expect
+
+    report = tmp_path / "WEB-NET-2024_closure-report.md"
+    report.write_text("---\nkind: closure report\nproject: Branch Network Refresh\ncode: WEB-NET-2024\n"
+                      "project_type: network upgrade\noutcome: successful\n---\n# Closure report\n\n"
+                      "## What went wrong\n\n- **Carrier circuits arrived after the zebracorn deadline.** "
+                      "Orders were placed too late.\n")
+    page.goto("/ingest")
+    page.set_input_files("#files", str(report))
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Upload results", timeout=20_000)
+    expect(page.locator(".results-table")).to_contain_text("ingested")
+    expect(page.locator(".review-item")).to_have_count(1)
+
+    page.goto("/")
+    page.fill("#q", "zebracorn deadline")
+    page.keyboard.press("Enter")
+    expect(page.locator(".hit-title").first).to_contain_text("Carrier circuits")
+
+
+def test_build_and_export_a_kickoff_pack(page):
+    from playwright.sync_api import expect
+
+    page.goto("/kickoff")
+    page.fill("#k-name", "Stores ERP")
+    page.select_option("#k-type", "ERP migration")
+    page.fill("#k-desc", "New ERP with a systems integrator and a data migration from the old ledger.")
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Kickoff pack: Stores ERP")
+    expect(page.locator(".project-card").first).to_contain_text("Ledger Replacement")
+    box = page.locator(".check-item input[type=checkbox]").first
+    box.check()
+    expect(box).to_be_checked()
+
+    with page.expect_download() as info:
+        page.click("text=Export as Markdown")
+    download = info.value
+    assert download.suggested_filename.endswith(".md")
+    text = Path(download.path()).read_text()
+    assert text.startswith("# Kickoff pack: Stores ERP") and "- [ ] " in text

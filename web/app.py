@@ -1,0 +1,44 @@
+"""The web app and JSON API. `create_app(settings)` is the only entry point;
+nothing is opened or loaded at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from kb.settings import Settings
+from kb.store import KnowledgeBase
+from web import errors
+from web.deps import Services
+from web.jobs import JobRunner
+from web.packs import PackCache
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """Search the PMO's lessons learned and risks, build kickoff packs, and ingest
+closure reports, retrospectives and registers. Errors are `{"ok": false, "error": ..., "status": ...}`."""
+
+
+def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = None, engine=None) -> FastAPI:
+    """Build the app. `kb` and `engine` may be passed in (tests); otherwise they
+    are opened from `settings` on first use."""
+    settings = settings or (kb.settings if kb else Settings())
+    # The built-in Swagger UI and ReDoc load from a CDN; /docs is our own page (web/routes/docs.py).
+    app = FastAPI(title="Lessons KB", description=DESCRIPTION, version="0.1.0", docs_url=None, redoc_url=None)
+    app.state.services = Services(settings, kb=kb, engine=engine)
+    app.state.jobs = JobRunner()
+    app.state.packs = PackCache()
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    errors.install(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from web.routes import api, docs, documents, ingest, insights, items, kickoff, projects, search
+
+    for module in (search, items, projects, documents, ingest, kickoff, insights, docs):
+        app.include_router(module.router)
+    app.include_router(api.router, prefix="/api")

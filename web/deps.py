@@ -1,0 +1,100 @@
+"""How a route reaches the knowledge base, the search engine and the templates.
+
+Every router (ours and web/routes/insights.py) uses these typed dependencies::
+
+    from fastapi import APIRouter, Request
+    from web.deps import EngineDep, KBDep, SessionDep
+    from web.templating import render
+
+    router = APIRouter()
+
+    @router.get("/metrics")
+    def metrics(request: Request, kb: KBDep, session: SessionDep):
+        ...  # kb: KnowledgeBase, session: an open SQLModel Session (closed after the request)
+        return render(request, "metrics.html", partial="_metrics_body.html", data=...)
+
+`EngineDep` is the shared `search.SearchEngine`, built on first use (it loads
+indexes); `KBDep` is the `kb.store.KnowledgeBase` opened from the app's
+settings. `render` returns the partial instead of the page for htmx requests.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Annotated, Any, Iterator
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from kb.settings import Settings
+from kb.store import KnowledgeBase
+
+if TYPE_CHECKING:
+    from search import SearchEngine
+
+
+class Services:
+    """The app's long-lived objects, opened on first use so building the app is cheap."""
+
+    def __init__(self, settings: Settings, kb: KnowledgeBase | None = None, engine: Any = None) -> None:
+        self.settings = settings
+        self._kb = kb
+        self._engine = engine
+        self._lock = threading.Lock()
+        self.ingest_lock = threading.Lock()
+        """Held while a document is written, so web uploads never interleave."""
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        with self._lock:
+            if self._kb is None:
+                self._kb = KnowledgeBase.open(self.settings)
+            return self._kb
+
+    @property
+    def engine(self) -> "SearchEngine":
+        kb = self.kb
+        with self._lock:
+            if self._engine is None:
+                from search import SearchEngine
+
+                self._engine = SearchEngine(kb)
+            return self._engine
+
+    def engine_if_built(self) -> "SearchEngine | None":
+        return self._engine
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def get_kb(request: Request) -> KnowledgeBase:
+    return get_services(request).kb
+
+
+def get_engine(request: Request) -> "SearchEngine":
+    return get_services(request).engine
+
+
+def get_session(kb: Annotated[KnowledgeBase, Depends(get_kb)]) -> Iterator[Session]:
+    with kb.session() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    return get_services(request).settings
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+KBDep = Annotated[KnowledgeBase, Depends(get_kb)]
+# Typed as Any for FastAPI so that importing web never imports the search internals.
+EngineDep = Annotated[Any, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx request wants a fragment; a history restore wants the whole page."""
+    headers = request.headers
+    return headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"

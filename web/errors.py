@@ -1,0 +1,63 @@
+"""The one error handler: JSON `{"ok": false, "error", "status"}` under /api,
+an HTML error page everywhere else."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kb.errors import KBError
+
+log = logging.getLogger("web")
+
+TITLES = {400: "That request could not be handled", 404: "Not found", 405: "Not allowed here",
+          413: "That file is too large", 415: "Unsupported file type", 422: "Please check what you entered",
+          500: "Something went wrong on our side", 503: "The search index is unavailable"}
+
+
+def error_response(request: Request, status: int, message: str):
+    if request.url.path.startswith("/api/") or request.url.path == "/api":
+        return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
+    from web.templating import render  # the templates import this module's callers, not the reverse
+
+    title = TITLES.get(status, "Something went wrong")
+    response = render(request, "error.html", partial="_error.html", status_code=status, status=status, title=title, message=message)
+    del response.headers["Vary"]  # error pages are the same for htmx and browsers
+    return response
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "body", "path", "form"))
+        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", "invalid"))
+    return "; ".join(parts) or "The request was not valid."
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(KBError)
+    async def kb_error(request: Request, exc: KBError):
+        return error_response(request, exc.status, str(exc) or exc.__class__.__name__)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"There is no page at {request.url.path}."
+        response = error_response(request, exc.status_code, message)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        return error_response(request, 422, _validation_message(exc))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        return error_response(request, 500, "An unexpected error occurred. It has been logged; please try again.")

@@ -1,0 +1,103 @@
+"""Ingest batches run in a background thread so the upload page can show progress.
+
+One worker thread: batches queue behind each other, because the store writes
+one document at a time anyway."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+IngestOne = Callable[[str, bytes, Callable[[int, int], None]], Any]
+"""(name, data, progress) -> FileReport."""
+
+KEEP_JOBS = 50
+
+
+@dataclass
+class IngestJob:
+    id: str
+    names: list[str]
+    state: str = "queued"
+    """queued, running, done or failed."""
+    done: int = 0
+    current: str | None = None
+    items_done: int = 0
+    items_total: int = 0
+    reports: list[Any] = field(default_factory=list)
+    error: str | None = None
+    created: float = field(default_factory=time.time)
+    finished_event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def total(self) -> int:
+        return len(self.names)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        part = self.items_done / self.items_total if self.items_total else 0.0
+        return int(100 * (self.done + part) / max(self.total, 1))
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for report in self.reports:
+            out[report.outcome] = out.get(report.outcome, 0) + 1
+        return out
+
+
+class JobRunner:
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-ingest")
+        self._jobs: OrderedDict[str, IngestJob] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def submit(self, files: list[tuple[str, bytes]], ingest_one: IngestOne,
+               after: Callable[[IngestJob], None] | None = None) -> IngestJob:
+        job = IngestJob(id=uuid.uuid4().hex[:12], names=[name for name, _ in files])
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > KEEP_JOBS:
+                self._jobs.popitem(last=False)
+        self._pool.submit(self._run, job, files, ingest_one, after)
+        return job
+
+    def recent(self, limit: int = 5) -> list[IngestJob]:
+        with self._lock:
+            return list(reversed(self._jobs.values()))[:limit]
+
+    def get(self, job_id: str) -> IngestJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def _run(self, job: IngestJob, files, ingest_one: IngestOne, after) -> None:
+        job.state = "running"
+        try:
+            for name, data in files:
+                job.current, job.items_done, job.items_total = name, 0, 0
+                job.reports.append(ingest_one(name, data, lambda d, t: _advance(job, d, t)))
+                job.done += 1
+            job.state = "done"
+        except Exception as exc:  # ingest_one reports per-file failures; this is the unexpected rest
+            job.state, job.error = "failed", f"The batch stopped: {exc}"
+        finally:
+            job.current = None
+            try:
+                if after:
+                    after(job)
+            finally:
+                job.finished_event.set()
+
+
+def _advance(job: IngestJob, done: int, total: int) -> None:
+    job.items_done, job.items_total = done, total

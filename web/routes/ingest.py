@@ -1,0 +1,60 @@
+"""The ingest page (PMO): upload several files, watch the batch, review what was extracted."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from kb import queries
+from kb.errors import NotFound
+from web.deps import ServicesDep, SessionDep
+from web.jobs import IngestJob, JobRunner
+from web.templating import render
+from web.uploads import ingester, read_uploads
+
+router = APIRouter(include_in_schema=False)
+
+INLINE_WAIT_SECONDS = 3.0
+"""A small batch usually finishes within this; the user then lands straight on the results."""
+
+ACCEPT = ".md,.markdown,.docx,.pdf,.csv,.xlsx,.jsonl"
+
+
+def jobs(request: Request) -> JobRunner:
+    return request.app.state.jobs
+
+
+@router.get("/ingest")
+def ingest_page(request: Request):
+    return render(request, "ingest.html", accept=ACCEPT, recent=jobs(request).recent())
+
+
+@router.post("/ingest")
+def upload(request: Request, services: ServicesDep, files: Annotated[list[UploadFile | str], File()] = []):
+    batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
+    job = jobs(request).submit(batch, ingester(services))
+    job.finished_event.wait(INLINE_WAIT_SECONDS)
+    return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
+
+
+@router.get("/ingest/jobs/{job_id}")
+def job_page(request: Request, job_id: str, session: SessionDep):
+    job = jobs(request).get(job_id)
+    if job is None:
+        raise NotFound("That upload batch is no longer known (the server was restarted). "
+                       "Its documents are listed under Documents.")
+    return render(request, "ingest_job.html", partial="_ingest_job.html", job=job,
+                  documents=review_documents(session, job) if job.finished else [],
+                  next_url=f"/ingest/jobs/{job.id}")
+
+
+def review_documents(session, job: IngestJob) -> list:
+    """What each newly stored document yielded, for the review list."""
+    out = []
+    for report in job.reports:
+        if report.document_id and report.outcome in ("ingested", "replaced"):
+            summary = queries.document_summary(session=session, document_id=report.document_id)
+            out.append((summary, *queries.document_items(session=session, document_id=report.document_id)))
+    return out

@@ -1,0 +1,132 @@
+"""Request and response shapes of the web layer: query models shared by the
+search page and the JSON API, and the API-only wrappers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from search.models import FACETS, Hit, ProjectProfile, SearchRequest, SearchResponse
+
+MAX_QUERY = 500
+
+
+class SearchQuery(BaseModel):
+    """Search parameters. Repeat a facet parameter to accept several values (OR within a facet)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: str = Field("", max_length=MAX_QUERY, description="Words or a plain-language question.")
+    limit: int = Field(10, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+    kind: list[str] = Field([], description="lesson or risk")
+    polarity: list[str] = Field([], description="went well, went wrong or improvement")
+    category: list[str] = []
+    phase: list[str] = []
+    project_type: list[str] = []
+    industry: list[str] = []
+    portfolio: list[str] = []
+    year: list[str] = []
+    outcome: list[str] = Field([], description="successful, challenged or failed (of the project)")
+    status: list[str] = Field([], description="open, closed or materialised (of a risk)")
+    year_from: int | None = Field(None, ge=1900, le=2100)
+    year_to: int | None = Field(None, ge=1900, le=2100)
+    ignored: list[str] = Field([], description="Detected facets to ignore, as facet:value.")
+
+    @field_validator("year_from", "year_to", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        # A plain HTML form submits empty number boxes as "".
+        return None if value == "" else value
+
+    def filters(self) -> dict[str, list[str]]:
+        return {f: [v for v in getattr(self, f) if v] for f in FACETS if any(getattr(self, f))}
+
+    def to_request(self, offset: int | None = None) -> SearchRequest:
+        return SearchRequest(q=self.q.strip(), filters=self.filters(), year_from=self.year_from,
+                             year_to=self.year_to, limit=self.limit,
+                             offset=self.offset if offset is None else offset, ignored_facets=self.ignored)
+
+    @property
+    def active(self) -> bool:
+        """True when the user asked for something (words or filters)."""
+        return bool(self.q.strip() or self.filters() or self.year_from or self.year_to)
+
+
+class SearchPageQuery(SearchQuery):
+    """The search page counts in pages, not offsets."""
+
+    page: int = Field(1, ge=1, le=10_000)
+
+    def to_request(self, offset: int | None = None) -> SearchRequest:
+        return super().to_request(offset=(self.page - 1) * self.limit)
+
+
+class SearchResults(SearchResponse):
+    """SearchResponse with the hits also under `results`, the name the API promises."""
+
+    results: list[Hit] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, response: SearchResponse) -> "SearchResults":
+        return cls(**response.model_dump(), results=response.hits)
+
+
+class FileReportOut(BaseModel):
+    name: str
+    outcome: str
+    """ingested, unchanged, replaced or rejected."""
+    lessons: int = 0
+    risks: int = 0
+    reason: str | None = None
+    warnings: list[str] = []
+    document_id: int | None = None
+
+    @classmethod
+    def of(cls, report: Any) -> "FileReportOut":
+        fields = {k: getattr(report, k, None) for k in cls.model_fields}
+        fields["warnings"] = list(fields["warnings"] or [])
+        fields["lessons"], fields["risks"] = fields["lessons"] or 0, fields["risks"] or 0
+        return cls(**fields)
+
+
+class FeedbackIn(BaseModel):
+    kind: str = Field("helpful", description="helpful or applied")
+    project_id: int | None = Field(None, description="The project the lesson was applied to.")
+
+
+class FeedbackOut(BaseModel):
+    ok: bool = True
+    helpful: int
+    applied: int
+
+
+SIZES = ("small", "medium", "large")
+
+
+class KickoffForm(BaseModel):
+    """The kickoff form as posted by a browser (every field a string)."""
+
+    name: str = Field("", max_length=200)
+    project_type: str = Field("", max_length=100)
+    industry: str = Field("", max_length=100)
+    budget: str = Field("", max_length=40)
+    size: str = Field("", max_length=20)
+    description: str = Field("", max_length=5000)
+
+    def to_profile(self) -> ProjectProfile:
+        return ProjectProfile(name=self.name.strip() or None, project_type=self.project_type.strip() or None,
+                              industry=self.industry.strip() or None, budget=parse_budget(self.budget),
+                              size=self.size if self.size in SIZES else None, description=self.description.strip())
+
+
+def parse_budget(text: str) -> float | None:
+    """'1.2m', '850k', '1,200,000' -> a number; anything unreadable -> None."""
+    import re
+
+    m = re.fullmatch(r"\s*[^\d.]*([\d,]*\.?\d+)\s*([kKmM]?)\s*[A-Za-z]*\s*", text or "")
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", ""))
+    return value * {"k": 1e3, "m": 1e6}.get(m.group(2).lower(), 1)

@@ -1,0 +1,157 @@
+"""The one Jinja2 environment, its filters, and `render`.
+
+`templates` is the shared `Jinja2Templates`; `render(request, "page.html",
+partial="_body.html", **context)` returns the page, or only the partial when
+htmx asked for it, so a page and its fragment come from the same file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from kb import vocab
+from web.deps import is_htmx
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+NAV = (("/search", "Search"), ("/kickoff", "Kickoff pack"), ("/projects", "Projects"),
+       ("/documents", "Documents"), ("/ingest", "Ingest"), ("/themes", "Themes"), ("/metrics", "Metrics"))
+
+FACET_LABELS = {"kind": "Lesson or risk", "polarity": "Polarity", "category": "Category", "phase": "Phase",
+                "project_type": "Project type", "industry": "Industry", "portfolio": "Portfolio",
+                "year": "Year", "outcome": "Project outcome", "status": "Risk status"}
+
+
+def render(request: Request, template: str, *, partial: str | None = None, status_code: int = 200,
+           **context: Any):
+    """The full page, or `partial` alone for an htmx request."""
+    name = partial if partial and is_htmx(request) else template
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+# --- filters ------------------------------------------------------------------
+
+def highlight(text: str | None, words: Iterable[str] | None) -> Markup:
+    """Escape `text`, then wrap each occurrence of `words` in <mark>."""
+    text = text or ""
+    terms = sorted({w for w in (words or []) if w and w.strip()}, key=len, reverse=True)
+    if not terms:
+        return escape(text)
+    # Whole words only: "test" must not light up inside "latest".
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)", re.IGNORECASE)
+    spans: list[list[int]] = []
+    for match in pattern.finditer(text):
+        # "data migration" reads better as one mark than as two.
+        if spans and not text[spans[-1][1]:match.start()].strip(" -"):
+            spans[-1][1] = match.end()
+        else:
+            spans.append([match.start(), match.end()])
+    out, last = [], 0
+    for start, end in spans:
+        out += [escape(text[last:start]), Markup("<mark>%s</mark>") % text[start:end]]
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def money(amount: float | None, currency: str | None = None) -> str:
+    if amount is None:
+        return "—"
+    sign = "−" if amount < 0 else ""
+    value = abs(amount)
+    text = f"{value / 1e6:,.2f}m" if value >= 1e6 else f"{value:,.0f}"
+    return f"{sign}{currency + ' ' if currency else ''}{text}"
+
+
+def signed(value: float | int | None, suffix: str = "") -> str:
+    """+12 days, −3.5%: the sign a reader of a variance needs."""
+    if value is None:
+        return "—"
+    number = f"{abs(value):,.1f}".removesuffix(".0") if isinstance(value, float) else f"{abs(value):,}"
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return f"{sign}{number}{suffix}"
+
+
+def nice_date(value: date | datetime | str | None) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.strftime("%-d %b %Y")
+
+
+def filesize(n: int | None) -> str:
+    n = n or 0
+    for unit in ("bytes", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def facet_label(name: str) -> str:
+    return FACET_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def url_with(request: Request, path: str | None = None, *, drop: Iterable[str] = (),
+             add: Iterable[tuple[str, str]] = (), remove: Iterable[tuple[str, str]] = (), **replace: Any) -> str:
+    """The current URL's query with some parameters replaced, added, or removed.
+
+    `replace` sets single values (None removes the key); `add`/`remove` edit
+    repeated parameters such as facet values."""
+    dropped = set(drop) | set(replace)
+    gone = {(k, str(v)) for k, v in remove}
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in dropped and (k, v) not in gone]
+    items += [(k, str(v)) for k, v in replace.items() if v not in (None, "")]
+    items += [(k, str(v)) for k, v in add if (k, str(v)) not in items]
+    query = urlencode(items)
+    return (path or request.url.path) + (f"?{query}" if query else "")
+
+
+def page_numbers(current: int, last: int, width: int = 2) -> list[int | None]:
+    """Page numbers around the current one, with None where a gap is elided."""
+    wanted = {1, last} | set(range(max(1, current - width), min(last, current + width) + 1))
+    out: list[int | None] = []
+    for n in sorted(wanted):
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+def domid(value: Any) -> str:
+    """A value made safe for an HTML id ("went wrong" -> "went-wrong")."""
+    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") or "x"
+
+
+def item_url(kind: str, item_id: int) -> str:
+    return f"/{'risks' if kind == 'risk' else 'lessons'}/{item_id}"
+
+
+def source_url(document_id: int, anchor: str | None) -> str:
+    return f"/documents/{document_id}" + (f"#{anchor}" if anchor else "")
+
+
+env = templates.env
+env.filters.update(highlight=highlight, money=money, signed=signed, nice_date=nice_date, filesize=filesize,
+                   facet_label=facet_label, domid=domid)
+env.globals.update(
+    NAV=NAV, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
+    POLARITIES=list(vocab.POLARITIES), CATEGORIES=list(vocab.CATEGORIES), PHASES=list(vocab.PHASES),
+    PROJECT_TYPES=list(vocab.PROJECT_TYPES), OUTCOMES=list(vocab.OUTCOMES),
+    RISK_STATUSES=list(vocab.RISK_STATUSES), DOCUMENT_KINDS=list(vocab.DOCUMENT_KINDS),
+)
