@@ -1,0 +1,78 @@
+"""The shape every prose parser (Markdown, DOCX, PDF) reduces a document to,
+and the section headings that hold lessons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+WENT_WELL, WENT_WRONG, IMPROVEMENT = "went well", "went wrong", "improvement"
+
+
+@dataclass
+class Block:
+    """One heading, paragraph, list item or table, in document order."""
+
+    kind: str
+    """heading, para, item or table."""
+    text: str = ""
+    """Plain text; list items carry their nested lines after newlines."""
+    level: int = 0
+    """Heading level (1-6)."""
+    lead: str | None = None
+    """A bold lead-in ('**Data migration.** It took...') that titles the lesson."""
+    rows: list[list[str]] = field(default_factory=list)
+    """Table cells, header row first."""
+    pseudo: bool = False
+    """A bold or 'Label:' paragraph that may act as a heading; it has no anchor on the page."""
+
+
+@dataclass(frozen=True)
+class SectionRole:
+    """What a lesson section means: the polarity of its lessons and the field its text fills."""
+
+    polarity: str
+    body_field: str = "what_happened"
+    retro: bool = False
+    """Only retrospectives use this heading (start/stop/continue, 4Ls, mad/sad/glad)."""
+
+
+# (pattern, role). Patterns match whole words of the normalised heading; '^...$' ones must be
+# the whole heading because single words like 'start' or 'issues' mean little elsewhere.
+_SECTIONS: tuple[tuple[str, SectionRole], ...] = (
+    (r"root causes?|causes of (the )?(problems|issues|failure)", SectionRole(WENT_WRONG, "cause")),
+    (r"what went wrong|went wrong|(did not|didn't|did n't|not) go (so |as )?well|could (be|have been) improved"
+     r"|could have gone better|went badly|less well|what hurt|pain points?|challenges|key issues|issues"
+     r"( encountered| faced)?|problems( encountered)?|failures|mistakes|what didn't work|what did not work"
+     r"|(areas|opportunities) for improvement", SectionRole(WENT_WRONG)),
+    (r"^(lacked|mad|sad|stop|stop doing|delta|less of)$", SectionRole(WENT_WRONG, retro=True)),
+    (r"what went well|went well|what worked( well)?|worked well|(key )?successes|strengths|highlights|positives"
+     r"|good practices?|what we did well", SectionRole(WENT_WELL)),
+    (r"^(liked|glad|continue|continue doing|keep|keep doing|more of|kudos)$", SectionRole(WENT_WELL, retro=True)),
+    (r"recommendations?|action items?|actions|next steps|do differently|improvements|suggestions|next time"
+     r"|what (we|i) would change", SectionRole(IMPROVEMENT, "recommendation")),
+    (r"^(start|start doing|try|longed for|actions?)$", SectionRole(IMPROVEMENT, "recommendation", retro=True)),
+    (r"^(learned|learnt)$", SectionRole(IMPROVEMENT, retro=True)),
+    (r"lessons? (learned|learnt|identified)|lessons report|^lessons$|key (learnings?|lessons)|^learnings?$",
+     SectionRole(IMPROVEMENT)),
+)
+_COMPILED = tuple((re.compile(rf"(?<![\w'])(?:{p})(?![\w'])"), role) for p, role in _SECTIONS)
+
+
+def normalise_heading(text: str) -> str:
+    """'3.2 What didn’t go well? 😞' → "what didn't go well"."""
+    text = text.replace("’", "'").replace("‘", "'").lower()
+    text = re.sub(r"^\s*(section\s+)?(\d+(\.\d+)*\.?|[ivx]+\.|[a-z]\))\s+", "", text)
+    text = re.sub(r"[^\w' ]+", " ", text)
+    return " ".join(text.split())
+
+
+def classify(heading: str) -> SectionRole | None:
+    """The role of a heading that opens a lesson section, or None for other sections."""
+    text = normalise_heading(heading)
+    if not text or len(text.split()) > 10:
+        return None
+    for pattern, role in _COMPILED:
+        if pattern.search(text):
+            return role
+    return None

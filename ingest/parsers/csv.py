@@ -1,0 +1,45 @@
+"""CSV risk registers and lessons registers (any common delimiter and encoding)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from kb.drafts import ParsedDocument
+from kb.errors import InvalidRegister
+from ingest.context import ParseContext
+from ingest.parsers.text import decode
+from ingest.registers import build_register, register_from_rows
+
+SUFFIXES = (".csv",)
+MEDIA_TYPE = "text/csv"
+DELIMITERS = ",;\t|"
+
+
+def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
+    text, warnings = decode(data)
+    rows = read_rows(text)
+    return build_register(register_from_rows(name, MEDIA_TYPE, rows, warnings), context)
+
+
+def read_rows(text: str) -> list[tuple[int, list[object]]]:
+    """(record number as Excel would show it, cells) for every record."""
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    try:
+        return [(number, cells) for number, cells in enumerate(reader, start=1)]
+    except csv.Error as exc:
+        raise InvalidRegister(f"The CSV is malformed near line {reader.line_num} ({exc}). Open it in a "
+                              "spreadsheet program and save it as CSV again.") from exc
+
+
+def _dialect(text: str):
+    sample = "\n".join(text[:20000].splitlines()[:30])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+    except csv.Error:
+        best = max(DELIMITERS, key=sample.count)
+
+        class Fallback(csv.excel):
+            delimiter = best
+
+        return Fallback

@@ -1,0 +1,119 @@
+"""Word (.docx) closure reports and retrospectives: heading styles, list paragraphs,
+bold lead-ins, key/value tables."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from kb.drafts import ParsedDocument
+from kb.errors import InvalidDocument
+from ingest.context import ParseContext
+from ingest.outline import Block
+from ingest.render import render_markdown
+from ingest.reports import ProseSource, build_report
+
+SUFFIXES = (".docx",)
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+_HEADING_STYLE = re.compile(r"^heading\s*(\d)$")
+
+
+def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
+    document = _open(data)
+    blocks = blocks_from_docx(document)
+    source = ProseSource(name, blocks, render_markdown(blocks), MEDIA_TYPE)
+    return build_report(source, context)
+
+
+def _open(data: bytes):
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise InvalidDocument("This is not a Word .docx file (it is not a zip package). If it is an old .doc "
+                              "file, open it in Word and save it as .docx.")
+    try:
+        return docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise InvalidDocument(f"This zip file is not a Word document ({exc}). Save it from Word as .docx.") from exc
+
+
+def blocks_from_docx(document) -> list[Block]:
+    """Headings, paragraphs, list items (deeper list levels folded into the item above) and tables."""
+    from docx.table import Table
+
+    blocks: list[Block] = []
+    for part in document.iter_inner_content():
+        if isinstance(part, Table):
+            blocks.append(Block("table", rows=_table_rows(part)))
+            continue
+        block = _paragraph(part)
+        if block is None:
+            continue
+        if block.kind == "item" and block.level > 0 and blocks and blocks[-1].kind == "item":
+            blocks[-1].text += "\n" + block.text  # a sub-bullet belongs to the item above it
+        else:
+            blocks.append(block)
+    return blocks
+
+
+def _paragraph(paragraph) -> Block | None:
+    text = paragraph.text.strip()
+    if not text:
+        return None
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    level = _heading_level(style)
+    if level:
+        return Block("heading", " ".join(text.split()), level=level)
+    lead = _bold_lead(paragraph)
+    depth = _list_depth(paragraph, style)
+    if depth is not None:
+        return Block("item", text, level=depth, lead=None if lead == text else lead)
+    whole_bold = lead is not None and lead == text
+    label = text.endswith(":") and len(text.split()) <= 6
+    return Block("para", text, lead=None if whole_bold else lead, pseudo=(whole_bold and len(text) < 80) or label)
+
+
+def _heading_level(style: str) -> int:
+    name = style.strip().lower()
+    if name == "title":
+        return 1
+    match = _HEADING_STYLE.match(name)
+    return min(int(match[1]), 6) if match else 0
+
+
+def _list_depth(paragraph, style: str) -> int | None:
+    """0 for a top-level list paragraph, 1+ for deeper levels, None when not in a list."""
+    ppr = paragraph._p.pPr
+    num = ppr.numPr if ppr is not None else None
+    if num is not None and num.ilvl is not None:
+        return int(num.ilvl.val)
+    if "list" in style.lower():
+        match = re.search(r"(\d)$", style)
+        return int(match[1]) - 1 if match else 0
+    return 0 if num is not None else None
+
+
+def _bold_lead(paragraph) -> str | None:
+    lead = []
+    for run in paragraph.runs:
+        if not run.text.strip() and lead:
+            lead.append(run.text)
+            continue
+        if not run.bold:
+            break
+        lead.append(run.text)
+    text = "".join(lead).strip()
+    return text or None
+
+
+def _table_rows(table) -> list[list[str]]:
+    rows = []
+    for row in table.rows:
+        cells = []
+        for cell in row.cells:
+            cells.append("\n".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
+        rows.append(cells)
+    return rows

@@ -1,0 +1,130 @@
+"""Markdown closure reports and retrospectives: YAML front matter, headings, lists, tables."""
+
+from __future__ import annotations
+
+from kb.drafts import ParsedDocument
+from kb.errors import InvalidDocument
+from ingest.anchors import inline_text
+from ingest.context import ParseContext
+from ingest.markdown_tokens import markdown_parser
+from ingest.outline import Block
+from ingest.parsers.text import decode
+from ingest.reports import ProseSource, build_report
+
+SUFFIXES = (".md", ".markdown")
+MEDIA_TYPE = "text/markdown"
+
+
+def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
+    text, warnings = decode(data)
+    front, body = split_front_matter(text)
+    blocks = blocks_from_markdown(body)
+    source = ProseSource(name, blocks, body.strip() + "\n", MEDIA_TYPE, front, warnings)
+    return build_report(source, context)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str]:
+    """(front matter mapping, the rest). A '---' block at the very top is YAML front matter."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return {}, text
+    return _load_yaml("\n".join(lines[1:end])), "\n".join(lines[end + 1:])
+
+
+def _load_yaml(text: str) -> dict[str, object]:
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise InvalidDocument(f"The front matter is not valid YAML{where} ({problem}). "
+                              "Fix it, or remove the --- block at the top.") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise InvalidDocument(f"The front matter must be 'key: value' lines, but it is a {type(loaded).__name__}. "
+                              "Write it as e.g. 'code: FIN-ERP-2021' on its own line.")
+    return {str(k): v for k, v in loaded.items()}
+
+
+def blocks_from_markdown(text: str) -> list[Block]:
+    """Headings, paragraphs, top-level list items (nested lines folded in) and tables, in order."""
+    tokens = markdown_parser().parse(text)
+    blocks: list[Block] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            blocks.append(Block("heading", inline_text(tokens[i + 1]).strip(), level=int(tok.tag[1])))
+            i += 3
+        elif tok.type in ("bullet_list_open", "ordered_list_open", "table_open"):
+            end = _closing(tokens, i)
+            part = tokens[i:end + 1]
+            blocks.extend(_items(part) if tok.type != "table_open" else [Block("table", rows=_rows(part))])
+            i = end + 1
+        elif tok.type == "inline":
+            blocks.append(_paragraph(tok))
+            i += 1
+        else:
+            i += 1
+    return blocks
+
+
+def _closing(tokens, start: int) -> int:
+    want, level = tokens[start].type.replace("_open", "_close"), tokens[start].level
+    return next(j for j in range(start + 1, len(tokens)) if tokens[j].type == want and tokens[j].level == level)
+
+
+def _items(tokens) -> list[Block]:
+    base = tokens[0].level + 1
+    items: list[list] = []
+    for tok in tokens:
+        if tok.type == "list_item_open" and tok.level == base:
+            items.append([])
+        elif tok.type == "inline" and items:
+            items[-1].append(tok)
+    return [_item(inlines) for inlines in items if inlines]
+
+
+def _item(inlines) -> Block:
+    lead, first = _lead(inlines[0])
+    lines = [first] + [inline_text(t).strip() for t in inlines[1:]]
+    return Block("item", "\n".join(line for line in lines if line), lead=lead)
+
+
+def _paragraph(inline) -> Block:
+    lead, text = _lead(inline)
+    whole_bold = lead is not None and lead.strip() == text.strip()
+    label = text.endswith(":") and "\n" not in text and len(text.split()) <= 6
+    return Block("para", text, lead=None if whole_bold else lead, pseudo=whole_bold or label)
+
+
+def _lead(inline) -> tuple[str | None, str]:
+    """(bold lead-in or None, plain text) of an inline token."""
+    text = inline_text(inline).strip()
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    if not children or children[0].type != "strong_open":
+        return None, text
+    lead = []
+    for child in children[1:]:
+        if child.type == "strong_close":
+            break
+        if child.type in ("text", "code_inline"):
+            lead.append(child.content)
+    return "".join(lead).strip() or None, text
+
+
+def _rows(tokens) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for tok in tokens:
+        if tok.type == "tr_open":
+            rows.append([])
+        elif tok.type == "inline" and rows:
+            rows[-1].append(inline_text(tok).strip())
+    return rows

@@ -1,0 +1,142 @@
+"""PDF closure reports and retrospectives, from the text layer (pypdf).
+
+A PDF has no heading styles, so structure is inferred from lines: the first
+line is the title; numbered, ALL-CAPS or known section lines ('What went
+well') are headings; bullet and numbered lines are items; `Key: value` lines
+near the top are metadata. Scanned PDFs have no text layer and are rejected.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from kb.drafts import ParsedDocument
+from kb.errors import InvalidDocument
+from ingest.context import ParseContext
+from ingest.outline import Block, classify
+from ingest.project_meta import key_value_line
+from ingest.render import render_markdown
+from ingest.reports import ProseSource, build_report
+
+SUFFIXES = (".pdf",)
+MEDIA_TYPE = "application/pdf"
+MIN_TEXT_CHARS = 20
+"""Fewer characters than this over the whole file means there is no usable text layer."""
+
+_BULLET = re.compile(r"^(?:[•●▪◦‣∙·■□➢►\-–—*]|\(?\d{1,2}[.)]|[a-z][.)])\s+(.+)$")
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.*)$")
+_PAGE_NUMBER = re.compile(r"^(page\s+)?\d+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
+
+
+def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
+    lines, warnings = extract_lines(data)
+    blocks = blocks_from_lines(lines)
+    source = ProseSource(name, blocks, render_markdown(blocks), MEDIA_TYPE, warnings=warnings)
+    return build_report(source, context)
+
+
+def extract_lines(data: bytes) -> tuple[list[str], list[str]]:
+    """The text lines of every page, and warnings for pages that could not be read."""
+    reader = _open(data)
+    lines: list[str] = []
+    warnings: list[str] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            lines.extend((page.extract_text() or "").splitlines())
+        except Exception as exc:  # pypdf raises many types on damaged content streams
+            warnings.append(f"Page {number} could not be read ({type(exc).__name__}); it was skipped.")
+        lines.append("")
+    if sum(len(line.strip()) for line in lines) < MIN_TEXT_CHARS:
+        raise InvalidDocument("This PDF has no text layer (it is probably a scan). Export the PDF with text "
+                              "from the original document, or OCR it first.")
+    return lines, warnings
+
+
+def _open(data: bytes):
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in data[:1024]:
+        raise InvalidDocument("This is not a PDF file (no %PDF header). Check that it was exported as PDF, "
+                              "not renamed from another format.")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InvalidDocument("This PDF is password-protected. Save an unprotected copy and upload that.")
+        _ = len(reader.pages)
+        return reader
+    except InvalidDocument:
+        raise
+    except Exception as exc:  # pypdf's errors on damaged files are many and not all PyPdfError
+        if "crypt" in str(exc).lower() or "password" in str(exc).lower():
+            raise InvalidDocument("This PDF is encrypted and cannot be read. Save an unprotected copy and "
+                                  "upload that.") from exc
+        raise InvalidDocument(f"This PDF is damaged and cannot be read ({type(exc).__name__}: {exc}). "
+                              "Export it again from the original document.") from exc
+
+
+def blocks_from_lines(lines: list[str]) -> list[Block]:
+    """Headings, items and paragraphs from the lines of a PDF's text layer."""
+    width = _typical_width(lines)
+    blocks: list[Block] = []
+    open_block: Block | None = None  # the block a following line may continue
+    previous = ""
+    for raw in lines:
+        line = " ".join(raw.split())
+        if not line or _PAGE_NUMBER.match(line):
+            open_block = None if not line else open_block
+            continue
+        block = _classify_line(line, first=not blocks)
+        if block is None and open_block is not None and _continues(previous, width):
+            open_block.text = _join(open_block.text, line)
+        else:
+            block = block or Block("para", line)
+            blocks.append(block)
+            open_block = block if block.kind in ("para", "item") and not key_value_line(line) else None
+        previous = line
+    return blocks
+
+
+def _classify_line(line: str, *, first: bool) -> Block | None:
+    if first and len(line) <= 120:
+        return Block("heading", line, level=1)
+    level = _heading_level(line)
+    if level:
+        return Block("heading", line, level=level)
+    bullet = _BULLET.match(line)
+    if bullet:
+        return Block("item", bullet[1])
+    if key_value_line(line):
+        return Block("para", line)
+    return None
+
+
+def _heading_level(line: str) -> int:
+    words = line.split()
+    if len(words) > 10 or line[-1] in ".,;:" or not any(ch.isalpha() for ch in line):
+        return 0
+    numbered = _NUMBERED_HEADING.match(line)
+    if numbered and numbered[2][:1].isupper():
+        return min(2 + numbered[1].count("."), 6)
+    letters = [ch for ch in line if ch.isalpha()]
+    if classify(line) or (len(letters) > 3 and all(ch.isupper() for ch in letters)):
+        return 2
+    return 0
+
+
+def _continues(previous: str, width: int) -> bool:
+    """A line continues the block above unless the previous line ended a sentence well short of
+    the page width (the end of a paragraph or item)."""
+    ended = previous.rstrip().endswith((".", "!", "?", ":"))
+    return not (ended and len(previous) < 0.7 * width)
+
+
+def _join(text: str, line: str) -> str:
+    if text.endswith("-") and line[:1].islower():
+        return text[:-1] + line
+    return f"{text} {line}"
+
+
+def _typical_width(lines: list[str]) -> int:
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    return lengths[int(len(lengths) * 0.9)] if lengths else 80

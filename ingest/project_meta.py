@@ -1,0 +1,156 @@
+"""Project metadata of closure reports and retrospectives: front matter, key/value
+tables and `Key: value` lines, with the aliases of docs/FORMATS.md."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.models import ProjectCreate
+from kb.vocab import OUTCOME
+from ingest.tagging import project_type_of
+from ingest.values import clean_text, code_from_name, normalise_key, parse_date, parse_money
+
+_ALIASES = {
+    "name": ("project", "project name", "name", "project title"),
+    "code": ("code", "project code", "project id", "project ref", "project reference"),
+    "portfolio": ("portfolio", "programme", "program"),
+    "project_type": ("project type", "type"),
+    "industry": ("industry", "sector"),
+    "methodology": ("methodology", "approach", "delivery approach", "method"),
+    "sponsor": ("sponsor", "project sponsor", "executive sponsor", "executive"),
+    "manager": ("manager", "project manager", "pm"),
+    "description": ("description", "project description"),
+    "planned_start": ("planned start", "baseline start", "planned start date", "start date"),
+    "planned_end": ("planned end", "baseline finish", "baseline end", "planned finish", "planned end date",
+                    "planned go live", "target date"),
+    "actual_start": ("actual start", "actual start date"),
+    "actual_end": ("actual end", "actual finish", "go live", "actual end date", "actual go live", "end date",
+                   "closed", "closure date", "completion date"),
+    "planned_budget": ("planned budget", "budget", "baseline budget", "bac", "approved budget"),
+    "actual_budget": ("actual budget", "actual cost", "final cost", "spend", "actual spend", "outturn"),
+    "currency": ("currency",),
+    "outcome": ("outcome", "status", "result", "project outcome", "rag"),
+    "planned_value": ("planned value", "pv"),
+    "earned_value": ("earned value", "ev"),
+    "actual_cost": ("ac",),
+    # Not project fields: what the document is and when it was written.
+    "kind": ("kind", "document type", "document kind", "report type"),
+    "title": ("title", "document title", "report title"),
+    "date": ("date", "report date", "retrospective date", "retro date", "date of retrospective"),
+    "sprint": ("sprint", "iteration"),
+    "team": ("team", "squad"),
+    "organization": ("organization", "organisation", "department", "business unit", "division"),
+}
+KEY_TO_FIELD = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
+DATE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end")
+MONEY_FIELDS = ("planned_budget", "actual_budget", "planned_value", "earned_value", "actual_cost")
+TEXT_FIELDS = ("name", "portfolio", "industry", "sponsor", "manager", "description")
+CLOSURE_SIGNS = ("name", "sponsor", "manager", "planned_budget", "actual_budget", "outcome", "planned_end",
+                 "actual_end", "project_type", "portfolio")
+"""Fields that mark a document as a closure report rather than a retrospective."""
+
+
+def field_for(key: object) -> str | None:
+    """The metadata field a key names ('Project Manager' → manager), or None."""
+    return KEY_TO_FIELD.get(normalise_key(key).replace("-", " "))
+
+
+def collect(pairs) -> dict[str, object]:
+    """Known fields from (key, value) pairs; the first value of each field wins."""
+    meta: dict[str, object] = {}
+    for key, value in pairs:
+        name = field_for(key)
+        if name and name not in meta and value not in (None, ""):
+            meta[name] = value
+    return meta
+
+
+_KEY_LINE = re.compile(r"^\s*\**\s*([A-Za-z][A-Za-z /()_&.-]{0,40}?)\s*\**\s*:\s*\**\s*(.+?)\s*$")
+
+
+def key_value_line(text: str) -> tuple[str, str] | None:
+    """('Project code', 'FIN-ERP-2021') for a line such as 'Project code: FIN-ERP-2021' with a known key."""
+    match = _KEY_LINE.match(text)
+    if match and field_for(match[1]):
+        return match[1], match[2].strip("* ")
+    return None
+
+
+@dataclass
+class ProjectInfo:
+    """What the metadata says about the project, plus the warnings raised reading it."""
+
+    project: ProjectCreate | None
+    code: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def project_from(meta: dict[str, object], fallback_code: str | None = None) -> ProjectInfo:
+    """A ProjectCreate with only the fields the metadata gives (so merging never blanks stored values)."""
+    warnings: list[str] = []
+    fields: dict[str, object] = {k: clean_text(meta[k]) for k in TEXT_FIELDS if meta.get(k) not in (None, "")}
+    fields.update(_dates(meta, warnings))
+    fields.update(_money(meta, warnings))
+    fields.update(_labels(meta, warnings))
+    code = clean_text(meta.get("code")) or fallback_code
+    if not code and fields.get("name"):
+        code = code_from_name(str(fields["name"]))
+        warnings.append(f"No project code given; using {code} (made from the project name). "
+                        "Add 'code:' to the front matter to choose it.")
+    if not code:
+        return ProjectInfo(None, None, warnings)
+    fields.setdefault("name", code)
+    return ProjectInfo(ProjectCreate(code=code, **fields), code, warnings)
+
+
+def _dates(meta: dict, warnings: list[str]) -> dict[str, object]:
+    out = {}
+    for name in DATE_FIELDS:
+        if meta.get(name) in (None, ""):
+            continue
+        value = parse_date(meta[name])
+        if value is None:
+            warnings.append(f"{name.replace('_', ' ')} '{meta[name]}' is not a date; left empty.")
+        else:
+            out[name] = value
+    return out
+
+
+def _money(meta: dict, warnings: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name in MONEY_FIELDS:
+        if meta.get(name) in (None, ""):
+            continue
+        amount, currency = parse_money(meta[name])
+        if amount is None:
+            warnings.append(f"{name.replace('_', ' ')} '{meta[name]}' is not an amount; left empty.")
+            continue
+        out[name] = amount
+        if currency and "currency" not in out:
+            out["currency"] = currency
+    if meta.get("currency"):
+        out["currency"] = clean_text(meta["currency"]).upper()[:3]
+    return out
+
+
+# Hybrid first: 'Hybrid (PRINCE2 with agile build)' names all three.
+_METHODS = {"hybrid": ("hybrid", "mixed", "water-scrum-fall"), "agile": ("agile", "scrum", "kanban", "safe", "xp"),
+            "waterfall": ("waterfall", "prince2", "v-model", "predictive", "traditional")}
+
+
+def _labels(meta: dict, warnings: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    if meta.get("project_type"):
+        raw = clean_text(meta["project_type"])
+        out["project_type"] = project_type_of(raw) or raw
+        if out["project_type"] == raw and project_type_of(raw) is None:
+            warnings.append(f"Project type '{raw}' is not in the vocabulary; kept as written.")
+    if meta.get("outcome"):
+        raw = clean_text(meta["outcome"])
+        out["outcome"] = OUTCOME.canonical(raw) or next(iter(OUTCOME.detect(raw)), None) or raw.lower()
+    if meta.get("methodology"):
+        raw = clean_text(meta["methodology"]).lower()
+        words = set(re.findall(r"[\w-]+", raw))
+        out["methodology"] = next((m for m, names in _METHODS.items() if words & set(names)), raw)
+    return out

@@ -1,0 +1,354 @@
+"""Closure reports and retrospectives: from an outline of blocks to a ParsedDocument.
+
+Shared by the Markdown, DOCX and PDF parsers, so the three formats find the
+same lessons in the same sections and cite them the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.drafts import ParsedDocument
+from kb.errors import InvalidDocument
+from kb.models import DocumentCreate, LessonCreate
+from ingest import kinds, project_meta
+from ingest.anchors import Anchors
+from ingest.context import ParseContext
+from ingest.outline import Block, SectionRole, classify
+from ingest.tagging import tag
+from ingest.values import clean_text, first_sentence, looks_like_code, parse_date, shorten
+
+PSEUDO_LEVEL = 7
+"""Bold 'Went well' paragraphs open sections below every real heading."""
+
+
+@dataclass
+class Piece:
+    """The text of one future lesson and where it is cited."""
+
+    lines: list[str]
+    location: str
+    anchor: str | None
+    heading: str | None = None
+    lead: str | None = None
+
+
+@dataclass
+class Section:
+    role: SectionRole
+    location: str
+    anchor: str | None
+    blocks: list[Block] = field(default_factory=list)
+    subs: list[tuple[int, Piece]] = field(default_factory=list)
+    """Sub-heading lessons, with the index in `blocks` they come before (to keep document order)."""
+
+
+@dataclass
+class _Open:
+    level: int
+    anchor: str | None
+    section: Section | None = None
+    sub: Piece | None = None
+
+
+class SectionFinder:
+    """Walks the blocks once, assigning heading anchors and gathering each lesson section's content."""
+
+    def __init__(self) -> None:
+        self.anchors = Anchors()
+        self.stack: list[_Open] = []
+        self.sections: list[Section] = []
+        self.first_section_at: int | None = None
+
+    def run(self, blocks: list[Block]) -> list[Section]:
+        for index, block in enumerate(blocks):
+            if block.kind == "heading" or (block.pseudo and classify(block.text)):
+                self._heading(block, index)
+            elif block.kind == "table" and self._board(block):
+                continue
+            else:
+                self._content(block)
+        return self.sections
+
+    def _heading(self, block: Block, index: int) -> None:
+        level = PSEUDO_LEVEL if block.pseudo else block.level
+        anchor = self._nearest_anchor() if block.pseudo else self.anchors.add(block.text)
+        while self.stack and self.stack[-1].level >= level:
+            self.stack.pop()
+        role, text = classify(block.text), block.text.strip().rstrip(":")
+        enclosing = next((o.section for o in reversed(self.stack) if o.section), None)
+        if role:
+            section = Section(role, text, anchor)
+            self.sections.append(section)
+            self.first_section_at = index if self.first_section_at is None else self.first_section_at
+            self.stack.append(_Open(level, anchor, section=section))
+        elif enclosing is not None:
+            sub = Piece([], text, anchor, heading=_strip_number(text))
+            enclosing.subs.append((len(enclosing.blocks), sub))
+            self.stack.append(_Open(level, anchor, sub=sub))
+        else:
+            self.stack.append(_Open(level, anchor))
+
+    def _nearest_anchor(self) -> str | None:
+        return next((o.anchor for o in reversed(self.stack) if o.anchor), None)
+
+    def _content(self, block: Block) -> None:
+        if not self.stack:
+            return
+        top = self.stack[-1]
+        if top.sub is not None:
+            top.sub.lines.extend(_lines_of(block))
+        elif top.section is not None:
+            top.section.blocks.append(block)
+
+    def _board(self, block: Block) -> bool:
+        """A retrospective board drawn as a table: one column per section, one lesson per cell line."""
+        header = block.rows[0] if block.rows else []
+        roles = [classify(cell) for cell in header]
+        if sum(r is not None for r in roles) < 2:
+            return False
+        anchor = self._nearest_anchor()
+        for col, role in enumerate(roles):
+            if role is None:
+                continue
+            section = Section(role, header[col].strip(), anchor)
+            for row in block.rows[1:]:
+                for line in (row[col] if col < len(row) else "").splitlines():
+                    if line.strip():
+                        section.blocks.append(Block("item", line.strip()))
+            self.sections.append(section)
+        return True
+
+
+def _strip_number(text: str) -> str:
+    return re.sub(r"^\s*(lesson\s+)?\d+(\.\d+)*[.):]?\s+", "", text, flags=re.IGNORECASE).strip()
+
+
+def _lines_of(block: Block) -> list[str]:
+    if block.kind == "table":
+        return [" | ".join(c for c in row if c) for row in block.rows]
+    return [block.text] if block.text else []
+
+
+# --- sections to pieces to lessons ----------------------------------------------
+
+_LABELS = {
+    "root cause": "cause", "root causes": "cause", "cause": "cause", "causes": "cause",
+    "impact": "impact", "effect": "impact", "effects": "impact", "consequence": "impact", "consequences": "impact",
+    "recommendation": "recommendation", "recommendations": "recommendation", "action": "recommendation",
+    "actions": "recommendation", "recommended action": "recommendation", "next time": "recommendation",
+}
+_LABEL_RE = re.compile(
+    r"(?:^|(?<=\n)|(?<=[.!?;] ))[ \t]*(?:[-•*][ \t]*)?(" + "|".join(sorted(_LABELS, key=len, reverse=True))
+    + r")[ \t]*:[ \t]*", re.IGNORECASE)
+
+
+def split_fields(text: str) -> tuple[str, dict[str, str]]:
+    """(unlabelled text, {'cause': ..., 'impact': ..., 'recommendation': ...}) read from
+    'Cause: ...' lines or sentences."""
+    matches = list(_LABEL_RE.finditer(text))
+    if not matches:
+        return text.strip(), {}
+    fields: dict[str, str] = {}
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        name = _LABELS[match[1].lower()]
+        value = text[match.end():end].strip()
+        fields[name] = f"{fields[name]}\n{value}" if name in fields else value
+    return text[:matches[0].start()].strip(), {k: v for k, v in fields.items() if v}
+
+
+def is_label_line(text: str) -> bool:
+    return bool(_LABEL_RE.match(text))
+
+
+def pieces_of(section: Section) -> list[Piece]:
+    """The lessons of a section in document order: list items, sub-headings, and paragraphs
+    that stand alone (when the section has neither items nor sub-headings) or have a bold lead."""
+    has_items = any(b.kind == "item" for b in section.blocks) or section.subs
+    pieces: list[Piece] = []
+    for index, block in enumerate(section.blocks + [None]):
+        pieces.extend(sub for at, sub in section.subs if at == index)
+        if block is None:
+            break
+        if block.kind not in ("item", "para") or not block.text.strip():
+            continue
+        if pieces and is_label_line(block.text) and pieces[-1].heading is None:
+            pieces[-1].lines.append(block.text)  # a 'Cause: ...' line under a bullet belongs to it
+        elif block.kind == "item" or block.lead or (not has_items and _stands_alone(block.text)):
+            pieces.append(Piece([block.text], section.location, section.anchor, lead=block.lead))
+    return pieces
+
+
+def _stands_alone(text: str) -> bool:
+    """Not an intro line such as 'The following issues were raised:'."""
+    return not text.rstrip().endswith(":") and len(text.split()) >= 4
+
+
+@dataclass
+class LessonDefaults:
+    """Document-level facts every lesson of the document shares."""
+
+    lesson_date: object = None
+    organization: str | None = None
+    project_type: str | None = None
+
+
+def lesson_from(piece: Piece, role: SectionRole, defaults: LessonDefaults) -> LessonCreate | None:
+    text = clean_text("\n".join(piece.lines))
+    body, fields = split_fields(text)
+    title, rest = _title_and_rest(piece, body)
+    if not title:
+        return None
+    main = role.body_field
+    if main != "what_happened" and main not in fields:
+        fields[main] = rest or body or title
+        rest = ""
+    what = rest or None
+    found = tag(title, cause=fields.get("cause", ""),
+                body=" ".join(filter(None, [what, fields.get("impact"), fields.get("recommendation")])),
+                project_type=defaults.project_type)
+    return LessonCreate(
+        title=title, what_happened=what, cause=fields.get("cause"), impact=fields.get("impact"),
+        recommendation=fields.get("recommendation"), polarity=role.polarity, category=found.category,
+        phase=found.phase, tags=found.tags, source_location=piece.location, source_anchor=piece.anchor,
+        lesson_date=defaults.lesson_date, organization=defaults.organization,
+    )
+
+
+def _title_and_rest(piece: Piece, body: str) -> tuple[str, str]:
+    lead = clean_text(piece.heading or piece.lead or "")
+    if lead and not is_label_line(lead + ":"):
+        rest = body[len(lead):].strip() if body.startswith(lead) else body
+        return _tidy_title(lead), rest.lstrip(".:—–- ").strip()
+    sentence, rest = first_sentence(body)
+    title = _tidy_title(sentence)
+    if title.endswith("…"):
+        rest = body  # the title was cut: keep the whole text in the body
+    return title, rest
+
+
+def _tidy_title(text: str) -> str:
+    return shorten(text.strip().rstrip(".:;").strip("*_ "), 140)
+
+
+# --- the document ---------------------------------------------------------------
+
+@dataclass
+class ProseSource:
+    """What a prose parser found: blocks, metadata pairs and the page text."""
+
+    name: str
+    blocks: list[Block]
+    content: str
+    media_type: str
+    front_matter: dict[str, object] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
+    """A closure report or retrospective from a prose outline; raises InvalidDocument when it holds
+    neither lessons nor project metadata."""
+    finder = SectionFinder()
+    sections = finder.run(source.blocks)
+    meta = _metadata(source, finder.first_section_at)
+    kind = _kind(source, meta, sections, context)
+    warnings = list(source.warnings)
+    code, projects = _project(kind, meta, source.name, context, warnings)
+    defaults = _defaults(kind, meta, projects, code, context, warnings)
+    lessons = [lesson for section in sections for piece in pieces_of(section)
+               if (lesson := lesson_from(piece, section.role, defaults)) is not None]
+    _check(source.name, kind, lessons, code, warnings)
+    document = DocumentCreate(kind=kind, source_name=source.name, title=_title(meta, source, projects, kind),
+                              sha256="", media_type=source.media_type, content=source.content)
+    return ParsedDocument(document=document, project_code=code, projects=projects, lessons=lessons,
+                          warnings=warnings)
+
+
+def _metadata(source: ProseSource, first_section_at: int | None) -> dict[str, object]:
+    pairs: list[tuple[object, object]] = list(source.front_matter.items())
+    top = source.blocks[:first_section_at] if first_section_at is not None else source.blocks
+    for block in top:
+        if block.kind == "table":  # a two-column key/value table; wider tables are content
+            pairs.extend((row[0], row[1]) for row in block.rows if len(row) == 2)
+        elif block.kind in ("para", "item"):
+            pairs.extend(kv for line in block.text.splitlines() if (kv := project_meta.key_value_line(line)))
+    meta = project_meta.collect(pairs)
+    first_heading = next((b.text for b in source.blocks if b.kind == "heading" and b.level == 1), None)
+    if first_heading:
+        meta.setdefault("heading", first_heading)
+    return meta
+
+
+def _kind(source: ProseSource, meta: dict, sections: list[Section], context: ParseContext) -> str:
+    kind = context.kind_hint or kinds.kind_from_label(meta.get("kind"))
+    if meta.get("kind") and kind is None:
+        raise InvalidDocument(f"Front matter says kind: {meta['kind']}, which is not a kind we read. "
+                              "Use 'closure report' or 'retrospective'.")
+    if kind in (kinds.RISKS, kinds.LESSONS):
+        raise InvalidDocument(f"This document says it is a {kind}, but {kind}s are read from CSV, XLSX or JSONL "
+                              "files. Export the register as a spreadsheet, or set kind: closure report.")
+    if kind:
+        return kind
+    by_name = kinds.kind_from_name(source.name)
+    if by_name in (kinds.CLOSURE, kinds.RETRO):
+        return by_name
+    if "sprint" in meta or (any(s.role.retro for s in sections)
+                            and not any(k in meta for k in project_meta.CLOSURE_SIGNS)):
+        return kinds.RETRO
+    return kinds.CLOSURE
+
+
+def _project(kind: str, meta: dict, name: str, context: ParseContext, warnings: list[str]):
+    from_file = kinds.code_from_file_name(name, context.known_project_codes)
+    if kind == kinds.CLOSURE:
+        info = project_meta.project_from(meta, fallback_code=from_file)
+        warnings.extend(info.warnings)
+        return info.code, [info.project] if info.project else []
+    code = clean_text(meta.get("code")) or None
+    if not code and meta.get("name") and looks_like_code(str(meta["name"])):
+        code, meta = str(meta["name"]).strip(), {k: v for k, v in meta.items() if k != "name"}
+    code = context.known_code(code) or code or from_file
+    if not code:
+        warnings.append("No project code found, so this retrospective is not linked to a project. "
+                        "Add 'code:' to its front matter or start the file name with the code.")
+        return None, []
+    if code not in context.known_project_codes and meta.get("name"):
+        return code, [project_meta.ProjectCreate(code=code, name=clean_text(meta["name"]))]
+    return code, []
+
+
+def _defaults(kind, meta, projects, code, context, warnings) -> LessonDefaults:
+    raw = meta.get("date")
+    when = parse_date(raw) if raw not in (None, "") else None
+    if raw not in (None, "") and when is None:
+        warnings.append(f"Date '{raw}' is not a date; lessons have no date.")
+    if when is None and projects:
+        when = projects[0].actual_end or projects[0].planned_end
+    ptype = projects[0].project_type if projects else None
+    org = meta.get("organization") or meta.get("team")
+    return LessonDefaults(when, clean_text(org) or None, ptype or context.project_types.get(code or ""))
+
+
+def _check(name: str, kind: str, lessons: list, code: str | None, warnings: list[str]) -> None:
+    if lessons:
+        return
+    if kind == kinds.CLOSURE and code:
+        warnings.append("No lesson sections found (e.g. 'What went well', 'What went wrong', 'Lessons learned'); "
+                        "only the project details were stored.")
+        return
+    raise InvalidDocument(
+        "No lessons found: there are no sections such as 'What went well', 'What went wrong', 'Lessons learned' "
+        "or 'Recommendations' with bullet points" + ("" if code else ", and no project metadata (front matter "
+        "with code: and project:)") + ". Add those headings, or see docs/FORMATS.md.")
+
+
+def _title(meta: dict, source: ProseSource, projects: list, kind: str) -> str:
+    if meta.get("title"):
+        return clean_text(meta["title"])
+    if meta.get("heading"):
+        return clean_text(meta["heading"])
+    if projects and projects[0].name != projects[0].code:
+        return f"{projects[0].name} — {kind}"
+    return source.name.rsplit(".", 1)[0].replace("_", " ")

@@ -1,0 +1,81 @@
+"""Risk ratings and statuses as registers write them, on the scales the store uses."""
+
+from __future__ import annotations
+
+import re
+
+from kb import vocab
+from ingest.values import parse_yes_no
+
+# Longest phrases first so 'very high' is not read as 'high'.
+_RATING_WORDS = (
+    ("almost certain", 5), ("very high", 5), ("very likely", 5), ("extreme", 5), ("catastrophic", 5),
+    ("severe", 5), ("critical", 5), ("very low", 1), ("very unlikely", 1), ("negligible", 1),
+    ("insignificant", 1), ("rare", 1), ("medium", 3), ("moderate", 3), ("possible", 3), ("med", 3),
+    ("high", 4), ("likely", 4), ("major", 4), ("significant", 4), ("low", 2), ("unlikely", 2),
+    ("minor", 2),
+)
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(%)?")
+
+
+def rating(value: object) -> float | None:
+    """A probability or impact on the 1-5 scale.
+
+    Reads 1-5 numbers, 1-10 numbers (halved), fractions and percentages
+    (70% → 4) and words (low, likely, major...). None when unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return _from_number(float(value), percent=False)
+    text = str(value).strip().lower()
+    match = _NUMBER.search(text)
+    if match:
+        return _from_number(float(match[1]), percent=bool(match[2]))
+    for phrase, score in _RATING_WORDS:
+        if re.search(rf"\b{phrase}\b", text):
+            return float(score)
+    return None
+
+
+def _from_number(number: float, *, percent: bool) -> float | None:
+    if percent or number > 10:
+        return _from_percent(number) if number <= 100 else None
+    if 0 < number < 1:
+        return _from_percent(number * 100)
+    if 1 <= number <= 5:
+        return number
+    if 5 < number <= 10:
+        return float(round(number / 2))
+    return None
+
+
+def _from_percent(pct: float) -> float:
+    for upper, score in ((10, 1), (30, 2), (50, 3), (70, 4)):
+        if pct <= upper:
+            return float(score)
+    return 5.0
+
+
+def score(given: object, probability: float | None, impact: float | None) -> float | None:
+    """The register's numeric score when it has one, else P × I."""
+    if isinstance(given, (int, float)) and not isinstance(given, bool):
+        return float(given)
+    match = _NUMBER.fullmatch(str(given or "").strip())
+    if match and not match[2]:
+        return float(match[1])
+    if probability is not None and impact is not None:
+        return probability * impact
+    return None
+
+
+def risk_status(value: object) -> str | None:
+    """open, closed or materialised from a status cell ('Occurred - now issue I-12' → materialised)."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    return vocab.RISK_STATUS.canonical(text) or next(iter(vocab.RISK_STATUS.detect(text)), None)
+
+
+def materialised(status: str | None, flag: object = None) -> bool:
+    """True when the status says so or a Materialised?/Occurred? column says yes."""
+    return status == "materialised" or parse_yes_no(flag) is True

@@ -1,0 +1,251 @@
+"""Reading the loose values people type into reports and registers:
+dates, money, yes/no, codes, and text with HTML leftovers."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, timedelta
+
+# --- text --------------------------------------------------------------------
+
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
+_QUOT_WORD = re.compile(r"\w*quot\w*", re.IGNORECASE)
+_REAL_QUOT_WORDS = {"quote", "quoted", "quotes", "quoting", "quota", "quotas", "quotation", "quotations",
+                    "quotient", "unquote", "misquote", "misquoted", "quotable"}
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def clean_text(value: object) -> str:
+    """Text with HTML entities, tags and 'quot' leftovers (from HTML-to-text exports) repaired."""
+    if value is None:
+        return ""
+    text = str(value)
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "quot" in text.lower():
+        text = _QUOT_WORD.sub(_fix_quot, text)
+        text = _QUOTED.sub(r'"\1"', text).replace(_MARK, '"')
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return re.sub(r" ?\n ?", "\n", text).strip()
+
+
+_MARK = "\x01"  # a quotation mark recovered from 'quot', paired up afterwards
+_QUOTED = re.compile(_MARK + r"\s*([^" + _MARK + r"\n]{0,200}?)\s*" + _MARK)
+
+
+def _fix_quot(match: re.Match) -> str:
+    word = match.group()
+    low = word.lower()
+    if low == "quot":
+        return _MARK
+    if low in _REAL_QUOT_WORDS:
+        return word
+    if low.startswith("quot"):
+        word = _MARK + word[4:]
+    if word.lower().endswith("quot"):
+        word = word[:-4] + _MARK
+    return word
+
+
+_ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "approx", "fig", "no", "dr", "mr", "mrs", "ms", "st", "inc", "ltd", "co"}
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])")
+
+
+def first_sentence(text: str) -> tuple[str, str]:
+    """(first sentence, the rest) of a text; abbreviations such as 'e.g.' do not end a sentence."""
+    text = text.strip()
+    for match in _SENTENCE_END.finditer(text):
+        before = text[:match.start()].rsplit(None, 1)
+        word = before[-1].lower().rstrip(".") if before else ""
+        if word in _ABBREVIATIONS or len(word) == 1:
+            continue
+        return text[:match.end()].strip(), text[match.end():].strip()
+    return text, ""
+
+
+def shorten(text: str, limit: int = 140) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:-– ")
+    return cut + "…"
+
+
+def normalise_key(key: object) -> str:
+    """A header or metadata key reduced for matching: 'Probability (1-5)' → 'probability', 'P × I' → 'p x i'."""
+    text = str(key or "").replace("\u00a0", " ").lower()
+    text = re.sub(r"\((?!s\))[^)]*\)", " ", text)  # drop '(1-5)' but keep 'lesson(s)' readable below
+    text = text.replace("(s)", "").replace("×", " x ").replace("*", " x ")
+    text = re.sub(r"\s*/\s*", "/", text)
+    text = re.sub(r"[_\s]+", " ", text).strip(" :?.-")
+    return text
+
+
+# --- codes -------------------------------------------------------------------
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+
+
+def looks_like_code(text: str) -> bool:
+    """True for 'FIN-ERP-2021' or 'P123'; False for names such as 'Space Shuttle Program' or 'Juno'."""
+    text = text.strip()
+    if not _CODE.fullmatch(text):
+        return False
+    return any(ch.isdigit() for ch in text) or "-" in text or text.isupper()
+
+
+def code_from_name(name: str) -> str:
+    """A project code made from a project name: 'Mars Science Laboratory (MSL)' → 'MARS-SCIENCE-LABORATORY-MSL'."""
+    code = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").upper()
+    if len(code) > 64:
+        code = code[:64].rsplit("-", 1)[0]
+    return code or "UNNAMED"
+
+
+_NONE_VALUES = {"", "n/a", "na", "none", "-", "--", "—", "tbd", "tbc", "unknown", "not applicable",
+                "not specified", "various", "multiple", "null", "nil"}
+
+
+def is_blank(value: object) -> bool:
+    """True for empty cells and placeholders such as 'N/A', 'TBD', 'various'."""
+    return value is None or str(value).strip().lower() in _NONE_VALUES
+
+
+# --- yes / no ------------------------------------------------------------------
+
+_YES = {"yes", "y", "true", "1", "x", "✓", "✔", "occurred", "materialised", "materialized"}
+_NO = {"no", "n", "false", "0", "not occurred", "did not occur"}
+
+
+def parse_yes_no(value: object) -> bool | None:
+    """True / False for yes-no cells ('Yes', 'Y', 'x', 'Yes - see issue 4'); None when it is neither."""
+    if isinstance(value, bool):
+        return value
+    text = str(value or "").strip().lower()
+    if text in _YES or re.match(r"(yes|y)\b", text):
+        return True
+    if text in _NO or re.match(r"no\b", text):
+        return False
+    return None
+
+
+# --- dates -------------------------------------------------------------------
+
+_MONTH_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y", "%d-%b-%Y", "%d-%B-%Y", "%d %b %y",
+                  "%B %Y", "%b %Y", "%A %d %B %Y")
+_NUMERIC = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})")
+
+
+def parse_date(value: object, *, day_first: bool = True) -> date | None:
+    """A date from a date object, an Excel serial number or common text forms; None if it is not one.
+
+    Slash dates are day-first ('05/03/2021' is 5 March) unless `day_first` is False;
+    a day above 12 settles the order either way."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _excel_serial(value)
+    text = str(value or "").strip()
+    if not text:
+        return None
+    return _iso(text) or _numeric(text, day_first) or _with_month_name(text)
+
+
+def _excel_serial(number: float) -> date | None:
+    if 20000 < number < 80000:  # 1954..2119: an Excel serial date, not a year or an amount
+        return date(1899, 12, 30) + timedelta(days=int(number))
+    return None
+
+
+def _iso(text: str) -> date | None:
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[T ][\d:.+\-Z]*)?", text)
+    if not match:
+        return None
+    year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
+    return _safe_date(year, month, day)
+
+
+def _numeric(text: str, day_first: bool) -> date | None:
+    match = _NUMERIC.fullmatch(text.split(" ")[0])
+    if not match:
+        return None
+    a, b, c = (int(x) for x in match.groups())
+    if len(match[1]) == 4:
+        return _safe_date(a, b, c)
+    year = c + 2000 if c < 100 else c
+    if a > 12 or (day_first and b <= 12):
+        return _safe_date(year, b, a)
+    return _safe_date(year, a, b)
+
+
+def _with_month_name(text: str) -> date | None:
+    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.replace(",", " "))
+    cleaned = " ".join(cleaned.split())
+    for fmt in _MONTH_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def slash_order(values: list[object]) -> bool | None:
+    """Whether a column of slash dates is day-first (True), month-first (False) or undecided (None)."""
+    for value in values:
+        match = _NUMERIC.fullmatch(str(value or "").strip().split(" ")[0])
+        if match and len(match[1]) <= 2:
+            a, b = int(match[1]), int(match[2])
+            if a > 12 >= b:
+                return True
+            if b > 12 >= a:
+                return False
+    return None
+
+
+# --- money -------------------------------------------------------------------
+
+_SYMBOLS = {"£": "GBP", "$": "USD", "€": "EUR", "¥": "JPY", "₹": "INR", "chf": "CHF"}
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "b": 1e9,
+                "billion": 1e9}
+_MONEY = re.compile(
+    r"(?P<pre>[A-Za-z]{3}|[£$€¥₹])?\s*(?P<num>\d[\d,\s]*(?:\.\d+)?)\s*"
+    r"(?P<mult>k|m|mn|bn|b|thousand|million|billion)?\b\.?\s*(?P<post>[A-Za-z]{3}\b)?",
+    re.IGNORECASE,
+)
+
+
+def parse_money(value: object) -> tuple[float | None, str | None]:
+    """(amount, ISO currency) from '£1.2m', '$850k', '1,200,000 EUR' or a number; (None, None) if unreadable."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value), None
+    text = str(value or "").strip()
+    match = _MONEY.search(text)
+    if not match:
+        return None, None
+    number = float(re.sub(r"[,\s]", "", match["num"]))
+    mult = _MULTIPLIERS.get((match["mult"] or "").lower(), 1.0)
+    return number * mult, _currency(match["pre"], match["post"])
+
+
+def _currency(pre: str | None, post: str | None) -> str | None:
+    for token in (pre, post):
+        if not token:
+            continue
+        if token in _SYMBOLS:
+            return _SYMBOLS[token]
+        if len(token) == 3 and token.isalpha() and token.upper() == token:
+            return token.upper()
+    return None

@@ -1,0 +1,156 @@
+"""Markdown closure reports and retrospectives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ingest import ParseContext, heading_anchors, parse_bytes
+from kb.errors import InvalidDocument
+
+
+def parse_sample(samples, name, **context):
+    return parse_bytes(name, (samples / name).read_bytes(), ParseContext(**context))
+
+
+def by_title(parsed):
+    return {lesson.title: lesson for lesson in parsed.lessons}
+
+
+def test_closure_report_metadata(samples):
+    parsed = parse_sample(samples, "FIN-ERP-2021_closure_report.md")
+    assert parsed.document.kind == "closure report"
+    assert parsed.project_code == "FIN-ERP-2021"
+    project = parsed.projects[0]
+    assert project.name == "Finance ERP Replacement"
+    assert project.project_type == "ERP migration"
+    assert project.methodology == "hybrid"
+    assert (project.planned_budget, project.actual_budget, project.currency) == (1_200_000, 1_450_000, "GBP")
+    assert project.actual_end == date(2022, 3, 14)
+    assert project.outcome == "challenged"
+    assert project.description is None  # a wide objectives table is content, not metadata
+    assert not parsed.document.content.startswith("---")
+    assert parsed.document.sha256 and parsed.document.size_bytes > 0
+
+
+def test_closure_report_lessons_follow_their_sections(samples):
+    lessons = by_title(parse_sample(samples, "FIN-ERP-2021_closure_report.md"))
+    well = lessons["Executive sponsorship was strong"]
+    assert (well.polarity, well.source_location) == ("went well", "What went well")
+    assert well.source_anchor == "what-went-well"
+    assert well.what_happened.startswith("The CFO chaired")
+    assert well.category == "stakeholders and communication"
+    assert "ERP migration" in well.tags
+
+    wrong = lessons["Data migration was underestimated"]
+    assert wrong.polarity == "went wrong"
+    assert wrong.cause.startswith("legacy supplier master data")
+    assert wrong.impact.startswith("go-live slipped")
+    assert wrong.recommendation.startswith("appoint data owners")
+    assert wrong.category == "data migration"
+    assert wrong.lesson_date == date(2022, 3, 14)
+
+    nested = lessons["Integration interfaces were undocumented"]
+    assert nested.cause.startswith("the old system's interfaces") and nested.impact.startswith("two unplanned")
+
+    root = lessons["No single owner for master data across the legal entities"]
+    assert (root.polarity, root.cause) == ("went wrong", "No single owner for master data across the legal entities.")
+
+    rec = lessons["Budget a data-quality workstream from day one of every ERP project"]
+    assert rec.polarity == "improvement" and rec.recommendation
+
+
+def test_sub_headings_are_lessons_cited_to_themselves(samples):
+    lessons = by_title(parse_sample(samples, "FIN-ERP-2021_closure_report.md"))
+    cutover = lessons["Rehearse the cutover"]
+    assert cutover.source_location == "1. Rehearse the cutover"
+    assert cutover.source_anchor == "1-rehearse-the-cutover"
+    assert cutover.recommendation.startswith("plan at least two")
+    assert "Keep change control tight" in lessons
+
+
+def test_anchors_match_the_headings_of_the_page(samples):
+    parsed = parse_sample(samples, "FIN-ERP-2021_closure_report.md")
+    ids = {anchor for _, _, anchor in heading_anchors(parsed.document.content)}
+    assert {lesson.source_anchor for lesson in parsed.lessons} <= ids
+    # The second "Lessons learned" heading gets a de-duplicated anchor.
+    assert "lessons-learned-2" in {lesson.source_anchor for lesson in parsed.lessons}
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("FIN-ERP-2021_retro_sprint_14.md", {"went well": 2, "went wrong": 2, "improvement": 2}),
+    ("CRM-2022_retro_start_stop_continue.md", {"improvement": 1, "went wrong": 1, "went well": 1}),
+    ("retro_4ls.md", {"went well": 1, "improvement": 2, "went wrong": 1}),
+    ("retro_mad_sad_glad.md", {"went wrong": 2, "went well": 1}),
+])
+def test_retrospective_formats(samples, name, expected):
+    parsed = parse_sample(samples, name)
+    assert parsed.document.kind == "retrospective"
+    counts = {}
+    for lesson in parsed.lessons:
+        counts[lesson.polarity] = counts.get(lesson.polarity, 0) + 1
+    assert counts == expected
+    assert parsed.project_code
+
+
+def test_retrospective_details(samples):
+    sprint = parse_sample(samples, "FIN-ERP-2021_retro_sprint_14.md", project_types={"FIN-ERP-2021": "ERP migration"})
+    lesson = sprint.lessons[0]
+    assert (lesson.lesson_date, lesson.organization) == (date(2021, 9, 24), "Finance build team")
+    assert "ERP migration" in lesson.tags
+    actions = [l for l in sprint.lessons if l.source_location == "Actions"]
+    assert all(l.recommendation for l in actions)
+    four = parse_sample(samples, "retro_4ls.md")
+    assert four.lessons[0].lesson_date is None
+    assert any("not a date" in w for w in four.warnings)
+    mad = parse_sample(samples, "retro_mad_sad_glad.md")
+    # Bold 'Mad' paragraphs have no anchor of their own: cite them to the page heading.
+    assert mad.lessons[0].source_location == "Mad"
+    assert mad.lessons[0].source_anchor == "data-centre-move-retrospective"
+
+
+def test_file_name_links_to_a_known_project(samples):
+    data = b"## What went well\n\n- Weekly demos kept the sales managers engaged.\n"
+    parsed = parse_bytes("crm-2022_retro.md", data, ParseContext(known_project_codes=frozenset({"CRM-2022"})))
+    assert parsed.project_code == "CRM-2022"
+    assert parsed.document.kind == "retrospective"
+
+
+def test_pseudo_heading_with_colon_and_paragraph_lessons():
+    text = ("# Retro\n\nWent well:\n\n- Pairing on the release.\n\n## What went wrong\n\n"
+            "The test environment was down for three days in the second week.\n\n"
+            "Nobody owned the release checklist, so steps were skipped.\n")
+    parsed = parse_bytes("team_retro.md", text.encode(), ParseContext())
+    assert [l.polarity for l in parsed.lessons] == ["went well", "went wrong", "went wrong"]
+
+
+def test_front_matter_must_be_a_mapping():
+    with pytest.raises(InvalidDocument, match="key: value"):
+        parse_bytes("x_closure.md", b"---\n- a\n- b\n---\n# X\n", ParseContext())
+    with pytest.raises(InvalidDocument, match="not valid YAML at line"):
+        parse_bytes("x_closure.md", b"---\ncode: [unclosed\n---\n# X\n", ParseContext())
+
+
+def test_register_kind_in_markdown_is_refused():
+    with pytest.raises(InvalidDocument, match="CSV, XLSX or JSONL"):
+        parse_bytes("x.md", b"---\nkind: risk register\n---\n# Risks\n", ParseContext())
+
+
+def test_no_lessons_and_no_metadata_is_rejected(samples):
+    with pytest.raises(InvalidDocument, match="No lessons found"):
+        parse_sample(samples, "notes_without_lessons.md")
+
+
+def test_closure_report_without_lessons_keeps_the_project():
+    parsed = parse_bytes("P1_closure.md", b"---\ncode: P-1\nproject: Pilot\n---\n# Pilot\n\nDone.\n", ParseContext())
+    assert parsed.lessons == [] and parsed.projects[0].code == "P-1"
+    assert any("No lesson sections" in w for w in parsed.warnings)
+
+
+def test_windows_1252_text_is_read_with_a_warning():
+    text = "---\ncode: P-2\n---\n## What went well\n\n- The caf\u00e9 budget was \u00a35k under plan.\n"
+    data = text.encode("cp1252")
+    parsed = parse_bytes("P-2_retro.md", data, ParseContext())
+    assert "café" in parsed.lessons[0].title
+    assert any("Windows-1252" in w for w in parsed.warnings)

@@ -1,0 +1,119 @@
+"""Risk registers and lessons registers: CSV, XLSX, JSONL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ingest import ParseContext, parse_bytes
+from kb.errors import InvalidRegister
+
+KNOWN = ParseContext(known_project_codes=frozenset({"FIN-ERP-2021", "CRM-2022"}),
+                     project_types={"FIN-ERP-2021": "ERP migration"})
+
+
+def parse_sample(samples, name, context=KNOWN):
+    return parse_bytes(name, (samples / name).read_bytes(), context)
+
+
+def test_pmbok_risk_register_csv(samples):
+    parsed = parse_sample(samples, "FIN-ERP-2021_risk_register.csv")
+    assert parsed.document.kind == "risk register" and parsed.project_code == "FIN-ERP-2021"
+    risks = {r.external_id: r for r in parsed.risks}
+    assert set(risks) == {"R1", "R2", "R3", "R5"}  # R4 is an empty row
+    r1 = risks["R1"]
+    assert (r1.probability, r1.impact, r1.score) == (4, 5, 20)  # words, score computed
+    assert (r1.status, r1.materialised) == ("materialised", True)
+    assert r1.category == "data migration" and "ERP migration" in r1.tags
+    assert r1.cause.startswith("No data owner") and "Trial load error rate" in r1.cause  # Cause + Trigger
+    assert r1.response == "Mitigate\nRun two extra trial loads and a cleansing sprint"
+    assert (r1.source_location, r1.source_anchor) == ("row 2", "row-2")
+    r2 = risks["R2"]
+    assert (r2.probability, r2.impact, r2.score, r2.status) == (3, 4, 12, "open")  # numbers, score given
+    assert risks["R5"].probability == 4  # 70%
+    assert risks["R3"].status == "closed" and not risks["R3"].materialised
+    assert any("skipped" in w for w in parsed.warnings)
+    rows = parsed.document.rows
+    assert rows[0]["_row"] == 2 and rows[0]["Risk ID"] == "R1" and len(rows) == 5
+
+
+def test_prince2_risk_register_xlsx(samples):
+    parsed = parse_sample(samples, "CRM-2022_risk_register.xlsx", ParseContext())
+    assert parsed.document.kind == "risk register"
+    assert parsed.project_code == "CRM-2022"  # from 'Project code:' above the header
+    assert parsed.document.title == "CRM Rollout — Risk Register"
+    risks = {r.external_id: r for r in parsed.risks}
+    r1, r2, r3 = risks["R-01"], risks["R-02"], risks["R-03"]
+    assert (r1.probability, r1.impact, r1.score) == (3, 4, 12)
+    assert r1.category == "resources and staffing" and r1.source_location == "row 5"
+    assert r1.response == "Reduce\nDocument configuration; cross-train a second developer."
+    assert (r2.status, r2.materialised) == ("closed", True)  # closed, but it did occur
+    assert (r3.probability, r3.impact) == (2, 2)  # 20%, Minor
+    assert parsed.document.rows[0]["Date Registered"] == "2022-03-01"
+
+
+def test_lessons_register_csv_with_semicolons(samples):
+    parsed = parse_sample(samples, "pmo_lessons_register.csv")
+    assert parsed.document.kind == "lessons register"
+    lessons = {l.external_id: l for l in parsed.lessons}
+    one = lessons["LL-01"]
+    assert (one.polarity, one.category, one.project_code) == ("went wrong", "testing", "FIN-ERP-2021")
+    assert one.impact == "Twelve defects found after go-live." and one.recommendation
+    assert one.lesson_date == date(2022, 3, 15) and "ERP migration" in one.tags
+    assert lessons["LL-02"].polarity == "went well"
+    assert lessons["LL-03"].lesson_date == date(2022, 11, 30) and lessons["LL-03"].project_code == "CRM-2022"
+
+
+def test_prince2_lessons_log_xlsx(samples):
+    parsed = parse_sample(samples, "prince2_lessons_log.xlsx")
+    lessons = {l.external_id: l for l in parsed.lessons}
+    first = lessons["L-001"]
+    assert first.title == "Go-live training was delivered one week before launch"
+    assert first.cause == "Training vendor booked late." and first.impact.startswith("Sales staff")
+    assert first.category == "training" and first.source_location == "row 3"
+    assert lessons["L-002"].lesson_date is None
+    assert any("dates could not be read" in w for w in parsed.warnings)
+
+
+def test_llis_style_jsonl(samples):
+    parsed = parse_sample(samples, "llis_sample.jsonl", ParseContext())
+    assert parsed.document.kind == "lessons register" and parsed.document.title == "NASA LLIS lessons"
+    lessons = {l.external_id: l for l in parsed.lessons}
+    cutover = lessons["90001"]
+    assert cutover.what_happened.startswith("A ground system cutover overran")  # Abstract first
+    assert "Lesson learned: Untimed runbooks" in cutover.what_happened
+    assert cutover.recommendation.startswith("Rehearse cutover twice")
+    assert cutover.lesson_date == date(2018, 7, 18)  # MM/DD/YYYY
+    assert (cutover.organization, cutover.phase) == ("JSC", "testing")  # Phase D
+    assert "Parts, Materials, & Processes" in cutover.tags  # topic names with commas stay whole
+    assert (cutover.source_location, cutover.source_anchor) == ("line 1", "row-1")
+    assert cutover.project_code == "GROUND-SYSTEMS-MODERNISATION"
+    assert parsed.projects[0].name == "Ground Systems Modernisation"
+    contractor = lessons["90002"]
+    assert contractor.title == 'Contractor "Standard" Test Plans'  # HTML leftovers repaired
+    assert contractor.what_happened.startswith("Integration testing found")  # Driving Event when no Abstract
+    assert contractor.project_code is None  # N/A
+    assert "Procurement, Small Business & Industrial Relations" in contractor.tags
+    assert lessons["90003"].source_location == "line 4"  # the blank line 3 is skipped, numbering kept
+    assert lessons["90003"].polarity == "went well" and lessons["90003"].lesson_date is None
+
+
+def test_csv_without_a_recognisable_header():
+    with pytest.raises(InvalidRegister, match="No header row"):
+        parse_bytes("stuff.csv", b"a,b,c\n1,2,3\n", ParseContext())
+
+
+def test_register_kind_needs_a_hint_when_columns_are_ambiguous():
+    data = b"ID,Title,Category\n1,Something happened,Scope\n"
+    with pytest.raises(InvalidRegister, match="risk register or a lessons register"):
+        parse_bytes("export.csv", data, ParseContext())
+    assert parse_bytes("export_risks.csv", data, ParseContext()).document.kind == "risk register"
+    hinted = parse_bytes("export.csv", data, ParseContext(kind_hint="lessons register"))
+    assert hinted.document.kind == "lessons register"
+
+
+def test_utf16_tab_separated_export():
+    text = "Risk\tProbability\tImpact\nSupplier insolvency\tLow\tSevere\n"
+    parsed = parse_bytes("risks.csv", b"\xff\xfe" + text.encode("utf-16-le"), ParseContext())
+    assert (parsed.risks[0].probability, parsed.risks[0].impact, parsed.risks[0].score) == (2, 5, 10)

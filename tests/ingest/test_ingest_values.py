@@ -1,0 +1,75 @@
+"""The small readers under the parsers: anchors, dates, money, ratings, tags."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ingest.anchors import Anchors, slugify
+from ingest.llis import nasa_phase, split_topics
+from ingest.scales import rating, risk_status, score
+from ingest.tagging import categories, tag
+from ingest.values import clean_text, parse_date, parse_money
+
+
+def test_slugs_are_deduplicated_like_github():
+    anchors = Anchors()
+    assert [anchors.add(t) for t in ["Risks", "Risks", "Risks", "What didn't go well?", "***"]] == [
+        "risks", "risks-2", "risks-3", "what-didn-t-go-well", "section"]
+    assert slugify("3.2 Lessons — learned") == "3-2-lessons-learned"
+
+
+@pytest.mark.parametrize("text, kwargs, expected", [
+    ("2021-03-05", {}, date(2021, 3, 5)),
+    ("05/03/2021", {}, date(2021, 3, 5)),
+    ("05/03/2021", {"day_first": False}, date(2021, 5, 3)),
+    ("07/18/2018", {}, date(2018, 7, 18)),
+    ("14 March 2022", {}, date(2022, 3, 14)),
+    ("March 14, 2022", {}, date(2022, 3, 14)),
+    ("2022-03", {}, date(2022, 3, 1)),
+    ("sometime", {}, None),
+    (44621, {}, date(2022, 3, 1)),
+])
+def test_dates(text, kwargs, expected):
+    assert parse_date(text, **kwargs) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("£1.2m", (1_200_000, "GBP")), ("$850k", (850_000, "USD")), ("1,200,000 EUR", (1_200_000, "EUR")),
+    ("€2.5 million", (2_500_000, "EUR")), ("n/a", (None, None)),
+])
+def test_money(text, expected):
+    assert parse_money(text) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Very high", 5), ("High", 4), ("medium", 3), ("Low", 2), ("rare", 1), ("almost certain", 5),
+    (3, 3), ("4 - Major", 4), ("70%", 4), (0.15, 2), (8, 4), ("TBD", None), (None, None),
+])
+def test_ratings(value, expected):
+    assert rating(value) == expected
+
+
+def test_score_and_status():
+    assert score(None, 4, 5) == 20 and score("12", 4, 5) == 12 and score("High", None, 5) is None
+    assert risk_status("Occurred - became an issue") == "materialised"
+    assert risk_status("Closed") == "closed" and risk_status("Monitoring") == "open"
+
+
+def test_categories_weight_titles_and_keep_technical_weak():
+    assert categories("Supplier contract was vague", body="the interface and api design")[0] == "vendor and procurement"
+    assert categories("Server architecture review") == ["technical"]
+    assert categories("The weather was fine") == []
+    tagged = tag("Cutover rehearsal overran", body="The data migration load took 30 hours.",
+                 project_type="ERP migration")
+    assert tagged.category == "data migration" and tagged.phase == "deployment"
+    assert tagged.tags[:3] == ["data migration", "deployment", "ERP migration"]
+
+
+def test_llis_helpers():
+    assert split_topics("Hardware, Parts, Materials, & Processes, Software") == [
+        "Hardware", "Parts, Materials, & Processes", "Software"]
+    assert split_topics("A, with comma; B") == ["A, with comma", "B"]
+    assert nasa_phase("Implementation » Phase C") == "execution" and nasa_phase("Not Specified") is None
+    assert clean_text("Avoid quotHotquot mates; IV&amp;V") == 'Avoid "Hot" mates; IV&V'
