@@ -16,6 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Callable
 
+from pydantic import ValidationError
+
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument, KBError
 from ingest.context import ParseContext
@@ -51,6 +53,11 @@ def parse_bytes(name: str, data: bytes, context: ParseContext) -> ParsedDocument
         parsed = parser.parse(name, data, context)
     except KBError:
         raise
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem.get("loc", ()))
+        raise InvalidDocument(f"A value in the file is not acceptable: {where}: {problem.get('msg')}. "
+                              "Correct it and upload the file again.") from exc
     except (UnicodeDecodeError, csv.Error, json.JSONDecodeError, zipfile.BadZipFile) as exc:
         raise InvalidDocument(f"The file could not be read ({exc}). Check that it is a valid {parser.SUFFIXES[0]} "
                               "file and save it again.") from exc

@@ -53,6 +53,9 @@ CLOSURE_SIGNS = ("name", "sponsor", "manager", "planned_budget", "actual_budget"
 
 def field_for(key: object) -> str | None:
     """The metadata field a key names ('Project Manager' → manager), or None."""
+    exact = str(key or "").strip().lower()
+    if exact in _ALIASES:  # a field's own name wins over aliases: actual_cost is AC, not the actual budget
+        return exact
     return KEY_TO_FIELD.get(normalise_key(key).replace("-", " "))
 
 
@@ -93,7 +96,7 @@ def project_from(meta: dict[str, object], fallback_code: str | None = None) -> P
     fields.update(_dates(meta, warnings))
     fields.update(_money(meta, warnings))
     fields.update(_labels(meta, warnings))
-    code = clean_text(meta.get("code")) or fallback_code
+    code = _valid_code(clean_text(meta.get("code")), warnings) or fallback_code
     if not code and fields.get("name"):
         code = code_from_name(str(fields["name"]))
         warnings.append(f"No project code given; using {code} (made from the project name). "
@@ -102,6 +105,18 @@ def project_from(meta: dict[str, object], fallback_code: str | None = None) -> P
         return ProjectInfo(None, None, warnings)
     fields.setdefault("name", code)
     return ProjectInfo(ProjectCreate(code=code, **fields), code, warnings)
+
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/&-]{0,63}$")
+
+
+def _valid_code(code: str | None, warnings: list[str]) -> str | None:
+    """The code if it looks like a project code (no spaces, at most 64 characters), else None with a warning."""
+    if code and not _CODE.match(code):
+        warnings.append(f"'{code[:80]}' is not a project code (use letters, digits and dashes, "
+                        "at most 64 characters); ignored.")
+        return None
+    return code
 
 
 def _dates(meta: dict, warnings: list[str]) -> dict[str, object]:

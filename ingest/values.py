@@ -237,7 +237,8 @@ def parse_money(value: object) -> tuple[float | None, str | None]:
         return None, None
     number = float(re.sub(r"[,\s]", "", match["num"]))
     mult = _MULTIPLIERS.get((match["mult"] or "").lower(), 1.0)
-    return number * mult, _currency(match["pre"], match["post"])
+    # Round to cents: '£2.05m' is 2,050,000, not 2,049,999.9999999998.
+    return round(number * mult, 2), _currency(match["pre"], match["post"])
 
 
 def _currency(pre: str | None, post: str | None) -> str | None:

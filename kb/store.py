@@ -105,9 +105,23 @@ class KnowledgeBase:
             note = "" if existing.source_name == name else f" (same content as {existing.source_name})"
             return SaveResult("unchanged", existing.id, existing.source_name, message="already stored" + note)
         vectors = self._embed(parsed, progress)
-        stored_path = self._keep_original(data, digest, name)
+        stored_path, created = self._keep_original(data, digest, name)
+        try:
+            doc, plan, removed = self._write(parsed, vectors, digest, stored_path, len(data))
+        except BaseException:
+            if created:  # nothing of a failed ingest is left behind, not even the original file
+                (self.settings.data_dir / stored_path).unlink(missing_ok=True)
+            raise
+        self._forget(removed)
+        outcome = "replaced" if plan.replaced else "ingested"
+        return SaveResult(outcome, doc.id, name, lessons=len(parsed.lessons), risks=len(parsed.risks),
+                          warnings=list(parsed.warnings))
+
+    def _write(self, parsed: ParsedDocument, vectors: np.ndarray, digest: str, stored_path: str, size: int):
+        """SQL rows and vectors for one document, committed together or not at all."""
+        name = parsed.document.source_name
         with self.session() as session:
-            plan = _Writer(session, parsed, digest, stored_path, len(data))
+            plan = _Writer(session, parsed, digest, stored_path, size)
             doc, items, removed = plan.write()
             session.flush()
             ids = [vector_id(kind, row.id) for kind, row in items]
@@ -125,10 +139,7 @@ class KnowledgeBase:
             except Exception:
                 self._restore(ids, previous)
                 raise
-        self._forget(removed)
-        outcome = "replaced" if plan.replaced else "ingested"
-        return SaveResult(outcome, doc.id, name, lessons=len(parsed.lessons), risks=len(parsed.risks),
-                          warnings=list(parsed.warnings))
+        return doc, plan, removed
 
     def _embed(self, parsed: ParsedDocument, progress: Progress | None) -> np.ndarray:
         texts = [lesson_text(x) for x in parsed.lessons] + [risk_text(x) for x in parsed.risks]
@@ -140,15 +151,17 @@ class KnowledgeBase:
                 progress(min(start + chunk, len(texts)), len(texts))
         return np.vstack(parts) if parts else np.zeros((0, 1), dtype=np.float32)
 
-    def _keep_original(self, data: bytes, digest: str, name: str) -> str:
+    def _keep_original(self, data: bytes, digest: str, name: str) -> tuple[str, bool]:
+        """Store the original under its sha256; returns its path in the data directory and whether it is new."""
         suffix = Path(name).suffix.lower()[:10]
         path = self.settings.files_dir / f"{digest}{suffix}"
-        if not path.exists():
+        created = not path.exists()
+        if created:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(path.suffix + ".part")
             tmp.write_bytes(data)
             tmp.replace(path)
-        return str(path.relative_to(self.settings.data_dir))
+        return str(path.relative_to(self.settings.data_dir)), created
 
     def _snapshot(self, ids: list[str]):
         if not ids:

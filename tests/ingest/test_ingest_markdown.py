@@ -154,3 +154,18 @@ def test_windows_1252_text_is_read_with_a_warning():
     parsed = parse_bytes("P-2_retro.md", data, ParseContext())
     assert "café" in parsed.lessons[0].title
     assert any("Windows-1252" in w for w in parsed.warnings)
+
+
+def test_earned_value_keys_are_not_mistaken_for_the_budget():
+    text = ("---\ncode: EV-1\nproject: EV pilot\nplanned_budget: 1000000\nactual_budget: 1100000\n"
+            "planned_value: 800000\nearned_value: 700000\nactual_cost: 900000\n---\n# EV pilot\n")
+    project = parse_bytes("EV-1_closure.md", text.encode(), ParseContext()).projects[0]
+    assert (project.actual_budget, project.actual_cost, project.earned_value) == (1_100_000, 900_000, 700_000)
+
+
+def test_a_sentence_is_not_taken_for_a_project_code():
+    text = ("# Notes\n\nProject code: see the title cell of the register, which names the project for everyone\n\n"
+            "## What went wrong\n\n- The register had no owner.\n")
+    parsed = parse_bytes("notes_closure.md", text.encode(), ParseContext())
+    assert parsed.lessons and all(len(p.code) <= 64 and " " not in p.code for p in parsed.projects)
+    assert any("not a project code" in w for w in parsed.warnings)

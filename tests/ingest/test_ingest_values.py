@@ -37,7 +37,7 @@ def test_dates(text, kwargs, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("£1.2m", (1_200_000, "GBP")), ("$850k", (850_000, "USD")), ("1,200,000 EUR", (1_200_000, "EUR")),
-    ("€2.5 million", (2_500_000, "EUR")), ("n/a", (None, None)),
+    ("€2.5 million", (2_500_000, "EUR")), ("n/a", (None, None)), ("£2.05m", (2_050_000, "GBP")),
 ])
 def test_money(text, expected):
     assert parse_money(text) == expected

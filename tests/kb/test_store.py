@@ -100,6 +100,7 @@ def test_index_failure_stores_nothing_and_keeps_previous_version(fast_kb, monkey
     assert lesson_titles(fast_kb) == ["Legacy data was dirty", "Super users helped adoption"]
     assert fast_kb.vectors.ids() == before_ids
     assert fast_kb.find_by_content(b"v2") is None
+    assert len(list(fast_kb.settings.files_dir.iterdir())) == 1, "only the first version's original is kept"
 
 
 def test_sql_failure_after_indexing_removes_the_new_vectors(fast_kb, monkeypatch):
