@@ -1,5 +1,315 @@
-"""Metrics and themes pages and API (placeholder until the insights work lands)."""
+"""PMO value metrics and recurring failure themes: pages, CSV exports, the JSON API
+and the PMO's theme edits (rename, merge, split) as plain HTML forms."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal, get_args
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kb import metrics as M
+from kb.errors import KBError
+from search import themes as T
+from search.foreseeable import THRESHOLD as FORESEEABLE_THRESHOLD
+from search.foreseeable import Foresight, foreseeable_risks
+from web.deps import KBDep, SessionDep
+from web.templating import render
 
 router = APIRouter()
+
+Grouping = Literal["year", "quarter", "portfolio", "type"]
+Format = Literal["html", "csv"]
+MetricTable = Literal["summary", "breakdown", "gaps", "unreviewed", "foreseeable"]
+ThemeTable = Literal["themes", "heatmap", "years", "repeats"]
+METRIC_TABLES = get_args(MetricTable)
+THEME_TABLES = get_args(ThemeTable)
+PERIOD = r"^(\d{4}(-[Qq][1-4])?)?$"
+TOP_THEMES_CHART = 8
+
+
+# --- metrics -----------------------------------------------------------------------
+
+def foresight_or_none(kb) -> dict[int, Foresight] | None:
+    """Foreseeable risks need the vector index; without it the metric is shown as n/a."""
+    try:
+        return foreseeable_risks(kb)
+    except KBError:
+        return None
+
+
+def build_metrics(kb, session, *, by: tuple[str, ...], portfolio: str | None, project_type: str | None,
+                  period: str | None):
+    foresight = foresight_or_none(kb)
+    snapshot = M.load_snapshot(session, foreseeable_risk_ids=foresight.keys() if foresight is not None else None)
+    report = M.report_from(snapshot, by=by, portfolio=portfolio or None, project_type=project_type or None,
+                           period=period or None)
+    return report, M.options(snapshot), foresight or {}
+
+
+def metric_json(value: M.MetricValue, report: M.MetricsReport) -> dict:
+    m, measure = value.metric, value.measure
+    return {
+        "key": m.key, "name": m.name, "group": m.group, "value": measure.value,
+        "display": M.format_value(measure.value, m.unit), "unit": m.unit, "formula": m.formula,
+        "better": m.better or None, "numerator": measure.numerator, "denominator": measure.denominator,
+        "period": report.period, "filters": report.filters,
+        "breakdowns": {by: report.breakdown(by, m.key) for by in report.breakdowns},
+    }
+
+
+def metric_rows(report: M.MetricsReport, table: str, foresight: dict[int, Foresight]) -> list[list]:
+    """One CSV table of the metrics page."""
+    if table == "summary":
+        return [["key", "name", "group", "value", "display", "unit", "numerator", "denominator", "period",
+                 "formula"]] + [[v.metric.key, v.metric.name, v.metric.group, v.measure.value,
+                                 M.format_value(v.value, v.metric.unit), v.metric.unit, v.measure.numerator,
+                                 v.measure.denominator, report.period, v.metric.formula] for v in report.values]
+    if table == "breakdown":
+        rows = [["by", "group", "key", "name", "value", "display", "numerator", "denominator"]]
+        for by, groups in report.breakdowns.items():
+            for label, values in groups.items():
+                rows += [[by, label, v.metric.key, v.metric.name, v.value, M.format_value(v.value, v.metric.unit),
+                          v.measure.numerator, v.measure.denominator] for v in values]
+        return rows
+    if table == "gaps":
+        return [["query", "searches", "last_searched", "best_score"]] + [
+            [g["query"], g["searches"], g["last"].isoformat(), g["best_score"]] for g in report.gaps]
+    if table == "unreviewed":
+        ids = _measure(report, "closed_without_review").ids
+        return [["project_id", "code", "name", "type", "portfolio", "close_date"]] + [
+            [p.id, p.code, p.name, p.project_type, p.portfolio, _iso(p.close_date)]
+            for p in (report.projects[i] for i in ids)]
+    ids = _measure(report, "foreseeable_rate").ids
+    return [["risk_id", "project_code", "project_start", "lesson_id", "lesson_known", "similarity"]] + [
+        [f.risk_id, _code(report, f), _iso(f.project_start), f.lesson_id, _iso(f.lesson_known), f.similarity]
+        for f in (foresight[i] for i in ids if i in foresight)]
+
+
+def _code(report: M.MetricsReport, f: Foresight) -> str:
+    project = report.projects.get(f.project_id)
+    return project.code if project else ""
+
+
+def _measure(report: M.MetricsReport, key: str) -> M.Measure:
+    return next(v.measure for v in report.values if v.metric.key == key)
+
+
+def metrics_charts(report: M.MetricsReport, by: str) -> list[dict]:
+    """Chart.js data for the breakdown: one chart per metric group."""
+    groups = report.breakdowns.get(by, {})
+    labels = list(groups)
+    charts = []
+    for group in M.GROUPS:
+        keys = [m for m in M.METRICS if m.group == group and m.unit == "%" and m.key.endswith("_rate")]
+        if not keys or not labels:
+            continue
+        datasets = [{"label": m.name, "data": [_value(groups[label], m.key) for label in labels]} for m in keys]
+        charts.append({"id": f"chart-{group.replace(' ', '-')}", "title": f"{group.capitalize()} rates by {by}",
+                       "type": "line" if by in ("year", "quarter") else "bar", "labels": labels,
+                       "datasets": datasets, "unit": "%"})
+    return charts
+
+
+def _value(values: list[M.MetricValue], key: str):
+    v = next(x.value for x in values if x.metric.key == key)
+    return round(v, 2) if v is not None else None
+
+
+@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics.csv", include_in_schema=False)
+def metrics_page(request: Request, kb: KBDep, session: SessionDep, by: Grouping = "year",
+                 portfolio: str = Query("", max_length=200), type: str = Query("", max_length=200),
+                 period: str = Query("", max_length=7, pattern=PERIOD),
+                 format: Format = "html", table: MetricTable = "summary"):
+    report, options, foresight = build_metrics(kb, session, by=(by,), portfolio=portfolio, project_type=type,
+                                               period=period.upper() or None)
+    if format == "csv" or request.url.path.endswith(".csv"):
+        return csv_response(metric_rows(report, table, foresight), f"metrics-{table}.csv")
+    return render(request, "metrics.html", partial="_metrics_body.html", report=report, options=options, by=by,
+                  groups=M.GROUPS, charts=metrics_charts(report, by), foresight=foresight,
+                  foreseeable_threshold=FORESEEABLE_THRESHOLD, gap_threshold=M.GAP_SCORE_THRESHOLD,
+                  fmt=M.format_value, filters={"portfolio": portfolio, "type": type, "period": period},
+                  tables=METRIC_TABLES)
+
+
+@router.get("/api/metrics", tags=["insights"])
+def api_metrics(kb: KBDep, session: SessionDep, portfolio: str = Query("", max_length=200),
+                type: str = Query("", max_length=200),
+                period: str = Query("", max_length=7, pattern=PERIOD)) -> dict:
+    """Every PMO value metric (name, key, value, formula, unit, period) with breakdowns by year, quarter,
+    portfolio and project type, the knowledge gaps, and the foreseeable failures behind that metric."""
+    report, _, foresight = build_metrics(kb, session, by=M.GROUPINGS, portfolio=portfolio, project_type=type,
+                                         period=period.upper() or None)
+    return {
+        "period": report.period, "filters": report.filters,
+        "metrics": [metric_json(v, report) for v in report.values],
+        "knowledge_gaps": [{**g, "last": g["last"].isoformat()} for g in report.gaps],
+        "foreseeable": {"threshold": FORESEEABLE_THRESHOLD,
+                        "risks": [_foresight_json(foresight[i]) for i in _measure(report, "foreseeable_rate").ids
+                                  if i in foresight]},
+    }
+
+
+def _foresight_json(f: Foresight) -> dict:
+    return {"risk_id": f.risk_id, "project_id": f.project_id, "lesson_id": f.lesson_id, "similarity": f.similarity,
+            "lesson_known": _iso(f.lesson_known), "project_start": _iso(f.project_start)}
+
+
+# --- themes ------------------------------------------------------------------------
+
+def theme_json(theme: T.Theme, report: T.ThemeReport) -> dict:
+    return {
+        "id": theme.id, "name": theme.name, "terms": theme.terms, "renamed": theme.renamed, "edits": theme.edits,
+        "projects": len(theme.projects), "project_ids": theme.projects, "lessons": theme.lessons,
+        "risks": theme.risks, "lesson_ids": theme.lesson_ids, "risk_ids": theme.risk_ids,
+        "repeat_failures": theme.repeat_failures,
+        "repeats": [{"project_id": r.project_id, "project_code": report.projects[r.project_id].code,
+                     "project_start": _iso(r.start), "earlier": r.earlier_vid, "earlier_known": _iso(r.earlier_known)}
+                    for r in theme.repeats],
+        "items_by_year": theme.items_by_year, "projects_by_year": theme.projects_by_year,
+        "projects_by_type": theme.projects_by_type, "items_by_type": theme.items_by_type,
+        "trend": theme.trend, "slope": theme.slope,
+    }
+
+
+def theme_rows(report: T.ThemeReport, themes: list[T.Theme], table: str) -> list[list]:
+    if table == "themes":
+        return [["id", "name", "projects", "lessons", "risks", "repeat_failures", "trend", "slope", "terms",
+                 "lesson_ids", "risk_ids"]] + [
+            [t.id, t.name, len(t.projects), t.lessons, t.risks, t.repeat_failures, t.trend, t.slope,
+             " · ".join(t.terms), " ".join(map(str, t.lesson_ids)), " ".join(map(str, t.risk_ids))] for t in themes]
+    if table == "heatmap":
+        return [["id", "name"] + report.project_types] + [
+            [t.id, t.name] + [t.projects_by_type.get(pt, 0) for pt in report.project_types] for t in themes]
+    if table == "years":
+        return [["id", "name", "year", "items", "projects"]] + [
+            [t.id, t.name, y, t.items_by_year.get(y, 0), t.projects_by_year.get(y, 0)]
+            for t in themes for y in report.years]
+    return [["id", "name", "project_id", "project_code", "project_start", "earlier_item", "earlier_known"]] + [
+        [t.id, t.name, r.project_id, report.projects[r.project_id].code, _iso(r.start), r.earlier_vid,
+         _iso(r.earlier_known)] for t in themes for r in t.repeats]
+
+
+def heatmap(report: T.ThemeReport, themes: list[T.Theme]) -> dict:
+    """Cells of themes × project types: projects hit, their share of that type, and a shade 0–1."""
+    top = max((t.projects_by_type.get(pt, 0) for t in themes for pt in report.project_types), default=0) or 1
+    rows = []
+    for t in themes:
+        cells = []
+        for pt in report.project_types:
+            n = t.projects_by_type.get(pt, 0)
+            total = report.projects_per_type.get(pt, 0)
+            cells.append({"type": pt, "count": n, "share": n / total if total else None, "shade": n / top})
+        rows.append({"theme": t, "cells": cells})
+    return {"types": report.project_types, "rows": rows}
+
+
+def trend_chart(report: T.ThemeReport, themes: list[T.Theme], chart_id: str, title: str,
+                series: str = "projects_by_year", kind: str = "line") -> dict:
+    return {"id": chart_id, "title": title, "type": kind, "labels": [str(y) for y in report.years],
+            "datasets": [{"label": t.name, "data": [getattr(t, series).get(y, 0) for y in report.years]}
+                         for t in themes], "unit": ""}
+
+
+@router.get("/themes", include_in_schema=False)
+@router.get("/themes.csv", include_in_schema=False)
+def themes_page(request: Request, kb: KBDep, limit: int = Query(50, ge=1, le=500), format: Format = "html",
+                table: ThemeTable = "themes"):
+    report = T.compute_themes(kb)
+    themes = report.themes[:limit]
+    if format == "csv" or request.url.path.endswith(".csv"):
+        return csv_response(theme_rows(report, themes, table), f"themes-{table}.csv")
+    return render(request, "themes.html", partial="_themes_body.html", report=report, themes=themes, limit=limit,
+                  heat=heatmap(report, themes), definitions=T.DEFINITIONS, tables=THEME_TABLES,
+                  chart=trend_chart(report, themes[:TOP_THEMES_CHART], "chart-theme-trends",
+                                    "Projects hit per year, most repeated themes"),
+                  repeats=sum(t.repeat_failures for t in report.themes))
+
+
+@router.get("/themes/{theme_id}", include_in_schema=False)
+def theme_page(request: Request, theme_id: str, kb: KBDep, year: int | None = None,
+               type: str = Query("", max_length=200), format: Format = "html"):
+    report = T.compute_themes(kb)
+    theme = report.get(theme_id)
+    members = [m for m in theme.members if (year is None or (m.occurred and m.occurred.year == year))
+               and (not type or _type_of(report, m) == type)]
+    repeat_of = {r.project_id: r for r in theme.repeats}
+    if format == "csv":
+        return csv_response(member_rows(report, members, repeat_of), f"theme-{theme.id}.csv")
+    return render(request, "themes.html", partial="_themes_detail.html",
+                  detail=True, report=report, theme=theme, members=members, repeat_of=repeat_of, year=year,
+                  type=type, definitions=T.DEFINITIONS,
+                  chart=trend_chart(report, [theme], f"chart-{theme.id}", f"Lessons and risks per year: {theme.name}",
+                                    "items_by_year", "bar"))
+
+
+def _type_of(report: T.ThemeReport, item: T.Item) -> str:
+    project = report.projects.get(item.project_id)
+    return project.project_type if project else T.UNTYPED
+
+
+def member_rows(report: T.ThemeReport, members: list[T.Item], repeat_of: dict) -> list[list]:
+    rows = [["kind", "id", "title", "project_code", "project_type", "occurred", "known", "repeat_failure"]]
+    for m in members:
+        project = report.projects.get(m.project_id)
+        rows.append([m.kind, m.id, m.title, project.code if project else "", _type_of(report, m),
+                     _iso(m.occurred), _iso(m.known), "yes" if m.project_id in repeat_of else ""])
+    return rows
+
+
+@router.get("/api/themes", tags=["insights"])
+def api_themes(kb: KBDep, limit: int = Query(100, ge=1, le=1000)) -> dict:
+    """Recurring failure themes, most repeated first: counts by year and project type, trend,
+    repeat failures, and the lesson and risk ids behind every theme."""
+    report = T.compute_themes(kb)
+    return {"generation": report.generation, "definitions": T.DEFINITIONS, "years": report.years,
+            "project_types": report.project_types, "total": len(report.themes),
+            "themes": [theme_json(t, report) for t in report.themes[:limit]],
+            "unmatched_edits": [{"id": o.id, "action": o.action} for o in report.unmatched_edits]}
+
+
+# --- PMO edits (plain forms: POST, then redirect) -----------------------------------------
+
+@router.post("/themes/rename", include_in_schema=False)
+def rename_theme(kb: KBDep, theme_id: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)]):
+    T.rename_theme(kb, theme_id, name)
+    return RedirectResponse(f"/themes/{theme_id}", status_code=303)
+
+
+@router.post("/themes/merge", include_in_schema=False)
+def merge_themes(kb: KBDep, theme_id: Annotated[list[str], Form()] = (),
+                 name: Annotated[str, Form(max_length=200)] = ""):
+    T.merge_themes(kb, list(theme_id), name or None)
+    return RedirectResponse("/themes#themes-table", status_code=303)
+
+
+@router.post("/themes/split", include_in_schema=False)
+def split_theme(kb: KBDep, theme_id: Annotated[str, Form()], member: Annotated[list[str], Form()] = (),
+                name_kept: Annotated[str, Form(max_length=200)] = "",
+                name_new: Annotated[str, Form(max_length=200)] = ""):
+    T.split_theme(kb, theme_id, list(member) or None, names=(name_kept or None, name_new or None))
+    return RedirectResponse("/themes#themes-table", status_code=303)
+
+
+@router.post("/themes/undo", include_in_schema=False)
+def undo_theme_edit(kb: KBDep):
+    T.undo_last_edit(kb)
+    return RedirectResponse("/themes", status_code=303)
+
+
+# --- shared ------------------------------------------------------------------------------
+
+def csv_response(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _iso(day) -> str:
+    return day.isoformat() if day else ""

@@ -1,0 +1,606 @@
+"""PMO value metrics: is the PMO making projects better?
+
+Every metric is defined once, in `METRICS`: its name, key, the formula shown
+next to the number, its unit, its group and the function that computes it.
+The web page, the JSON API, the CSV export and `kb metrics` all read this one
+registry.
+
+This module is pure SQL and Python. Numbers that need the vector index (which
+materialised risks an earlier lesson had already described) are computed in
+`search.foreseeable` and passed in as `foreseeable_risk_ids`.
+
+Dates, defined once:
+
+- a project is *closed* when it has an actual end date or an outcome; its
+  *close date* is `actual_end`, else `planned_end`;
+- a project's *start* is `actual_start`, else `planned_start`;
+- project-bound figures (delivery, risks, knowledge flow) fall in the year or
+  quarter of the project's close date (of its start while it is still running);
+- a *new project* is one that started on or after the knowledge base went live
+  (the first document ingested or kickoff pack generated, whichever is
+  earlier), or any project a kickoff pack was generated for;
+- kickoff packs, feedback and searches fall in the period they were created.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Callable, Iterable
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from kb.models import Document, KickoffPack, Lesson, LessonFeedback, Project, Risk, SearchLog
+
+GROUPINGS = ("year", "quarter", "portfolio", "type")
+"""What a breakdown can be by."""
+
+UNSPECIFIED = "(unspecified)"
+GAP_SCORE_THRESHOLD = 0.35
+"""A search whose best result scored below this found nothing useful (see `SearchLog.top_score`)."""
+
+# Document fields that, if the model ever grows one, date a closure report better than ingestion does.
+REPORT_DATE_FIELDS = ("report_date", "reported_at", "reported_on", "document_date", "issued_at")
+
+
+# --- facts read from SQL ------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProjectFact:
+    id: int
+    code: str
+    name: str
+    portfolio: str
+    project_type: str
+    planned_start: date | None
+    planned_end: date | None
+    actual_start: date | None
+    actual_end: date | None
+    planned_budget: float | None
+    actual_budget: float | None
+    outcome: str | None
+    planned_value: float | None
+    earned_value: float | None
+    actual_cost: float | None
+    lessons: int = 0
+    report_date: date | None = None
+    """When its closure report was written (or, failing that, ingested); None without one."""
+    has_closure_report: bool = False
+
+    @property
+    def start(self) -> date | None:
+        return self.actual_start or self.planned_start
+
+    @property
+    def closed(self) -> bool:
+        return self.actual_end is not None or bool(self.outcome)
+
+    @property
+    def close_date(self) -> date | None:
+        return self.actual_end or (self.planned_end if self.closed else None)
+
+    @property
+    def reporting_date(self) -> date | None:
+        return self.close_date or self.start
+
+
+@dataclass(frozen=True)
+class RiskFact:
+    id: int
+    project: ProjectFact | None
+    materialised: bool
+    foreseeable: bool = False
+
+
+@dataclass(frozen=True)
+class PackFact:
+    id: int
+    created: date
+    project: ProjectFact | None
+    project_type: str
+
+
+@dataclass(frozen=True)
+class FeedbackFact:
+    lesson_id: int
+    kind: str
+    created: date
+    project: ProjectFact | None
+
+
+@dataclass(frozen=True)
+class SearchFact:
+    id: int
+    created: date
+    query: str
+    result_count: int
+    top_score: float | None
+    gap: bool
+
+
+@dataclass
+class Slice:
+    """The facts that fall in one period and/or one portfolio or project type."""
+
+    projects: list[ProjectFact] = field(default_factory=list)
+    risks: list[RiskFact] = field(default_factory=list)
+    new_projects: list[ProjectFact] = field(default_factory=list)
+    packs: list[PackFact] = field(default_factory=list)
+    feedback: list[FeedbackFact] = field(default_factory=list)
+    searches: list[SearchFact] | None = field(default_factory=list)
+    """None when the slice is by portfolio or type: searches belong to neither."""
+    foreseeable_known: bool = False
+
+    @property
+    def closed(self) -> list[ProjectFact]:
+        return [p for p in self.projects if p.closed]
+
+
+# --- the registry ---------------------------------------------------------------
+
+@dataclass
+class Measure:
+    """One computed figure, with what it was computed from."""
+
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    ids: list[int] = field(default_factory=list)
+    """Project or risk ids behind the number, for drill-down."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    name: str
+    group: str
+    formula: str
+    unit: str
+    """"%", "ratio", "days", "count" or "per project"."""
+    compute: Callable[[Slice], Measure]
+    better: str = "higher"
+    """higher, lower or "" when neither is better."""
+    note: str = ""
+
+
+def _rate(hits: int, total: int, ids: Iterable[int] = ()) -> Measure:
+    return Measure(100.0 * hits / total if total else None, hits, total, sorted(ids))
+
+
+def _mean(values: list[float]) -> Measure:
+    return Measure(statistics.fmean(values) if values else None, None, len(values))
+
+
+def _success(s: Slice) -> Measure:
+    rated = [p for p in s.closed if p.outcome]
+    return _rate(sum(p.outcome == "successful" for p in rated), len(rated))
+
+
+def _on_time(s: Slice) -> Measure:
+    known = [p for p in s.closed if p.actual_end and p.planned_end]
+    return _rate(sum(p.actual_end <= p.planned_end for p in known), len(known))
+
+
+def _on_budget(s: Slice) -> Measure:
+    known = [p for p in s.closed if p.actual_budget is not None and p.planned_budget]
+    return _rate(sum(p.actual_budget <= p.planned_budget for p in known), len(known))
+
+
+def _schedule_variance(s: Slice) -> Measure:
+    values = [100.0 * (p.actual_end - p.planned_end).days / (p.planned_end - p.planned_start).days
+              for p in s.closed
+              if p.actual_end and p.planned_end and p.planned_start and p.planned_end > p.planned_start]
+    return _mean(values)
+
+
+def _cost_variance(s: Slice) -> Measure:
+    values = [100.0 * (p.actual_budget - p.planned_budget) / p.planned_budget
+              for p in s.closed if p.actual_budget is not None and p.planned_budget]
+    return _mean(values)
+
+
+def _spi(s: Slice) -> Measure:
+    return _mean([p.earned_value / p.planned_value for p in s.projects
+                  if p.earned_value is not None and p.planned_value])
+
+
+def _cpi(s: Slice) -> Measure:
+    return _mean([p.earned_value / p.actual_cost for p in s.projects
+                  if p.earned_value is not None and p.actual_cost])
+
+
+def _closed_count(s: Slice) -> Measure:
+    closed = s.closed
+    return Measure(float(len(closed)), len(closed), None, [p.id for p in closed])
+
+
+def _materialisation(s: Slice) -> Measure:
+    hit = [r.id for r in s.risks if r.materialised]
+    return _rate(len(hit), len(s.risks), hit)
+
+
+def _foreseeable(s: Slice) -> Measure:
+    if not s.foreseeable_known:
+        return Measure(None)
+    materialised = [r for r in s.risks if r.materialised]
+    seen = [r.id for r in materialised if r.foreseeable]
+    return _rate(len(seen), len(materialised), seen)
+
+
+def _lessons_per_closed(s: Slice) -> Measure:
+    closed = s.closed
+    total = sum(p.lessons for p in closed)
+    return Measure(total / len(closed) if closed else None, total, len(closed))
+
+
+def _days_to_report(s: Slice) -> Measure:
+    days = [(p.report_date - p.actual_end).days for p in s.closed if p.actual_end and p.report_date]
+    return Measure(float(statistics.median(days)) if days else None, None, len(days))
+
+
+def _without_review(s: Slice) -> Measure:
+    closed = s.closed
+    missing = [p.id for p in closed if not p.has_closure_report]
+    return Measure(float(len(missing)), len(missing), len(closed), missing)
+
+
+def _packs_per_new(s: Slice) -> Measure:
+    n = len(s.new_projects)
+    return Measure(len(s.packs) / n if n else None, len(s.packs), n)
+
+
+def _consulted(s: Slice) -> Measure:
+    linked = {p.project.id for p in s.packs if p.project}
+    hit = [p.id for p in s.new_projects if p.id in linked]
+    return _rate(len(hit), len(s.new_projects), hit)
+
+
+def _feedback(kind: str) -> Callable[[Slice], Measure]:
+    def compute(s: Slice) -> Measure:
+        lessons = sorted({f.lesson_id for f in s.feedback if f.kind == kind})
+        return Measure(float(len(lessons)), len(lessons), None, lessons)
+    return compute
+
+
+def _gaps(s: Slice) -> Measure:
+    if s.searches is None:
+        return Measure(None)
+    gaps = [q.id for q in s.searches if q.gap]
+    return _rate(len(gaps), len(s.searches), gaps)
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("closed_projects", "Projects closed", "delivery",
+           "projects with an actual end date or an outcome", "count", _closed_count, ""),
+    Metric("success_rate", "Success rate", "delivery",
+           "successful ÷ closed projects with an outcome × 100", "%", _success),
+    Metric("on_time_rate", "On-time rate", "delivery",
+           "closed projects with actual_end ≤ planned_end ÷ closed projects with both dates × 100", "%", _on_time),
+    Metric("on_budget_rate", "On-budget rate", "delivery",
+           "closed projects with actual_budget ≤ planned_budget ÷ closed projects with both budgets × 100",
+           "%", _on_budget),
+    Metric("schedule_variance_pct", "Mean schedule variance", "delivery",
+           "mean of (actual_end − planned_end) ÷ (planned_end − planned_start) × 100; positive = late",
+           "%", _schedule_variance, "lower"),
+    Metric("cost_variance_pct", "Mean cost variance", "delivery",
+           "mean of (actual_budget − planned_budget) ÷ planned_budget × 100; positive = over budget",
+           "%", _cost_variance, "lower"),
+    Metric("spi", "Schedule performance index (SPI)", "delivery",
+           "mean of EV ÷ PV over projects with earned-value figures; below 1 = behind schedule", "ratio", _spi),
+    Metric("cpi", "Cost performance index (CPI)", "delivery",
+           "mean of EV ÷ AC over projects with earned-value figures; below 1 = over budget", "ratio", _cpi),
+    Metric("materialisation_rate", "Risk materialisation rate", "risk",
+           "materialised risks ÷ registered risks × 100", "%", _materialisation, "lower"),
+    Metric("foreseeable_rate", "Foreseeable failures", "risk",
+           "materialised risks that a lesson recorded before their project started already described "
+           "(embedding cosine ≥ threshold) ÷ materialised risks × 100", "%", _foreseeable, "lower",
+           note="Needs the vector index; shown as n/a where it was not computed."),
+    Metric("lessons_per_closed_project", "Lessons captured per closed project", "knowledge flow",
+           "lessons linked to closed projects ÷ closed projects", "per project", _lessons_per_closed),
+    Metric("days_to_closure_report", "Days from close to closure report", "knowledge flow",
+           "median of (closure report date − actual_end) in days; the report date is the document's "
+           "own date if it has one, else the day it was ingested", "days", _days_to_report, "lower"),
+    Metric("closed_without_review", "Projects closed without a closure review", "knowledge flow",
+           "closed projects with no closure report document", "count", _without_review, "lower"),
+    Metric("kickoff_packs_per_new_project", "Kickoff packs per new project", "reuse",
+           "kickoff packs generated ÷ new projects", "per project", _packs_per_new),
+    Metric("kickoff_consultation_rate", "New projects that consulted the KB at kickoff", "reuse",
+           "new projects with a kickoff pack (by project id, name or code) ÷ new projects × 100",
+           "%", _consulted),
+    Metric("lessons_helpful", "Lessons marked helpful", "reuse",
+           "distinct lessons with 'helpful' feedback", "count", _feedback("helpful")),
+    Metric("lessons_applied", "Lessons applied", "reuse",
+           "distinct lessons with 'applied' feedback", "count", _feedback("applied")),
+    Metric("knowledge_gap_rate", "Searches that found nothing useful", "reuse",
+           f"searches with no results or a best score below {GAP_SCORE_THRESHOLD} ÷ searches × 100",
+           "%", _gaps, "lower"),
+)
+
+BY_KEY = {m.key: m for m in METRICS}
+GROUPS = tuple(dict.fromkeys(m.group for m in METRICS))
+
+
+# --- reading the facts ----------------------------------------------------------
+
+@dataclass
+class Snapshot:
+    """Everything the metrics need, read from SQL once."""
+
+    projects: list[ProjectFact]
+    risks: list[RiskFact]
+    new_projects: list[ProjectFact]
+    packs: list[PackFact]
+    feedback: list[FeedbackFact]
+    searches: list[SearchFact]
+    launch: date | None
+    foreseeable_known: bool = False
+
+    def cut(self, piece: Slice) -> "Snapshot":
+        return replace(self, projects=piece.projects, risks=piece.risks, new_projects=piece.new_projects,
+                       packs=piece.packs, feedback=piece.feedback, searches=piece.searches or [])
+
+
+def new_projects(projects: list[ProjectFact], packs: list[PackFact], launch: date | None) -> list[ProjectFact]:
+    """Projects that started once the KB was live, and any project a kickoff pack was generated for."""
+    consulted = {p.project.id for p in packs if p.project}
+    return [p for p in projects if p.id in consulted or (launch and p.start and p.start >= launch)]
+
+
+def load_snapshot(session: Session, *, foreseeable_risk_ids: Iterable[int] | None = None,
+                  gap_threshold: float = GAP_SCORE_THRESHOLD) -> Snapshot:
+    """Read projects, risks and usage records; `foreseeable_risk_ids` comes from `search.foreseeable`."""
+    projects = _load_projects(session)
+    by_id = {p.id: p for p in projects}
+    foreseeable = set(foreseeable_risk_ids) if foreseeable_risk_ids is not None else set()
+    risks = [RiskFact(rid, by_id.get(pid), bool(mat) or status == "materialised", rid in foreseeable)
+             for rid, pid, mat, status in session.exec(
+                 select(Risk.id, Risk.project_id, Risk.materialised, Risk.status).order_by(Risk.id))]
+    packs = _load_packs(session, projects)
+    feedback = [FeedbackFact(lid, kind, _day(created), by_id.get(pid))
+                for lid, kind, created, pid in session.exec(
+                    select(LessonFeedback.lesson_id, LessonFeedback.kind, LessonFeedback.created_at,
+                           LessonFeedback.project_id))]
+    searches = [SearchFact(sid, _day(created), query, count, score,
+                           count == 0 or (score is not None and score < gap_threshold))
+                for sid, created, query, count, score in session.exec(
+                    select(SearchLog.id, SearchLog.created_at, SearchLog.query, SearchLog.result_count,
+                           SearchLog.top_score).order_by(SearchLog.id))]
+    launch = _launch(session, packs)
+    return Snapshot(projects, risks, new_projects(projects, packs, launch), packs, feedback, searches, launch,
+                    foreseeable_risk_ids is not None)
+
+
+def _load_projects(session: Session) -> list[ProjectFact]:
+    lessons = dict(session.exec(select(Lesson.project_id, func.count(Lesson.id))
+                                .where(Lesson.project_id.is_not(None)).group_by(Lesson.project_id)).all())
+    reports = _closure_report_dates(session)
+    cols = [getattr(Project, f) for f in (
+        "id", "code", "name", "portfolio", "project_type", "planned_start", "planned_end", "actual_start",
+        "actual_end", "planned_budget", "actual_budget", "outcome", "planned_value", "earned_value", "actual_cost")]
+    out = []
+    for row in session.exec(select(*cols).order_by(Project.id)):
+        pid, code, name, portfolio, ptype, *rest = row
+        out.append(ProjectFact(pid, code, name, portfolio or UNSPECIFIED, ptype or UNSPECIFIED, *rest,
+                               lessons=lessons.get(pid, 0), report_date=reports.get(pid),
+                               has_closure_report=pid in reports))
+    return out
+
+
+def _closure_report_dates(session: Session) -> dict[int, date]:
+    """Project id -> date of its earliest closure report (own date if the model has one, else ingestion)."""
+    own = [getattr(Document, f) for f in REPORT_DATE_FIELDS if f in Document.model_fields]
+    query = select(Document.project_id, Document.ingested_at, *own).where(
+        Document.kind == "closure report", Document.project_id.is_not(None))
+    dates: dict[int, date] = {}
+    for pid, ingested, *dated in session.exec(query):
+        when = _day(next((d for d in dated if d), None) or ingested)
+        if pid not in dates or when < dates[pid]:
+            dates[pid] = when
+    return dates
+
+
+def _load_packs(session: Session, projects: list[ProjectFact]) -> list[PackFact]:
+    by_id = {p.id: p for p in projects}
+    by_name: dict[str, ProjectFact] = {}
+    for p in projects:
+        by_name.setdefault(_norm(p.code), p)
+        by_name.setdefault(_norm(p.name), p)
+    rows = session.exec(select(KickoffPack.id, KickoffPack.created_at, KickoffPack.project_id,
+                               KickoffPack.project_name, KickoffPack.project_type).order_by(KickoffPack.id))
+    return [_pack_fact(row, by_id, by_name) for row in rows]
+
+
+def _pack_fact(row, by_id, by_name) -> PackFact:
+    pack_id, created, project_id, project_name, project_type = row
+    project = by_id.get(project_id) if project_id else None
+    if project is None and project_name:
+        project = by_name.get(_norm(project_name))
+    ptype = (project.project_type if project and project.project_type != UNSPECIFIED else project_type) or UNSPECIFIED
+    return PackFact(pack_id, _day(created), project, ptype)
+
+
+def _launch(session: Session, packs: list[PackFact]) -> date | None:
+    first_doc = session.exec(select(func.min(Document.ingested_at))).one()
+    candidates = [d for d in (_day(first_doc) if first_doc else None, min((p.created for p in packs), default=None))
+                  if d]
+    return min(candidates) if candidates else None
+
+
+def _day(value) -> date:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _norm(text: str | None) -> str:
+    return re.sub(r"\W+", " ", (text or "").lower()).strip()
+
+
+# --- slicing by period, portfolio and project type -------------------------------
+
+def period_label(day: date | None, by: str) -> str | None:
+    if day is None:
+        return None
+    return str(day.year) if by == "year" else f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _keys(snapshot: Snapshot, by: str) -> dict[str, Callable]:
+    """For each kind of fact, the function giving its group label under `by` (None: not in any group)."""
+    if by in ("year", "quarter"):
+        pack_day = {p.project.id: p.created for p in snapshot.packs if p.project}
+        return {
+            "projects": lambda p: period_label(p.reporting_date, by),
+            "risks": lambda r: period_label(r.project.reporting_date, by) if r.project else None,
+            "new_projects": lambda p: period_label(p.start or pack_day.get(p.id), by),
+            "packs": lambda k: period_label(k.created, by),
+            "feedback": lambda f: period_label(f.created, by),
+            "searches": lambda q: period_label(q.created, by),
+        }
+    attr = {"portfolio": "portfolio", "type": "project_type"}[by]
+    of = (lambda p: getattr(p, attr) if p else None)
+    return {
+        "projects": of,
+        "risks": lambda r: of(r.project),
+        "new_projects": of,
+        "packs": (lambda k: k.project_type) if by == "type" else (lambda k: of(k.project)),
+        "feedback": lambda f: of(f.project),
+        "searches": None,
+    }
+
+
+def slices(snapshot: Snapshot, by: str | None) -> dict[str, Slice]:
+    """The snapshot cut into one slice per group label ("all" when `by` is None), labels sorted."""
+    facts = {"projects": snapshot.projects, "risks": snapshot.risks, "new_projects": snapshot.new_projects,
+             "packs": snapshot.packs, "feedback": snapshot.feedback, "searches": snapshot.searches}
+    if by is None:
+        return {"all": Slice(**facts, foreseeable_known=snapshot.foreseeable_known)}
+    if by not in GROUPINGS:
+        raise ValueError(f"Cannot break metrics down by {by!r}; choose one of {', '.join(GROUPINGS)}.")
+    out: dict[str, Slice] = defaultdict(lambda: Slice(foreseeable_known=snapshot.foreseeable_known))
+    for kind, key in _keys(snapshot, by).items():
+        if key is None:
+            continue
+        for fact in facts[kind]:
+            label = key(fact)
+            if label is not None:
+                getattr(out[label], kind).append(fact)
+    for piece in out.values():
+        piece.searches = piece.searches if by in ("year", "quarter") else None
+    return dict(sorted(out.items()))
+
+
+def filtered(snapshot: Snapshot, *, portfolio: str | None = None, project_type: str | None = None,
+             period: str | None = None) -> Snapshot:
+    """The snapshot restricted to one portfolio, project type and/or period ("2023" or "2023-Q2")."""
+    out = snapshot
+    for by, wanted in (("portfolio", portfolio), ("type", project_type)):
+        if wanted:
+            out = out.cut(slices(out, by).get(wanted, Slice()))
+    if period:
+        by = "quarter" if "Q" in period.upper() else "year"
+        out = out.cut(slices(out, by).get(period.upper(), Slice()))
+    return out
+
+
+# --- the report -----------------------------------------------------------------
+
+@dataclass
+class MetricValue:
+    metric: Metric
+    measure: Measure
+
+    @property
+    def value(self) -> float | None:
+        return self.measure.value
+
+
+@dataclass
+class MetricsReport:
+    """All metrics for one cut of the portfolio, with breakdowns by the groupings asked for."""
+
+    period: str
+    """"all time" or the period asked for."""
+    filters: dict[str, str]
+    values: list[MetricValue]
+    breakdowns: dict[str, dict[str, list[MetricValue]]] = field(default_factory=dict)
+    """grouping -> group label -> values in registry order."""
+    projects: dict[int, ProjectFact] = field(default_factory=dict)
+    gaps: list[dict] = field(default_factory=list)
+    """Knowledge gaps: searches that found nothing useful, grouped by query, most frequent first."""
+
+    def value(self, key: str) -> float | None:
+        return next(v.value for v in self.values if v.metric.key == key)
+
+    def breakdown(self, by: str, key: str) -> dict[str, float | None]:
+        return {label: next(v.value for v in vals if v.metric.key == key)
+                for label, vals in self.breakdowns.get(by, {}).items()}
+
+
+def evaluate(piece: Slice) -> list[MetricValue]:
+    return [MetricValue(m, m.compute(piece)) for m in METRICS]
+
+
+def compute_metrics(session: Session, *, by: Iterable[str] = (), portfolio: str | None = None,
+                    project_type: str | None = None, period: str | None = None,
+                    foreseeable_risk_ids: Iterable[int] | None = None,
+                    gap_threshold: float = GAP_SCORE_THRESHOLD) -> MetricsReport:
+    """Every metric for the (optionally filtered) portfolio, plus breakdowns `by` year, quarter, portfolio or type."""
+    snapshot = load_snapshot(session, foreseeable_risk_ids=foreseeable_risk_ids, gap_threshold=gap_threshold)
+    return report_from(snapshot, by=by, portfolio=portfolio, project_type=project_type, period=period)
+
+
+def report_from(snapshot: Snapshot, *, by: Iterable[str] = (), portfolio: str | None = None,
+                project_type: str | None = None, period: str | None = None) -> MetricsReport:
+    cut = filtered(snapshot, portfolio=portfolio, project_type=project_type, period=period)
+    top = slices(cut, None)["all"]
+    if portfolio or project_type:
+        top.searches = None
+    breakdowns = {g: {label: evaluate(piece) for label, piece in slices(cut, g).items()} for g in by}
+    filters = {k: v for k, v in (("portfolio", portfolio), ("type", project_type)) if v}
+    return MetricsReport(period or "all time", filters, evaluate(top), breakdowns,
+                         {p.id: p for p in snapshot.projects}, knowledge_gaps(top.searches or []))
+
+
+def knowledge_gaps(searches: list[SearchFact], limit: int = 50) -> list[dict]:
+    """Searches that found nothing useful, grouped by normalised query."""
+    groups: dict[str, dict] = {}
+    for q in searches:
+        if not q.gap:
+            continue
+        g = groups.setdefault(_norm(q.query), {"query": q.query.strip(), "searches": 0, "last": q.created,
+                                                "best_score": None, "ids": []})
+        g["searches"] += 1
+        g["last"] = max(g["last"], q.created)
+        g["ids"].append(q.id)
+        if q.top_score is not None:
+            g["best_score"] = max(g["best_score"] or 0.0, q.top_score)
+    return sorted(groups.values(), key=lambda g: (-g["searches"], g["query"].lower()))[:limit]
+
+
+def options(snapshot: Snapshot) -> dict[str, list[str]]:
+    """Values a filter can take: portfolios, project types, years and quarters present."""
+    return {
+        "portfolio": sorted({p.portfolio for p in snapshot.projects}),
+        "type": sorted({p.project_type for p in snapshot.projects}),
+        "year": sorted(slices(snapshot, "year")),
+        "quarter": sorted(slices(snapshot, "quarter")),
+    }
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """How a figure is printed on the page, in CSV and on the command line."""
+    if value is None:
+        return "n/a"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    if unit == "count":
+        return f"{value:.0f}"
+    if unit == "days":
+        return f"{value:.0f} days"
+    return f"{value:.1f}"

@@ -1,0 +1,89 @@
+"""Foreseeable failures: materialised risks that an earlier lesson had already described.
+
+A materialised risk is *foreseeable* when some published lesson (any
+polarity) from another project was known before the risk's project started
+and says the same thing: the cosine similarity of their embeddings is at
+least `THRESHOLD`. "Known" is defined in `search.themes.DEFINITIONS`
+(lesson date, else its project's actual end, else ingestion). A risk whose
+project has no start date cannot be judged and counts as not foreseeable.
+
+`kb.metrics` takes the ids this module finds as `foreseeable_risk_ids`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from kb.db import generation
+from search.themes import Item, item_vectors, load_items, load_projects
+
+THRESHOLD = 0.55
+"""Cosine similarity (all-MiniLM-L6-v2) from which a lesson counts as describing a risk."""
+_FAR_FUTURE = date.max.toordinal()
+
+
+@dataclass(frozen=True)
+class Foresight:
+    risk_id: int
+    project_id: int
+    lesson_id: int
+    similarity: float
+    lesson_known: date
+    project_start: date
+
+
+_cache: dict[tuple, tuple[int, dict[int, Foresight]]] = {}
+_lock = threading.Lock()
+
+
+def foreseeable_risks(kb, *, threshold: float = THRESHOLD, use_cache: bool = True) -> dict[int, Foresight]:
+    """Materialised risk id -> the most similar earlier lesson, for risks an earlier lesson described."""
+    key = (kb.settings.sqlalchemy_url, kb.settings.chroma_collection, threshold)
+    with kb.session() as session:
+        gen = generation(session)
+        with _lock:
+            hit = _cache.get(key)
+        if use_cache and hit and hit[0] == gen:
+            return hit[1]
+        projects = load_projects(session)
+        items = load_items(session, projects, polarity=None, risks=True)
+    lessons = [i for i in items if i.kind == "lesson"]
+    risks = [i for i in items if i.kind == "risk"]
+    starts = {pid: p.start for pid, p in projects.items()}
+    found = match(risks, lessons, item_vectors(kb, risks), item_vectors(kb, lessons), starts, threshold)
+    with _lock:
+        _cache[key] = (gen, found)
+    return found
+
+
+def match(risks: list[Item], lessons: list[Item], risk_vecs: np.ndarray, lesson_vecs: np.ndarray,
+          starts: dict[int, date | None], threshold: float, chunk: int = 256) -> dict[int, Foresight]:
+    """For each risk, the most similar lesson known before its project started, if similar enough."""
+    if not risks or not lessons:
+        return {}
+    known = np.array([l.known.toordinal() if l.known else _FAR_FUTURE for l in lessons])
+    lesson_project = np.array([l.project_id if l.project_id is not None else -1 for l in lessons])
+    out: dict[int, Foresight] = {}
+    for lo in range(0, len(risks), chunk):
+        part = risks[lo:lo + chunk]
+        start = np.array([_ordinal(starts.get(r.project_id)) for r in part])
+        project = np.array([r.project_id if r.project_id is not None else -2 for r in part])
+        sims = risk_vecs[lo:lo + chunk] @ lesson_vecs.T
+        allowed = (known[None, :] < start[:, None]) & (lesson_project[None, :] != project[:, None])
+        sims = np.where(allowed, sims, -1.0)
+        best = sims.argmax(axis=1)
+        for row, risk in enumerate(part):
+            score = float(sims[row, best[row]])
+            if score >= threshold:
+                lesson = lessons[best[row]]
+                out[risk.id] = Foresight(risk.id, risk.project_id, lesson.id, round(score, 4), lesson.known,
+                                         starts[risk.project_id])
+    return out
+
+
+def _ordinal(day: date | None) -> int:
+    return day.toordinal() if day else -1  # no start: nothing can be earlier

@@ -1,0 +1,152 @@
+"""The metrics and themes pages, their CSV exports, the JSON API and the PMO's theme edits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from kb import metrics as M
+
+pytest.importorskip("web.app")
+
+
+@pytest.fixture
+def client(fast_kb, settings):
+    from fastapi.testclient import TestClient
+
+    from kb.models import SearchLog
+    from tests.search.test_themes import planted_documents
+    from web.app import create_app
+
+    for parsed in planted_documents():
+        fast_kb.save_document(parsed, parsed.document.source_name.encode())
+    with fast_kb.session() as session:
+        session.add(SearchLog(query="badge access outage", result_count=0,
+                              created_at=datetime(2024, 3, 1, tzinfo=timezone.utc)))
+        session.add(SearchLog(query="data migration", result_count=8, top_score=0.9))
+        session.commit()
+    with TestClient(create_app(settings, kb=fast_kb)) as c:
+        yield c
+
+
+def rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.text)))
+
+
+def test_metrics_page_shows_every_metric_with_its_formula(client):
+    page = client.get("/metrics")
+    assert page.status_code == 200
+    for metric in M.METRICS:
+        assert metric.name in page.text
+        assert metric.formula.replace("'", "&#39;") in page.text
+    assert "badge access outage" in page.text           # listed as a knowledge gap
+    assert '<script src="/static/vendor/chart.umd.min.js"' in page.text
+    assert not re.search(r'<script[^>]+src="https?://', page.text)  # never another host
+
+
+def test_metrics_breakdowns_and_filters(client):
+    by_type = client.get("/metrics", params={"by": "type"})
+    assert by_type.status_code == 200 and "CRM rollout" in by_type.text and "cloud migration" in by_type.text
+    filtered = client.get("/metrics", params={"type": "ERP migration", "period": "2018", "by": "quarter"})
+    assert filtered.status_code == 200 and "2018" in filtered.text
+    assert client.get("/metrics", params={"period": "last year"}).status_code == 422
+
+
+def test_metrics_charts_have_a_table_fallback(client):
+    page = client.get("/metrics", params={"by": "year"}).text
+    figures = re.findall(r"<figure class=\"chart\" data-chart>.*?</figure>", page, re.S)
+    assert figures
+    for figure in figures:
+        assert '<script type="application/json">' in figure and "<table" in figure and "<details" in figure
+
+
+def test_metrics_csv_exports_every_table(client):
+    summary = rows(client.get("/metrics.csv"))
+    assert summary[0][:3] == ["key", "name", "group"] and len(summary) == len(M.METRICS) + 1
+    success = next(r for r in summary if r[0] == "success_rate")
+    assert success[3] == "0.0"                            # every planted project is "challenged"
+    assert rows(client.get("/metrics", params={"format": "csv", "table": "gaps"}))[1][0] == "badge access outage"
+    for table in ("breakdown", "unreviewed", "foreseeable"):
+        assert rows(client.get("/metrics.csv", params={"table": table, "by": "year"}))[0]
+
+
+def test_api_metrics_shape(client):
+    body = client.get("/api/metrics").json()
+    assert body["period"] == "all time"
+    assert [m["key"] for m in body["metrics"]] == [m.key for m in M.METRICS]
+    closed = next(m for m in body["metrics"] if m["key"] == "closed_projects")
+    assert closed["value"] == 10 and closed["formula"] and closed["unit"] == "count"
+    assert set(closed["breakdowns"]) == set(M.GROUPINGS)
+    assert closed["breakdowns"]["year"]["2015"] == 1
+    assert {"query", "searches", "last"} <= set(body["knowledge_gaps"][0])
+    assert "threshold" in body["foreseeable"]
+    error = client.get("/api/metrics", params={"period": "soon"})
+    assert error.status_code == 422 and error.json()["ok"] is False
+
+
+def test_themes_page_heatmap_chart_and_csv(client):
+    page = client.get("/themes")
+    assert page.status_code == 200
+    assert 'id="heatmap"' in page.text and "ERP migration" in page.text
+    assert "Repeat failures" in page.text and "How these numbers are defined" in page.text
+    assert '<figure class="chart" data-chart>' in page.text and "<table" in page.text
+    themes = rows(client.get("/themes.csv"))
+    assert themes[0][:6] == ["id", "name", "projects", "lessons", "risks", "repeat_failures"]
+    for table in ("heatmap", "years", "repeats"):
+        assert rows(client.get("/themes", params={"format": "csv", "table": table}))[0][0] == "id"
+
+
+def test_api_themes_lists_the_items_behind_every_theme(client):
+    body = client.get("/api/themes").json()
+    assert body["total"] == len(body["themes"]) >= 2
+    assert sum(len(t["lesson_ids"]) for t in body["themes"]) == 45
+    assert sum(len(t["risk_ids"]) for t in body["themes"]) == 2
+    first = body["themes"][0]
+    assert {"id", "name", "projects", "lessons", "risks", "repeat_failures", "trend", "items_by_year",
+            "projects_by_type", "repeats"} <= set(first)
+    assert body["definitions"]["repeat"]
+
+
+def test_theme_detail_drills_down_to_lessons_and_risks(client):
+    theme = client.get("/api/themes").json()["themes"][0]
+    page = client.get(f"/themes/{theme['id']}")
+    assert page.status_code == 200
+    for lesson_id in theme["lesson_ids"]:
+        assert f'href="/lessons/{lesson_id}"' in page.text
+    year = next(iter(theme["items_by_year"]))
+    narrowed = client.get(f"/themes/{theme['id']}", params={"year": year})
+    assert narrowed.status_code == 200 and f"{theme['items_by_year'][year]} of" in narrowed.text
+    members = rows(client.get(f"/themes/{theme['id']}", params={"format": "csv"}))
+    assert len(members) == len(theme["lesson_ids"]) + len(theme["risk_ids"]) + 1
+    assert client.get("/themes/nope").status_code == 404
+
+
+def test_pmo_edits_through_plain_forms(client):
+    themes = client.get("/api/themes").json()["themes"]
+    first, second = themes[0]["id"], themes[1]["id"]
+    done = client.post("/themes/rename", data={"theme_id": first, "name": "Data we never cleaned"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    assert "Data we never cleaned" in [t["name"] for t in client.get("/api/themes").json()["themes"]]
+
+    merged = client.post("/themes/merge", data={"theme_id": [first, second], "name": "Merged"}, follow_redirects=False)
+    assert merged.status_code == 303
+    after = client.get("/api/themes").json()
+    assert after["total"] == len(themes) - 1 and "Merged" in [t["name"] for t in after["themes"]]
+
+    target = next(t for t in after["themes"] if t["name"] == "Merged")
+    split = client.post("/themes/split", data={"theme_id": target["id"], "member": [f"lesson-{target['lesson_ids'][-1]}"],
+                                               "name_new": "Split out"}, follow_redirects=False)
+    assert split.status_code == 303
+    assert "Split out" in [t["name"] for t in client.get("/api/themes").json()["themes"]]
+
+    refused = client.post("/themes/merge", data={"theme_id": [first]})
+    assert refused.status_code == 400 and "at least two" in refused.text
+    assert client.post("/themes/undo", follow_redirects=False).status_code == 303
+    assert "Split out" not in [t["name"] for t in client.get("/api/themes").json()["themes"]]
