@@ -64,6 +64,7 @@ LABELS = {
     "planned_value": "PV",
     "earned_value": "EV",
     "actual_cost": "AC",
+    "report_date": "Report date",
 }
 SKIP_KEYS = {"kind"}
 

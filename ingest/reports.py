@@ -261,7 +261,8 @@ def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
                if (lesson := lesson_from(piece, section.role, defaults)) is not None]
     _check(source.name, kind, lessons, code, warnings)
     document = DocumentCreate(kind=kind, source_name=source.name, title=_title(meta, source, projects, kind),
-                              sha256="", media_type=source.media_type, content=source.content)
+                              sha256="", media_type=source.media_type, content=source.content,
+                              report_date=parse_date(meta["date"]) if meta.get("date") else None)
     return ParsedDocument(document=document, project_code=code, projects=projects, lessons=lessons,
                           warnings=warnings)
 

@@ -43,9 +43,6 @@ UNSPECIFIED = "(unspecified)"
 GAP_SCORE_THRESHOLD = 0.35
 """A search whose best result scored below this found nothing useful (see `SearchLog.top_score`)."""
 
-# Document fields that, if the model ever grows one, date a closure report better than ingestion does.
-REPORT_DATE_FIELDS = ("report_date", "reported_at", "reported_on", "document_date", "issued_at")
-
 
 # --- facts read from SQL ------------------------------------------------------
 
@@ -302,8 +299,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("lessons_per_closed_project", "Lessons captured per closed project", "knowledge flow",
            "lessons linked to closed projects ÷ closed projects", "per project", _lessons_per_closed),
     Metric("days_to_closure_report", "Days from close to closure report", "knowledge flow",
-           "median of (closure report date − actual_end) in days; the report date is the document's "
-           "own date if it has one, else the day it was ingested", "days", _days_to_report, "lower"),
+           "median of (closure report date − actual_end) in days; the report date is the one "
+           "written in the report (report_date / date), else the day it was ingested", "days", _days_to_report, "lower"),
     Metric("closed_without_review", "Projects closed without a closure review", "knowledge flow",
            "closed projects with no closure report document", "count", _without_review, "lower"),
     Metric("kickoff_packs_per_new_project", "Kickoff packs per new project", "reuse",
@@ -391,13 +388,12 @@ def _load_projects(session: Session) -> list[ProjectFact]:
 
 
 def _closure_report_dates(session: Session) -> dict[int, date]:
-    """Project id -> date of its earliest closure report (own date if the model has one, else ingestion)."""
-    own = [getattr(Document, f) for f in REPORT_DATE_FIELDS if f in Document.model_fields]
-    query = select(Document.project_id, Document.ingested_at, *own).where(
+    """Project id -> date of its earliest closure report (the date written in it, else when it was ingested)."""
+    query = select(Document.project_id, Document.ingested_at, Document.report_date).where(
         Document.kind == "closure report", Document.project_id.is_not(None))
     dates: dict[int, date] = {}
-    for pid, ingested, *dated in session.exec(query):
-        when = _day(next((d for d in dated if d), None) or ingested)
+    for pid, ingested, written in session.exec(query):
+        when = _day(written or ingested)
         if pid not in dates or when < dates[pid]:
             dates[pid] = when
     return dates

@@ -65,6 +65,8 @@ class DocumentBase(SQLModel):
     media_type: str | None = None
     size_bytes: int = 0
     language: str | None = "en"
+    report_date: date | None = None
+    """When the document was written (front matter `date:` / `report_date:`), as opposed to ingested."""
     content: str = Field(default="", sa_type=Text)
     """Readable text of the document (Markdown), rendered on the document page."""
     rows: list[dict] | None = Field(default=None, sa_column=Column(JSON))

@@ -169,3 +169,10 @@ def test_a_sentence_is_not_taken_for_a_project_code():
     parsed = parse_bytes("notes_closure.md", text.encode(), ParseContext())
     assert parsed.lessons and all(len(p.code) <= 64 and " " not in p.code for p in parsed.projects)
     assert any("not a project code" in w for w in parsed.warnings)
+
+
+def test_the_date_a_report_was_written_is_kept():
+    text = "---\ncode: D-1\nproject: Dated\nactual_end: 2023-01-31\nreport_date: 2023-03-14\n---\n# Dated\n"
+    parsed = parse_bytes("D-1_closure.md", text.encode(), ParseContext())
+    assert parsed.document.report_date == date(2023, 3, 14)
+    assert parsed.projects[0].actual_end == date(2023, 1, 31)
