@@ -1,0 +1,20 @@
+"""Search over the knowledge base: hybrid keyword + meaning retrieval,
+facets read from plain-language questions, near-duplicate folding,
+summaries, similar projects and kickoff packs.
+
+    engine = SearchEngine(kb)
+    response = engine.search(SearchRequest(q="what went wrong on past ERP migrations"))
+"""
+
+from search.engine import SearchEngine
+from search.facets import detect_facets
+from search.models import (
+    Citation, DetectedFacet, FacetValue, Hit, KickoffPackResult, PackItem, PackSection, ProjectMatch,
+    ProjectProfile, ProjectRef, SearchRequest, SearchResponse, Source, Summary, SummaryPoint,
+)
+
+__all__ = [
+    "SearchEngine", "detect_facets", "SearchRequest", "SearchResponse", "Hit", "Source", "FacetValue",
+    "DetectedFacet", "Summary", "SummaryPoint", "Citation", "ProjectProfile", "ProjectMatch", "ProjectRef",
+    "KickoffPackResult", "PackItem", "PackSection",
+]

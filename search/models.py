@@ -85,6 +85,8 @@ class DetectedFacet(BaseModel):
     value: str
     phrase: str
     """The words of the query that implied it."""
+    applied: bool = True
+    """False when filtering by it would have left nothing, so it only ranks matching results higher."""
 
 
 class Citation(BaseModel):
@@ -122,6 +124,8 @@ class SearchResponse(BaseModel):
     took_ms: float = 0.0
     offset: int = 0
     limit: int = 10
+    notes: list[str] = Field(default_factory=list)
+    """Plain-language remarks on how the query was read (e.g. a detected facet used as a boost)."""
 
 
 class ProjectProfile(BaseModel):

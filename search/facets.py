@@ -1,0 +1,154 @@
+"""Plain-language facets: reading filters out of a question, and filtering
+or counting an index snapshot by facet with numpy masks.
+
+Detection is deliberately conservative: a facet is read only from phrases
+that are strong signals on their own ("ERP", "went wrong", "vendors") or
+from weaker words next to a project noun ("network upgrade", "cloud
+projects"). "Network of super users" does not make a network upgrade.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from search.models import DetectedFacet
+
+_PROJ = r"(?:projects?|programmes?|programs?|migrations?|rollouts?|roll-outs?|implementations?|upgrades?|launch(?:es)?|initiatives?|moves?)"
+_Y = r"((?:19[89]|20[0-9])[0-9])"
+
+# (facet, canonical value, pattern). Patterns are matched on the lower-cased query.
+RULES: list[tuple[str, str, str]] = [
+    ("polarity", "went wrong", r"(?:what )?went wrong|gone wrong|go wrong|goes wrong|did(?:n't| not) go (?:well|to plan)|went badly"
+                               r"|what failed|mistakes|pain points|what hurt"),
+    ("polarity", "went well", r"(?:what )?went well|go(?:es)? well|worked well|what worked|successes|good practices?"),
+    ("polarity", "improvement", r"do differently|next time"),
+    ("kind", "risk", r"\brisks\b|risk registers?|\brisk (?:that|which)\b|materiali[sz]ed"),
+    ("status", "materialised", r"materiali[sz]ed|became (?:an )?issues?|turned into issues?"
+                               r"|risks? (?:that|which) (?:occurred|happened|were realised|were realized|hit)"),
+    ("status", "open", r"\bopen risks\b"),
+    ("status", "closed", r"\bclosed risks\b"),
+    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned) (?:[\w&/-]+ )?" + _PROJ),
+    ("outcome", "successful", r"\bsuccessful (?:[\w&/-]+ )?" + _PROJ),
+    ("outcome", "challenged", r"\bchallenged (?:[\w&/-]+ )?" + _PROJ),
+    ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|s/4 ?hana|enterprise resource planning|netsuite|oracle e-business"),
+    ("project_type", "CRM rollout", r"\bcrms?\b(?: " + _PROJ + r")?|salesforce|customer relationship management|hubspot"),
+    ("project_type", "cloud migration", r"\bcloud " + _PROJ + r"|migrat\w* to (?:the )?cloud|lift[- ]and[- ]shift"
+                                        r"|data cent(?:re|er)s? (?:migrations?|moves?|exits?|consolidations?)"
+                                        r"|\b(?:aws|azure|gcp) " + _PROJ),
+    ("project_type", "web or mobile app", r"\b(?:mobile|web) apps?\b|\bapp launch(?:es)?|\b(?:mobile|web|app|website|portal) " + _PROJ
+                                          + r"|e-?commerce (?:sites?|platforms?)"),
+    ("project_type", "regulatory compliance", r"\b(?:regulatory|compliance) " + _PROJ + r"|\bgdpr\b|\bhipaa\b|\bifrs\b|\bsox\b"),
+    ("project_type", "office relocation", r"office (?:relocations?|moves?)|\brelocation " + _PROJ + r"|workplace moves?|fit-outs?"),
+    ("project_type", "data warehouse and BI", r"data ?warehous\w*|business intelligence|\bbi " + _PROJ
+                                              + r"|data lakes?|analytics platforms?"),
+    ("project_type", "network upgrade", r"\bnetwork " + _PROJ + r"|network refresh(?:es)?|sd-?wan|\b(?:wan|lan|wi-?fi|telephony) " + _PROJ),
+    ("project_type", "M&A integration", r"\bm&a\b|mergers?\b|post-merger|acquisition integrations?|integrat\w* (?:of )?acquired"),
+    ("category", "vendor and procurement", r"vendor-led|\bvendors?\b|\bsuppliers?\b|\bcontractors?\b|procurement|outsourc\w*"
+                                           r"|third[- ]part(?:y|ies)|system integrators?"),
+    ("category", "scope", r"scope creep|scope changes?|feature creep|gold plating"),
+    ("category", "schedule", r"schedule (?:slips?|slippage|overruns?|delays?)|behind schedule|missed (?:deadlines?|milestones?)"),
+    ("category", "cost", r"(?:cost|budget) overruns?|over budget|overspend\w*"),
+    ("category", "requirements", r"(?:unclear|changing|missing|vague) requirements|requirements (?:gathering|definition|sign-?off|changes)"),
+    ("category", "testing", r"\btesting\b|\buat\b|user acceptance|test environments?|regression tests?"),
+    ("category", "data migration", r"data migrations?|data quality|data cleansing|legacy data|data conversion"),
+    ("category", "stakeholders and communication", r"stakeholders?|\bsponsors?(?:hip)?\b"),
+    ("category", "resources and staffing", r"key staff|staff turnover|attrition|\bstaffing|resourcing|key people"),
+    ("category", "governance", r"\bgovernance|change control|steering committees?"),
+    ("category", "training", r"\btraining\b|super[- ]users?"),
+    ("category", "change management", r"change management|user adoption|resistance to change"),
+    ("category", "risk management", r"risk management"),
+]
+_COMPILED = [(f, v, re.compile(p)) for f, v, p in RULES]
+
+YEAR_RULES: list[tuple[str, str]] = [
+    (r"\bbetween " + _Y + r" and " + _Y, "range"),
+    (r"\b(?:from )?" + _Y + r" ?(?:-|–|to) ?" + _Y + r"\b", "range"),
+    (r"\b(?:since|from|after|starting) " + _Y, "from"),
+    (r"\b(?:before|until|prior to|up to) " + _Y, "to"),
+    (r"\b(?:in|during) " + _Y, "in"),
+    (r"\b(?:in )?the (?:last|past) (\d{1,2}) years\b", "last"),
+]
+
+
+@dataclass
+class Detection:
+    facets: list[DetectedFacet] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    """Character spans of the query that implied a facet (their words are down-weighted)."""
+
+
+def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: date | None = None) -> Detection:
+    """Facets implied by the query; `extra` adds rules built from the data (industries)."""
+    low = query.lower()
+    out = Detection()
+    seen: set[tuple[str, str]] = set()
+    for facet, value, pattern in [*_COMPILED, *extra]:
+        m = pattern.search(low)
+        if m and (facet, value) not in seen:
+            seen.add((facet, value))
+            out.facets.append(DetectedFacet(facet=facet, value=value, phrase=query[m.start():m.end()]))
+            out.spans.append(m.span())
+    if ("status", "materialised") in seen and ("kind", "risk") not in seen:
+        out.facets.append(DetectedFacet(facet="kind", value="risk", phrase=_phrase(out, "status")))
+    _detect_years(query, low, out, today or date.today())
+    return out
+
+
+def _phrase(out: Detection, facet: str) -> str:
+    return next(f.phrase for f in out.facets if f.facet == facet)
+
+
+def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
+    for pattern, how in YEAR_RULES:
+        m = re.search(pattern, low)
+        if not m:
+            continue
+        a = int(m.group(1))
+        if how == "range":
+            out.year_from, out.year_to = sorted((a, int(m.group(2))))
+        elif how == "from":
+            out.year_from = a + 1 if m.group(0).startswith("after") else a
+        elif how == "to":
+            out.year_to = a - 1 if m.group(0).startswith(("before", "prior")) else a
+        elif how == "in":
+            out.year_from = out.year_to = a
+        else:
+            out.year_from = today.year - a
+        phrase = query[m.start():m.end()]
+        if out.year_from is not None:
+            out.facets.append(DetectedFacet(facet="year_from", value=str(out.year_from), phrase=phrase))
+        if out.year_to is not None:
+            out.facets.append(DetectedFacet(facet="year_to", value=str(out.year_to), phrase=phrase))
+        out.spans.append(m.span())
+        return
+
+
+def value_rules(facet: str, values: list[str]) -> list[tuple[str, str, re.Pattern]]:
+    """Rules for data-defined facet values (industries, portfolios): 'in retail',
+    'retail projects', 'for the public sector'. A bare word alone is not enough."""
+    rules = []
+    for value in values:
+        v = re.escape(value.lower())
+        pattern = rf"\b(?:in|for|from) (?:the )?{v}\b|\b{v} (?:{_PROJ[3:-1]}|sector|industry|clients?|companies|organi[sz]ations?)\b"
+        rules.append((facet, value, re.compile(pattern)))
+    return rules
+
+
+def detect_facets(query: str) -> tuple[list[DetectedFacet], str]:
+    """Facets a plain-language query implies, and the query with their phrases removed.
+
+    The engine still searches the full text; the remainder is for display."""
+    found = detect(query)
+    return found.facets, remaining_text(query, found.spans)
+
+
+def remaining_text(query: str, spans: list[tuple[int, int]]) -> str:
+    keep = list(query)
+    for start, end in spans:
+        for i in range(start, end):
+            keep[i] = " "
+    return re.sub(r"\s+", " ", "".join(keep)).strip()

@@ -1,0 +1,99 @@
+"""Turning ranked rows into `Hit`s: one SQL read for the page, sources for
+citations, and snippets made of the best-matching sentences."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from kb.models import Lesson, Risk
+from kb.texts import lesson_text, risk_text
+from search.index import KINDS, LESSON, Snapshot
+from search.models import Hit, ProjectRef, Source
+from search.text import STOP_WORDS, sentences, stem, words
+
+SNIPPET_CHARS = 280
+
+
+def fetch_rows(kb, snap: Snapshot, rows: list[int]) -> dict[int, Lesson | Risk]:
+    """SQL rows for snapshot rows, keyed by snapshot row."""
+    wanted: dict[int, list[int]] = {0: [], 1: []}
+    for r in rows:
+        wanted[int(snap.kinds[r])].append(int(snap.ids[r]))
+    out: dict[int, Lesson | Risk] = {}
+    with kb.session() as session:
+        for kind, model in ((0, Lesson), (1, Risk)):
+            if wanted[kind]:
+                for item in session.exec(select(model).where(model.id.in_(wanted[kind]))):
+                    row = snap.row_of.get((kind, item.id))
+                    if row is not None:
+                        out[row] = item
+    return out
+
+
+def project_ref(snap: Snapshot, project_id: int | None) -> ProjectRef | None:
+    p = snap.projects.get(project_id) if project_id is not None else None
+    if p is None:
+        return None
+    return ProjectRef(id=p.id, code=p.code, name=p.name, project_type=p.project_type, industry=p.industry,
+                      outcome=p.outcome)
+
+
+def source_of(snap: Snapshot, item: Lesson | Risk) -> Source:
+    name, doc_kind = snap.documents.get(item.document_id, (f"document {item.document_id}", ""))
+    p = snap.projects.get(item.project_id) if item.project_id else None
+    return Source(document_id=item.document_id, document=name, kind=doc_kind, location=item.source_location,
+                  anchor=item.source_anchor, project_code=p.code if p else None, project_name=p.name if p else None,
+                  item_id=item.id)
+
+
+def make_hit(snap: Snapshot, group: list[int], items: dict, score: float, terms: dict[str, float]) -> Hit:
+    rep = items[group[0]]
+    kind = KINDS[int(snap.kinds[group[0]])]
+    text = lesson_text(rep) if kind == "lesson" else risk_text(rep)
+    snippet = best_sentences(text, rep.title, terms)
+    sources = [source_of(snap, items[r]) for r in group if r in items]
+    projects = {s.project_code or f"doc:{s.document_id}" for s in sources}
+    return Hit(
+        id=rep.id, external_id=rep.external_id, kind=kind, title=rep.title, snippet=snippet,
+        highlights=highlights(rep.title + " " + snippet, terms), score=round(float(score), 4),
+        project=project_ref(snap, rep.project_id), tags=list(rep.tags or []),
+        polarity=getattr(rep, "polarity", None), category=rep.category, phase=rep.phase,
+        status=getattr(rep, "status", None), source=sources[0], seen_in=sources, project_count=len(projects),
+    )
+
+
+def best_sentences(text: str, title: str, terms: dict[str, float]) -> str:
+    """The sentence that best covers the query words (plus its neighbour when short)."""
+    parts = sentences(text)
+    body = [s for s in parts if s != title] or parts
+    if not body:
+        return ""
+    scores = [sum(terms.get(stem(w), 0.0) for w in set(words(s)) if w not in STOP_WORDS) for s in body]
+    best = max(range(len(body)), key=lambda i: scores[i]) if terms and max(scores) > 0 else 0
+    snippet = body[best]
+    if len(snippet) < SNIPPET_CHARS // 2 and best + 1 < len(body):
+        snippet += " " + body[best + 1]
+    return _clip(snippet)
+
+
+def _clip(text: str) -> str:
+    if len(text) <= SNIPPET_CHARS:
+        return text
+    cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def highlights(text: str, terms: dict[str, float]) -> list[str]:
+    """Words of `text` (as written) whose stem is a query term."""
+    found: dict[str, None] = {}
+    for w in re.findall(r"[A-Za-z0-9]+(?:[&'][A-Za-z0-9]+)*", text):
+        low = w.lower()
+        if low not in STOP_WORDS and stem(low) in terms:
+            found.setdefault(low, None)
+    return list(found)
+
+
+def is_lesson(snap: Snapshot, row: int) -> bool:
+    return int(snap.kinds[row]) == LESSON

@@ -1,0 +1,202 @@
+"""An in-memory snapshot of the knowledge base for search.
+
+Built from SQL (the source of truth) and the Chroma vectors: a BM25 term
+matrix, a dense float32 matrix and one numpy array per facet, all aligned
+on the same row order. Works the same on SQLite and PostgreSQL because it
+only reads rows. Rebuilt whole when `kb.db.generation` changes.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sqlmodel import select
+
+from kb.db import generation
+from kb.models import Document, Lesson, Project, Risk
+from kb.texts import lesson_text, parse_vector_id, risk_text
+from search.models import FACETS
+from search.text import term_counts
+
+K1, B = 1.2, 0.75
+LESSON, RISK = 0, 1
+KINDS = ("lesson", "risk")
+
+_LESSON_COLS = (Lesson.id, Lesson.title, Lesson.what_happened, Lesson.cause, Lesson.impact, Lesson.recommendation,
+                Lesson.polarity, Lesson.category, Lesson.phase, Lesson.lesson_date, Lesson.published,
+                Lesson.project_id, Lesson.document_id)
+_RISK_COLS = (Risk.id, Risk.title, Risk.description, Risk.cause, Risk.effect, Risk.response, Risk.category,
+              Risk.phase, Risk.status, Risk.materialised, Risk.published, Risk.project_id, Risk.document_id)
+
+
+@dataclass
+class ProjectInfo:
+    id: int
+    code: str
+    name: str
+    project_type: str | None
+    industry: str | None
+    portfolio: str | None
+    outcome: str | None
+    description: str | None
+    budget: float | None
+    year: int | None
+
+
+@dataclass
+class Snapshot:
+    generation: int
+    kinds: np.ndarray            # int8, LESSON or RISK
+    ids: np.ndarray              # int64 SQL ids
+    published: np.ndarray        # bool
+    codes: dict[str, np.ndarray]  # facet -> int32 code per row, -1 = no value
+    labels: dict[str, list[str]]  # facet -> code -> value
+    years: np.ndarray            # int32, 0 = unknown
+    project_ids: np.ndarray      # int32, -1 = none
+    document_ids: np.ndarray     # int32
+    dense: np.ndarray            # float32 (n, dim), unit rows
+    bm25: sparse.csc_matrix      # BM25 weight per (row, term)
+    vocab: dict[str, int]
+    idf: np.ndarray
+    projects: dict[int, ProjectInfo] = field(default_factory=dict)
+    documents: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """document id -> (source name, document kind)."""
+    row_of: dict[tuple[int, int], int] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)
+    """Derived data computed on first use for this generation (project centroids)."""
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def row(self, kind: str, item_id: int) -> int | None:
+        return self.row_of.get((KINDS.index(kind), item_id))
+
+    def code_of(self, facet: str, value: str) -> int | None:
+        low = str(value).strip().lower()
+        for i, label in enumerate(self.labels.get(facet, ())):
+            if label.lower() == low:
+                return i
+        return None
+
+
+def build_snapshot(kb) -> Snapshot:
+    """Read every lesson and risk from SQL and their vectors from Chroma."""
+    with kb.session() as session:
+        gen = generation(session)
+        lessons = list(session.exec(select(*_LESSON_COLS).order_by(Lesson.id)))
+        risks = list(session.exec(select(*_RISK_COLS).order_by(Risk.id)))
+        projects = {p.id: _project_info(p) for p in session.exec(select(Project))}
+        documents = {d[0]: (d[1], d[2]) for d in session.exec(select(Document.id, Document.source_name, Document.kind))}
+    rows = [(LESSON, r) for r in lessons] + [(RISK, r) for r in risks]
+    texts = [lesson_text(r) if k == LESSON else risk_text(r) for k, r in rows]
+    facets = _facet_columns(rows, projects)
+    labels, codes = {}, {}
+    for facet in FACETS:
+        labels[facet], codes[facet] = _encode(facets[facet])
+    bm25, vocab, idf = build_bm25([t + "\n" + (r.title or "") for t, (_, r) in zip(texts, rows)])
+    snap = Snapshot(
+        generation=gen,
+        kinds=np.array([k for k, _ in rows], dtype=np.int8),
+        ids=np.array([r.id for _, r in rows], dtype=np.int64),
+        published=np.array([bool(r.published) for _, r in rows], dtype=bool),
+        codes=codes, labels=labels,
+        years=np.array([int(y) if y else 0 for y in facets["year"]], dtype=np.int32),
+        project_ids=np.array([r.project_id or -1 for _, r in rows], dtype=np.int32),
+        document_ids=np.array([r.document_id for _, r in rows], dtype=np.int32),
+        dense=np.zeros((0, 0), dtype=np.float32), bm25=bm25, vocab=vocab, idf=idf,
+        projects=projects, documents=documents,
+    )
+    snap.row_of = {(int(k), int(i)): n for n, (k, i) in enumerate(zip(snap.kinds, snap.ids))}
+    snap.dense = _load_vectors(kb, snap, texts)
+    return snap
+
+
+def _project_info(p: Project) -> ProjectInfo:
+    start = p.actual_start or p.planned_start
+    return ProjectInfo(p.id, p.code, p.name, p.project_type, p.industry, p.portfolio, p.outcome, p.description,
+                       p.actual_budget or p.planned_budget, start.year if start else None)
+
+
+def _facet_columns(rows, projects: dict[int, ProjectInfo]) -> dict[str, list]:
+    """One list per facet, aligned with rows; the year follows kb.store.item_metadata."""
+    cols: dict[str, list] = {f: [] for f in FACETS}
+    for kind, r in rows:
+        p = projects.get(r.project_id)
+        cols["kind"].append(KINDS[kind])
+        cols["polarity"].append(r.polarity if kind == LESSON else None)
+        cols["status"].append(r.status if kind == RISK else None)
+        cols["category"].append(r.category)
+        cols["phase"].append(r.phase)
+        for facet in ("project_type", "industry", "portfolio", "outcome"):
+            cols[facet].append(getattr(p, facet) if p else None)
+        year = r.lesson_date.year if kind == LESSON and r.lesson_date else (p.year if p else None)
+        cols["year"].append(str(year) if year else None)
+    return cols
+
+
+def _encode(values: list) -> tuple[list[str], np.ndarray]:
+    labels: dict[str, int] = {}
+    out = np.full(len(values), -1, dtype=np.int32)
+    for i, v in enumerate(values):
+        if v is not None and v != "":
+            out[i] = labels.setdefault(str(v), len(labels))
+    return list(labels), out
+
+
+def build_bm25(texts: list[str]) -> tuple[sparse.csc_matrix, dict[str, int], np.ndarray]:
+    """A BM25 weight matrix: a query's score is the sum of its terms' columns."""
+    vocab: dict[str, int] = {}
+    indptr, indices, counts = array("q", [0]), array("i"), array("f")
+    for text in texts:
+        for term, n in term_counts(text).items():
+            indices.append(vocab.setdefault(term, len(vocab)))
+            counts.append(n)
+        indptr.append(len(indices))
+    n_docs, n_terms = len(texts), max(len(vocab), 1)
+    tf = np.frombuffer(counts, dtype=np.float32)
+    cols = np.frombuffer(indices, dtype=np.int32)
+    ptr = np.frombuffer(indptr, dtype=np.int64)
+    lengths = np.add.reduceat(tf, ptr[:-1]) if len(tf) else np.zeros(n_docs, dtype=np.float32)
+    lengths[np.diff(ptr) == 0] = 0
+    avg = float(lengths.mean()) if n_docs and lengths.mean() > 0 else 1.0
+    df = np.bincount(cols, minlength=n_terms).astype(np.float32)
+    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm = np.repeat(K1 * (1 - B + B * lengths / avg), np.diff(ptr))
+    weights = idf[cols] * tf * (K1 + 1) / (tf + norm)
+    matrix = sparse.csr_matrix((weights.astype(np.float32), cols, ptr), shape=(n_docs, n_terms))
+    return matrix.tocsc(), vocab, idf
+
+
+def _load_vectors(kb, snap: Snapshot, texts: list[str]) -> np.ndarray:
+    """Vectors come from Chroma; items missing there are embedded again from SQL text."""
+    dense: np.ndarray | None = None
+    found = np.zeros(snap.size, dtype=bool)
+    for batch in kb.vectors.iter_batches():
+        if dense is None and len(batch.embeddings):
+            dense = np.zeros((snap.size, batch.embeddings.shape[1]), dtype=np.float32)
+        for vid, vec in zip(batch.ids, batch.embeddings):
+            kind, item_id = parse_vector_id(vid)
+            row = snap.row_of.get((KINDS.index(kind), item_id)) if kind in KINDS else None
+            if row is not None:
+                dense[row] = vec
+                found[row] = True
+    missing = np.flatnonzero(~found)
+    if len(missing):
+        fresh = kb.embedder.embed_batch([texts[i] for i in missing])
+        if dense is None:
+            dense = np.zeros((snap.size, fresh.shape[1]), dtype=np.float32)
+        dense[missing] = fresh
+    if dense is None:
+        dense = np.zeros((snap.size, 1), dtype=np.float32)
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    return dense / np.where(norms == 0, 1, norms)
+
+
+def idf_weight(snap: Snapshot, term: str) -> float:
+    j = snap.vocab.get(term)
+    return float(snap.idf[j]) if j is not None else math.log1p(snap.size + 0.5)

@@ -1,0 +1,79 @@
+"""An extractive summary of a result set, without a generative model:
+counts, the commonest categories with examples, and the lessons closest
+to the centre of the best results. Every statement carries citations."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from search.hits import source_of
+from search.index import KINDS, Snapshot
+from search.models import Citation, Summary, SummaryPoint
+
+TOP_FOR_THEMES = 50
+TOP_FOR_CENTROID = 20
+
+
+def summary_rows(snap: Snapshot, groups: list[list[int]]) -> tuple[list[int], list[int]]:
+    """The rows the summary will cite (so the caller can fetch them in one read)."""
+    top = [g[0] for g in groups[:TOP_FOR_THEMES]]
+    return top, representative_rows(snap, [g[0] for g in groups[:TOP_FOR_CENTROID]])
+
+
+def representative_rows(snap: Snapshot, rows: list[int], n: int = 3) -> list[int]:
+    """Lessons closest to the centroid of the best results."""
+    lessons = [r for r in rows if int(snap.kinds[r]) == 0] or rows
+    if len(lessons) <= 1:
+        return lessons
+    vecs = snap.dense[lessons]
+    centre = vecs.mean(axis=0)
+    order = np.argsort(-(vecs @ centre), kind="stable")
+    return [lessons[i] for i in order[:n]]
+
+
+def build_summary(snap: Snapshot, allowed: np.ndarray, groups: list[list[int]], items: dict,
+                  query: str) -> Summary:
+    lessons = int((allowed & (snap.kinds == 0)).sum())
+    risks = int((allowed & (snap.kinds == 1)).sum())
+    pids = np.unique(snap.project_ids[allowed])
+    projects = int((pids >= 0).sum())
+    top, rep = summary_rows(snap, groups)
+    causes = _top_categories(snap, top, items)
+    representative = [SummaryPoint(text=items[r].title, count=1, citations=[_cite(snap, r, items)])
+                      for r in rep if r in items]
+    return Summary(headline=_headline(query, lessons, risks, projects, causes), lessons=lessons, risks=risks,
+                   projects=projects, top_causes=causes, representative=representative)
+
+
+def _top_categories(snap: Snapshot, rows: list[int], items: dict, n: int = 3) -> list[SummaryPoint]:
+    codes = snap.codes["category"]
+    counts = Counter(int(codes[r]) for r in rows if codes[r] >= 0)
+    points = []
+    for code, count in counts.most_common(n):
+        examples = [r for r in rows if codes[r] == code and r in items][:3]
+        points.append(SummaryPoint(text=snap.labels["category"][code], count=count,
+                                   citations=[_cite(snap, r, items) for r in examples]))
+    return points
+
+
+def _cite(snap: Snapshot, row: int, items: dict) -> Citation:
+    item = items[row]
+    return Citation(kind=KINDS[int(snap.kinds[row])], id=item.id, title=item.title, source=source_of(snap, item))
+
+
+def _headline(query: str, lessons: int, risks: int, projects: int, causes: list[SummaryPoint]) -> str:
+    if not lessons and not risks:
+        return "Nothing in the knowledge base matches yet."
+    found = _plural(lessons, "lesson") + " and " + _plural(risks, "risk")
+    where = f" from {_plural(projects, 'project')}" if projects else ""
+    lead = f"{found}{where} match" if query.strip() else f"The knowledge base holds {found}{where}"
+    if causes:
+        themes = ", ".join(f"{p.text} ({p.count})" for p in causes)
+        return f"{lead}. The commonest categories among the best results are {themes}."
+    return lead + "."
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,293 @@
+"""`make bench`: retrieval quality, latency, ingestion throughput and memory,
+printed as one table and written to bench-results/.
+
+Quality rows compare BM25 alone, dense alone, our hybrid and a well-known
+peer (txtai's hybrid index on the same texts and model) on two judged
+question sets. The NASA parts need ../shared/corpus and are skipped without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from tests.bench import corpora
+from tests.bench.metrics import dedupe, evaluate
+
+Row = tuple[str, str, str, str]  # section, name, value, note
+SCALES = (2_000, 10_000, 100_000)
+
+
+# --- machine ------------------------------------------------------------------
+
+def machine() -> list[str]:
+    import torch
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return [f"CPU: {cpu}, {os.cpu_count()} cores, RAM {ram:.1f} GiB",
+            f"Python {platform.python_version()}, torch {torch.__version__}, numpy {np.__version__}, "
+            f"threads {torch.get_num_threads()}"]
+
+
+# --- stores -----------------------------------------------------------------------
+
+def open_store(name: str, embedder):
+    from kb.settings import Settings
+    from kb.store import KnowledgeBase
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"kb-bench-{name}-"))
+    return KnowledgeBase.open(Settings(data_dir=tmp / "data", _env_file=None), embedder=embedder)
+
+
+def lesson_texts(kb) -> tuple[list[int], list[str], list[str]]:
+    from sqlmodel import select
+
+    from kb.models import Lesson
+    from kb.texts import lesson_text
+
+    with kb.session() as session:
+        rows = list(session.exec(select(Lesson).order_by(Lesson.id)))
+    return [r.id for r in rows], [lesson_text(r) for r in rows], [r.title for r in rows]
+
+
+# --- quality --------------------------------------------------------------------------
+
+def rank_component(engine, query: str, mode: str, k: int = 20) -> list[tuple[str, int]]:
+    """BM25 alone or dense alone, over the same snapshot and tokenizer as the hybrid."""
+    from search.engine import query_weights
+    from search.facets import Detection
+    from search.index import KINDS
+    from search.ranking import top_rows
+
+    snap = engine.snapshot()
+    if mode == "bm25":
+        scores = engine.text_scores(snap, query, query_weights(query, Detection())).bm25
+        if scores is None:
+            return []
+    else:
+        scores = snap.dense @ engine.query_vector(query)
+    rows = top_rows(scores, snap.published & (scores > 0 if mode == "bm25" else True), k)
+    return [(KINDS[int(snap.kinds[r])], int(snap.ids[r])) for r in rows]
+
+
+def rank_hybrid(engine, query: str, k: int = 20) -> list[tuple[str, int]]:
+    """The product's search; folded near-duplicates count at their hit's rank."""
+    from search import SearchRequest
+
+    resp = engine.search(SearchRequest(q=query, limit=k), log=False)
+    out = []
+    for hit in resp.hits:
+        out.append((hit.kind, hit.id))
+        out.extend((hit.kind, s.item_id) for s in hit.seen_in if s.item_id != hit.id)
+    return dedupe(out)[:k]
+
+
+def rank_txtai(index, keys: list[tuple[str, int]], query: str, k: int = 20) -> list[tuple[str, int]]:
+    return [keys[int(i)] for i, _ in index.search(query, k)]
+
+
+def build_txtai(texts: list[str]):
+    from txtai import Embeddings
+
+    from kb.embedding import default_model_path
+
+    index = Embeddings(path=default_model_path(), hybrid=True, content=False)
+    index.index([(i, t, None) for i, t in enumerate(texts)])
+    return index
+
+
+def quality_rows(label: str, kb, questions: list[dict], judge) -> list[Row]:
+    """judge(question, item key) -> grade map over (kind, id) keys."""
+    from search import SearchEngine
+
+    engine = SearchEngine(kb)
+    keys, texts = all_items(kb)
+    judgements = [judge(q) for q in questions]
+    systems = {
+        "BM25 alone": lambda q: rank_component(engine, q, "bm25"),
+        "dense alone": lambda q: rank_component(engine, q, "dense"),
+        "hybrid (ours)": lambda q: rank_hybrid(engine, q),
+    }
+    try:
+        index = build_txtai(texts)
+        systems["txtai hybrid (peer)"] = lambda q: rank_txtai(index, keys, q)
+    except Exception as exc:  # keep the rest of the bench useful
+        print(f"txtai unavailable: {exc}", file=sys.stderr)
+    rows = []
+    for name, rank in systems.items():
+        scores = evaluate([rank(q["query"]) for q in questions], judgements)
+        rows.append((f"quality {label} ({len(questions)} q)", name,
+                     " / ".join(f"{scores[m]:.3f}" for m in ("nDCG@10", "Recall@20", "MRR")), "nDCG@10 / R@20 / MRR"))
+    return rows
+
+
+def all_items(kb) -> tuple[list[tuple[str, int]], list[str]]:
+    from kb.texts import lesson_text, risk_text
+
+    keys, texts = [], []
+    with kb.session() as session:
+        for kind, row in kb.iter_items(session):
+            if row.published:
+                keys.append((kind, row.id))
+                texts.append(lesson_text(row) if kind == "lesson" else risk_text(row))
+    return keys, texts
+
+
+def nasa_judge(kb):
+    from sqlmodel import select
+
+    from kb.models import Lesson
+
+    with kb.session() as session:
+        by_ext = {r.external_id: r.id for r in session.exec(select(Lesson))}
+
+    def judge(question: dict) -> dict:
+        return {("lesson", by_ext[str(j["lesson_id"])]): j["grade"] for j in question["relevant"]
+                if str(j["lesson_id"]) in by_ext}
+    return judge
+
+
+def demo_judge(kb):
+    from sqlmodel import select
+
+    from kb.models import Document, Lesson, Risk
+
+    with kb.session() as session:
+        docs = {d.id: d.source_name for d in session.exec(select(Document))}
+        items = [("lesson", r.id, docs.get(r.document_id), f"{r.title}\n{r.what_happened or ''}")
+                 for r in session.exec(select(Lesson))]
+        items += [("risk", r.id, docs.get(r.document_id), f"{r.title}\n{r.description}") for r in session.exec(select(Risk))]
+
+    def judge(question: dict) -> dict:
+        grades = {}
+        for rel in question["relevant"]:
+            needle = rel["match"].lower()
+            for kind, item_id, doc, text in items:
+                if doc == rel["doc"] and needle in text.lower():
+                    grades[(kind, item_id)] = max(grades.get((kind, item_id), 0), rel["grade"])
+        return grades
+    return judge
+
+
+def load_questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# --- ingestion ---------------------------------------------------------------------------
+
+def ingestion_rows(embedder) -> tuple[list[Row], object]:
+    kb = open_store("nasa", embedder)
+    t0 = time.perf_counter()
+    how = corpora.ingest_nasa(kb)
+    ingest_s = time.perf_counter() - t0
+    _, texts, _ = lesson_texts(kb)
+    t0 = time.perf_counter()
+    kb.bench_vectors = embedder.embed_batch(texts)  # reused by the latency stores
+    raw_s = time.perf_counter() - t0
+    n = len(texts)
+    return [("ingestion", "ingest NASA jsonl into a fresh store", f"{n / ingest_s:.1f} items/s", f"{n} items, {ingest_s:.1f} s via {how}"),
+            ("ingestion", "raw embed_batch, same texts", f"{n / raw_s:.1f} items/s", f"{raw_s:.1f} s"),
+            ("ingestion", "ingest / raw", f"{raw_s / ingest_s:.2f}", "goal >= 0.80")], kb
+
+
+# --- latency --------------------------------------------------------------------------------
+
+def latency_rows(kb, questions: list[str]) -> list[Row]:
+    _, texts, titles = lesson_texts(kb)
+    vectors = getattr(kb, "bench_vectors", None)
+    if vectors is None or len(vectors) != len(texts):
+        vectors = kb.embedder.embed_batch(texts)
+    tmp = Path(tempfile.mkdtemp(prefix="kb-bench-vec-"))
+    np.savez(tmp / "nasa.npz", texts=np.array(texts, dtype=object), titles=np.array(titles, dtype=object), vectors=vectors)
+    (tmp / "queries.json").write_text(json.dumps(questions))
+    rows = []
+    for n in SCALES:
+        cmd = [sys.executable, "-m", "tests.bench.latency", "--n", str(n), "--vectors", str(tmp / "nasa.npz"),
+               "--queries", str(tmp / "queries.json")]
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=corpora.ROOT)
+        line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+        if line is None:
+            rows.append((f"latency {n:,}", "failed", "-", out.stderr.strip().splitlines()[-1][:120] if out.stderr else ""))
+            continue
+        r = json.loads(line[7:])
+        label = f"latency {n:,} items"
+        rows += [(label, "warm p50 / p95 (cached query vector)", f"{r['warm_p50']:.1f} / {r['warm_p95']:.1f} ms", r["via"] + ", polarity filter"),
+                 (label, "first-time query p50 / p95 (with encoding)", f"{r['cold_p50']:.1f} / {r['cold_p95']:.1f} ms", ""),
+                 (label, "query encoding alone p50 (the floor)", f"{r['encode_p50']:.1f} ms", "all-MiniLM-L6-v2, CPU"),
+                 (label, "index load on first query", f"{r['index_load_s']:.1f} s", f"store built in {r['build_s']:.0f} s"),
+                 (label, "peak RSS of the serving process", f"{r['peak_rss_mb']:.0f} MB", "model + index + app")]
+    return rows
+
+
+# --- output ------------------------------------------------------------------------------------
+
+def table(header: list[str], rows: list[Row]) -> str:
+    widths = [max(len(str(r[i])) for r in rows + [("section", "measure", "value", "note")]) for i in range(4)]
+    line = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |"
+    out = [f"# Lessons KB bench, {datetime.now():%Y-%m-%d %H:%M}", *header, "",
+           line(("section", "measure", "value", "note")), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    return "\n".join(out + [line(r) for r in rows])
+
+
+def insights_rows() -> list[Row]:
+    try:
+        from tests.bench import insights_bench
+    except ImportError:
+        return []
+    return [("insights", name, f"{value}", unit) for name, value, unit in insights_bench.run()]
+
+
+def main() -> None:
+    from kb.embedding import SentenceTransformerEmbedder
+
+    started = time.perf_counter()
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed_batch(["warm up"])
+    rows: list[Row] = []
+    demo_eval = corpora.HERE / "eval_demo.jsonl"
+    if corpora.DEMO.exists() and demo_eval.exists():
+        rows += demo_quality(embedder, load_questions(demo_eval))
+    else:
+        print("skipping demo quality: demo/ or tests/bench/eval_demo.jsonl is missing", file=sys.stderr)
+    if corpora.NASA.exists():
+        ingest, kb = ingestion_rows(embedder)
+        questions = load_questions(corpora.HERE / "eval_nasa.jsonl")
+        rows += quality_rows("NASA LLIS", kb, questions, nasa_judge(kb))
+        rows += latency_rows(kb, [q["query"] for q in questions] + [q["query"] + " lessons" for q in questions])
+        rows += ingest
+    else:
+        print(f"skipping NASA quality, latency and ingestion: {corpora.NASA} not found", file=sys.stderr)
+    rows += insights_rows()
+    rows.append(("run", "bench wall time", f"{time.perf_counter() - started:.0f} s", ""))
+    text = table(machine(), rows)
+    print(text)
+    out = corpora.ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md").write_text(text + "\n", encoding="utf-8")
+
+
+def demo_quality(embedder, questions: list[dict]) -> list[Row]:
+    try:
+        from ingest import collect_files, ingest_file
+    except ImportError:
+        print("skipping demo quality: the ingest package is not ready", file=sys.stderr)
+        return []
+    kb = open_store("demo", embedder)
+    for path in collect_files([corpora.DEMO]):
+        ingest_file(kb, path)
+    return quality_rows("demo", kb, questions, demo_judge(kb))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Behaviour of SearchEngine.search with the real model over a small PMO corpus."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from kb.models import Document, SearchLog
+from search import SearchRequest
+
+
+def search(engine, q="", **kw):
+    return engine.search(SearchRequest(q=q, **kw), log=False)
+
+
+def test_erp_went_wrong_question_detects_both_facets_and_ranks_erp_failures_first(engine):
+    resp = search(engine, "what went wrong on past ERP migrations")
+    detected = {(d.facet, d.value) for d in resp.detected}
+    assert {("polarity", "went wrong"), ("project_type", "ERP migration")} <= detected
+    assert resp.hits and all(h.polarity == "went wrong" for h in resp.hits)
+    assert all(h.project.project_type == "ERP migration" for h in resp.hits)
+    assert resp.total >= 5  # the query's other words do not narrow an all-facet question
+
+
+def test_removing_a_detected_facet_widens_results(engine):
+    narrow = search(engine, "what went wrong on past ERP migrations")
+    wide = search(engine, "what went wrong on past ERP migrations", ignored_facets=["project_type:ERP migration"])
+    assert wide.total > narrow.total
+    assert "project_type" not in wide.applied_filters
+    assert {h.project.code for h in wide.hits} - {"FIN-ERP-2021", "OPS-ERP-2023"}
+
+
+def test_risk_question_reads_kind_status_category_and_year(engine):
+    resp = search(engine, "risks that materialised on vendor-led projects since 2022")
+    assert resp.applied_filters["kind"] == ["risk"]
+    assert resp.applied_filters["status"] == ["materialised"]
+    assert resp.applied_filters["category"] == ["vendor and procurement"]
+    assert resp.applied_filters["year_from"] == ["2022"]
+    assert [h.title for h in resp.hits] == ["Licence costs rise after the vendor's price change"]
+
+
+def test_network_of_super_users_is_not_a_network_upgrade(engine):
+    resp = search(engine, "network of super users")
+    assert "project_type" not in resp.applied_filters
+    assert resp.hits[0].title.startswith("A network of super users")
+
+
+def test_detected_facet_with_no_results_becomes_a_boost(engine):
+    resp = search(engine, "what went wrong on office relocation projects with the furniture supplier in 2019")
+    year = [d for d in resp.detected if d.facet.startswith("year")]
+    assert year and not year[0].applied and resp.notes
+    assert resp.hits and resp.hits[0].title == "Furniture supplier delivered the wrong desks"
+
+
+def test_and_across_facets_or_within_one_and_counts(engine):
+    both = search(engine, filters={"project_type": ["ERP migration", "CRM rollout"]})
+    erp = search(engine, filters={"project_type": ["ERP migration"]})
+    crm = search(engine, filters={"project_type": ["CRM rollout"]})
+    assert both.total == erp.total + crm.total
+    anded = search(engine, filters={"project_type": ["ERP migration"], "polarity": ["went well"]})
+    assert anded.total == 2 and all(h.polarity == "went well" for h in anded.hits)
+    counts = {v.value: v for v in anded.facets["project_type"]}
+    # a facet's own filter does not hide its sibling values; the other facets do apply
+    assert counts["ERP migration"].selected and counts["ERP migration"].count == 2
+    assert counts["CRM rollout"].count == 1 and counts["network upgrade"].count == 1
+    # counts are raw items (a folded near-duplicate still counts); risks have no polarity
+    assert {v.value: v.count for v in erp.facets["kind"]} == {"lesson": 9, "risk": 4}
+    assert sum(v.count for v in erp.facets["polarity"]) == 9 and erp.total == 13 - 1
+
+
+def test_near_duplicates_fold_into_one_hit_seen_in_both_projects(engine):
+    resp = search(engine, "legacy data quality problems delayed the data migration")
+    dup = [h for h in resp.hits if h.title.startswith("Data migration was underestimated")]
+    assert len(dup) == 1
+    assert dup[0].project_count == 2
+    assert {s.project_code for s in dup[0].seen_in} == {"FIN-ERP-2021", "OPS-ERP-2023"}
+
+
+def test_pagination_is_stable_and_complete(engine):
+    everything = search(engine, limit=100)
+    pages = [search(engine, limit=5, offset=o) for o in range(0, everything.total, 5)]
+    ids = [(h.kind, h.id) for p in pages for h in p.hits]
+    assert ids == [(h.kind, h.id) for h in everything.hits]
+    assert len(ids) == everything.total and all(p.total == everything.total for p in pages)
+
+
+def test_query_without_facet_words_searches_the_whole_text(engine):
+    resp = search(engine, "circuits ordered from the telecom carrier arrived late")
+    assert not resp.applied_filters
+    assert resp.hits[0].title == "The telecom carrier delivered circuits months late"
+    assert "carrier" in resp.hits[0].highlights
+    assert "circuit" in resp.hits[0].snippet.lower()
+
+
+def test_empty_and_stop_word_queries_list_everything(engine):
+    empty = search(engine, "")
+    stop = search(engine, "the of and what")
+    assert empty.total == stop.total == 20 - 1  # 16 lessons + 4 risks, one near-duplicate folded
+    assert empty.summary.headline.startswith("The knowledge base holds 16 lessons and 4 risks from 5 projects")
+
+
+def test_summary_cites_real_sources(engine, corpus_kb):
+    resp = search(engine, "what went wrong with vendors and suppliers")
+    summary = resp.summary
+    assert summary.lessons + summary.risks > 0 and summary.top_causes and summary.representative
+    with corpus_kb.session() as session:
+        names = {d.id: d.source_name for d in session.exec(select(Document))}
+    citations = [c for p in summary.top_causes + summary.representative for c in p.citations]
+    assert citations
+    for c in citations:
+        assert names[c.source.document_id] == c.source.document
+        assert c.source.location
+
+
+def test_search_is_logged(engine, corpus_kb):
+    engine.search(SearchRequest(q="scope creep"))
+    with corpus_kb.session() as session:
+        row = session.exec(select(SearchLog).where(SearchLog.query == "scope creep")).one()
+    assert row.result_count >= 1 and row.top_score and row.filters == {"category": ["scope"]}
+
+
+def test_facets_endpoint_counts_only(engine):
+    facets = engine.facets(SearchRequest(q="what went wrong on past ERP migrations"))
+    assert {v.value: v.count for v in facets["polarity"]}["went wrong"] == 7
