@@ -283,6 +283,8 @@ def item_metadata(kind: str, row: Lesson | Risk, project: Project | None) -> Met
     else:
         meta["status"] = row.status
         meta["materialised"] = row.materialised
+        if row.materialised:  # a risk that happened is something that went wrong
+            meta["polarity"] = "went wrong"
     if project is not None:
         meta.update(project_id=project.id, project_type=project.project_type, industry=project.industry,
                     portfolio=project.portfolio, outcome=project.outcome)

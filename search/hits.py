@@ -59,7 +59,7 @@ def make_hit(snap: Snapshot, group: list[int], items: dict, score: float, terms:
         id=rep.id, external_id=rep.external_id, kind=kind, title=rep.title, snippet=snippet,
         highlights=highlights(rep.title + " " + snippet, terms), score=round(float(score), 4),
         project=project_ref(snap, rep.project_id), tags=list(rep.tags or []),
-        polarity=getattr(rep, "polarity", None), category=rep.category, phase=rep.phase,
+        polarity=snap.polarity_of(group[0]), category=rep.category, phase=rep.phase,
         status=getattr(rep, "status", None), source=sources[0], seen_in=sources, project_count=len(projects),
     )
 

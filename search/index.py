@@ -76,6 +76,11 @@ class Snapshot:
     def row(self, kind: str, item_id: int) -> int | None:
         return self.row_of.get((KINDS.index(kind), item_id))
 
+    def polarity_of(self, row: int) -> str | None:
+        """The row's polarity as search sees it (materialised risks count as went wrong)."""
+        code = int(self.codes["polarity"][row])
+        return self.labels["polarity"][code] if code >= 0 else None
+
     def code_of(self, facet: str, value: str) -> int | None:
         low = str(value).strip().lower()
         for i, label in enumerate(self.labels.get(facet, ())):
@@ -128,7 +133,9 @@ def _facet_columns(rows, projects: dict[int, ProjectInfo]) -> dict[str, list]:
     for kind, r in rows:
         p = projects.get(r.project_id)
         cols["kind"].append(KINDS[kind])
-        cols["polarity"].append(r.polarity if kind == LESSON else None)
+        # A risk that materialised is something that went wrong: "what went wrong on ERP
+        # migrations" must answer with those risks as well as with lessons.
+        cols["polarity"].append(r.polarity if kind == LESSON else ("went wrong" if r.materialised else None))
         cols["status"].append(r.status if kind == RISK else None)
         cols["category"].append(r.category)
         cols["phase"].append(r.phase)

@@ -21,6 +21,13 @@ def test_erp_went_wrong_question_detects_both_facets_and_ranks_erp_failures_firs
     assert resp.total >= 5  # the query's other words do not narrow an all-facet question
 
 
+def test_what_went_wrong_includes_risks_that_materialised(engine):
+    resp = search(engine, "what went wrong on past ERP migrations", limit=50)
+    risks = {h.title for h in resp.hits if h.kind == "risk"}
+    assert risks == {"Integrator may not staff the project with experienced consultants",
+                     "Licence costs rise after the vendor's price change"}, "open or closed risks did not go wrong"
+
+
 def test_removing_a_detected_facet_widens_results(engine):
     narrow = search(engine, "what went wrong on past ERP migrations")
     wide = search(engine, "what went wrong on past ERP migrations", ignored_facets=["project_type:ERP migration"])
@@ -62,9 +69,10 @@ def test_and_across_facets_or_within_one_and_counts(engine):
     # a facet's own filter does not hide its sibling values; the other facets do apply
     assert counts["ERP migration"].selected and counts["ERP migration"].count == 2
     assert counts["CRM rollout"].count == 1 and counts["network upgrade"].count == 1
-    # counts are raw items (a folded near-duplicate still counts); risks have no polarity
+    # counts are raw items (a folded near-duplicate still counts); of the risks only
+    # the two that materialised have a polarity (went wrong)
     assert {v.value: v.count for v in erp.facets["kind"]} == {"lesson": 9, "risk": 4}
-    assert sum(v.count for v in erp.facets["polarity"]) == 9 and erp.total == 13 - 1
+    assert sum(v.count for v in erp.facets["polarity"]) == 9 + 2 and erp.total == 13 - 1
 
 
 def test_near_duplicates_fold_into_one_hit_seen_in_both_projects(engine):
@@ -120,4 +128,4 @@ def test_search_is_logged(engine, corpus_kb):
 
 def test_facets_endpoint_counts_only(engine):
     facets = engine.facets(SearchRequest(q="what went wrong on past ERP migrations"))
-    assert {v.value: v.count for v in facets["polarity"]}["went wrong"] == 7
+    assert {v.value: v.count for v in facets["polarity"]}["went wrong"] == 7 + 2  # lessons + materialised risks
