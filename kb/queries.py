@@ -327,8 +327,3 @@ def add_feedback(*, session: Session, lesson_id: int, kind: str, project_id: int
     return row
 
 
-def get_kickoff_pack(*, session: Session, pack_id: int) -> KickoffPack:
-    pack = session.get(KickoffPack, pack_id)
-    if pack is None:
-        raise NotFound(f"No kickoff pack with id {pack_id}.")
-    return pack

@@ -282,6 +282,12 @@ class SearchEngine:
 
         return kickoff_pack(self, profile, record=record, limit=limit)
 
+    def load_pack(self, pack_id: int):
+        """A recorded kickoff pack, exactly as it was generated."""
+        from search.projects import load_pack
+
+        return load_pack(self, pack_id)
+
     # --- usage log ----------------------------------------------------------------
 
     def _log(self, request: SearchRequest, response: SearchResponse) -> None:

@@ -6,6 +6,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from kb.errors import NotFound
 from kb.models import KickoffPack
 from kb.vocab import PROJECT_TYPE
 from search.hits import fetch_rows, make_hit, project_ref
@@ -108,7 +109,7 @@ def kickoff_pack(engine, profile: ProjectProfile, *, record: bool = True, limit:
     result = KickoffPackResult(profile=profile, similar_projects=similar,
                                sections=[PackSection(category=c, items=i) for c, i in ordered], materialised_risks=risks)
     if record:
-        result.pack_id = _record(engine, profile, hits, risks)
+        result.pack_id = _record(engine, result)
     return result
 
 
@@ -162,11 +163,33 @@ def _materialised_risks(engine, snap: Snapshot, profile: ProjectProfile, similar
     return [make_hit(snap, [r], items, 0.0, terms) for r in rows if r in items]
 
 
-def _record(engine, profile: ProjectProfile, hits: list[Hit], risks: list[Hit]) -> int:
+def _record(engine, pack: KickoffPackResult) -> int:
+    """Keep the pack as generated: it is read back exactly, and it counts towards reuse."""
+    profile = pack.profile
     row = KickoffPack(project_name=profile.name, project_type=profile.project_type, industry=profile.industry,
-                      size=profile.size or size_of(profile.budget), description=profile.description or None,
-                      lesson_ids=[h.id for h in hits], risk_ids=[h.id for h in risks])
+                      size=profile.size or size_of(profile.budget), budget=profile.budget,
+                      description=profile.description or None,
+                      lesson_ids=[item.hit.id for section in pack.sections for item in section.items],
+                      risk_ids=[h.id for h in pack.materialised_risks])
     with engine.kb.session() as session:
         session.add(row)
+        session.flush()
+        pack.pack_id = row.id
+        row.content = pack.model_dump(mode="json")
         session.commit()
         return row.id
+
+
+def load_pack(engine, pack_id: int) -> KickoffPackResult:
+    """A recorded pack as it was generated; packs recorded before content was kept are rebuilt."""
+    with engine.kb.session() as session:
+        row = session.get(KickoffPack, pack_id)
+    if row is None:
+        raise NotFound(f"No kickoff pack with id {pack_id}.")
+    if row.content:
+        return KickoffPackResult.model_validate(row.content)
+    profile = ProjectProfile(name=row.project_name, project_type=row.project_type, industry=row.industry,
+                             budget=row.budget, size=row.size, description=row.description or "")
+    pack = kickoff_pack(engine, profile, record=False)
+    pack.pack_id = pack_id
+    return pack

@@ -13,7 +13,6 @@ from kb.store import KnowledgeBase
 from web import errors
 from web.deps import Services
 from web.jobs import JobRunner
-from web.packs import PackCache
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -29,7 +28,6 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
     app = FastAPI(title="Lessons KB", description=DESCRIPTION, version="0.1.0", docs_url=None, redoc_url=None)
     app.state.services = Services(settings, kb=kb, engine=engine)
     app.state.jobs = JobRunner()
-    app.state.packs = PackCache()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     _include_routers(app)

@@ -1,49 +1,8 @@
-"""Kickoff packs by id: generated packs are kept in memory; an older one is
-rebuilt from its recorded profile (lessons may have changed since)."""
+"""Kickoff packs as Markdown, for export."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
-from sqlmodel import Session
-
-from kb import queries
-from search.models import KickoffPackResult, ProjectProfile
-
-KEEP = 200
-
-
-class PackCache:
-    def __init__(self) -> None:
-        self._packs: OrderedDict[int, KickoffPackResult] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def build(self, engine, profile: ProjectProfile) -> KickoffPackResult:
-        """Generate a pack and record it (it counts toward the reuse metrics)."""
-        pack = engine.kickoff_pack(profile, record=True)
-        if pack.pack_id is not None:
-            self._keep(pack)
-        return pack
-
-    def get(self, engine, session: Session, pack_id: int) -> KickoffPackResult:
-        with self._lock:
-            if pack_id in self._packs:
-                self._packs.move_to_end(pack_id)
-                return self._packs[pack_id]
-        row = queries.get_kickoff_pack(session=session, pack_id=pack_id)
-        profile = ProjectProfile(name=row.project_name, project_type=row.project_type, industry=row.industry,
-                                 size=row.size, description=row.description or "")
-        pack = engine.kickoff_pack(profile, record=False)
-        pack.pack_id = pack_id
-        self._keep(pack)
-        return pack
-
-    def _keep(self, pack: KickoffPackResult) -> None:
-        with self._lock:
-            self._packs[pack.pack_id] = pack
-            while len(self._packs) > KEEP:
-                self._packs.popitem(last=False)
+from search.models import KickoffPackResult
 
 
 def pack_markdown(pack: KickoffPackResult) -> str:

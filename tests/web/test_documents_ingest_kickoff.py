@@ -7,7 +7,7 @@ import time
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import FIXTURES, first_id
+from tests.web.conftest import FIXTURES, build_client, first_id
 
 HX = {"HX-Request": "true"}
 
@@ -166,7 +166,10 @@ def test_kickoff_form_pack_export_and_print(loaded: TestClient):
     assert 'class="print-view"' in printable and "Stores ERP" in printable
 
 
-def test_kickoff_pack_survives_a_restart(loaded: TestClient):
-    pack_id = loaded.post("/api/kickoff", json={"name": "Again", "project_type": "CRM rollout"}).json()["pack_id"]
-    loaded.app.state.packs._packs.clear()  # as after a restart: rebuilt from the recorded profile
-    assert "Kickoff pack: Again" in loaded.get(f"/kickoff/{pack_id}").text
+def test_kickoff_pack_reads_back_exactly_after_a_restart(fresh: TestClient, tmp_path):
+    made = fresh.post("/api/kickoff", json={"name": "Again", "project_type": "CRM rollout"}).json()
+    assert made["sections"], "the fixtures hold CRM lessons"
+    with build_client(tmp_path / "data") as restarted:  # a new process on the same data directory
+        assert restarted.get(f"/api/kickoff/{made['pack_id']}").json() == made
+        assert "Kickoff pack: Again" in restarted.get(f"/kickoff/{made['pack_id']}").text
+        assert restarted.get("/api/kickoff/999999").json()["status"] == 404

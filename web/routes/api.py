@@ -12,7 +12,6 @@ from kb.models import DocumentPublic, LessonPublic, LessonUpdate, RiskPublic, Ri
 from search.models import FacetValue, Hit, KickoffPackResult, ProjectMatch, ProjectProfile
 from web.deps import EngineDep, KBDep, ServicesDep, SessionDep
 from web.forms import check_lesson_update, check_risk_update
-from web.packs import PackCache
 from web.schemas import FeedbackIn, FeedbackOut, FileReportOut, SearchQuery, SearchResults
 from web.uploads import ingester, read_uploads
 
@@ -125,17 +124,13 @@ def api_ingest(services: ServicesDep, files: Annotated[list[UploadFile | str], F
     return [ingest_one(name, data) for name, data in batch]
 
 
-def _packs(request: Request) -> PackCache:
-    return request.app.state.packs
-
-
 @router.post("/kickoff", response_model=KickoffPackResult)
-def api_kickoff(request: Request, profile: ProjectProfile, engine: EngineDep):
+def api_kickoff(profile: ProjectProfile, engine: EngineDep):
     """Build (and record) a kickoff pack for a new project."""
-    return _packs(request).build(engine, profile)
+    return engine.kickoff_pack(profile, record=True)
 
 
 @router.get("/kickoff/{pack_id}", response_model=KickoffPackResult)
-def api_kickoff_pack(request: Request, pack_id: int, engine: EngineDep, session: SessionDep):
-    """A kickoff pack built earlier."""
-    return _packs(request).get(engine, session, pack_id)
+def api_kickoff_pack(pack_id: int, engine: EngineDep):
+    """A kickoff pack built earlier, exactly as it was generated."""
+    return engine.load_pack(pack_id)
