@@ -81,18 +81,25 @@ def ingest(
 
 
 def print_reports(reports, quiet_unchanged: bool) -> None:
+    """A table of outcomes, then every rejection reason and warning in full (never truncated)."""
+    from rich.markup import escape
     from rich.table import Table
 
     style = {"ingested": "green", "replaced": "cyan", "unchanged": "dim", "rejected": "bold red"}
     table = Table(show_header=True, header_style="bold", box=None)
-    for col in ("file", "result", "lessons", "risks", "note"):
+    for col in ("file", "result", "lessons", "risks"):
         table.add_column(col, overflow="fold")
     shown = [r for r in reports if not (quiet_unchanged and r.outcome == "unchanged")]
     for r in shown:
-        note = r.reason or "; ".join(r.warnings[:2])
-        table.add_row(r.name, f"[{style[r.outcome]}]{r.outcome}[/]", str(r.lessons), str(r.risks), note)
+        table.add_row(escape(r.name), f"[{style[r.outcome]}]{r.outcome}[/]", str(r.lessons), str(r.risks))
     if shown:
         console.print(table)
+    for title, items in (("Rejected", [(r.name, r.reason) for r in reports if r.outcome == "rejected"]),
+                         ("Warnings", [(r.name, w) for r in reports for w in r.warnings])):
+        if items:
+            console.print(f"\n[bold]{title}:[/]")
+            for name, text in items:
+                console.print(f"  [bold]{escape(name)}[/]: {escape(text)}")
     counts = {k: sum(r.outcome == k for r in reports) for k in style}
     console.print(", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing to do")
 
