@@ -147,7 +147,7 @@ def serve(
 
     settings = Settings()
     console.print(f"Serving Lessons KB on http://{host or settings.host}:{port or settings.port}")
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="warning")
+    uvicorn.run(create_app(settings, warm=True), host=host or settings.host, port=port or settings.port, log_level="warning")
 
 
 def _register_optional_commands() -> None:

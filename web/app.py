@@ -3,6 +3,8 @@ nothing is opened or loaded at import time."""
 
 from __future__ import annotations
 
+import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -20,13 +22,24 @@ DESCRIPTION = """Search the PMO's lessons learned and risks, build kickoff packs
 closure reports, retrospectives and registers. Errors are `{"ok": false, "error": ..., "status": ...}`."""
 
 
-def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = None, engine=None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = None, engine=None,
+               warm: bool = False) -> FastAPI:
     """Build the app. `kb` and `engine` may be passed in (tests); otherwise they
-    are opened from `settings` on first use."""
+    are opened from `settings` on first use. `warm` loads the model and the search
+    index in the background at start-up, so the first search is as quick as the rest."""
     settings = settings or (kb.settings if kb else Settings())
+    services = Services(settings, kb=kb, engine=engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        if warm:
+            threading.Thread(target=services.warm_up, name="kb-warm-up", daemon=True).start()
+        yield
+
     # The built-in Swagger UI and ReDoc load from a CDN; /docs is our own page (web/routes/docs.py).
-    app = FastAPI(title="Lessons KB", description=DESCRIPTION, version="0.1.0", docs_url=None, redoc_url=None)
-    app.state.services = Services(settings, kb=kb, engine=engine)
+    app = FastAPI(title="Lessons KB", description=DESCRIPTION, version="0.1.0", docs_url=None, redoc_url=None,
+                  lifespan=lifespan)
+    app.state.services = services
     app.state.jobs = JobRunner()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)

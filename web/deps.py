@@ -61,6 +61,12 @@ class Services:
                 self._engine = SearchEngine(kb)
             return self._engine
 
+    def warm_up(self) -> None:
+        """Load the search index and the model now rather than on the first request."""
+        engine = self.engine
+        engine.snapshot()
+        engine.query_vector("warm up")
+
     def engine_if_built(self) -> "SearchEngine | None":
         return self._engine
 

@@ -180,3 +180,20 @@ def test_kickoff_pack_is_recorded_and_can_be_read_back(loaded: TestClient):
     again = loaded.get(f"/api/kickoff/{pack['pack_id']}").json()
     assert again["pack_id"] == pack["pack_id"] and again["profile"]["name"] == "New ledger"
     assert_error(loaded.get("/api/kickoff/99999"), 404)
+
+
+def test_served_app_loads_the_search_index_at_start_up(tmp_path):
+    import time
+
+    from tests.web.conftest import HashingEmbedder
+    from kb.settings import Settings
+    from kb.store import KnowledgeBase
+    from web.app import create_app
+
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)
+    app = create_app(settings, kb=KnowledgeBase.open(settings, embedder=HashingEmbedder()), warm=True)
+    with TestClient(app):
+        deadline = time.time() + 20
+        while app.state.services.engine_if_built() is None and time.time() < deadline:
+            time.sleep(0.05)
+        assert app.state.services.engine_if_built() is not None, "the first user would wait for the index"
