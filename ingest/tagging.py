@@ -32,12 +32,11 @@ class PhraseMatcher:
             for phrase in ((value.lower(),) if value_is_phrase else ()) + tuple(phrases):
                 if value not in self.owners.setdefault(phrase, []):
                     self.owners[phrase].append(value)
-                if phrase.endswith("c"):
+                if phrase.endswith("*"):
                     stems.append(phrase)
         self.stems = stems
         alternatives = sorted(self.owners, key=len, reverse=True)
-        body = "|".join(re.escape(p) + (r"\w*" if p.endswith("c") else r"(?![\w-])") for p in alternatives)
-        self.pattern = re.compile(r"(?<![\w-])(?:" + body + ")")
+        self.pattern = re.compile("|".join(vocab.phrase_pattern(p) for p in alternatives))
 
     def count(self, text: str) -> dict[str, int]:
         """Value → number of distinct phrases of that value found in `text`."""
@@ -51,7 +50,7 @@ class PhraseMatcher:
     def _phrase(self, matched: str) -> str:
         if matched in self.owners:
             return matched
-        return next((s for s in self.stems if matched.startswith(s)), matched)
+        return next((s for s in self.stems if matched.startswith(s[:-1])), matched)
 
 
 @lru_cache(maxsize=None)

@@ -3,7 +3,8 @@
 Ingestion tags lessons and risks with these values, search detects them in
 plain-language questions, and the web app offers them as choices when the PMO
 corrects tags. Each value maps to the words that signal it; the first entry of
-each tuple is the canonical label shown to users.
+each tuple is the canonical label shown to users. A phrase ending in `*` is a
+stem: "rehears*" matches rehearsal, rehearsed and rehearsing.
 """
 
 from __future__ import annotations
@@ -23,38 +24,56 @@ POLARITIES: dict[str, tuple[str, ...]] = {
 }
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
-    "scope": ("scope", "scope creep", "out of scope", "descope", "gold plating", "feature creep"),
+    "scope": ("scope", "scope creep", "out of scope", "descope", "gold plating", "feature creep", "backlog grew",
+              "new requests", "every new feature", "trade-off", "scope change*"),
     "schedule": ("schedule", "deadline", "delay", "delayed", "late", "slipped", "slippage", "milestone",
-                 "timeline", "critical path", "overrun the schedule", "behind schedule", "on time"),
+                 "timeline", "critical path", "overrun the schedule", "behind schedule", "on time",
+                 "twice the estimate", "lead time*", "release date"),
     "cost": ("cost", "budget", "overspend", "overrun", "spend", "funding", "financial", "invoice", "price",
              "expensive", "contingency"),
     "quality": ("quality", "defect", "defects", "bug", "bugs", "rework", "acceptance criteria", "standards"),
     "requirements": ("requirement", "requirements", "specification", "user story", "user stories",
-                     "unclear requirements", "business rules", "sign-off of requirements"),
-    "testing": ("test", "testing", "tests", "uat", "user acceptance", "regression", "performance test",
-                "load test", "test environment", "qa"),
+                     "unclear requirements", "business rules", "sign-off of requirements", "discovery",
+                     "kpi dictionary", "definitions", "target operating model", "written down",
+                     "interpretation", "interpreted differently", "nobody had written", "workflow was missed"),
+    "testing": ("test", "testing", "tests", "tested", "uat", "user acceptance", "regression", "performance test",
+                "load test", "test environment", "qa", "rehears*", "dress rehearsal*", "mock cutover*",
+                "parallel run", "field trial*", "trial run*"),
     "data migration": ("data migration", "migration of data", "data quality", "data cleansing", "legacy data",
-                       "master data", "data conversion", "reconciliation", "data load", "etl", "cutover"),
+                       "master data", "data conversion", "reconcil*", "data load", "etl", "cutover",
+                       "data team", "data owners", "trial load*", "trial migration*", "profile source data",
+                       "data profiling", "duplicates", "mapping errors", "cleans*", "migrated", "meter data"),
     "vendor and procurement": ("vendor", "vendors", "supplier", "suppliers", "contractor", "procurement",
-                               "contract", "outsourc", "third party", "third-party", "integrator",
-                               "licence", "license", "sla"),
+                               "contract", "outsourc*", "third party", "third-party", "integrator",
+                               "licence", "license", "sla", "statement* of work", "partner payments",
+                               "hosting partner", "agency", "carrier*", "consultants"),
     "stakeholders and communication": ("stakeholder", "stakeholders", "communication", "communicate",
                                        "sponsor", "sponsorship", "engagement", "expectations", "reporting",
-                                       "executive", "buy-in"),
+                                       "executive", "buy-in", "named contact", "brief*", "announcement",
+                                       "feedback", "show-and-tell", "sprint review", "board-level"),
     "resources and staffing": ("staff", "staffing", "resource", "resources", "team member", "key person",
                                "attrition", "turnover", "left the project", "contractors left", "skills",
-                               "capacity", "hiring", "onboarding", "availability", "burnout"),
+                               "capacity", "hiring", "onboarding", "availability", "burnout", "resign*",
+                               "retention", "left the company", "analysts left", "developers left", "engineers left",
+                               "people left", "staff left", "successor*",
+                               "single point of failure", "key people", "key analysts", "second cloud engineer",
+                               "remote delivery", "pair engineers"),
     "governance": ("governance", "steering", "decision", "approval", "change control", "change board",
-                   "escalation", "raci", "accountability", "oversight", "gate", "compliance", "audit"),
+                   "escalation", "raci", "accountability", "oversight", "gate", "compliance", "audit",
+                   "signed off", "sign-off", "go/no-go", "owners were named", "data protection",
+                   "personal data", "consent", "impact tolerance", "nobody would decide", "nobody owned"),
     "risk management": ("risk", "risks", "risk register", "mitigation", "contingency plan", "early warning",
-                        "assumption", "issue log"),
+                        "assumption", "assumed", "issue log", "standby", "pilot*", "lessons of earlier"),
     "technical": ("technical", "architecture", "integration", "interface", "interfaces", "api", "performance",
                   "infrastructure", "network", "server", "environment", "security", "configuration",
-                  "software", "hardware", "design", "code", "system"),
+                  "software", "hardware", "design", "code", "system", "firewall*", "circuit*", "telecoms",
+                  "ip address*", "dns", "wi-fi", "wifi", "roaming", "tag names", "service maps",
+                  "technology behind"),
     "change management": ("change management", "adoption", "resistance", "organisational change",
-                          "organizational change", "business readiness", "process change", "culture"),
-    "training": ("training", "train", "trained", "user training", "end users", "super user", "super-user",
-                 "documentation", "knowledge transfer", "handover"),
+                          "organizational change", "business readiness", "process change", "culture",
+                          "champion*", "floor wardens", "hybrid working", "desk-sharing", "acquired colleagues"),
+    "training": ("training", "train", "trained", "user training", "end users", "super user*", "super-user*",
+                 "documentation", "knowledge transfer", "handover", "runbook*"),
 }
 
 PHASES: dict[str, tuple[str, ...]] = {
@@ -129,14 +148,16 @@ class Vocabulary:
 
 
 def matches(phrases: tuple[str, ...], text: str) -> list[str]:
-    """The phrases that occur in `text` on word boundaries (prefix match for stems like 'outsourc')."""
+    """The phrases that occur in `text` on word boundaries (a trailing `*` marks a stem)."""
     low = text.lower()
-    found = []
-    for phrase in phrases:
-        pattern = r"(?<![\w-])" + re.escape(phrase) + (r"\w*" if phrase.endswith("c") else r"(?![\w-])")
-        if re.search(pattern, low):
-            found.append(phrase)
-    return found
+    return [phrase for phrase in phrases if re.search(phrase_pattern(phrase), low)]
+
+
+def phrase_pattern(phrase: str) -> str:
+    """Regex for one vocabulary phrase: whole words, or a prefix when it ends in `*`."""
+    if phrase.endswith("*"):
+        return r"(?<![\w-])" + re.escape(phrase[:-1]) + r"\w*"
+    return r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
 
 
 POLARITY = Vocabulary("polarity", POLARITIES)

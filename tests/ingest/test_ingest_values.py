@@ -73,3 +73,16 @@ def test_llis_helpers():
     assert split_topics("A, with comma; B") == ["A, with comma", "B"]
     assert nasa_phase("Implementation » Phase C") == "execution" and nasa_phase("Not Specified") is None
     assert clean_text("Avoid quotHotquot mates; IV&amp;V") == 'Avoid "Hot" mates; IV&V'
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("The two business analysts who knew the legacy billing rules resigned in January", "resources and staffing"),
+    ("Two full dress rehearsals of the migration weekend", "testing"),
+    ("Rehearsals were dropped to recover time", "testing"),
+    ("Reconcile prices and tax flags on every trial load", "data migration"),
+    ("Write deliverable dates and named team members into agency statements of work", "vendor and procurement"),
+    ("Agree a KPI dictionary signed by the business before building anything", "requirements"),
+    ("Firewall rules had to be rebuilt by hand", "technical"),
+])
+def test_lessons_in_everyday_wording_get_a_category(title, expected):
+    assert categories(title)[0] == expected
