@@ -70,13 +70,16 @@ def fuse_rrf(lists: list[tuple[np.ndarray, float]], k: int = RRF_K) -> tuple[np.
 
 def fuse_weighted(pool: np.ndarray, bm25: np.ndarray | None, dense: np.ndarray | None,
                   alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """alpha * dense + (1 - alpha) * BM25, each scaled to [0, 1] over the pool."""
+    """alpha * dense + (1 - alpha) * BM25, each divided by its best score in the pool.
+
+    Cosines are not stretched to [0, 1] (min-max): that turned small differences in
+    meaning into large ones and let keyword noise decide the top result."""
     total = np.zeros(len(pool))
     if len(pool) == 0:
         return pool, total
     if dense is not None:
-        d = dense[pool]
-        total += alpha * (d - d.min()) / max(d.max() - d.min(), 1e-9)
+        d = np.clip(dense[pool], 0.0, None)
+        total += alpha * d / max(d.max(), 1e-9)
     if bm25 is not None:
         b = bm25[pool]
         total += (1 - alpha) * b / max(b.max(), 1e-9)

@@ -20,11 +20,11 @@ GOOD = ["FIN-ERP-2021_closure_report.md", "FIN-ERP-2021_risk_register.csv", "CRM
 @pytest.fixture
 def kb_cli(tmp_path, monkeypatch, embedder):
     """Runs `kb ...` in-process against a data directory under tmp_path, sharing the loaded model."""
-    import kb.embedding
+    import kb.store
     from cli.main import app
 
     monkeypatch.setenv("KB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(kb.embedding, "create_embedder", lambda settings: embedder)
+    monkeypatch.setattr(kb.store, "create_embedder", lambda settings: embedder)
     runner = CliRunner()
 
     def run(*args: str):
