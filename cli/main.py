@@ -52,7 +52,7 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ingest import collect_files, ingest_file
+    from ingest import FileReport, collect_files, ingest_file
 
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -65,7 +65,15 @@ def ingest(
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         overall = bar.add_task("Ingesting", total=len(files))
+        seen: dict[str, Path] = {}
         for path in files:
+            if path.name in seen:  # documents are known by file name: the second would replace the first
+                reports.append(FileReport(path.name, "rejected", reason=(
+                    f"{path} has the same name as {seen[path.name]}, ingested just before; documents are known "
+                    "by their file name, so rename one of them and ingest it again.")))
+                bar.advance(overall)
+                continue
+            seen[path.name] = path
             bar.update(overall, description=f"Ingesting {path.name}")
             inner = bar.add_task(f"  embedding {path.name}", total=None, visible=False)
 

@@ -117,7 +117,9 @@ class LessonBase(SQLModel):
 class Lesson(LessonBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     edited: bool = False
-    """True once the PMO corrected its tags; a re-upload then keeps their corrections."""
+    """True once the PMO corrected it; a re-upload then keeps their corrections."""
+    origin_key: str | None = Field(default=None, index=True)
+    """Identity in its document as ingested (external id, or section and title)."""
     document_id: int = Field(foreign_key="document.id", index=True)
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
@@ -175,6 +177,7 @@ class RiskBase(SQLModel):
 class Risk(RiskBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     edited: bool = False
+    origin_key: str | None = Field(default=None, index=True)
     document_id: int = Field(foreign_key="document.id", index=True)
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)

@@ -32,7 +32,7 @@ Progress = Callable[[int, int], None]
 """Called with (done, total) while a long piece of work advances."""
 
 # Fields a PMO correction owns: a re-upload of the document does not overwrite them.
-_EDITABLE = ("polarity", "category", "phase", "tags")
+_EDITABLE = ("title", "polarity", "category", "phase", "tags", "published", "status", "materialised")
 
 
 @dataclass
@@ -113,6 +113,8 @@ class KnowledgeBase:
                 (self.settings.data_dir / stored_path).unlink(missing_ok=True)
             raise
         self._forget(removed)
+        if plan.previous_path and plan.previous_path != stored_path:
+            (self.settings.data_dir / plan.previous_path).unlink(missing_ok=True)
         outcome = "replaced" if plan.replaced else "ingested"
         return SaveResult(outcome, doc.id, name, lessons=len(parsed.lessons), risks=len(parsed.risks),
                           warnings=list(parsed.warnings))
@@ -142,14 +144,25 @@ class KnowledgeBase:
         return doc, plan, removed
 
     def _embed(self, parsed: ParsedDocument, progress: Progress | None) -> np.ndarray:
+        """Vectors in the order of the parsed lessons and risks, embedded in chunks so progress can be shown.
+
+        Texts are embedded longest first, as one big batch would be: chunks of texts of
+        similar length waste no time on padding."""
         texts = [lesson_text(x) for x in parsed.lessons] + [risk_text(x) for x in parsed.risks]
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         chunk = max(self.settings.embedding_batch_size * 4, 256)
-        parts = []
-        for start in range(0, len(texts), chunk):
-            parts.append(self.embedder.embed_batch(texts[start:start + chunk]))
+        out: np.ndarray | None = None
+        for start in range(0, len(order), chunk):
+            part = order[start:start + chunk]
+            vectors = self.embedder.embed_batch([texts[i] for i in part])
+            if out is None:
+                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[part] = vectors
             if progress:
                 progress(min(start + chunk, len(texts)), len(texts))
-        return np.vstack(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+        return out
 
     def _keep_original(self, data: bytes, digest: str, name: str) -> tuple[str, bool]:
         """Store the original under its sha256; returns its path in the data directory and whether it is new."""
@@ -308,6 +321,8 @@ class _Writer:
         self.stored_path = stored_path
         self.size = size
         self.replaced = False
+        self.previous_path: str | None = None
+        """The replaced version's original file, removed once the new version is committed."""
         self.kept_vector_ids: set[str] = set()
         self._projects: dict[str, Project] = {}
 
@@ -328,6 +343,7 @@ class _Writer:
             doc = Document(**fields)
         else:
             self.replaced = True
+            self.previous_path = doc.stored_path
             for key, value in fields.items():
                 setattr(doc, key, value)
         doc.sha256, doc.stored_path, doc.size_bytes = self.digest, self.stored_path, self.size
@@ -340,13 +356,14 @@ class _Writer:
         old = list(self.session.exec(select(model).where(model.document_id == doc.id))) if doc.id else []
         by_key = {}
         for row in old:
-            by_key.setdefault(_identity(row), row)
+            by_key.setdefault(row.origin_key or _identity(row), row)
         written = []
         for draft in drafts:
             fields = draft.model_dump(exclude={"project_code"})
-            row = by_key.pop(_identity(draft), None)
+            key = _identity(draft)
+            row = by_key.pop(key, None)
             if row is None:
-                row = model(**fields)
+                row = model(**fields, origin_key=key)
             else:
                 self.kept_vector_ids.add(vector_id(kind, row.id))
                 keep = _EDITABLE if row.edited else ()
@@ -394,10 +411,13 @@ class _Writer:
         return self._projects[key]
 
 
-def _identity(item) -> tuple:
+def _identity(item) -> str:
+    """What makes a lesson or risk the same one in a new version of its document: its
+    external id, else its section and title as ingested (kept in origin_key, so a PMO
+    correction of the title does not make it a stranger)."""
     if item.external_id:
-        return ("x", item.external_id)
-    return ("t", item.source_location or "", _norm(item.title))
+        return f"x:{item.external_id}"
+    return f"t:{item.source_location or ''}|{_norm(item.title)}"
 
 
 def _norm(text: str) -> str:

@@ -88,6 +88,7 @@ class SearchEngine:
         self._checked = 0.0
         self._dirty = True
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         event.listen(kb.engine, "commit", self._on_commit)
 
     # --- index lifecycle -------------------------------------------------------
@@ -116,15 +117,17 @@ class SearchEngine:
     def query_vector(self, text: str) -> np.ndarray:
         """Embedded query, from a small LRU cache (encoding is the floor of latency)."""
         key = text.strip().lower()
-        vec = self._vectors.get(key)
-        if vec is None:
-            embed = getattr(self.kb.embedder, "embed_query", None)
-            vec = embed(text) if embed else self.kb.embedder.embed_batch([text])[0]
-            self._vectors[key] = vec = np.asarray(vec, dtype=np.float32)
+        with self._cache_lock:
+            vec = self._vectors.get(key)
+            if vec is not None:
+                self._vectors.move_to_end(key)
+                return vec
+        embed = getattr(self.kb.embedder, "embed_query", None)
+        vec = np.asarray(embed(text) if embed else self.kb.embedder.embed_batch([text])[0], dtype=np.float32)
+        with self._cache_lock:  # requests run in a thread pool
+            self._vectors[key] = vec
             if len(self._vectors) > 2048:
                 self._vectors.popitem(last=False)
-        else:
-            self._vectors.move_to_end(key)
         return vec
 
     # --- search -------------------------------------------------------------

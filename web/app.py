@@ -15,6 +15,7 @@ from kb.store import KnowledgeBase
 from web import errors
 from web.deps import Services
 from web.jobs import JobRunner
+from web.security import SameOriginMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
                   lifespan=lifespan)
     app.state.services = services
     app.state.jobs = JobRunner()
+    app.add_middleware(SameOriginMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     _include_routers(app)

@@ -10,6 +10,7 @@ import zipfile
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
 from ingest.context import ParseContext
+from ingest.parsers.package import check_package
 from ingest.outline import Block
 from ingest.render import render_markdown
 from ingest.reports import ProseSource, build_report
@@ -31,9 +32,7 @@ def _open(data: bytes):
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidDocument("This is not a Word .docx file (it is not a zip package). If it is an old .doc "
-                              "file, open it in Word and save it as .docx.")
+    check_package(data, "a Word .docx file", "If it is an old .doc file, open it in Word and save it as .docx.")
     try:
         return docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:

@@ -8,6 +8,7 @@ import zipfile
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument, InvalidRegister
 from ingest.context import ParseContext
+from ingest.parsers.package import check_package
 from ingest.registers import build_register, register_from_rows
 
 SUFFIXES = (".xlsx",)
@@ -28,9 +29,8 @@ def _open(data: bytes):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidDocument("This is not an Excel .xlsx workbook (it is not a zip package). If it is an old "
-                              ".xls file or password-protected, open it in Excel and save an unprotected .xlsx.")
+    check_package(data, "an Excel .xlsx workbook", "If it is an old .xls file or password-protected, open it "
+                  "in Excel and save an unprotected .xlsx.")
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:

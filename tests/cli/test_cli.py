@@ -95,3 +95,13 @@ def test_help_is_quick_because_nothing_heavy_is_imported():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_two_files_with_one_name_do_not_overwrite_each_other(kb_cli, tmp_path):
+    for team in ("alpha", "beta"):
+        (tmp_path / team).mkdir()
+        shutil.copy(SAMPLES / ("retro_4ls.md" if team == "alpha" else "retro_mad_sad_glad.md"),
+                    tmp_path / team / "retrospective.md")
+    result = kb_cli("ingest", str(tmp_path / "alpha"), str(tmp_path / "beta"))
+    assert result.exit_code == 1
+    assert "1 ingested, 1 rejected" in result.output and "same name" in result.output

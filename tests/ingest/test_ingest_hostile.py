@@ -17,6 +17,14 @@ def _zip_without_docx() -> bytes:
     return out.getvalue()
 
 
+def _zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", b"<Types/>")
+        zf.writestr("word/document.xml", b"\0" * (300 * 1024 * 1024))
+    return out.getvalue()
+
+
 JUNK = bytes(range(256)) * 8
 
 HOSTILE = [
@@ -28,6 +36,7 @@ HOSTILE = [
     ("junk.xlsx", JUNK, "not an Excel .xlsx"),
     ("zip.docx", _zip_without_docx(), "not a Word document"),
     ("zip.xlsx", _zip_without_docx(), "not an Excel workbook"),
+    ("bomb.docx", _zip_bomb(), "unpacks to 300 MB"),
     ("junk.csv", JUNK, "binary file"),
     ("no_header.csv", b"alpha,beta,gamma\n1,2,3\n4,5,6\n", "No header row"),
     ("header_only_risks.csv", b"Risk,Probability,Impact\n", "no rows under it"),

@@ -146,3 +146,45 @@ def test_chroma_never_embeds_on_its_own(fast_kb):
     # Chroma's default embedding function would try to download a model.
     with pytest.raises(ValueError):
         fast_kb.vectors.collection.add(ids=["x"], documents=["text without a vector"])
+
+
+def test_unpublishing_and_retitling_survive_a_reupload(fast_kb):
+    from kb.models import LessonFeedback
+
+    fast_kb.save_document(closure(), b"v1")
+    with fast_kb.session() as s:
+        dirty = s.exec(select(Lesson).where(Lesson.title == "Legacy data was dirty")).one()
+        well = s.exec(select(Lesson).where(Lesson.title == "Super users helped adoption")).one()
+        s.add(LessonFeedback(lesson_id=dirty.id, kind="helpful"))
+        s.commit()
+    fast_kb.update_lesson(dirty.id, LessonUpdate(title="Legacy customer data had duplicates"))
+    fast_kb.update_lesson(well.id, LessonUpdate(published=False))
+    fast_kb.save_document(closure(extra_lesson="New lesson"), b"v2")
+    with fast_kb.session() as s:
+        assert s.get(Lesson, dirty.id).title == "Legacy customer data had duplicates"
+        assert s.get(Lesson, well.id).published is False
+        assert len(s.exec(select(LessonFeedback)).all()) == 1, "feedback stays with the retitled lesson"
+    assert lesson_titles(fast_kb) == ["Legacy customer data had duplicates", "New lesson",
+                                      "Super users helped adoption"]
+
+
+def test_a_replaced_version_leaves_only_the_new_original_on_disk(fast_kb):
+    fast_kb.save_document(closure(), b"v1")
+    fast_kb.save_document(closure(extra_lesson="More"), b"v2")
+    kept = [p.read_bytes() for p in fast_kb.settings.files_dir.iterdir()]
+    assert kept == [b"v2"]
+
+
+def test_each_vector_belongs_to_its_own_lesson(fast_kb):
+    import numpy as np
+
+    from kb.texts import lesson_text
+
+    fast_kb.save_document(closure(extra_lesson="A much longer lesson title that sorts first by length"), b"v1")
+    with fast_kb.session() as s:
+        lessons = s.exec(select(Lesson)).all()
+    stored = fast_kb.vectors.get([vector_id("lesson", l.id) for l in lessons])
+    by_id = dict(zip(stored.ids, stored.embeddings))
+    for lesson in lessons:
+        expected = fast_kb.embedder.embed_batch([lesson_text(lesson)])[0]
+        assert np.allclose(by_id[vector_id("lesson", lesson.id)], expected, atol=1e-6), lesson.title
