@@ -36,7 +36,8 @@ class PhraseMatcher:
                     stems.append(phrase)
         self.stems = stems
         alternatives = sorted(self.owners, key=len, reverse=True)
-        self.pattern = re.compile("|".join(vocab.phrase_pattern(p) for p in alternatives))
+        # One word-start check before the alternation: checking it per phrase made tagging 7x slower.
+        self.pattern = re.compile(vocab.WORD_START + "(?:" + "|".join(vocab.phrase_body(p) for p in alternatives) + ")")
 
     def count(self, text: str) -> dict[str, int]:
         """Value → number of distinct phrases of that value found in `text`."""

@@ -155,9 +155,17 @@ def matches(phrases: tuple[str, ...], text: str) -> list[str]:
 
 def phrase_pattern(phrase: str) -> str:
     """Regex for one vocabulary phrase: whole words, or a prefix when it ends in `*`."""
+    return WORD_START + phrase_body(phrase)
+
+
+WORD_START = r"(?<![\w-])"
+
+
+def phrase_body(phrase: str) -> str:
+    """The phrase's regex after the word-start check, so many phrases can share one check."""
     if phrase.endswith("*"):
-        return r"(?<![\w-])" + re.escape(phrase[:-1]) + r"\w*"
-    return r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
+        return re.escape(phrase[:-1]) + r"\w*"
+    return re.escape(phrase) + r"(?![\w-])"
 
 
 POLARITY = Vocabulary("polarity", POLARITIES)
