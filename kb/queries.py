@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, ProjectNotFound
+from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, ProjectNotFound, RiskNotFound
 from kb.models import (
     Document, DocumentPublic, KickoffPack, Lesson, LessonFeedback, LessonPublic, Project, ProjectPublic, Risk,
     RiskPublic,
@@ -265,7 +265,7 @@ def get_lesson(*, session: Session, lesson_id: int) -> LessonDetail:
 def get_risk(*, session: Session, risk_id: int) -> RiskDetail:
     risk = session.get(Risk, risk_id)
     if risk is None:
-        raise NotFound(f"No risk with id {risk_id}.")
+        raise RiskNotFound(f"No risk with id {risk_id}.")
     return RiskDetail(
         risk=RiskPublic.model_validate(risk),
         project=_project_public(session, risk.project_id),

@@ -14,12 +14,13 @@ from sqlalchemy import event
 from threadpoolctl import threadpool_limits
 
 from kb.db import generation
+from kb.errors import LessonNotFound, RiskNotFound
 from kb.models import SearchLog
 from search import ranking
 from search.facets import Detection, detect, value_rules
-from search.hits import fetch_rows, make_hit
+from search.hits import fetch_rows, make_hit, source_of
 from search.index import Snapshot, build_snapshot
-from search.models import FACETS, DetectedFacet, FacetValue, Hit, SearchRequest, SearchResponse
+from search.models import FACETS, DetectedFacet, FacetValue, Hit, SearchRequest, SearchResponse, Source
 from search.summary import build_summary, summary_rows
 from search.text import QUESTION_WORDS, stem, term_counts, words
 
@@ -288,12 +289,8 @@ class SearchEngine:
     @quiet_blas
     def more_like_this(self, kind: str, item_id: int, limit: int = 5) -> list[Hit]:
         """Lessons and risks closest in meaning to one item (never the item itself)."""
-        from kb.errors import LessonNotFound
-
         snap = self.snapshot()
-        row = snap.row(kind, item_id)
-        if row is None:
-            raise LessonNotFound(f"No {kind} with id {item_id}.")
+        row = self._row(snap, kind, item_id)
         sims = snap.dense @ snap.dense[row]
         allowed = snap.published.copy()
         allowed[row] = False
@@ -303,6 +300,24 @@ class SearchEngine:
         item = fetch_rows(self.kb, snap, [row])[row]
         terms = {t: 1.0 for t in term_counts(item.title)}
         return [make_hit(snap, g, items, float(sims[g[0]]), terms) for g in groups if g[0] in items]
+
+    @quiet_blas
+    def sources_of(self, kind: str, item_id: int) -> list[Source]:
+        """Every source of one lesson or risk: its own, then the near-duplicates other projects recorded."""
+        snap = self.snapshot()
+        row = self._row(snap, kind, item_id)
+        sims = snap.dense @ snap.dense[row]
+        rows = [row] + [int(r) for r in np.flatnonzero(sims >= ranking.DUPLICATE_COSINE) if r != row]
+        items = fetch_rows(self.kb, snap, rows)
+        return [source_of(snap, items[r]) for r in rows if r in items]
+
+    @staticmethod
+    def _row(snap: Snapshot, kind: str, item_id: int) -> int:
+        row = snap.row(kind, item_id)
+        if row is None:
+            missing = LessonNotFound if kind == "lesson" else RiskNotFound
+            raise missing(f"No {kind} with id {item_id}.")
+        return row
 
     # --- projects and kickoff ----------------------------------------------------
 

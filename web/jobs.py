@@ -67,8 +67,9 @@ class JobRunner:
         job = IngestJob(id=uuid.uuid4().hex[:12], names=[name for name, _ in files])
         with self._lock:
             self._jobs[job.id] = job
-            while len(self._jobs) > KEEP_JOBS:
-                self._jobs.popitem(last=False)
+            finished = [k for k, j in self._jobs.items() if j.finished_event.is_set()]
+            for key in finished[:max(0, len(self._jobs) - KEEP_JOBS)]:  # never forget a job still running
+                del self._jobs[key]
         self._pool.submit(self._run, job, files, ingest_one, after)
         return job
 

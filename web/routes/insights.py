@@ -12,9 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from kb import metrics as M
 from kb.errors import KBError
+from search import FORESEEABLE_THRESHOLD, Foresight, foreseeable_risks
 from search import themes as T
-from search.foreseeable import THRESHOLD as FORESEEABLE_THRESHOLD
-from search.foreseeable import Foresight, foreseeable_risks
 from web.deps import KBDep, SessionDep
 from web.templating import render
 

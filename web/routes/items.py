@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from kb import queries
+from kb.errors import KBError
 from kb.models import LessonUpdate, RiskUpdate
 from search.models import Hit, Source
 from web.deps import EngineDep, KBDep, SessionDep, is_htmx
@@ -28,19 +29,12 @@ def similar_items(engine, kind: str, item_id: int) -> list[Hit]:
         return []
 
 
-def seen_in(engine, kind: str, own: Source, similar: list[Hit]) -> list[Source]:
+def seen_in(engine, kind: str, own: Source) -> list[Source]:
     """Every source of this item: its own, then near-duplicates recorded on other projects."""
-    sources_of = getattr(engine, "sources_of", None)
-    if sources_of is not None:
-        return sources_of(kind, own.item_id) or [own]
-    # Until search offers sources_of: near-duplicates are the similar items above its folding threshold.
-    from search.ranking import DUPLICATE_COSINE
-
-    out = [own]
-    for hit in similar:
-        if hit.score >= DUPLICATE_COSINE:
-            out.extend(s for s in hit.seen_in if s.item_id != own.item_id)
-    return out
+    try:
+        return engine.sources_of(kind, own.item_id) or [own]
+    except KBError:  # a just-written item may not be in the index yet
+        return [own]
 
 
 def own_source(item, detail) -> Source:
@@ -63,7 +57,7 @@ def _after_post(request: Request, next_url: str, default: str, partial: str, **c
 def lesson_page(request: Request, lesson_id: int, session: SessionDep, engine: EngineDep):
     detail = queries.get_lesson(session=session, lesson_id=lesson_id)
     similar = similar_items(engine, "lesson", lesson_id)
-    sources = seen_in(engine, "lesson", own_source(detail.lesson, detail), similar)
+    sources = seen_in(engine, "lesson", own_source(detail.lesson, detail))
     return render(request, "lesson.html", detail=detail, lesson=detail.lesson, similar=similar, sources=sources,
                   projects=queries.project_choices(session=session), feedback=detail.feedback)
 
@@ -95,7 +89,7 @@ def lesson_feedback(request: Request, lesson_id: int, form: Annotated[FeedbackFo
 def risk_page(request: Request, risk_id: int, session: SessionDep, engine: EngineDep):
     detail = queries.get_risk(session=session, risk_id=risk_id)
     similar = similar_items(engine, "risk", risk_id)
-    sources = seen_in(engine, "risk", own_source(detail.risk, detail), similar)
+    sources = seen_in(engine, "risk", own_source(detail.risk, detail))
     return render(request, "risk.html", detail=detail, risk=detail.risk, similar=similar, sources=sources)
 
 
