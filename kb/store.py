@@ -239,8 +239,12 @@ class KnowledgeBase:
             except Exception as exc:
                 session.rollback()
                 raise IndexUnavailable(f"The vector index could not be updated ({exc}); nothing was changed.") from exc
-            bump_generation(session)
-            session.commit()
+            try:
+                bump_generation(session)
+                session.commit()
+            except Exception:
+                self._restore([vid], previous)
+                raise
             return row
 
     # --- derived index maintenance -------------------------------------------

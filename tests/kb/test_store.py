@@ -188,3 +188,23 @@ def test_each_vector_belongs_to_its_own_lesson(fast_kb):
     for lesson in lessons:
         expected = fast_kb.embedder.embed_batch([lesson_text(lesson)])[0]
         assert np.allclose(by_id[vector_id("lesson", lesson.id)], expected, atol=1e-6), lesson.title
+
+
+def test_a_failed_edit_leaves_the_index_as_it_was(fast_kb, monkeypatch):
+    import kb.store
+
+    fast_kb.save_document(closure(), b"v1")
+    with fast_kb.session() as s:
+        lesson = s.exec(select(Lesson).where(Lesson.title == "Legacy data was dirty")).one()
+    before = fast_kb.vectors.get([vector_id("lesson", lesson.id)])
+
+    def broken(session):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(kb.store, "bump_generation", broken)
+    with pytest.raises(RuntimeError):
+        fast_kb.update_lesson(lesson.id, LessonUpdate(title="Customer records were duplicated", category="cost"))
+    after = fast_kb.vectors.get([vector_id("lesson", lesson.id)])
+    assert after.metadatas == before.metadatas
+    assert (after.embeddings == before.embeddings).all()
+    assert lesson_titles(fast_kb)[0] == "Legacy data was dirty"
