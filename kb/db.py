@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
@@ -28,7 +28,29 @@ def create_db_engine(settings: Settings) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
     return engine
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Bring a database made by an earlier version up to date by adding the columns
+    (and their indexes) that new versions introduced. Columns are only ever added,
+    as nullable, so this is safe to run at every start. Returns what was added."""
+    found = inspect(engine)
+    added = []
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if not found.has_table(table.name):
+                continue
+            have = {c["name"] for c in found.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+                    added.append(f"{table.name}.{column.name}")
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+    return added
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

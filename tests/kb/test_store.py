@@ -208,3 +208,21 @@ def test_a_failed_edit_leaves_the_index_as_it_was(fast_kb, monkeypatch):
     assert after.metadatas == before.metadatas
     assert (after.embeddings == before.embeddings).all()
     assert lesson_titles(fast_kb)[0] == "Legacy data was dirty"
+
+
+def test_a_database_from_an_earlier_version_is_brought_up_to_date(settings, fake_embedder):
+    from sqlalchemy import text
+
+    from kb.db import create_db_engine
+    from kb.store import KnowledgeBase
+
+    engine = create_db_engine(settings)
+    with engine.begin() as conn:  # as an earlier version left it: no origin_key, no report_date
+        conn.execute(text("DROP INDEX ix_lesson_origin_key"))
+        conn.execute(text("ALTER TABLE lesson DROP COLUMN origin_key"))
+        conn.execute(text("ALTER TABLE document DROP COLUMN report_date"))
+    engine.dispose()
+    kb = KnowledgeBase.open(settings, embedder=fake_embedder)
+    assert kb.save_document(closure(), b"v1").outcome == "ingested"
+    assert kb.save_document(closure(extra_lesson="More"), b"v2").outcome == "replaced"
+    assert len(lesson_titles(kb)) == 3
