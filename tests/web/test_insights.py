@@ -150,3 +150,14 @@ def test_pmo_edits_through_plain_forms(client):
     assert refused.status_code == 400 and "at least two" in refused.text
     assert client.post("/themes/undo", follow_redirects=False).status_code == 303
     assert "Split out" not in [t["name"] for t in client.get("/api/themes").json()["themes"]]
+
+
+def test_csv_exports_never_hand_excel_a_formula(client, fast_kb):
+    from kb.models import SearchLog
+
+    with fast_kb.session() as session:
+        session.add(SearchLog(query='=HYPERLINK("http://evil.example","click")', result_count=0))
+        session.commit()
+    cells = [row[0] for row in rows(client.get("/metrics", params={"format": "csv", "table": "gaps"}))]
+    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in cells
+    assert not any(cell.startswith("=") for cell in cells)

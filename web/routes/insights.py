@@ -305,9 +305,19 @@ def csv_response(rows: list[list], filename: str) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow([csv_cell(cell) for cell in row])
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def csv_cell(cell):
+    """A cell as Excel should show it: text that starts like a formula (a lesson titled
+    '=HYPERLINK(...)', a search for '+cmd') is quoted so a spreadsheet never runs it."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
 
 
 def _iso(day) -> str:
