@@ -499,7 +499,15 @@ def _text_columns_hint(kind: str) -> str:
             else "columns such as Title, Description or Lesson learned")
 
 
+# Standard columns of PRINCE2 and PMBOK templates that we keep with the rows but do not
+# map to a field; they are expected, so they are not worth a warning.
+KNOWN_UNMAPPED = {"date raised", "proximity", "logged by", "raised by", "priority", "early-warning indicators",
+                  "early warning indicators", "previously identified as a risk", "date closed", "last updated",
+                  "author", "comments", "notes", "wbs", "wbs reference", "timing", "url", "trigger date"}
+
+
 def _unused_warning(unused: list[str]) -> list[str]:
+    unused = [u for u in unused if normalise_key(u) not in KNOWN_UNMAPPED]
     if not unused:
         return []
     shown = ", ".join(shorten(u, 40) for u in unused[:6]) + (" …" if len(unused) > 6 else "")

@@ -117,3 +117,12 @@ def test_utf16_tab_separated_export():
     text = "Risk\tProbability\tImpact\nSupplier insolvency\tLow\tSevere\n"
     parsed = parse_bytes("risks.csv", b"\xff\xfe" + text.encode("utf-16-le"), ParseContext())
     assert (parsed.risks[0].probability, parsed.risks[0].impact, parsed.risks[0].score) == (2, 5, 10)
+
+
+def test_only_unexpected_columns_are_worth_a_warning():
+    data = (b"ID,Description,Probability,Impact,Status,Proximity,Date Raised,Colour\n"
+            b"R1,Vendor may deliver late,High,High,Open,Q3,2024-01-05,blue\n")
+    parsed = parse_bytes("P-9_risk_register.csv", data, ParseContext())
+    notes = [w for w in parsed.warnings if "Columns not read" in w]
+    assert notes == ["Columns not read: Colour (kept with the document rows)."]
+    assert parsed.document.rows[0]["Proximity"] == "Q3", "unmapped columns stay with the row"
