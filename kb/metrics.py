@@ -317,7 +317,6 @@ METRICS: tuple[Metric, ...] = (
            "%", _gaps, "lower"),
 )
 
-BY_KEY = {m.key: m for m in METRICS}
 GROUPS = tuple(dict.fromkeys(m.group for m in METRICS))
 
 

@@ -16,9 +16,9 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, ProjectNotFound, RiskNotFound
+from kb.errors import DocumentNotFound, KBError, LessonNotFound, ProjectNotFound, RiskNotFound
 from kb.models import (
-    Document, DocumentPublic, KickoffPack, Lesson, LessonFeedback, LessonPublic, Project, ProjectPublic, Risk,
+    Document, DocumentPublic, Lesson, LessonFeedback, LessonPublic, Project, ProjectPublic, Risk,
     RiskPublic,
 )
 
@@ -273,12 +273,6 @@ def get_risk(*, session: Session, risk_id: int) -> RiskDetail:
     )
 
 
-def lessons_by_ids(*, session: Session, ids: list[int]) -> list[LessonPublic]:
-    """Lessons in the order of `ids`; ids that no longer exist are skipped."""
-    rows = {x.id: x for x in session.exec(select(Lesson).where(col(Lesson.id).in_(ids)))} if ids else {}
-    return [LessonPublic.model_validate(rows[i]) for i in ids if i in rows]
-
-
 def popular_tags(*, session: Session, limit: int = 12) -> list[tuple[str, int]]:
     """The commonest free tags on published lessons and risks, for empty search states."""
     counts: Counter[str] = Counter()
@@ -325,5 +319,3 @@ def add_feedback(*, session: Session, lesson_id: int, kind: str, project_id: int
     session.add(row)
     session.commit()
     return row
-
-

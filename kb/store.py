@@ -22,7 +22,7 @@ from kb.drafts import ParsedDocument
 from kb.embedding import Embedder, create_embedder
 from kb.errors import IndexUnavailable, InvalidDocument, LessonNotFound, RiskNotFound
 from kb.models import (
-    Document, Lesson, LessonCreate, LessonUpdate, Project, ProjectCreate, Risk, RiskCreate, RiskUpdate, utcnow,
+    Document, Lesson, LessonUpdate, Project, ProjectCreate, Risk, RiskUpdate, utcnow,
 )
 from kb.settings import Settings
 from kb.texts import lesson_text, parse_vector_id, risk_text, vector_id

@@ -71,10 +71,6 @@ class VectorStore:
         return VectorBatch(list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32),
                            list(got["metadatas"] or []))
 
-    def reset(self) -> None:
-        """Drop every vector (used by `kb reindex` before rebuilding from SQL)."""
-        self.delete(sorted(self.ids()))
-
 
 def _clean(meta: Metadata) -> Metadata:
     # Chroma rejects None values and empty lists.

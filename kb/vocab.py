@@ -121,7 +121,6 @@ RISK_STATUSES: dict[str, tuple[str, ...]] = {
 }
 
 DOCUMENT_KINDS = ("closure report", "retrospective", "risk register", "lessons register")
-ITEM_KINDS = ("lesson", "risk")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from search.hits import fetch_rows, make_hit, source_of
 from search.index import Snapshot, build_snapshot
 from search.models import FACETS, DetectedFacet, FacetValue, Hit, SearchRequest, SearchResponse, Source
 from search.summary import build_summary, summary_rows
-from search.text import QUESTION_WORDS, stem, term_counts, words
+from search.text import QUESTION_WORDS, stem, term_counts
 
 FACET_WORD_WEIGHT = 0.3
 """Query words that implied a facet still count, at this weight (the filter already did their work)."""
@@ -418,7 +418,3 @@ def browse_order(snap: Snapshot, allowed: np.ndarray) -> np.ndarray:
     idx = np.flatnonzero(allowed)
     order = np.lexsort((-snap.ids[idx], snap.kinds[idx], -snap.years[idx]))
     return idx[order]
-
-
-def has_words(text: str) -> bool:
-    return bool(words(text))

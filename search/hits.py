@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from kb.models import Lesson, Risk
 from kb.texts import lesson_text, risk_text
-from search.index import KINDS, LESSON, Snapshot
+from search.index import KINDS, Snapshot
 from search.models import Hit, ProjectRef, Source
 from search.text import STOP_WORDS, sentences, stem, words
 
@@ -93,7 +93,3 @@ def highlights(text: str, terms: dict[str, float]) -> list[str]:
         if low not in STOP_WORDS and stem(low) in terms:
             found.setdefault(low, None)
     return list(found)
-
-
-def is_lesson(snap: Snapshot, row: int) -> bool:
-    return int(snap.kinds[row]) == LESSON

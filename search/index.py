@@ -8,7 +8,6 @@ only reads rows. Rebuilt whole when `kb.db.generation` changes.
 
 from __future__ import annotations
 
-import math
 from array import array
 from dataclasses import dataclass, field
 
@@ -202,8 +201,3 @@ def _load_vectors(kb, snap: Snapshot, texts: list[str]) -> np.ndarray:
         dense = np.zeros((snap.size, 1), dtype=np.float32)
     norms = np.linalg.norm(dense, axis=1, keepdims=True)
     return dense / np.where(norms == 0, 1, norms)
-
-
-def idf_weight(snap: Snapshot, term: str) -> float:
-    j = snap.vocab.get(term)
-    return float(snap.idf[j]) if j is not None else math.log1p(snap.size + 0.5)

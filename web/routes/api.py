@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 
 from kb import queries
 from kb.models import DocumentPublic, LessonPublic, LessonUpdate, RiskPublic, RiskUpdate
