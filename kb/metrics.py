@@ -12,8 +12,8 @@ materialised risks an earlier lesson had already described) are computed in
 Dates, defined once:
 
 - a project is *closed* when it has an actual end date or an outcome; its
-  *close date* is `actual_end`, else `planned_end`;
-- a project's *start* is `actual_start`, else `planned_start`;
+  *close date* is then its `end` (`kb.models.PlanVsActual`: actual end, else planned);
+- a project's *start* is `PlanVsActual.start` (actual start, else planned);
 - project-bound figures (delivery, risks, knowledge flow) fall in the year or
   quarter of the project's close date (of its start while it is still running);
 - a *new project* is one that started on or after the knowledge base went live
@@ -24,17 +24,18 @@ Dates, defined once:
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Callable, Iterable
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from kb.models import Document, KickoffPack, Lesson, LessonFeedback, Project, Risk, SearchLog
+from kb.dates import as_date
+from kb.models import Document, KickoffPack, Lesson, LessonFeedback, PlanVsActual, Project, Risk, SearchLog
+from kb.texts import match_key
 
 GROUPINGS = ("year", "quarter", "portfolio", "type")
 """What a breakdown can be by."""
@@ -47,7 +48,7 @@ GAP_SCORE_THRESHOLD = 0.35
 # --- facts read from SQL ------------------------------------------------------
 
 @dataclass(frozen=True)
-class ProjectFact:
+class ProjectFact(PlanVsActual):
     id: int
     code: str
     name: str
@@ -69,16 +70,12 @@ class ProjectFact:
     has_closure_report: bool = False
 
     @property
-    def start(self) -> date | None:
-        return self.actual_start or self.planned_start
-
-    @property
     def closed(self) -> bool:
         return self.actual_end is not None or bool(self.outcome)
 
     @property
     def close_date(self) -> date | None:
-        return self.actual_end or (self.planned_end if self.closed else None)
+        return self.end if self.closed else None
 
     @property
     def reporting_date(self) -> date | None:
@@ -178,26 +175,21 @@ def _success(s: Slice) -> Measure:
 
 
 def _on_time(s: Slice) -> Measure:
-    known = [p for p in s.closed if p.actual_end and p.planned_end]
-    return _rate(sum(p.actual_end <= p.planned_end for p in known), len(known))
+    known = [p.schedule_variance_days for p in s.closed if p.schedule_variance_days is not None]
+    return _rate(sum(days <= 0 for days in known), len(known))
 
 
 def _on_budget(s: Slice) -> Measure:
-    known = [p for p in s.closed if p.actual_budget is not None and p.planned_budget]
-    return _rate(sum(p.actual_budget <= p.planned_budget for p in known), len(known))
+    known = [p.cost_variance for p in s.closed if p.cost_variance is not None]
+    return _rate(sum(amount <= 0 for amount in known), len(known))
 
 
 def _schedule_variance(s: Slice) -> Measure:
-    values = [100.0 * (p.actual_end - p.planned_end).days / (p.planned_end - p.planned_start).days
-              for p in s.closed
-              if p.actual_end and p.planned_end and p.planned_start and p.planned_end > p.planned_start]
-    return _mean(values)
+    return _mean([p.schedule_variance_pct for p in s.closed if p.schedule_variance_pct is not None])
 
 
 def _cost_variance(s: Slice) -> Measure:
-    values = [100.0 * (p.actual_budget - p.planned_budget) / p.planned_budget
-              for p in s.closed if p.actual_budget is not None and p.planned_budget]
-    return _mean(values)
+    return _mean([p.cost_variance_pct for p in s.closed if p.cost_variance_pct is not None])
 
 
 def _spi(s: Slice) -> Measure:
@@ -356,11 +348,11 @@ def load_snapshot(session: Session, *, foreseeable_risk_ids: Iterable[int] | Non
              for rid, pid, mat, status in session.exec(
                  select(Risk.id, Risk.project_id, Risk.materialised, Risk.status).order_by(Risk.id))]
     packs = _load_packs(session, projects)
-    feedback = [FeedbackFact(lid, kind, _day(created), by_id.get(pid))
+    feedback = [FeedbackFact(lid, kind, as_date(created), by_id.get(pid))
                 for lid, kind, created, pid in session.exec(
                     select(LessonFeedback.lesson_id, LessonFeedback.kind, LessonFeedback.created_at,
                            LessonFeedback.project_id))]
-    searches = [SearchFact(sid, _day(created), query, count, score,
+    searches = [SearchFact(sid, as_date(created), query, count, score,
                            count == 0 or (score is not None and score < gap_threshold))
                 for sid, created, query, count, score in session.exec(
                     select(SearchLog.id, SearchLog.created_at, SearchLog.query, SearchLog.result_count,
@@ -392,7 +384,7 @@ def _closure_report_dates(session: Session) -> dict[int, date]:
         Document.kind == "closure report", Document.project_id.is_not(None))
     dates: dict[int, date] = {}
     for pid, ingested, written in session.exec(query):
-        when = _day(written or ingested)
+        when = as_date(written or ingested)
         if pid not in dates or when < dates[pid]:
             dates[pid] = when
     return dates
@@ -402,8 +394,8 @@ def _load_packs(session: Session, projects: list[ProjectFact]) -> list[PackFact]
     by_id = {p.id: p for p in projects}
     by_name: dict[str, ProjectFact] = {}
     for p in projects:
-        by_name.setdefault(_norm(p.code), p)
-        by_name.setdefault(_norm(p.name), p)
+        by_name.setdefault(match_key(p.code), p)
+        by_name.setdefault(match_key(p.name), p)
     rows = session.exec(select(KickoffPack.id, KickoffPack.created_at, KickoffPack.project_id,
                                KickoffPack.project_name, KickoffPack.project_type).order_by(KickoffPack.id))
     return [_pack_fact(row, by_id, by_name) for row in rows]
@@ -413,26 +405,16 @@ def _pack_fact(row, by_id, by_name) -> PackFact:
     pack_id, created, project_id, project_name, project_type = row
     project = by_id.get(project_id) if project_id else None
     if project is None and project_name:
-        project = by_name.get(_norm(project_name))
+        project = by_name.get(match_key(project_name))
     ptype = (project.project_type if project and project.project_type != UNSPECIFIED else project_type) or UNSPECIFIED
-    return PackFact(pack_id, _day(created), project, ptype)
+    return PackFact(pack_id, as_date(created), project, ptype)
 
 
 def _launch(session: Session, packs: list[PackFact]) -> date | None:
     first_doc = session.exec(select(func.min(Document.ingested_at))).one()
-    candidates = [d for d in (_day(first_doc) if first_doc else None, min((p.created for p in packs), default=None))
+    candidates = [d for d in (as_date(first_doc) if first_doc else None, min((p.created for p in packs), default=None))
                   if d]
     return min(candidates) if candidates else None
-
-
-def _day(value) -> date:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _norm(text: str | None) -> str:
-    return re.sub(r"\W+", " ", (text or "").lower()).strip()
 
 
 # --- slicing by period, portfolio and project type -------------------------------
@@ -566,7 +548,7 @@ def knowledge_gaps(searches: list[SearchFact], limit: int = 50) -> list[dict]:
     for q in searches:
         if not q.gap:
             continue
-        g = groups.setdefault(_norm(q.query), {"query": q.query.strip(), "searches": 0, "last": q.created,
+        g = groups.setdefault(match_key(q.query), {"query": q.query.strip(), "searches": 0, "last": q.created,
                                                 "best_score": None, "ids": []})
         g["searches"] += 1
         g["last"] = max(g["last"], q.created)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Text, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
 
 
@@ -16,7 +17,71 @@ def utcnow() -> datetime:
 
 # --- Project -----------------------------------------------------------------
 
-class ProjectBase(SQLModel):
+class PlanVsActual:
+    """A project's plan against what happened: its dates and its variances, defined once.
+
+    Mixed into every class that holds a project's planned and actual dates and
+    budgets (`ProjectBase`, `kb.metrics.ProjectFact`). `start` and `end` also work
+    in SQL (`select(Project.start)`, `order_by(Project.start)`).
+
+    Variances here compare actuals with the plan (positive = late / over budget);
+    they are not the earned-value SV = EV − PV and CV = EV − AC."""
+
+    @hybrid_property
+    def start(self) -> date | None:
+        """The actual start, else the planned start."""
+        return self.actual_start or self.planned_start
+
+    @start.inplace.expression
+    @classmethod
+    def _start_sql(cls):
+        return func.coalesce(cls.actual_start, cls.planned_start)
+
+    @hybrid_property
+    def end(self) -> date | None:
+        """The actual end, else the planned end."""
+        return self.actual_end or self.planned_end
+
+    @end.inplace.expression
+    @classmethod
+    def _end_sql(cls):
+        return func.coalesce(cls.actual_end, cls.planned_end)
+
+    @property
+    def planned_duration_days(self) -> int | None:
+        """Planned end − planned start in days; None unless both are known and the end is later."""
+        if self.planned_start and self.planned_end and self.planned_end > self.planned_start:
+            return (self.planned_end - self.planned_start).days
+        return None
+
+    @property
+    def schedule_variance_days(self) -> int | None:
+        """Actual end − planned end in days (positive = late); None unless both are known."""
+        if self.actual_end and self.planned_end:
+            return (self.actual_end - self.planned_end).days
+        return None
+
+    @property
+    def schedule_variance_pct(self) -> float | None:
+        """The schedule variance as a percentage of the planned duration."""
+        days, planned = self.schedule_variance_days, self.planned_duration_days
+        return 100.0 * days / planned if days is not None and planned else None
+
+    @property
+    def cost_variance(self) -> float | None:
+        """Actual budget − planned budget (positive = over budget); None unless both are known."""
+        if self.planned_budget and self.actual_budget is not None:
+            return self.actual_budget - self.planned_budget
+        return None
+
+    @property
+    def cost_variance_pct(self) -> float | None:
+        """The cost variance as a percentage of the planned budget."""
+        amount = self.cost_variance
+        return 100.0 * amount / self.planned_budget if amount is not None else None
+
+
+class ProjectBase(PlanVsActual, SQLModel):
     code: str = Field(index=True, unique=True, max_length=64)
     name: str
     portfolio: str | None = None

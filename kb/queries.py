@@ -8,7 +8,6 @@ fact (not knowledge), which is why it does not go through `KnowledgeBase`.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -110,7 +109,7 @@ def list_projects(*, session: Session, limit: int = 20, offset: int = 0, q: str 
         pattern = f"%{q.strip()}%"
         query = query.where(col(Project.name).ilike(pattern) | col(Project.code).ilike(pattern))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    order = (func.coalesce(Project.actual_start, Project.planned_start).desc(), Project.name)
+    order = (Project.start.desc(), Project.name)
     rows = session.exec(query.order_by(*order).limit(limit).offset(offset)).all()
     counts = _project_counts(session, [p.id for p in rows])
     items = [ProjectSummary(**p.model_dump(), **counts.get(p.id, {})) for p in rows]
@@ -148,20 +147,14 @@ def distinct_values(*, session: Session, field: str) -> list[str]:
 
 
 def variance(project: Project | ProjectPublic) -> Variance:
-    out = Variance()
-    if project.planned_end and project.actual_end:
-        out.schedule_days = (project.actual_end - project.planned_end).days
-        planned = _days(project.planned_start, project.planned_end)
-        if planned:
-            out.schedule_pct = round(100.0 * out.schedule_days / planned, 1)
-    if project.planned_budget and project.actual_budget is not None:
-        out.cost_amount = project.actual_budget - project.planned_budget
-        out.cost_pct = round(100.0 * out.cost_amount / project.planned_budget, 1)
-    return out
+    """The project's variances (defined on `kb.models.PlanVsActual`), percentages to one decimal."""
+    return Variance(schedule_days=project.schedule_variance_days,
+                    schedule_pct=_one_decimal(project.schedule_variance_pct),
+                    cost_amount=project.cost_variance, cost_pct=_one_decimal(project.cost_variance_pct))
 
 
-def _days(start: date | None, end: date | None) -> int | None:
-    return (end - start).days if start and end and end > start else None
+def _one_decimal(pct: float | None) -> float | None:
+    return round(pct, 1) if pct is not None else None
 
 
 def _project_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:

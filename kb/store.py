@@ -8,7 +8,6 @@ they were before the call.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -25,7 +24,7 @@ from kb.models import (
     Document, Lesson, LessonUpdate, Project, ProjectCreate, Risk, RiskUpdate, utcnow,
 )
 from kb.settings import Settings
-from kb.texts import lesson_text, parse_vector_id, risk_text, vector_id
+from kb.texts import lesson_text, match_key, parse_vector_id, risk_text, vector_id
 from kb.vectors import Metadata, VectorStore, open_vector_store
 
 Progress = Callable[[int, int], None]
@@ -305,9 +304,8 @@ def item_metadata(kind: str, row: Lesson | Risk, project: Project | None) -> Met
     if project is not None:
         meta.update(project_id=project.id, project_type=project.project_type, industry=project.industry,
                     portfolio=project.portfolio, outcome=project.outcome)
-        start = project.actual_start or project.planned_start
-        if start and "year" not in meta:
-            meta["year"] = start.year
+        if project.start and "year" not in meta:
+            meta["year"] = project.start.year
     return meta
 
 
@@ -421,8 +419,4 @@ def _identity(item) -> str:
     correction of the title does not make it a stranger)."""
     if item.external_id:
         return f"x:{item.external_id}"
-    return f"t:{item.source_location or ''}|{_norm(item.title)}"
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\W+", " ", (text or "").lower()).strip()
+    return f"t:{item.source_location or ''}|{match_key(item.title)}"

@@ -1,9 +1,12 @@
 """The text of a lesson or risk that is embedded and keyword-indexed.
 
 One definition, so the dense index, the keyword index and `kb reindex` can
-never disagree about what an item says."""
+never disagree about what an item says. Also `match_key`, the one way two
+spellings of a name, title or query are judged the same."""
 
 from __future__ import annotations
+
+import re
 
 from kb.models import LessonBase, RiskBase
 
@@ -26,6 +29,11 @@ def _join(parts: list[str | None]) -> str:
         if part and not any(part in other for other in seen):
             seen.append(part)
     return "\n".join(seen)
+
+
+def match_key(text: str | None) -> str:
+    """Lower-case words separated by single spaces: "ERP-Migration " and "erp migration" match."""
+    return re.sub(r"\W+", " ", (text or "").lower()).strip()
 
 
 def vector_id(kind: str, item_id: int) -> str:
