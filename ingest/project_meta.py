@@ -81,7 +81,7 @@ def key_value_line(text: str) -> tuple[str, str] | None:
 
 
 @dataclass
-class ProjectInfo:
+class ParsedProject:
     """What the metadata says about the project, plus the warnings raised reading it."""
 
     project: ProjectCreate | None
@@ -89,7 +89,7 @@ class ProjectInfo:
     warnings: list[str] = field(default_factory=list)
 
 
-def project_from(meta: dict[str, object], fallback_code: str | None = None) -> ProjectInfo:
+def project_from(meta: dict[str, object], fallback_code: str | None = None) -> ParsedProject:
     """A ProjectCreate with only the fields the metadata gives (so merging never blanks stored values)."""
     warnings: list[str] = []
     fields: dict[str, object] = {k: clean_text(meta[k]) for k in TEXT_FIELDS if meta.get(k) not in (None, "")}
@@ -102,9 +102,9 @@ def project_from(meta: dict[str, object], fallback_code: str | None = None) -> P
         warnings.append(f"No project code given; using {code} (made from the project name). "
                         "Add 'code:' to the front matter to choose it.")
     if not code:
-        return ProjectInfo(None, None, warnings)
+        return ParsedProject(None, None, warnings)
     fields.setdefault("name", code)
-    return ProjectInfo(ProjectCreate(code=code, **fields), code, warnings)
+    return ParsedProject(ProjectCreate(code=code, **fields), code, warnings)
 
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/&-]{0,63}$")

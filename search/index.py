@@ -33,7 +33,9 @@ _RISK_COLS = (Risk.id, Risk.title, Risk.description, Risk.cause, Risk.effect, Ri
 
 
 @dataclass
-class ProjectInfo:
+class IndexedProject:
+    """A project as the search snapshot holds it: its facets, and what similar-project ranking reads."""
+
     id: int
     code: str
     name: str
@@ -43,7 +45,9 @@ class ProjectInfo:
     outcome: str | None
     description: str | None
     budget: float | None
+    """Actual budget, else planned: the project's size."""
     year: int | None
+    """The year it started (`Project.start`)."""
 
 
 @dataclass
@@ -61,7 +65,7 @@ class Snapshot:
     bm25: sparse.csc_matrix      # BM25 weight per (row, term)
     vocab: dict[str, int]
     idf: np.ndarray
-    projects: dict[int, ProjectInfo] = field(default_factory=dict)
+    projects: dict[int, IndexedProject] = field(default_factory=dict)
     documents: dict[int, tuple[str, str]] = field(default_factory=dict)
     """document id -> (source name, document kind)."""
     row_of: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -94,7 +98,7 @@ def build_snapshot(kb) -> Snapshot:
         gen = generation(session)
         lessons = list(session.exec(select(*_LESSON_COLS).order_by(Lesson.id)))
         risks = list(session.exec(select(*_RISK_COLS).order_by(Risk.id)))
-        projects = {p.id: _project_info(p) for p in session.exec(select(Project))}
+        projects = {p.id: _indexed_project(p) for p in session.exec(select(Project))}
         documents = {d[0]: (d[1], d[2]) for d in session.exec(select(Document.id, Document.source_name, Document.kind))}
     rows = [(LESSON, r) for r in lessons] + [(RISK, r) for r in risks]
     texts = [lesson_text(r) if k == LESSON else risk_text(r) for k, r in rows]
@@ -120,13 +124,12 @@ def build_snapshot(kb) -> Snapshot:
     return snap
 
 
-def _project_info(p: Project) -> ProjectInfo:
-    start = p.actual_start or p.planned_start
-    return ProjectInfo(p.id, p.code, p.name, p.project_type, p.industry, p.portfolio, p.outcome, p.description,
-                       p.actual_budget or p.planned_budget, start.year if start else None)
+def _indexed_project(p: Project) -> IndexedProject:
+    return IndexedProject(p.id, p.code, p.name, p.project_type, p.industry, p.portfolio, p.outcome, p.description,
+                          p.actual_budget or p.planned_budget, p.start.year if p.start else None)
 
 
-def _facet_columns(rows, projects: dict[int, ProjectInfo]) -> dict[str, list]:
+def _facet_columns(rows, projects: dict[int, IndexedProject]) -> dict[str, list]:
     """One list per facet, aligned with rows; the year follows kb.store.item_metadata."""
     cols: dict[str, list] = {f: [] for f in FACETS}
     for kind, r in rows:
