@@ -7,16 +7,35 @@ spellings of a name, title or query are judged the same."""
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
-from kb.models import LessonBase, RiskBase
+
+class LessonWording(Protocol):
+    """What `lesson_text` reads: a lesson model, or a query row selecting these columns."""
+
+    title: str
+    what_happened: str | None
+    cause: str | None
+    impact: str | None
+    recommendation: str | None
 
 
-def lesson_text(lesson: LessonBase) -> str:
+class RiskWording(Protocol):
+    """What `risk_text` reads: a risk model, or a query row selecting these columns."""
+
+    title: str
+    description: str
+    cause: str | None
+    effect: str | None
+    response: str | None
+
+
+def lesson_text(lesson: LessonWording) -> str:
     parts = [lesson.title, lesson.what_happened, lesson.cause, lesson.impact, lesson.recommendation]
     return _join(parts)
 
 
-def risk_text(risk: RiskBase) -> str:
+def risk_text(risk: RiskWording) -> str:
     parts = [risk.title, risk.description, risk.cause, risk.effect, risk.response]
     return _join(parts)
 

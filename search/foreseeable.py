@@ -3,8 +3,9 @@
 A materialised risk is *foreseeable* when some published lesson (any
 polarity) from another project was known before the risk's project started
 and says the same thing: the cosine similarity of their embeddings is at
-least `THRESHOLD`. "Known" is defined in `search.themes.DEFINITIONS`
-(lesson date, else its project's actual end, else ingestion). A risk whose
+least `THRESHOLD`. "Known" is defined in `search.failures` and worded for
+users in `search.themes.DEFINITIONS` (lesson date, else its project's actual
+end, else ingestion). A risk whose
 project has no start date cannot be judged and counts as not foreseeable.
 
 `kb.metrics` takes the ids this module finds as `foreseeable_risk_ids`.
@@ -19,7 +20,7 @@ from datetime import date
 import numpy as np
 
 from kb.db import generation
-from search.themes import Item, item_vectors, load_items, load_projects
+from search.failures import Item, item_vectors, load_items, load_projects
 
 THRESHOLD = 0.55
 """Cosine similarity (all-MiniLM-L6-v2) from which a lesson counts as describing a risk."""

@@ -201,10 +201,10 @@ def test_repeat_failures_follow_the_planted_sequence(planted):
 
 
 def test_repeat_failure_definition_on_hand_built_items():
-    projects = {1: T.ProjectInfo(1, "A", "A", "ERP migration", date(2020, 1, 1), date(2020, 6, 30), date(2020, 6, 30)),
-                2: T.ProjectInfo(2, "B", "B", "ERP migration", date(2020, 3, 1), date(2020, 12, 31), None),
-                3: T.ProjectInfo(3, "C", "C", "CRM rollout", date(2020, 7, 1), None, None),
-                4: T.ProjectInfo(4, "D", "D", "CRM rollout", None, None, None)}
+    projects = {1: T.DatedProject(1, "A", "A", "ERP migration", date(2020, 1, 1), date(2020, 6, 30), date(2020, 6, 30)),
+                2: T.DatedProject(2, "B", "B", "ERP migration", date(2020, 3, 1), date(2020, 12, 31), None),
+                3: T.DatedProject(3, "C", "C", "CRM rollout", date(2020, 7, 1), None, None),
+                4: T.DatedProject(4, "D", "D", "CRM rollout", None, None, None)}
 
     def item(n, pid, known, kind="lesson"):
         return T.Item(f"{kind}-{n}", kind, n, "t", "t", pid, known, known)

@@ -1,0 +1,176 @@
+"""The themes report: each theme counted by year and project type, its trend and its repeat failures.
+
+`compute_themes` is the entry point; the clustering behind it is cached per
+index generation. `DEFINITIONS` (shown on the themes page) is the contract for
+what the numbers mean.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from sqlmodel import select
+
+from kb.db import generation
+from kb.errors import NotFound
+from kb.models import ThemeOverride
+from search.failures import UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects
+from search.themes.clustering import MAX_THEMES, cluster
+from search.themes.replay import apply_overrides
+from search.themes.theme import RepeatFailure, Theme, build_themes
+
+TREND_THRESHOLD = 0.10
+"""A theme is rising (falling) when its least-squares slope is at least 10% of its mean per year up (down)."""
+
+DEFINITIONS = {
+    "items": "Published lessons whose polarity is “went wrong”, and published risks that materialised.",
+    "occurred": "When a failure occurred: the lesson's own date if it has one; otherwise its project's "
+                "end date (actual, else planned), else its start; otherwise the day its document was ingested.",
+    "known": "When the organisation knew a lesson: the lesson's own date if it has one; otherwise its "
+             "project's actual end date (lessons are captured at closure); otherwise the day its document "
+             "was ingested.",
+    "repeat": "A repeat failure is a project in the theme that started (actual start, else planned start) "
+              "after a lesson on the same theme from another project was already known. Each project "
+              "counts once per theme.",
+    "trend": "Least-squares slope of the number of projects hit per year, over every year the data covers "
+             "(years without any occurrence count as 0). Rising when the slope is at least +10% of the "
+             "theme's mean per year, falling at −10% or below, otherwise flat; flat when fewer than 3 years "
+             "are covered.",
+    "projects": "Distinct projects with at least one lesson or materialised risk in the theme.",
+}
+
+
+@dataclass
+class Clustering:
+    """The expensive part, cached per index generation: items, their vectors and labels."""
+
+    generation: int
+    items: list[Item]
+    vectors: np.ndarray
+    labels: np.ndarray
+    projects: dict[int, DatedProject]
+    took_s: float
+    from_cache: bool = False
+
+
+@dataclass
+class ThemeReport:
+    themes: list[Theme]
+    projects: dict[int, DatedProject]
+    years: list[int]
+    project_types: list[str]
+    projects_per_type: dict[str, int]
+    generation: int
+    unmatched_edits: list[ThemeOverride] = field(default_factory=list)
+    took_s: float = 0.0
+    cached: bool = False
+    items: dict[str, Item] = field(default_factory=dict)
+
+    def get(self, theme_id: str) -> Theme:
+        for theme in self.themes:
+            if theme.id == theme_id:
+                return theme
+        raise ThemeNotFound(f"No theme {theme_id!r}. Themes are recomputed when lessons change; "
+                            "pick it again from the themes page.")
+
+
+class ThemeNotFound(NotFound):
+    pass
+
+
+
+
+def describe(theme: Theme, projects: dict[int, DatedProject], years: list[int]) -> None:
+    """Fill in counts by year and type, trend and repeat failures."""
+    members = theme.members
+    theme.projects = sorted({m.project_id for m in members if m.project_id is not None})
+    theme.items_by_year = dict(sorted(Counter(m.occurred.year for m in members if m.occurred).items()))
+    per_year: dict[int, set[int]] = defaultdict(set)
+    for m in members:
+        if m.occurred and m.project_id is not None:
+            per_year[m.occurred.year].add(m.project_id)
+    theme.projects_by_year = {y: len(per_year[y]) for y in sorted(per_year)}
+    theme.projects_by_type = dict(sorted(Counter(projects[p].project_type for p in theme.projects).items()))
+    theme.items_by_type = dict(sorted(Counter(
+        projects[m.project_id].project_type if m.project_id in projects else UNTYPED for m in members).items()))
+    theme.slope, theme.trend = trend([theme.projects_by_year.get(y, 0) for y in years])
+    theme.repeats = repeat_failures(members, projects)
+
+
+def trend(counts: list[int]) -> tuple[float, str]:
+    """(slope, rising|falling|flat) of yearly counts; see DEFINITIONS["trend"]."""
+    if len(counts) < 3 or not any(counts):
+        return 0.0, "flat"
+    x = np.arange(len(counts), dtype=float)
+    y = np.asarray(counts, dtype=float)
+    slope = round(float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()), 6)
+    relative = slope / float(y.mean())
+    return slope, "rising" if relative >= TREND_THRESHOLD else "falling" if relative <= -TREND_THRESHOLD else "flat"
+
+
+def repeat_failures(members: list[Item], projects: dict[int, DatedProject]) -> list[RepeatFailure]:
+    """Projects of the theme that started after another project's lesson on it was known."""
+    known = sorted((m.known, m.order, m) for m in members if m.kind == "lesson" and m.known)
+    out = []
+    for pid in sorted({m.project_id for m in members if m.project_id is not None}):
+        start = projects[pid].start if pid in projects else None
+        if start is None:
+            continue
+        earlier = next((m for when, _, m in known if when < start and m.project_id != pid), None)
+        if earlier is not None:
+            out.append(RepeatFailure(pid, start, earlier.vid, earlier.known))
+    return out
+
+
+# --- the entry point ------------------------------------------------------------------
+
+_cache: dict[tuple, Clustering] = {}
+_lock = threading.Lock()
+
+
+def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True) -> Clustering:
+    """Items, vectors and theme labels, recomputed only when the index generation changed."""
+    key = (kb.settings.sqlalchemy_url, kb.settings.chroma_url or str(kb.settings.chroma_path),
+           kb.settings.chroma_collection, max_themes)
+    with kb.session() as session:
+        gen = generation(session)
+        with _lock:
+            hit = _cache.get(key)
+        if use_cache and hit is not None and hit.generation == gen:
+            return replace(hit, from_cache=True)
+        started = time.perf_counter()
+        projects = load_projects(session)
+        items = load_items(session, projects)
+    vectors = item_vectors(kb, items)
+    labels = cluster(vectors, max_themes=max_themes) if items else np.zeros(0, dtype=int)
+    result = Clustering(gen, items, vectors, labels, projects, time.perf_counter() - started)
+    with _lock:
+        _cache[key] = result
+    return result
+
+
+def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True) -> ThemeReport:
+    """Recurring failure themes with the PMO's edits applied, most repeated first."""
+    started = time.perf_counter()
+    base = compute_clustering(kb, max_themes=max_themes, use_cache=use_cache)
+    with kb.session() as session:
+        overrides = list(session.exec(select(ThemeOverride).order_by(ThemeOverride.id)))
+    themes = build_themes(base.items, base.vectors, base.labels) if base.items else []
+    themes, unmatched = apply_overrides(themes, overrides, base.items, base.vectors)
+    years = _year_span(base.items)
+    for theme in themes:
+        describe(theme, base.projects, years)
+    themes.sort(key=lambda t: (-t.repeat_failures, -len(t.projects), -len(t.members), t.id))
+    types = Counter(p.project_type for p in base.projects.values())
+    used = sorted({t for theme in themes for t in theme.projects_by_type})
+    return ThemeReport(themes, base.projects, years, used, dict(types), base.generation, unmatched,
+                       time.perf_counter() - started, base.from_cache, {i.vid: i for i in base.items})
+
+
+def _year_span(items: list[Item]) -> list[int]:
+    years = [i.occurred.year for i in items if i.occurred]
+    return list(range(min(years), max(years) + 1)) if years else []
