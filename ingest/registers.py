@@ -370,7 +370,7 @@ def lesson_from(row: Row, number: int, found: Collector, rules: LessonRules, doc
         return None
     cause, impact = row.joined("cause"), row.joined("impact")
     what_happened = "\n\n".join(filter(None, [what, f"Lesson learned: {learned}" if learned else ""])) or None
-    labels = _category_labels(row, rules)
+    labels = _category_labels(row)
     code = found.project_code(row)
     tagged = tag(title, cause=cause, body=" ".join(filter(None, [what, learned, impact, recommendation])),
                  category_label=next((l for l in labels if l), None), phase_label=_phase_label(row, rules),
@@ -386,7 +386,7 @@ def lesson_from(row: Row, number: int, found: Collector, rules: LessonRules, doc
     )
 
 
-def _category_labels(row: Row, rules: LessonRules) -> list[str]:
+def _category_labels(row: Row) -> list[str]:
     labels: list[str] = []
     for header in row.headers("category"):
         value = clean_text(row.record.get(header))
@@ -444,8 +444,8 @@ def build_register(register: Register, context: ParseContext) -> ParsedDocument:
         raise InvalidRegister(f"None of the {len(register.records)} rows has a title or description "
                               f"({_text_columns_hint(kind)}).")
     warnings = register.warnings + found.warnings() + _unused_warning(unused)
-    document = DocumentCreate(kind=kind, source_name=register.name, title=_title(register, kind), sha256="",
-                              media_type=register.media_type, content=f"# {_title(register, kind)}\n",
+    document = DocumentCreate(kind=kind, source_name=register.name, title=_title(register), sha256="",
+                              media_type=register.media_type, content=f"# {_title(register)}\n",
                               rows=[{"_row": n, **record} for n, record in register.records])
     lessons = items if kind == kinds.LESSONS else []
     risks = items if kind == kinds.RISKS else []
@@ -483,7 +483,7 @@ def _document_code(register: Register, context: ParseContext) -> str | None:
     return kinds.code_from_file_name(register.name, context.known_project_codes)
 
 
-def _title(register: Register, kind: str) -> str:
+def _title(register: Register) -> str:
     if llis.is_llis(register.headers):
         return "NASA LLIS lessons"
     for cells in register.preamble:
