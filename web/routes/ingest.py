@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 
 from kb import queries
 from kb.errors import NotFound
@@ -51,7 +52,7 @@ def job_page(request: Request, job_id: str, session: SessionDep):
                   next_url=f"/ingest/jobs/{job.id}")
 
 
-def review_documents(session, job: IngestJob) -> list:
+def review_documents(session: Session, job: IngestJob) -> list:
     """What each newly stored document yielded, for the review list."""
     out = []
     for report in job.reports:
