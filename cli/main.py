@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 import typer
 from rich.console import Console
 
 from kb.errors import KBError
 from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest import FileReport
+    from kb.store import KnowledgeBase
 
 app = typer.Typer(
     help="Lessons KB: turn closure reports, retrospectives and risk registers into a searchable "
@@ -26,7 +30,7 @@ console = Console()
 err = Console(stderr=True)
 
 
-def open_kb(settings: Settings | None = None):
+def open_kb(settings: Settings | None = None) -> KnowledgeBase:
     from kb.store import KnowledgeBase
 
     return KnowledgeBase.open(settings or Settings())
@@ -50,9 +54,7 @@ def ingest(
     a changed file with the same name replaces its earlier version. Ends with a
     per-file report; exits with status 1 if any file was rejected.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ingest import FileReport, collect_files, ingest_file
+    from ingest import collect_files
 
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -60,35 +62,39 @@ def ingest(
     files = collect_files(paths)
     if not files:
         fail("no supported files found (.md, .docx, .pdf, .csv, .xlsx, .jsonl).")
-    kb = open_kb()
-    reports = []
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        overall = bar.add_task("Ingesting", total=len(files))
-        seen: dict[str, Path] = {}
-        for path in files:
-            if path.name in seen:  # documents are known by file name: the second would replace the first
-                reports.append(FileReport(path.name, "rejected", reason=(
-                    f"{path} has the same name as {seen[path.name]}, ingested just before; documents are known "
-                    "by their file name, so rename one of them and ingest it again.")))
-                bar.advance(overall)
-                continue
-            seen[path.name] = path
-            bar.update(overall, description=f"Ingesting {path.name}")
-            inner = bar.add_task(f"  embedding {path.name}", total=None, visible=False)
-
-            def progress(done: int, total: int, _task=inner) -> None:
-                bar.update(_task, completed=done, total=total, visible=total > 256)
-
-            reports.append(ingest_file(kb, path, progress=progress))
-            bar.remove_task(inner)
-            bar.advance(overall)
+    reports = ingest_with_progress(open_kb(), files)
     print_reports(reports, quiet_unchanged)
     if any(r.outcome == "rejected" for r in reports):
         raise typer.Exit(1)
 
 
-def print_reports(reports, quiet_unchanged: bool) -> None:
+def ingest_with_progress(kb: KnowledgeBase, files: list[Path]) -> list[FileReport]:
+    """Ingest `files` as one batch (the batch rules apply), with progress bars on a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingest import ingest_batch
+
+    reports: list[FileReport] = []
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        overall = bar.add_task("Ingesting", total=len(files))
+        embedding: list[int] = []  # the task of the file being embedded, if any
+
+        def progress_for(name: str) -> Callable[[int, int], None]:
+            bar.update(overall, description=f"Ingesting {name}")
+            task = bar.add_task(f"  embedding {name}", total=None, visible=False)
+            embedding.append(task)
+            return lambda done, total: bar.update(task, completed=done, total=total, visible=total > 256)
+
+        for report in ingest_batch(kb, [(path.name, path) for path in files], progress_for=progress_for):
+            reports.append(report)
+            while embedding:
+                bar.remove_task(embedding.pop())
+            bar.advance(overall)
+    return reports
+
+
+def print_reports(reports: list[FileReport], quiet_unchanged: bool) -> None:
     """A table of outcomes, then every rejection reason and warning in full (never truncated)."""
     from rich.markup import escape
     from rich.table import Table

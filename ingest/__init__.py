@@ -5,6 +5,7 @@ The public API is what this module exports; formats are described in docs/FORMAT
 """
 
 from ingest.anchors import heading_anchors, row_anchor, slugify
+from ingest.batch import ingest_batch
 from ingest.context import ParseContext
 from ingest.pipeline import FileReport, context_for, ingest_bytes, ingest_file, parse_bytes
 from ingest.registry import SUPPORTED_SUFFIXES
@@ -12,5 +13,5 @@ from ingest.walk import collect_files
 
 __all__ = [
     "SUPPORTED_SUFFIXES", "FileReport", "ParseContext", "collect_files", "context_for", "heading_anchors",
-    "ingest_bytes", "ingest_file", "parse_bytes", "row_anchor", "slugify",
+    "ingest_batch", "ingest_bytes", "ingest_file", "parse_bytes", "row_anchor", "slugify",
 ]

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pydantic import ValidationError
 
@@ -22,6 +22,10 @@ from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument, KBError
 from ingest.context import ParseContext
 from ingest.registry import parser_for
+
+if TYPE_CHECKING:
+    from kb.models import Document
+    from kb.store import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,7 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
 
 
-def context_for(kb, **overrides) -> ParseContext:
+def context_for(kb: KnowledgeBase, **overrides) -> ParseContext:
     """A ParseContext with the projects already stored in `kb` and its upload limit."""
     from sqlmodel import select
 
@@ -93,7 +97,7 @@ def context_for(kb, **overrides) -> ParseContext:
     return ParseContext(**options)
 
 
-def ingest_bytes(kb, name: str, data: bytes, *, progress: Progress | None = None,
+def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progress | None = None,
                  kind_hint: str | None = None) -> FileReport:
     """Parse and store one file, all or nothing. Never raises for bad input."""
     try:
@@ -112,7 +116,7 @@ def ingest_bytes(kb, name: str, data: bytes, *, progress: Progress | None = None
                       warnings=list(result.warnings), document_id=result.document_id)
 
 
-def _unchanged(kb, name: str, existing) -> FileReport:
+def _unchanged(kb: KnowledgeBase, name: str, existing: Document) -> FileReport:
     from sqlmodel import func, select
 
     from kb.models import Lesson, Risk
@@ -129,7 +133,8 @@ def _reason(name: str, exc: Exception) -> str:
     return text[len(name) + 2:] if text.startswith(f"{name}: ") else text
 
 
-def ingest_file(kb, path: Path, *, progress: Progress | None = None, kind_hint: str | None = None) -> FileReport:
+def ingest_file(kb: KnowledgeBase, path: Path, *, progress: Progress | None = None,
+                kind_hint: str | None = None) -> FileReport:
     """Ingest one file from disk under its file name (a later file with the same name replaces it)."""
     path = Path(path)
     limit = kb.settings.max_upload_mb * 1024 * 1024

@@ -1,191 +1,36 @@
-"""Risk registers and lessons registers: from rows of cells to a ParsedDocument.
+"""Risk registers and lessons registers: from the records under the header row to a ParsedDocument.
 
-Shared by the CSV, XLSX and JSONL parsers: finding the header row, mapping
-PMBOK / PRINCE2 / LLIS column names, deciding which kind of register it is,
-and turning each row into a risk or a lesson cited as 'row N'.
+Shared by the CSV, XLSX and JSONL parsers: deciding which kind of register it is and
+turning each row into a risk or a lesson cited as 'row N'. The column names live in
+ingest/columns.py, finding the header row in ingest/headers.py.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
 from kb.models import DocumentCreate, LessonCreate, ProjectCreate, RiskCreate
 from ingest import kinds, llis, scales
 from ingest.anchors import row_anchor
+from ingest.columns import (
+    CODE_HEADERS, COLUMN_TABLES, LESSON_MARKS, MULTI_VALUE_HEADERS, RISK_MARKS, column_field, map_columns,
+    unused_columns_warning,
+)
 from ingest.context import ParseContext
+from ingest.headers import Register, is_empty_cell
 from ingest.tagging import polarity_from_label, polarity_from_words, tag
 from ingest.values import (
     clean_text, code_from_name, first_sentence, is_blank, looks_like_code, normalise_key, parse_date,
     parse_yes_no, shorten, slash_order,
 )
 
-HEADER_SCAN_ROWS = 15
-"""How many rows from the top may hold title rows before the header row."""
-
-RISK_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("id", "risk id", "ref", "risk ref", "reference", "risk no", "risk number", "#", "no",
-                    "risk identifier", "risk #"),
-    "title": ("title", "risk title", "short name", "name", "risk name"),
-    "description": ("description", "risk", "risk statement", "risk description", "event", "risk event", "details"),
-    "cause": ("cause", "causes", "trigger", "triggers", "source", "risk cause", "risk trigger", "cause/trigger"),
-    "effect": ("effect", "effects", "consequence", "consequences", "impact description", "risk effect"),
-    "category": ("category", "risk category", "type", "risk type"),
-    "probability": ("probability", "likelihood", "p", "prob", "probability rating", "likelihood rating"),
-    "impact": ("impact", "severity", "i", "consequence rating", "impact rating", "impact score"),
-    "score": ("score", "risk score", "rating", "p x i", "pxi", "exposure", "risk rating", "risk exposure",
-              "priority score", "risk level"),
-    "owner": ("owner", "risk owner", "action owner"),
-    "response": ("response strategy", "risk response category", "response", "risk response", "mitigation",
-                 "actions", "treatment", "countermeasures", "mitigation actions", "response actions",
-                 "mitigation plan", "planned response", "action", "mitigation strategy"),
-    "status": ("status", "risk status", "state"),
-    "phase": ("phase", "stage", "project phase"),
-    "materialised": ("materialised", "materialized", "occurred", "became issue", "became an issue", "realised",
-                     "realized", "issue raised"),
-    "project": ("project code", "project id", "project", "project/program", "programme", "program"),
-}
-LESSON_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("lesson id", "id", "ref", "reference", "lesson ref", "lesson no", "lesson number", "#", "no"),
-    "title": ("title", "subject", "lesson", "summary", "lesson title", "headline", "name"),
-    "what_happened": ("description", "what happened", "situation", "description of the situation", "abstract",
-                      "event", "driving event", "details", "observation", "issue"),
-    "cause": ("cause", "causes", "causes/trigger", "cause/trigger", "root cause", "root causes", "trigger"),
-    "impact": ("impact", "effect", "effects", "consequence", "consequences", "impact description"),
-    "lesson_text": ("lesson learned", "lessons learned", "lesson learnt", "lessons learnt", "learning",
-                    "key learning", "lesson text"),
-    "recommendation": ("recommendation", "recommendations", "proposed action", "proposed actions", "action",
-                       "actions", "recommended action", "recommended actions", "next time"),
-    "category": ("category", "topics", "topic", "lesson type", "area", "knowledge area", "theme", "tags"),
-    "polarity": ("polarity", "type", "went well", "good practice", "positive/negative", "lesson polarity",
-                 "positive or negative"),
-    "phase": ("phase", "program/project phase", "stage", "project phase"),
-    "project": ("project code", "project id", "project", "project/program", "programme", "program"),
-    "date": ("date", "date logged", "date lesson occurred", "publish date", "date raised", "date identified",
-             "logged on", "lesson date"),
-    "organization": ("organization", "organisation", "centre", "center", "department", "business unit"),
-}
-_TABLES = {kinds.RISKS: RISK_COLUMNS, kinds.LESSONS: LESSON_COLUMNS}
-_RISK_MARKS = {"probability", "score", "owner", "response", "status", "materialised"}
-_LESSON_MARKS = {"lesson_text", "recommendation", "polarity", "what_happened"}
-_MULTI_VALUE = ("topics", "topic", "tags")
-_CODE_HEADERS = ("project code", "project id")
-
-
-@dataclass
-class Register:
-    """The rows a register parser read, before they mean anything."""
-
-    name: str
-    media_type: str
-    headers: list[str]
-    records: list[tuple[int, dict[str, object]]]
-    """(row number as the user sees it, header → value) for every non-empty row under the header."""
-    preamble: list[list[object]] = field(default_factory=list)
-    """Rows above the header row (titles, 'Project code: X')."""
-    row_label: str = "row"
-    """How citations name a row: 'row 12' (spreadsheets) or 'line 12' (JSONL)."""
-    warnings: list[str] = field(default_factory=list)
-
-
-# --- the header row ------------------------------------------------------------
-
-def column_field(header: object, table: dict[str, tuple[str, ...]]) -> tuple[str, int] | None:
-    """(field, priority) a header maps to in a column table; lower priority wins among several columns."""
-    key = normalise_key(header)
-    for name, aliases in table.items():
-        if key in aliases:
-            return name, aliases.index(key)
-    if table is LESSON_COLUMNS:
-        return _fuzzy_lesson_column(key)
-    return None
-
-
-def _fuzzy_lesson_column(key: str) -> tuple[str, int] | None:
-    # LLIS headers are whole questions ('From what phase of the program or project was this lesson learned captured?').
-    if re.search(r"\bphase\b", key):
-        return "phase", 50
-    if re.search(r"\blessons? learn", key):
-        return "lesson_text", 50
-    if key.startswith("recommend"):
-        return "recommendation", 50
-    return None
-
-
-def header_score(cells: list[object]) -> int:
-    """How many cells name a known column of either register kind."""
-    best = 0
-    for table in _TABLES.values():
-        fields = {found[0] for cell in cells if not is_blank(cell) and (found := column_field(cell, table))}
-        best = max(best, len(fields))
-    return best
-
-
-def find_header(rows: list[tuple[int, list[object]]]) -> int:
-    """Index in `rows` of the header row: the best-scoring of the first rows, at least two known columns."""
-    candidates = [(header_score(cells), -i) for i, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS])]
-    if not candidates or max(candidates)[0] < 2:
-        seen = ", ".join(str(c) for c in (rows[0][1] if rows else []) if not is_blank(c))[:200]
-        raise InvalidRegister(
-            f"No header row found in the first {HEADER_SCAN_ROWS} rows (first row: {seen or 'empty'}). "
-            "A risk register needs columns such as Risk, Probability, Impact, Owner; a lessons register "
-            "columns such as Title, Lesson learned, Recommendation. See docs/FORMATS.md.")
-    return -max(candidates)[1]
-
-
-def register_from_rows(name: str, media_type: str, rows: list[tuple[int, list[object]]],
-                       warnings: list[str] | None = None) -> Register:
-    """Split spreadsheet rows into preamble, header and records (blank rows dropped)."""
-    rows = [(n, cells) for n, cells in rows if any(not _empty(c) for c in cells)]
-    at = find_header(rows)
-    headers = _unique_headers(rows[at][1])
-    records = []
-    for number, cells in rows[at + 1:]:
-        record = {h: cell_value(cells[i]) if i < len(cells) else None for i, h in enumerate(headers) if h}
-        if any(not _empty(v) for v in record.values()):
-            records.append((number, record))
-    preamble = [cells for _, cells in rows[:at]]
-    return Register(name, media_type, headers, records, preamble, warnings=list(warnings or []))
-
-
-def _empty(value: object) -> bool:
-    return value is None or str(value).strip() == ""
-
-
-def _unique_headers(cells: list[object]) -> list[str]:
-    out: list[str] = []
-    for i, cell in enumerate(cells):
-        text = " ".join(str(cell).split()) if not _empty(cell) else ""
-        if not text:
-            out.append("")
-            continue
-        base, n = text, 1
-        while text in out:
-            n += 1
-            text = f"{base} ({n})"
-        out.append(text)
-    return out
-
-
-def cell_value(value: object) -> object:
-    """A cell as JSON can hold it: dates as ISO text, whole floats as ints, lists joined with '; '."""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str):
-        return value.strip()
-    return value
+# Names this module held before the columns and the header row got modules of their own;
+# the parsers import them from here.
+from ingest.columns import KNOWN_UNMAPPED, LESSON_COLUMNS, RISK_COLUMNS  # noqa: F401
+from ingest.headers import HEADER_SCAN_ROWS, cell_value, find_header, header_score, register_from_rows  # noqa: F401
 
 
 # --- which kind -------------------------------------------------------------------
@@ -193,9 +38,9 @@ def cell_value(value: object) -> object:
 def register_kind(register: Register, context: ParseContext) -> str:
     """risk register or lessons register: the caller's hint, then the file name, then the columns."""
     hint = context.kind_hint or kinds.kind_from_name(register.name)
-    if hint in _TABLES and _has_text_column(register.headers, hint):
+    if hint in COLUMN_TABLES and _has_text_column(register.headers, hint):
         return hint
-    marks = {kind: _marks(register.headers, kind) for kind in _TABLES}
+    marks = {kind: _marks(register.headers, kind) for kind in COLUMN_TABLES}
     if marks[kinds.RISKS] != marks[kinds.LESSONS]:
         return max(marks, key=marks.get)
     raise InvalidRegister(
@@ -205,7 +50,7 @@ def register_kind(register: Register, context: ParseContext) -> str:
 
 
 def _marks(headers: list[str], kind: str) -> int:
-    table, distinctive = _TABLES[kind], (_RISK_MARKS if kind == kinds.RISKS else _LESSON_MARKS)
+    table, distinctive = COLUMN_TABLES[kind], (RISK_MARKS if kind == kinds.RISKS else LESSON_MARKS)
     word = "risk" if kind == kinds.RISKS else "lesson"
     return sum(1 for h in headers if h and (((f := column_field(h, table)) and f[0] in distinctive)
                                             or word in h.lower()))
@@ -213,7 +58,7 @@ def _marks(headers: list[str], kind: str) -> int:
 
 def _has_text_column(headers: list[str], kind: str) -> bool:
     wanted = {"description", "title"} if kind == kinds.RISKS else {"title", "what_happened", "lesson_text"}
-    return any((f := column_field(h, _TABLES[kind])) and f[0] in wanted for h in headers if h)
+    return any((f := column_field(h, COLUMN_TABLES[kind])) and f[0] in wanted for h in headers if h)
 
 
 # --- reading rows ------------------------------------------------------------------
@@ -253,20 +98,6 @@ def unique_texts(values) -> list[str]:
     return out
 
 
-def map_columns(headers: list[str], kind: str) -> tuple[dict[str, list[str]], list[str]]:
-    """(field → headers best first, headers not used)."""
-    found: dict[str, list[tuple[int, int, str]]] = {}
-    unused = []
-    for position, header in enumerate(headers):
-        match = column_field(header, _TABLES[kind]) if header else None
-        if match is None:
-            if header:
-                unused.append(header)
-            continue
-        found.setdefault(match[0], []).append((match[1], position, header))
-    return {name: [h for _, _, h in sorted(items)] for name, items in found.items()}, unused
-
-
 @dataclass
 class Collector:
     """Facts gathered over the rows: projects named in the register and problems worth a warning."""
@@ -288,7 +119,7 @@ class Collector:
                 continue
             text = clean_text(value)
             known = self.context.known_code(text)
-            if known or normalise_key(header) in _CODE_HEADERS or looks_like_code(text):
+            if known or normalise_key(header) in CODE_HEADERS or looks_like_code(text):
                 return known or text
             code = code_from_name(text)
             self.projects.setdefault(code, ProjectCreate(code=code, name=text))
@@ -370,7 +201,7 @@ def lesson_from(row: Row, number: int, found: Collector, rules: LessonRules, doc
         return None
     cause, impact = row.joined("cause"), row.joined("impact")
     what_happened = "\n\n".join(filter(None, [what, f"Lesson learned: {learned}" if learned else ""])) or None
-    labels = _category_labels(row, rules)
+    labels = _category_labels(row)
     code = found.project_code(row)
     tagged = tag(title, cause=cause, body=" ".join(filter(None, [what, learned, impact, recommendation])),
                  category_label=next((l for l in labels if l), None), phase_label=_phase_label(row, rules),
@@ -386,13 +217,13 @@ def lesson_from(row: Row, number: int, found: Collector, rules: LessonRules, doc
     )
 
 
-def _category_labels(row: Row, rules: LessonRules) -> list[str]:
+def _category_labels(row: Row) -> list[str]:
     labels: list[str] = []
     for header in row.headers("category"):
         value = clean_text(row.record.get(header))
         if is_blank(value):
             continue
-        multi = normalise_key(header) in _MULTI_VALUE
+        multi = normalise_key(header) in MULTI_VALUE_HEADERS
         labels.extend(llis.split_topics(value) if multi else [v.strip() for v in re.split(r"[;\n]", value)])
     return unique_texts(l for l in labels if l)
 
@@ -443,9 +274,9 @@ def build_register(register: Register, context: ParseContext) -> ParsedDocument:
     if not items:
         raise InvalidRegister(f"None of the {len(register.records)} rows has a title or description "
                               f"({_text_columns_hint(kind)}).")
-    warnings = register.warnings + found.warnings() + _unused_warning(unused)
-    document = DocumentCreate(kind=kind, source_name=register.name, title=_title(register, kind), sha256="",
-                              media_type=register.media_type, content=f"# {_title(register, kind)}\n",
+    warnings = register.warnings + found.warnings() + unused_columns_warning(unused)
+    document = DocumentCreate(kind=kind, source_name=register.name, title=_title(register), sha256="",
+                              media_type=register.media_type, content=f"# {_title(register)}\n",
                               rows=[{"_row": n, **record} for n, record in register.records])
     lessons = items if kind == kinds.LESSONS else []
     risks = items if kind == kinds.RISKS else []
@@ -472,7 +303,7 @@ def _lesson_rules(register: Register, columns) -> LessonRules:
 def _document_code(register: Register, context: ParseContext) -> str | None:
     """'Project code: X' above the header row, else a known code prefixing the file name."""
     for cells in register.preamble:
-        texts = [clean_text(c) for c in cells if not _empty(c)]
+        texts = [clean_text(c) for c in cells if not is_empty_cell(c)]
         for i, text in enumerate(texts):
             match = re.match(r"^project(?: code| id)?\s*:\s*(.*)$", text, re.IGNORECASE)
             if not match:
@@ -483,7 +314,7 @@ def _document_code(register: Register, context: ParseContext) -> str | None:
     return kinds.code_from_file_name(register.name, context.known_project_codes)
 
 
-def _title(register: Register, kind: str) -> str:
+def _title(register: Register) -> str:
     if llis.is_llis(register.headers):
         return "NASA LLIS lessons"
     for cells in register.preamble:
@@ -497,18 +328,3 @@ def _title(register: Register, kind: str) -> str:
 def _text_columns_hint(kind: str) -> str:
     return ("columns such as Description, Risk or Title" if kind == kinds.RISKS
             else "columns such as Title, Description or Lesson learned")
-
-
-# Standard columns of PRINCE2 and PMBOK templates that we keep with the rows but do not
-# map to a field; they are expected, so they are not worth a warning.
-KNOWN_UNMAPPED = {"date raised", "proximity", "logged by", "raised by", "priority", "early-warning indicators",
-                  "early warning indicators", "previously identified as a risk", "date closed", "last updated",
-                  "author", "comments", "notes", "wbs", "wbs reference", "timing", "url", "trigger date"}
-
-
-def _unused_warning(unused: list[str]) -> list[str]:
-    unused = [u for u in unused if normalise_key(u) not in KNOWN_UNMAPPED]
-    if not unused:
-        return []
-    shown = ", ".join(shorten(u, 40) for u in unused[:6]) + (" …" if len(unused) > 6 else "")
-    return [f"Columns not read: {shown} (kept with the document rows)."]

@@ -256,10 +256,10 @@ def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
     kind = _kind(source, meta, sections, context)
     warnings = list(source.warnings)
     code, projects = _project(kind, meta, source.name, context, warnings)
-    defaults = _defaults(kind, meta, projects, code, context, warnings)
+    defaults = _defaults(meta, projects, code, context, warnings)
     lessons = [lesson for section in sections for piece in pieces_of(section)
                if (lesson := lesson_from(piece, section.role, defaults)) is not None]
-    _check(source.name, kind, lessons, code, warnings)
+    _check(kind, lessons, code, warnings)
     document = DocumentCreate(kind=kind, source_name=source.name, title=_title(meta, source, projects, kind),
                               sha256="", media_type=source.media_type, content=source.content,
                               report_date=parse_date(meta["date"]) if meta.get("date") else None)
@@ -320,7 +320,8 @@ def _project(kind: str, meta: dict, name: str, context: ParseContext, warnings: 
     return code, []
 
 
-def _defaults(kind, meta, projects, code, context, warnings) -> LessonDefaults:
+def _defaults(meta: dict, projects: list, code: str | None, context: ParseContext,
+              warnings: list[str]) -> LessonDefaults:
     raw = meta.get("date")
     when = parse_date(raw) if raw not in (None, "") else None
     if raw not in (None, "") and when is None:
@@ -332,7 +333,7 @@ def _defaults(kind, meta, projects, code, context, warnings) -> LessonDefaults:
     return LessonDefaults(when, clean_text(org) or None, ptype or context.project_types.get(code or ""))
 
 
-def _check(name: str, kind: str, lessons: list, code: str | None, warnings: list[str]) -> None:
+def _check(kind: str, lessons: list, code: str | None, warnings: list[str]) -> None:
     if lessons:
         return
     if kind == kinds.CLOSURE and code:

@@ -11,10 +11,12 @@ import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-IngestOne = Callable[[str, bytes, Callable[[int, int], None]], Any]
-"""(name, data, progress) -> FileReport."""
+Progress = Callable[[int, int], None]
+BatchRun = Callable[..., Iterable[Any]]
+"""Called as `run(progress_for=...)`; yields one report per file, in order, as each finishes.
+`progress_for(name)` is called as a file starts and returns its progress callback."""
 
 KEEP_JOBS = 50
 
@@ -49,6 +51,11 @@ class IngestJob:
         part = self.items_done / self.items_total if self.items_total else 0.0
         return int(100 * (self.done + part) / max(self.total, 1))
 
+    def start_file(self, name: str) -> Progress:
+        """Note that `name` is being ingested; the callback follows its embedding progress."""
+        self.current, self.items_done, self.items_total = name, 0, 0
+        return lambda done, total: _advance(self, done, total)
+
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for report in self.reports:
@@ -62,15 +69,15 @@ class JobRunner:
         self._jobs: OrderedDict[str, IngestJob] = OrderedDict()
         self._lock = threading.Lock()
 
-    def submit(self, files: list[tuple[str, bytes]], ingest_one: IngestOne,
-               after: Callable[[IngestJob], None] | None = None) -> IngestJob:
-        job = IngestJob(id=uuid.uuid4().hex[:12], names=[name for name, _ in files])
+    def submit(self, names: list[str], run: BatchRun) -> IngestJob:
+        """Queue a batch of the files `names`; `run` ingests them in the worker thread."""
+        job = IngestJob(id=uuid.uuid4().hex[:12], names=names)
         with self._lock:
             self._jobs[job.id] = job
             finished = [k for k, j in self._jobs.items() if j.finished_event.is_set()]
             for key in finished[:max(0, len(self._jobs) - KEEP_JOBS)]:  # never forget a job still running
                 del self._jobs[key]
-        self._pool.submit(self._run, job, files, ingest_one, after)
+        self._pool.submit(self._run, job, run)
         return job
 
     def recent(self, limit: int = 5) -> list[IngestJob]:
@@ -81,23 +88,18 @@ class JobRunner:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def _run(self, job: IngestJob, files, ingest_one: IngestOne, after) -> None:
+    def _run(self, job: IngestJob, run: BatchRun) -> None:
         job.state = "running"
         try:
-            for name, data in files:
-                job.current, job.items_done, job.items_total = name, 0, 0
-                job.reports.append(ingest_one(name, data, lambda d, t: _advance(job, d, t)))
+            for report in run(progress_for=job.start_file):
+                job.reports.append(report)
                 job.done += 1
             job.state = "done"
-        except Exception as exc:  # ingest_one reports per-file failures; this is the unexpected rest
+        except Exception as exc:  # the batch reports per-file failures; this is the unexpected rest
             job.state, job.error = "failed", f"The batch stopped: {exc}"
         finally:
             job.current = None
-            try:
-                if after:
-                    after(job)
-            finally:
-                job.finished_event.set()
+            job.finished_event.set()
 
 
 def _advance(job: IngestJob, done: int, total: int) -> None:

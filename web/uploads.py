@@ -1,8 +1,8 @@
-"""Reading uploaded files and ingesting them one at a time, for the ingest page and the API."""
+"""Reading uploaded files and ingesting them as one batch, for the ingest page and the API."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterator
 
 from fastapi import UploadFile
 
@@ -34,17 +34,11 @@ def read_uploads(files: list[UploadFile | str], max_bytes: int) -> list[tuple[st
     return out
 
 
-def ingester(services: Services) -> Callable[[str, bytes | None, Callable[[int, int], None] | None], FileReportOut]:
-    """A function that ingests one upload under the app's ingest lock and reports on it."""
-    limit_mb = services.settings.max_upload_mb
+def ingest_uploads(services: Services, batch: list[tuple[str, bytes | None]], *,
+                   progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
+                   ) -> Iterator[FileReportOut]:
+    """Ingest the uploads under the app's ingest lock, by the batch rules; one report per file, in order."""
+    from ingest.batch import ingest_batch
 
-    def ingest_one(name: str, data: bytes | None, progress=None) -> FileReportOut:
-        if data is None:
-            return FileReportOut(name=name, outcome="rejected",
-                                 reason=f"larger than {limit_mb} MB (the KB_MAX_UPLOAD_MB limit)")
-        from ingest import ingest_bytes
-
-        with services.ingest_lock:
-            return FileReportOut.of(ingest_bytes(services.kb, name, data, progress=progress))
-
-    return ingest_one
+    for report in ingest_batch(services.kb, batch, progress_for=progress_for, guard=services.ingest_lock):
+        yield FileReportOut.of(report)

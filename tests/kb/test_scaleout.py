@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from kb.models import Lesson
 from kb.settings import Settings
-from tests.kb.test_store import closure
+from tests.factories import closure
 
 PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 CHROMA = Path(sys.executable).parent / "chroma"

@@ -7,27 +7,9 @@ from sqlmodel import select
 
 from kb.drafts import ParsedDocument
 from kb.errors import IndexUnavailable, InvalidDocument
-from kb.models import DocumentCreate, Lesson, LessonCreate, LessonUpdate, Project, ProjectCreate, RiskCreate
+from kb.models import DocumentCreate, Lesson, LessonUpdate, Project
 from kb.texts import vector_id
-
-
-def closure(name="erp-closure.md", extra_lesson: str | None = None, budget=1_000_000.0) -> ParsedDocument:
-    lessons = [
-        LessonCreate(title="Legacy data was dirty", what_happened="Customer records had duplicates.",
-                     polarity="went wrong", category="data migration", source_location="What went wrong"),
-        LessonCreate(title="Super users helped adoption", polarity="went well", category="training",
-                     source_location="What went well"),
-    ]
-    if extra_lesson:
-        lessons.append(LessonCreate(title=extra_lesson, polarity="improvement", source_location="Lessons learned"))
-    return ParsedDocument(
-        document=DocumentCreate(kind="closure report", source_name=name, sha256="", content="# Closure"),
-        project_code="FIN-ERP", projects=[ProjectCreate(code="FIN-ERP", name="Finance ERP",
-                                                        project_type="ERP migration", planned_budget=budget)],
-        lessons=lessons,
-        risks=[RiskCreate(title="Vendor late", description="Vendor delivers the interfaces late",
-                          status="materialised", materialised=True)],
-    )
+from tests.factories import closure
 
 
 def lesson_titles(kb) -> list[str]:

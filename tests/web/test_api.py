@@ -185,7 +185,7 @@ def test_kickoff_pack_is_recorded_and_can_be_read_back(loaded: TestClient):
 def test_served_app_loads_the_search_index_at_start_up(tmp_path):
     import time
 
-    from tests.web.conftest import HashingEmbedder
+    from tests.conftest import HashingEmbedder
     from kb.settings import Settings
     from kb.store import KnowledgeBase
     from web.app import create_app

@@ -19,7 +19,7 @@ def client(fast_kb, settings):
     from fastapi.testclient import TestClient
 
     from kb.models import SearchLog
-    from tests.search.test_themes import planted_documents
+    from tests.factories import planted_documents
     from web.app import create_app
 
     for parsed in planted_documents():

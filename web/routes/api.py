@@ -13,7 +13,7 @@ from search.models import FacetValue, Hit, KickoffPackResult, ProjectMatch, Proj
 from web.deps import EngineDep, KBDep, ServicesDep, SessionDep
 from web.forms import check_lesson_update, check_risk_update
 from web.schemas import FeedbackIn, FeedbackOut, FileReportOut, SearchQuery, SearchResults
-from web.uploads import ingester, read_uploads
+from web.uploads import ingest_uploads, read_uploads
 
 router = APIRouter(tags=["api"])
 
@@ -119,9 +119,8 @@ def api_document(document_id: int, session: SessionDep):
 def api_ingest(services: ServicesDep, files: Annotated[list[UploadFile | str], File()] = []):
     """Upload files (multipart, field `files`, repeatable); one report per file, in order.
     A rejected file is reported with its reason; nothing of it is stored."""
-    ingest_one = ingester(services)
     batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
-    return [ingest_one(name, data) for name, data in batch]
+    return list(ingest_uploads(services, batch))
 
 
 @router.post("/kickoff", response_model=KickoffPackResult)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 
 from kb import queries
 from kb.errors import NotFound
 from web.deps import ServicesDep, SessionDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
-from web.uploads import ingester, read_uploads
+from web.uploads import ingest_uploads, read_uploads
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +36,7 @@ def ingest_page(request: Request):
 @router.post("/ingest")
 def upload(request: Request, services: ServicesDep, files: Annotated[list[UploadFile | str], File()] = []):
     batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
-    job = jobs(request).submit(batch, ingester(services))
+    job = jobs(request).submit([name for name, _ in batch], partial(ingest_uploads, services, batch))
     job.finished_event.wait(INLINE_WAIT_SECONDS)
     return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
 
@@ -50,7 +52,7 @@ def job_page(request: Request, job_id: str, session: SessionDep):
                   next_url=f"/ingest/jobs/{job.id}")
 
 
-def review_documents(session, job: IngestJob) -> list:
+def review_documents(session: Session, job: IngestJob) -> list:
     """What each newly stored document yielded, for the review list."""
     out = []
     for report in job.reports:
