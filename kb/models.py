@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, Text, func
+from sqlalchemy import JSON, Column, Text, event, func, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
 
@@ -123,8 +123,8 @@ class ProjectPublic(ProjectBase):
 class DocumentBase(SQLModel):
     kind: str = Field(index=True)
     """closure report, retrospective, risk register or lessons register."""
-    source_name: str = Field(index=True, unique=True)
-    """The file name as uploaded; a new upload under the same name replaces the old version."""
+    source_name: str = Field(index=True)
+    """The file name as uploaded. Two projects may each have a file of the same name."""
     title: str | None = None
     sha256: str = Field(index=True, max_length=64)
     media_type: str | None = None
@@ -140,10 +140,33 @@ class DocumentBase(SQLModel):
 
 class Document(DocumentBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(index=True, unique=True, max_length=64)
+    """Unique: the same bytes are one document, even when two writers store them at once."""
+    key: str = Field(default="", index=True, unique=True, max_length=400)
+    """What makes an upload a new version of this document: its project and file name
+    (`kb.store.document_key`), never the file name alone."""
+    version: int = 1
+    """1 for the first upload; each replacement adds one and keeps the replaced version."""
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     stored_path: str = ""
     """Path of the original file relative to the data directory."""
     ingested_at: datetime = Field(default_factory=utcnow)
+
+
+def document_key(project_code: str | None, source_name: str) -> str:
+    """A document's identity: its project and its file name. A new upload with the same key is a
+    new version of it; the same file name in another project is another document."""
+    return f"{(project_code or '').strip().upper()}/{source_name.strip().lower()}"
+
+
+@event.listens_for(Document, "before_insert")
+def _default_key(_mapper, connection, doc: Document) -> None:
+    # Rows made without going through the store (tests, imports) still get their identity.
+    if not doc.key:
+        code = None
+        if doc.project_id is not None:
+            code = connection.execute(select(Project.code).where(Project.id == doc.project_id)).scalar()
+        doc.key = document_key(code, doc.source_name)
 
 
 class DocumentCreate(DocumentBase):
@@ -152,8 +175,45 @@ class DocumentCreate(DocumentBase):
 
 class DocumentPublic(DocumentBase):
     id: int
+    key: str
+    version: int
     project_id: int | None
     ingested_at: datetime
+
+
+class DocumentVersion(SQLModel, table=True):
+    """An earlier version of a document, kept when a new upload replaced it: its
+    original file can still be downloaded, and restoring it ingests it again."""
+
+    __tablename__ = "document_version"
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    version: int
+    source_name: str
+    title: str | None = None
+    sha256: str = Field(max_length=64)
+    media_type: str | None = None
+    size_bytes: int = 0
+    stored_path: str = ""
+    lessons: int = 0
+    risks: int = 0
+    ingested_at: datetime
+    """When this version was ingested."""
+    replaced_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentVersionPublic(SQLModel):
+    document_id: int
+    version: int
+    source_name: str
+    title: str | None
+    sha256: str
+    size_bytes: int
+    lessons: int
+    risks: int
+    ingested_at: datetime
+    replaced_at: datetime | None
+    """None for the current version."""
 
 
 # --- Lesson ------------------------------------------------------------------

@@ -8,20 +8,28 @@ they were before the call.
 from __future__ import annotations
 
 import hashlib
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from kb.db import bump_generation, create_db_engine
 from kb.drafts import ParsedDocument
 from kb.embedding import Embedder, create_embedder
-from kb.errors import IndexUnavailable, InvalidDocument, LessonNotFound, RiskNotFound
+from kb.errors import (
+    DocumentNotFound, IndexUnavailable, InvalidDocument, LessonNotFound, ProjectNotFound, RiskNotFound,
+)
+from kb.identity import match_items
 from kb.models import (
-    Document, Lesson, LessonUpdate, Project, ProjectCreate, Risk, RiskUpdate, utcnow,
+    Document, DocumentVersion, DocumentVersionPublic, KickoffPack, Lesson, LessonFeedback, LessonUpdate, Project,
+    ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
 )
 from kb.settings import Settings
 from kb.texts import lesson_text, match_key, parse_vector_id, risk_text, vector_id
@@ -44,6 +52,45 @@ class SaveResult:
     risks: int = 0
     message: str = ""
     warnings: list[str] = field(default_factory=list)
+    version: int = 1
+    """The document's version after the save."""
+
+
+@dataclass
+class SavePlan:
+    """What saving a parsed document would do, worked out without writing anything."""
+
+    outcome: str
+    """ingested, unchanged or replaced."""
+    document_id: int | None = None
+    version: int = 1
+    """The version the document would have afterwards."""
+    message: str = ""
+
+
+@dataclass
+class Deletion:
+    """What a deletion removed."""
+
+    documents: int = 0
+    lessons: int = 0
+    risks: int = 0
+    files: int = 0
+    projects: int = 0
+
+
+def describe_document(doc: Document | DocumentVersion, project_code: str | None) -> str:
+    """How a report names a document: "FIN-ERP-2021 closure report (closure.md)"."""
+    kind = getattr(doc, "kind", None) or "document"
+    owner = f"{project_code} {kind}" if project_code else kind
+    return f"{owner} ({doc.source_name})"
+
+
+class _AlreadyStored(Exception):
+    """The same bytes were committed by another writer while this one was embedding."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
 
 
 @dataclass
@@ -71,6 +118,7 @@ class KnowledgeBase:
         self.engine = engine
         self.vectors = vectors
         self.embedder = embedder
+        self._thread_lock = threading.RLock()
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "KnowledgeBase":
@@ -87,12 +135,27 @@ class KnowledgeBase:
         with self.session() as session:
             return session.exec(select(Document).where(Document.sha256 == sha256_of(data))).first()
 
+    def plan_document(self, parsed: ParsedDocument, data: bytes) -> SavePlan:
+        """What `save_document` would do with this file, without storing anything: shown to
+        the PMO before a replacement happens."""
+        existing = self.find_by_content(data)
+        if existing is not None:
+            return SavePlan("unchanged", existing.id, existing.version, _same_content(existing, parsed))
+        with self.session() as session:
+            doc = _document_for(session, parsed)
+            if doc is None:
+                return SavePlan("ingested", message="new document")
+            project = session.get(Project, doc.project_id) if doc.project_id else None
+            return SavePlan("replaced", doc.id, doc.version + 1,
+                            f"replaces version {doc.version} of {describe_document(doc, project and project.code)}")
+
     def save_document(self, parsed: ParsedDocument, data: bytes, *, progress: Progress | None = None) -> SaveResult:
         """Store a parsed document and index its lessons and risks, atomically.
 
-        The same bytes again (under any name) change nothing; new bytes under
-        a known source name replace the old version, keeping the ids of
-        lessons and risks that are still there.
+        The same bytes again (under any name) change nothing; new bytes for a known
+        document (same project and file name) become its next version: the replaced
+        version's original file is kept and can be restored, and lessons and risks that
+        are still there keep their ids, corrections and feedback.
         """
         name = parsed.document.source_name
         if not parsed.lessons and not parsed.risks and parsed.document.kind != "closure report":
@@ -100,47 +163,104 @@ class KnowledgeBase:
                                   "Check that it uses the section headings or columns described in the README.")
         digest = sha256_of(data)
         existing = self.find_by_content(data)
-        if existing is not None:
-            note = "" if existing.source_name == name else f" (same content as {existing.source_name})"
-            return SaveResult("unchanged", existing.id, existing.source_name, message="already stored" + note)
+        if existing is not None:  # saves the embedding; the check that counts is inside the transaction
+            return self._unchanged(existing, parsed)
         vectors = self._embed(parsed, progress)
         stored_path, created = self._keep_original(data, digest, name)
         try:
-            doc, plan, removed = self._write(parsed, vectors, digest, stored_path, len(data))
+            with self.writing():
+                doc, plan, removed = self._write(parsed, vectors, digest, stored_path, len(data))
+        except _AlreadyStored as same:
+            return self._unchanged(same.document, parsed)
         except BaseException:
-            if created:  # nothing of a failed ingest is left behind, not even the original file
+            if created and not self._file_in_use(stored_path):  # nothing of a failed ingest is left behind
                 (self.settings.data_dir / stored_path).unlink(missing_ok=True)
             raise
         self._forget(removed)
-        if plan.previous_path and plan.previous_path != stored_path:
-            (self.settings.data_dir / plan.previous_path).unlink(missing_ok=True)
-        outcome = "replaced" if plan.replaced else "ingested"
-        return SaveResult(outcome, doc.id, name, lessons=len(parsed.lessons), risks=len(parsed.risks),
-                          warnings=list(parsed.warnings))
+        return SaveResult(plan.outcome, doc.id, name, lessons=len(parsed.lessons), risks=len(parsed.risks),
+                          message=plan.message, warnings=list(parsed.warnings) + plan.warnings, version=doc.version)
+
+    def _unchanged(self, existing: Document, parsed: ParsedDocument) -> SaveResult:
+        return SaveResult("unchanged", existing.id, existing.source_name, message=_same_content(existing, parsed),
+                          version=existing.version)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's write lock: one writer at a time in this process and, with the
+        embedded vector store (which Chroma documents as not process-safe), across every
+        process that opens the same data directory (`kb ingest` while `kb serve` runs)."""
+        with self._thread_lock:
+            if self.settings.chroma_url:
+                yield
+                return
+            import fcntl
+
+            path = self.settings.data_dir / ".write.lock"
+            with open(path, "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _write(self, parsed: ParsedDocument, vectors: np.ndarray, digest: str, stored_path: str, size: int):
-        """SQL rows and vectors for one document, committed together or not at all."""
+        """SQL rows and vectors for one document, committed together or not at all.
+
+        The duplicate check runs inside the transaction, and `Document.sha256` and
+        `Document.key` are unique, so two writers storing the same file at once end with
+        one document: the loser's commit fails and it reports the file as unchanged."""
         name = parsed.document.source_name
         with self.session() as session:
-            plan = _Writer(session, parsed, digest, stored_path, size)
+            same = session.exec(select(Document).where(Document.sha256 == digest)).first()
+            if same is not None:
+                raise _AlreadyStored(same)
+            plan = _Writer(session, parsed, digest, stored_path, size, vectors, self._old_vectors)
             doc, items, removed = plan.write()
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                raise self._raced(digest, name)
             ids = [vector_id(kind, row.id) for kind, row in items]
             metas = [self._metadata(session, kind, row) for kind, row in items]
             previous = self._snapshot([i for i in ids if i in plan.kept_vector_ids])
             try:
-                self.vectors.upsert(ids, vectors, metas)
+                self.vectors.upsert(ids, plan.vectors, metas)
             except Exception as exc:
                 session.rollback()
                 self._restore(ids, previous)
-                raise IndexUnavailable(f"{name}: the vector index could not be updated ({exc}); nothing was stored.") from exc
+                raise IndexUnavailable(f"{name}: the vector index could not be updated ({exc}); nothing was stored. "
+                                       "Check that the vector store is running (kb doctor), then upload again.") from exc
             try:
                 bump_generation(session)
                 session.commit()
-            except Exception:
+            except IntegrityError:
+                self._restore(ids, previous)
+                raise self._raced(digest, name)
+            except BaseException:
                 self._restore(ids, previous)
                 raise
         return doc, plan, removed
+
+    def _raced(self, digest: str, name: str) -> Exception:
+        """Another writer committed the same bytes or the same document first."""
+        with self.session() as session:
+            same = session.exec(select(Document).where(Document.sha256 == digest)).first()
+        if same is not None:
+            return _AlreadyStored(same)
+        return InvalidDocument(f"{name}: another upload of this document was stored at the same moment; "
+                               "upload it again to make it the next version.")
+
+    def _old_vectors(self, kind: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of a document's current items, for matching them to a new version."""
+        got = self._snapshot([vector_id(kind, i) for i in ids])
+        if got is None:
+            return {}
+        return {parse_vector_id(vid)[1]: vec for vid, vec in zip(got.ids, got.embeddings)}
+
+    def _file_in_use(self, stored_path: str) -> bool:
+        with self.session() as session:
+            return _file_referenced(session, stored_path)
 
     def _embed(self, parsed: ParsedDocument, progress: Progress | None) -> np.ndarray:
         """Vectors in the order of the parsed lessons and risks, embedded in chunks so progress can be shown.
@@ -214,7 +334,7 @@ class KnowledgeBase:
         return self._update(Risk, "risk", risk_id, update)
 
     def _update(self, model, kind: str, item_id: int, update) -> Lesson | Risk:
-        with self.session() as session:
+        with self.writing(), self.session() as session:
             row = session.get(model, item_id)
             if row is None:
                 missing = LessonNotFound if kind == "lesson" else RiskNotFound
@@ -246,6 +366,108 @@ class KnowledgeBase:
                 raise
             return row
 
+    # --- versions and deletion -------------------------------------------------
+
+    def document_versions(self, document_id: int) -> list[DocumentVersionPublic]:
+        """Every version of a document, newest (the current one) first."""
+        with self.session() as session:
+            doc = session.get(Document, document_id)
+            if doc is None:
+                raise DocumentNotFound(f"No document with id {document_id}.")
+            counts = {m: session.exec(select(func.count()).where(m.document_id == doc.id)).one() for m in (Lesson, Risk)}
+            current = DocumentVersionPublic(
+                document_id=doc.id, version=doc.version, source_name=doc.source_name, title=doc.title,
+                sha256=doc.sha256, size_bytes=doc.size_bytes, lessons=counts[Lesson], risks=counts[Risk],
+                ingested_at=doc.ingested_at, replaced_at=None)
+            older = session.exec(select(DocumentVersion).where(DocumentVersion.document_id == document_id)
+                                 .order_by(DocumentVersion.version.desc())).all()
+            return [current] + [DocumentVersionPublic.model_validate(v, from_attributes=True) for v in older]
+
+    def version_file(self, document_id: int, version: int) -> tuple[Path, str, str | None]:
+        """The original file of one version: (path, file name, media type)."""
+        with self.session() as session:
+            doc = session.get(Document, document_id)
+            if doc is None:
+                raise DocumentNotFound(f"No document with id {document_id}.")
+            row = doc if doc.version == version else session.exec(
+                select(DocumentVersion).where(DocumentVersion.document_id == document_id,
+                                              DocumentVersion.version == version)).first()
+            if row is None:
+                raise DocumentNotFound(f"{doc.source_name} has no version {version}.")
+            path = self.settings.data_dir / row.stored_path
+            if not row.stored_path or not path.is_file():
+                raise DocumentNotFound(f"The original file of version {version} of {doc.source_name} is no longer stored.")
+            return path, row.source_name, row.media_type
+
+    def delete_document(self, document_id: int) -> Deletion:
+        """Remove a document with every version, its lessons, risks, their feedback and
+        vectors, and the original files no other document uses."""
+        with self.writing(), self.session() as session:
+            doc = session.get(Document, document_id)
+            if doc is None:
+                raise DocumentNotFound(f"No document with id {document_id}.")
+            gone, vids, files = Deletion(), [], []
+            self._delete_document_rows(session, doc, gone, vids, files)
+            return self._finish_deletion(session, gone, vids, files)
+
+    def delete_project(self, project_id: int) -> Deletion:
+        """Remove a project with all its documents (as `delete_document`) and any lessons or
+        risks of other documents filed under it; kickoff packs made for it are kept, unlinked."""
+        with self.writing(), self.session() as session:
+            project = session.get(Project, project_id)
+            if project is None:
+                raise ProjectNotFound(f"No project with id {project_id}.")
+            gone, vids, files = Deletion(projects=1), [], []
+            for doc in session.exec(select(Document).where(Document.project_id == project_id)).all():
+                self._delete_document_rows(session, doc, gone, vids, files)
+            for kind, model in (("lesson", Lesson), ("risk", Risk)):
+                for row in session.exec(select(model).where(model.project_id == project_id)).all():
+                    self._delete_item(session, kind, row, gone, vids)
+            for pack in session.exec(select(KickoffPack).where(KickoffPack.project_id == project_id)).all():
+                pack.project_id = None
+                session.add(pack)
+            for fb in session.exec(select(LessonFeedback).where(LessonFeedback.project_id == project_id)).all():
+                fb.project_id = None
+                session.add(fb)
+            session.flush()
+            session.delete(project)
+            return self._finish_deletion(session, gone, vids, files)
+
+    def _delete_document_rows(self, session: Session, doc: Document, gone: Deletion, vids: list[str],
+                              files: list[str]) -> None:
+        for kind, model in (("lesson", Lesson), ("risk", Risk)):
+            for row in session.exec(select(model).where(model.document_id == doc.id)).all():
+                self._delete_item(session, kind, row, gone, vids)
+        for version in session.exec(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)).all():
+            files.append(version.stored_path)
+            session.delete(version)
+        files.append(doc.stored_path)
+        session.flush()
+        session.delete(doc)
+        gone.documents += 1
+
+    @staticmethod
+    def _delete_item(session: Session, kind: str, row, gone: Deletion, vids: list[str]) -> None:
+        _drop_dependants(session, kind, row.id)
+        vids.append(vector_id(kind, row.id))
+        session.delete(row)
+        if kind == "lesson":
+            gone.lessons += 1
+        else:
+            gone.risks += 1
+
+    def _finish_deletion(self, session: Session, gone: Deletion, vids: list[str], files: list[str]) -> Deletion:
+        """Commit, then drop vectors and unused files: SQL decides, the rest follows it."""
+        session.flush()
+        unused = sorted({f for f in files if f and not _file_referenced(session, f)})
+        bump_generation(session)
+        session.commit()
+        self._forget(vids)
+        for stored in unused:
+            (self.settings.data_dir / stored).unlink(missing_ok=True)
+        gone.files = len(unused)
+        return gone
+
     # --- derived index maintenance -------------------------------------------
 
     def iter_items(self, session: Session) -> Iterable[tuple[str, Lesson | Risk]]:
@@ -256,7 +478,7 @@ class KnowledgeBase:
 
     def reindex(self, progress: Progress | None = None, batch: int = 512) -> int:
         """Rebuild the Chroma collection from SQL. Returns the number of items indexed."""
-        with self.session() as session:
+        with self.writing(), self.session() as session:
             items = list(self.iter_items(session))
             projects = {p.id: p for p in session.exec(select(Project))}
             wanted = {vector_id(k, r.id) for k, r in items}
@@ -312,19 +534,24 @@ def item_metadata(kind: str, row: Lesson | Risk, project: Project | None) -> Met
 class _Writer:
     """Writes one parsed document into an open session (no commit).
 
-    Replacing a document keeps the ids of lessons and risks whose identity
-    (external id, or source location and title) survives, so links, feedback
-    and PMO corrections stay attached to them."""
+    A new version of a document keeps the ids of the lessons and risks that are
+    still in it (`kb.identity.match_items`), so links, feedback and PMO
+    corrections stay attached to them; the replaced version is kept as a
+    `DocumentVersion` with its original file."""
 
-    def __init__(self, session: Session, parsed: ParsedDocument, digest: str, stored_path: str, size: int) -> None:
+    def __init__(self, session: Session, parsed: ParsedDocument, digest: str, stored_path: str, size: int,
+                 vectors: np.ndarray, old_vectors: Callable[[str, Sequence[int]], dict[int, np.ndarray]]) -> None:
         self.session = session
         self.parsed = parsed
         self.digest = digest
         self.stored_path = stored_path
         self.size = size
-        self.replaced = False
-        self.previous_path: str | None = None
-        """The replaced version's original file, removed once the new version is committed."""
+        self.vectors = vectors
+        """Vectors of the parsed lessons then risks, reordered by `write` to follow the written items."""
+        self.old_vectors = old_vectors
+        self.outcome = "ingested"
+        self.message = ""
+        self.warnings: list[str] = []
         self.kept_vector_ids: set[str] = set()
         self._projects: dict[str, Project] = {}
 
@@ -334,62 +561,73 @@ class _Writer:
         project = self._project(self.parsed.project_code)
         doc = self._document(project)
         self.session.flush()
-        lessons, gone_l = self._sync(Lesson, "lesson", self.parsed.lessons, doc, project)
-        risks, gone_r = self._sync(Risk, "risk", self.parsed.risks, doc, project)
+        n = len(self.parsed.lessons)
+        lessons, gone_l = self._sync(Lesson, "lesson", self.parsed.lessons, self.vectors[:n], doc, project)
+        risks, gone_r = self._sync(Risk, "risk", self.parsed.risks, self.vectors[n:], doc, project)
+        if gone_l or gone_r:
+            self.warnings.append(f"{_count(len(gone_l), 'lesson')} and {_count(len(gone_r), 'risk')} of version "
+                                 f"{doc.version - 1} are not in this version and were removed; restoring version "
+                                 f"{doc.version - 1} from the document page brings them back.")
         return doc, lessons + risks, gone_l + gone_r
 
     def _document(self, project: Project | None) -> Document:
         fields = self.parsed.document.model_dump()
-        doc = self.session.exec(select(Document).where(Document.source_name == fields["source_name"])).first()
+        doc = _document_for(self.session, self.parsed)
         if doc is None:
-            doc = Document(**fields)
+            doc = Document(**fields, key=document_key(project and project.code, fields["source_name"]))
+            self.message = "new document"
         else:
-            self.replaced = True
-            self.previous_path = doc.stored_path
+            self._keep_version(doc, project)
             for key, value in fields.items():
                 setattr(doc, key, value)
+            doc.version += 1
         doc.sha256, doc.stored_path, doc.size_bytes = self.digest, self.stored_path, self.size
         doc.project_id = project.id if project else None
         doc.ingested_at = utcnow()
         self.session.add(doc)
         return doc
 
-    def _sync(self, model, kind: str, drafts: list, doc: Document, project: Project | None):
-        old = list(self.session.exec(select(model).where(model.document_id == doc.id))) if doc.id else []
-        by_key = {}
-        for row in old:
-            by_key.setdefault(row.origin_key or _identity(row), row)
+    def _keep_version(self, doc: Document, project: Project | None) -> None:
+        """Keep the version about to be replaced, with its original file, so it can be restored."""
+        counts = {model: self.session.exec(select(func.count()).where(model.document_id == doc.id)).one()
+                  for model in (Lesson, Risk)}
+        self.session.add(DocumentVersion(
+            document_id=doc.id, version=doc.version, source_name=doc.source_name, title=doc.title,
+            sha256=doc.sha256, media_type=doc.media_type, size_bytes=doc.size_bytes, stored_path=doc.stored_path,
+            lessons=counts[Lesson], risks=counts[Risk], ingested_at=doc.ingested_at))
+        self.outcome = "replaced"
+        self.message = (f"replaced version {doc.version} of {describe_document(doc, project and project.code)}; "
+                        f"version {doc.version} is kept and can be restored from the document page")
+
+    def _sync(self, model, kind: str, drafts: list, vectors: np.ndarray, doc: Document, project: Project | None):
+        old = list(self.session.exec(select(model).where(model.document_id == doc.id).order_by(model.id))) \
+            if doc.id else []
+        matches = match_items(old, drafts, vectors, lambda ids: self.old_vectors(kind, ids))
         written = []
-        for draft in drafts:
+        for draft, row in zip(drafts, matches):
             fields = draft.model_dump(exclude={"project_code"})
-            key = _identity(draft)
-            row = by_key.pop(key, None)
             if row is None:
-                row = model(**fields, origin_key=key)
+                row = model(**fields, origin_key=identity_key(draft))
             else:
                 self.kept_vector_ids.add(vector_id(kind, row.id))
                 keep = _EDITABLE if row.edited else ()
                 for key, value in fields.items():
                     if key not in keep:
                         setattr(row, key, value)
+                row.origin_key = identity_key(draft)
                 row.updated_at = utcnow()
             owner = self._project(draft.project_code) if draft.project_code else project
             row.document_id, row.project_id = doc.id, owner.id if owner else None
             self.session.add(row)
             written.append((kind, row))
+        kept = {id(row) for row in matches if row is not None}
         removed = []
-        for row in by_key.values():
-            removed.append(vector_id(kind, row.id))
-            self._drop_dependants(kind, row.id)
-            self.session.delete(row)
+        for row in old:
+            if id(row) not in kept:
+                removed.append(vector_id(kind, row.id))
+                _drop_dependants(self.session, kind, row.id)
+                self.session.delete(row)
         return written, removed
-
-    def _drop_dependants(self, kind: str, item_id: int) -> None:
-        if kind == "lesson":
-            from kb.models import LessonFeedback
-
-            for fb in self.session.exec(select(LessonFeedback).where(LessonFeedback.lesson_id == item_id)):
-                self.session.delete(fb)
 
     def _merge_project(self, draft: ProjectCreate) -> Project:
         row = self._project(draft.code, name=draft.name)
@@ -413,10 +651,39 @@ class _Writer:
         return self._projects[key]
 
 
-def _identity(item) -> str:
-    """What makes a lesson or risk the same one in a new version of its document: its
-    external id, else its section and title as ingested (kept in origin_key, so a PMO
-    correction of the title does not make it a stranger)."""
+def _document_for(session: Session, parsed: ParsedDocument) -> Document | None:
+    """The stored document a parsed file is a new version of, if any."""
+    key = document_key(parsed.project_code, parsed.document.source_name)
+    return session.exec(select(Document).where(Document.key == key)).first()
+
+
+def _same_content(existing: Document, parsed: ParsedDocument) -> str:
+    name = parsed.document.source_name
+    return "already stored" + ("" if existing.source_name == name else f" (same content as {existing.source_name})")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _drop_dependants(session: Session, kind: str, item_id: int) -> None:
+    if kind == "lesson":
+        for fb in session.exec(select(LessonFeedback).where(LessonFeedback.lesson_id == item_id)):
+            session.delete(fb)
+        session.flush()  # the feedback goes before its lesson (no ORM relationship orders them)
+
+
+def _file_referenced(session: Session, stored_path: str) -> bool:
+    """Whether any document or kept version still points at this original file."""
+    if session.exec(select(Document.id).where(Document.stored_path == stored_path)).first() is not None:
+        return True
+    return session.exec(select(DocumentVersion.id).where(DocumentVersion.stored_path == stored_path)).first() \
+        is not None
+
+
+def identity_key(item) -> str:
+    """What an item was called as ingested: its external id, else its section and title
+    (kept in origin_key, so a PMO correction of the title does not make it a stranger)."""
     if item.external_id:
         return f"x:{item.external_id}"
     return f"t:{item.source_location or ''}|{match_key(item.title)}"

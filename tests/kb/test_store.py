@@ -150,11 +150,14 @@ def test_unpublishing_and_retitling_survive_a_reupload(fast_kb):
                                       "Super users helped adoption"]
 
 
-def test_a_replaced_version_leaves_only_the_new_original_on_disk(fast_kb):
+def test_a_replaced_version_keeps_both_originals_on_disk(fast_kb):
     fast_kb.save_document(closure(), b"v1")
-    fast_kb.save_document(closure(extra_lesson="More"), b"v2")
-    kept = [p.read_bytes() for p in fast_kb.settings.files_dir.iterdir()]
-    assert kept == [b"v2"]
+    result = fast_kb.save_document(closure(extra_lesson="More"), b"v2")
+    kept = sorted(p.read_bytes() for p in fast_kb.settings.files_dir.iterdir())
+    assert kept == [b"v1", b"v2"]
+    versions = fast_kb.document_versions(result.document_id)
+    assert [v.version for v in versions] == [2, 1]
+    assert fast_kb.version_file(result.document_id, 1)[0].read_bytes() == b"v1"
 
 
 def test_each_vector_belongs_to_its_own_lesson(fast_kb):
