@@ -191,7 +191,7 @@ def _write_table(conn: Connection, zf: zipfile.ZipFile, table: sa.Table, present
     columns = [c for c in table.columns if c.name in present]
     query = select(*columns).order_by(*[c for c in table.primary_key.columns if c.name in present])
     digest, rows = hashlib.sha256(), 0
-    with zf.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as out:
+    with zf.open(_member(f"tables/{table.name}.jsonl"), "w", force_zip64=True) as out:
         for row in conn.execute(query.execution_options(yield_per=_BATCH)).mappings():
             line = (json.dumps(dict(row), default=_encode, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
             out.write(line)
@@ -200,6 +200,13 @@ def _write_table(conn: Connection, zf: zipfile.ZipFile, table: sa.Table, present
             if row.get("stored_path"):  # an original file this row depends on
                 referenced.add(row["stored_path"])
     return {"rows": rows, "sha256": digest.hexdigest(), "columns": [c.name for c in columns]}
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    """A compressed archive member stamped with the time of the export (zip's default is 1980)."""
+    info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def _encode(value: Any) -> Any:
@@ -233,7 +240,7 @@ def _write_files(settings: Settings, zf: zipfile.ZipFile, progress: Progress | N
 
 def _write_file(zf: zipfile.ZipFile, path: Path, name: str) -> dict:
     digest, size = hashlib.sha256(), 0
-    with path.open("rb") as src, zf.open(name, "w", force_zip64=True) as dst:
+    with path.open("rb") as src, zf.open(_member(name), "w", force_zip64=True) as dst:
         while chunk := src.read(_CHUNK):
             dst.write(chunk)
             digest.update(chunk)
@@ -444,12 +451,13 @@ def _refuse_unless_empty(conn: Connection, settings: Settings) -> None:
             held[table.name] = n
     if held:
         what = ", ".join(f"{n} {name} rows" for name, n in held.items())
-        raise ImportRefused(f"The knowledge base at {_where(settings)} already holds data ({what}); kb import restores "
+        raise ImportRefused(f"The knowledge base at {location(settings)} already holds data ({what}); kb import restores "
                             "into an empty one only and changed nothing. Set KB_DATA_DIR (and KB_DATABASE_URL, if "
                             "you use one) to a new, empty location and import again.")
 
 
-def _where(settings: Settings) -> str:
+def location(settings: Settings) -> str:
+    """Where a knowledge base lives, for messages (a database URL without its password)."""
     if settings.database_url:
         return make_url(settings.database_url).render_as_string(hide_password=True)
     return str(settings.data_dir)
