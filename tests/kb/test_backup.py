@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, select
 from kb.backup import ArchiveInvalid, BackupError, ImportRefused, export_archive, import_archive, read_manifest
 from kb.models import Document, Lesson, LessonUpdate, Project, Risk, RiskUpdate, SearchLog
 from kb.settings import Settings
+from tests.kb.test_scaleout import postgres_url  # noqa: F401  (fixture: a throwaway PostgreSQL server)
 
 SAMPLES = Path(__file__).parents[1] / "samples"
 SAMPLE_FILES = ["FIN-ERP-2021_closure_report.md", "FIN-ERP-2021_risk_register.csv", "CRM-2022_closure_report.docx",
@@ -328,3 +329,45 @@ def test_export_never_overwrites_or_leaves_a_half_archive(fast_kb, tmp_path, mon
         export_archive(fast_kb, archive, overwrite=True)
     assert archive.read_text() == "an older backup"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.zip", "data"], "no temporary files are left"
+
+
+def new_postgres_database(url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def test_an_archive_moves_between_sqlite_and_postgresql(postgres_url, fast_kb, fake_embedder, tmp_path):
+    """SQLite → PostgreSQL (ids kept, sequences moved past them) → SQLite, read in one REPEATABLE READ transaction."""
+    from kb.queries import add_feedback
+    from kb.store import KnowledgeBase
+
+    ingest(fast_kb, SAMPLE_FILES[:3])
+    pmo_work_light(fast_kb)
+    export_archive(fast_kb, tmp_path / "from-sqlite.zip")
+    pg_settings = Settings(data_dir=tmp_path / "pg", database_url=new_postgres_database(postgres_url, "kb_restore"),
+                           chroma_url="", _env_file=None)
+    import_archive(pg_settings, tmp_path / "from-sqlite.zip", fake_embedder)
+    pg = KnowledgeBase.open(pg_settings, embedder=fake_embedder)
+    assert pg.engine.dialect.name == "postgresql"
+    assert without_generation(all_rows(pg)) == without_generation(all_rows(fast_kb))
+    assert stored_files(pg_settings) == stored_files(fast_kb.settings) and pg.doctor().ok
+
+    with pg.session() as s:  # new rows get fresh ids after the explicit-id inserts
+        first = s.exec(select(Lesson).order_by(Lesson.id)).first()
+        row = add_feedback(session=s, lesson_id=first.id, kind="applied")
+    assert row.id == len(all_rows(fast_kb)["lessonfeedback"]) + 1
+    ingest(pg, ["retro_4ls.md"])
+
+    export_archive(pg, tmp_path / "from-postgres.zip")
+    back = fresh_settings(tmp_path, "back")
+    import_archive(back, tmp_path / "from-postgres.zip", fake_embedder)
+    assert without_generation(all_rows(KnowledgeBase.open(back, embedder=fake_embedder))) == \
+        without_generation(all_rows(pg))
+    pg.engine.dispose()
