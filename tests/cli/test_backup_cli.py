@@ -4,6 +4,7 @@ it into another, and get the same answers."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.cli.test_cli import GOOD, kb_cli, reports  # noqa: F401  (fixtures)
 
@@ -56,3 +57,5 @@ def test_help_explains_both_commands(kb_cli):
     import_help = kb_cli("import", "--help").output
     assert "EMPTY" in import_help and "All or nothing" in import_help
     assert "export" in kb_cli("--help").output
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "`kb export PATH" in readme and "`kb import PATH`" in readme and "### Backups" in readme
