@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -371,3 +372,82 @@ def test_an_archive_moves_between_sqlite_and_postgresql(postgres_url, fast_kb, f
     assert without_generation(all_rows(KnowledgeBase.open(back, embedder=fake_embedder))) == \
         without_generation(all_rows(pg))
     pg.engine.dispose()
+
+
+@pytest.fixture
+def table_added_later():
+    """A table another developer adds after this module was written (say, document versions)."""
+    from sqlalchemy import JSON, Column
+    from sqlmodel import Field
+
+    class DocumentVersionProbe(SQLModel, table=True):
+        __tablename__ = "test_added_document_version"
+        id: int | None = Field(default=None, primary_key=True)
+        document_id: int = Field(foreign_key="document.id")
+        saved_at: datetime
+        size: float | None = None
+        extra: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+    yield DocumentVersionProbe
+    SQLModel.metadata.remove(DocumentVersionProbe.__table__)
+
+
+def test_a_table_added_later_is_exported_and_restored_without_a_code_change(table_added_later, settings,
+                                                                            fake_embedder, tmp_path):
+    from kb.store import KnowledgeBase
+
+    source = KnowledgeBase.open(settings, embedder=fake_embedder)
+    ingest(source, SAMPLE_FILES[:1])
+    with source.session() as s:
+        doc = s.exec(select(Document)).one()
+        s.add(table_added_later(document_id=doc.id, saved_at=datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=timezone.utc),
+                                size=1.5, extra={"replaced_by": None, "why": ["typo"]}))
+        s.commit()
+    export_archive(source, tmp_path / "backup.zip")
+    assert read_manifest(tmp_path / "backup.zip")["tables"]["test_added_document_version"]["rows"] == 1
+    target = fresh_settings(tmp_path, "target")
+    result = import_archive(target, tmp_path / "backup.zip", fake_embedder)
+    assert result.tables["test_added_document_version"] == 1
+    restored = all_rows(KnowledgeBase.open(target, embedder=fake_embedder))
+    assert restored["test_added_document_version"] == all_rows(source)["test_added_document_version"]
+    assert restored["test_added_document_version"][0]["extra"] == {"replaced_by": None, "why": ["typo"]}
+
+
+def test_tables_the_application_does_not_know_are_named_in_a_warning(fast_kb, tmp_path):
+    ingest(fast_kb, SAMPLE_FILES[:1])
+    with sqlite3.connect(fast_kb.settings.data_dir / "kb.sqlite3") as conn:
+        conn.execute("CREATE TABLE scratch_notes (id INTEGER PRIMARY KEY, body TEXT)")
+    summary = export_archive(fast_kb, tmp_path / "backup.zip")
+    assert any("scratch_notes" in w for w in summary.warnings)
+    assert "scratch_notes" in " ".join(read_manifest(tmp_path / "backup.zip")["warnings"])
+
+
+def test_export_while_the_server_keeps_writing(fast_kb, fake_embedder, tmp_path):
+    """Commits landing during the export: the archive is one consistent moment and imports cleanly."""
+    import threading
+
+    from kb.store import KnowledgeBase
+
+    ingest(fast_kb, SAMPLE_FILES[:3])
+    stop, written = threading.Event(), []
+
+    def keep_logging_searches():
+        while not stop.is_set():
+            with fast_kb.session() as s:
+                s.add(SearchLog(query=f"question {len(written)}", filters={"n": len(written)}))
+                s.commit()
+            written.append(1)
+    writer = threading.Thread(target=keep_logging_searches)
+    writer.start()
+    try:
+        while len(written) < 20:
+            threading.Event().wait(0.01)
+        summary = export_archive(fast_kb, tmp_path / "live.zip")
+    finally:
+        stop.set()
+        writer.join()
+    assert 20 <= summary.tables["searchlog"] <= len(written)
+    target = fresh_settings(tmp_path, "target")
+    import_archive(target, tmp_path / "live.zip", fake_embedder)
+    logs = all_rows(KnowledgeBase.open(target, embedder=fake_embedder))["searchlog"]
+    assert [r["query"] for r in logs] == [f"question {i}" for i in range(summary.tables["searchlog"])]
