@@ -301,10 +301,10 @@ def import_archive(settings: Settings, path: Path | str, embedder: Embedder, *,
     with _open_archive(path) as zf:
         manifest = _read_manifest(zf, path)
         _verify_members(zf, manifest, path, progress)
+        plan = _plan(manifest)
+        _check_files_free(settings, manifest["files"])
         kb = KnowledgeBase.open(settings, embedder=embedder)
         try:
-            plan = _plan(manifest)
-            _check_files_free(settings, manifest["files"])
             counts, keys, created = _restore(kb, zf, manifest, plan, progress)
             try:
                 indexed = kb.reindex(progress=(lambda d, t: progress("indexing", d, t)) if progress else None)
@@ -314,7 +314,7 @@ def import_archive(settings: Settings, path: Path | str, embedder: Embedder, *,
         finally:
             kb.engine.dispose()
     notes = _notes(manifest, embedder)
-    return ImportSummary(counts, len(created), indexed, notes)
+    return ImportSummary(counts, len(manifest["files"]), indexed, notes)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import zipfile
@@ -155,8 +156,6 @@ def test_manifest_describes_the_archive(fast_kb, tmp_path):
         with fast_kb.session() as s:
             docs = s.exec(select(Document)).all()
         assert {f["path"] for f in manifest["files"]} == {d.stored_path for d in docs}
-        import hashlib
-
         for entry in manifest["files"]:
             assert hashlib.sha256(zf.read(entry["path"])).hexdigest() == entry["sha256"]
 
@@ -451,3 +450,30 @@ def test_export_while_the_server_keeps_writing(fast_kb, fake_embedder, tmp_path)
     import_archive(target, tmp_path / "live.zip", fake_embedder)
     logs = all_rows(KnowledgeBase.open(target, embedder=fake_embedder))["searchlog"]
     assert [r["query"] for r in logs] == [f"question {i}" for i in range(summary.tables["searchlog"])]
+
+
+@pytest.mark.parametrize("newer", ["table", "column", "format"])
+def test_an_archive_from_a_newer_version_is_refused_rather_than_imported_in_part(newer, fast_kb, fake_embedder,
+                                                                                 tmp_path):
+    ingest(fast_kb, SAMPLE_FILES[:1])
+    good, bad = tmp_path / "good.zip", tmp_path / "newer.zip"
+    export_archive(fast_kb, good)
+    manifest = read_manifest(good)
+    if newer == "table":
+        manifest["tables"]["lesson_vote"] = {"rows": 0, "sha256": hashlib.sha256(b"").hexdigest(), "columns": ["id"]}
+    elif newer == "column":
+        manifest["tables"]["lesson"]["columns"].append("confidence")
+    else:
+        manifest["format_version"] = 2
+
+    def change(name, data):
+        return json.dumps(manifest).encode() if name == "manifest.json" else data
+    rewrite_archive(good, bad, change)
+    if newer == "table":
+        with zipfile.ZipFile(bad, "a") as zf:
+            zf.writestr("tables/lesson_vote.jsonl", b"")
+    target = fresh_settings(tmp_path, "target")
+    with pytest.raises(ArchiveInvalid, match={"table": "lesson_vote", "column": "confidence",
+                                              "format": "upgrade Lessons KB"}[newer]):
+        import_archive(target, bad, fake_embedder)
+    assert not target.data_dir.exists()
