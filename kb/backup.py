@@ -450,7 +450,7 @@ def _refuse_unless_empty(conn: Connection, settings: Settings) -> None:
         if n:
             held[table.name] = n
     if held:
-        what = ", ".join(f"{n} {name} rows" for name, n in held.items())
+        what = ", ".join(f"{name}: {n} rows" for name, n in held.items())
         raise ImportRefused(f"The knowledge base at {location(settings)} already holds data ({what}); kb import restores "
                             "into an empty one only and changed nothing. Set KB_DATA_DIR (and KB_DATABASE_URL, if "
                             "you use one) to a new, empty location and import again.")
