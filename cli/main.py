@@ -168,7 +168,7 @@ def _register_optional_commands() -> None:
     """Commands owned by other modules of this package (search, metrics, themes)."""
     import importlib
 
-    for name in ("cli.search_cmd", "cli.insights_cmd"):
+    for name in ("cli.search_cmd", "cli.insights_cmd", "cli.backup_cmd"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
