@@ -47,12 +47,20 @@ def ingest(
                                                  ".csv, .xlsx and .jsonl files."),
     quiet_unchanged: bool = typer.Option(False, "--quiet-unchanged",
                                          help="Do not list files that were already stored unchanged."),
+    project: Optional[str] = typer.Option(None, "--project", metavar="CODE",
+                                          help="File documents that name no project of their own under this "
+                                               "project code (a file naming another project is rejected)."),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help="Store nothing: report what each file would do (new, unchanged, or which "
+                                      "version of which document it replaces)."),
 ) -> None:
     """Ingest closure reports, retrospectives, risk registers and lessons registers.
 
-    Each file is stored whole or not at all. Re-ingesting a file changes nothing;
-    a changed file with the same name replaces its earlier version. Ends with a
-    per-file report; exits with status 1 if any file was rejected.
+    Each file is stored whole or not at all. Re-ingesting a file changes nothing. A
+    document is its project plus its file name: a changed file for the same project
+    and name becomes the next version (the earlier one is kept: `kb versions`), while
+    the same file name in another project is another document. Ends with a per-file
+    report; exits with status 1 if any file was rejected.
     """
     from ingest import collect_files
 
@@ -62,13 +70,13 @@ def ingest(
     files = collect_files(paths)
     if not files:
         fail("no supported files found (.md, .docx, .pdf, .csv, .xlsx, .jsonl).")
-    reports = ingest_with_progress(open_kb(), files)
+    reports = ingest_with_progress(open_kb(), files, project=project, preview=dry_run)
     print_reports(reports, quiet_unchanged)
     if any(r.outcome == "rejected" for r in reports):
         raise typer.Exit(1)
 
 
-def ingest_with_progress(kb: KnowledgeBase, files: list[Path]) -> list[FileReport]:
+def ingest_with_progress(kb: KnowledgeBase, files: list[Path], **options) -> list[FileReport]:
     """Ingest `files` as one batch (the batch rules apply), with progress bars on a terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -86,7 +94,7 @@ def ingest_with_progress(kb: KnowledgeBase, files: list[Path]) -> list[FileRepor
             embedding.append(task)
             return lambda done, total: bar.update(task, completed=done, total=total, visible=total > 256)
 
-        for report in ingest_batch(kb, [(path.name, path) for path in files], progress_for=progress_for):
+        for report in ingest_batch(kb, [(path.name, path) for path in files], progress_for=progress_for, **options):
             reports.append(report)
             while embedding:
                 bar.remove_task(embedding.pop())
@@ -104,18 +112,23 @@ def print_reports(reports: list[FileReport], quiet_unchanged: bool) -> None:
     for col in ("file", "result", "lessons", "risks"):
         table.add_column(col, overflow="fold")
     shown = [r for r in reports if not (quiet_unchanged and r.outcome == "unchanged")]
+    preview = any(r.preview for r in reports)
     for r in shown:
-        table.add_row(escape(r.name), f"[{style[r.outcome]}]{r.outcome}[/]", str(r.lessons), str(r.risks))
+        outcome = f"would be {r.outcome}" if r.preview and r.outcome != "rejected" else r.outcome
+        table.add_row(escape(r.name), f"[{style[r.outcome]}]{outcome}[/]", str(r.lessons), str(r.risks))
     if shown:
         console.print(table)
-    for title, items in (("Rejected", [(r.name, r.reason) for r in reports if r.outcome == "rejected"]),
+    for title, items in (("Replaced" if not preview else "Would replace",
+                          [(r.name, r.reason) for r in reports if r.outcome == "replaced"]),
+                         ("Rejected", [(r.name, r.reason) for r in reports if r.outcome == "rejected"]),
                          ("Warnings", [(r.name, w) for r in reports for w in r.warnings])):
         if items:
             console.print(f"\n[bold]{title}:[/]")
             for name, text in items:
                 console.print(f"  [bold]{escape(name)}[/]: {escape(text)}")
     counts = {k: sum(r.outcome == k for r in reports) for k in style}
-    console.print(", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing to do")
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing to do"
+    console.print(f"Preview, nothing was stored: {summary}" if preview else summary)
 
 
 @app.command()
@@ -168,7 +181,7 @@ def _register_optional_commands() -> None:
     """Commands owned by other modules of this package (search, metrics, themes)."""
     import importlib
 
-    for name in ("cli.search_cmd", "cli.insights_cmd", "cli.backup_cmd"):
+    for name in ("cli.search_cmd", "cli.insights_cmd", "cli.documents_cmd", "cli.backup_cmd"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -9,9 +9,10 @@ from ingest.batch import ingest_batch
 from ingest.context import ParseContext
 from ingest.pipeline import FileReport, context_for, ingest_bytes, ingest_file, parse_bytes
 from ingest.registry import SUPPORTED_SUFFIXES
+from ingest.versions import restore_version
 from ingest.walk import collect_files
 
 __all__ = [
     "SUPPORTED_SUFFIXES", "FileReport", "ParseContext", "collect_files", "context_for", "heading_anchors",
-    "ingest_batch", "ingest_bytes", "ingest_file", "parse_bytes", "row_anchor", "slugify",
+    "ingest_batch", "ingest_bytes", "ingest_file", "parse_bytes", "restore_version", "row_anchor", "slugify",
 ]

@@ -1,7 +1,11 @@
 """A batch of files ingested together: the rules that hold across its files, then the pipeline for each.
 
 The command line (`kb ingest`), the upload page and `POST /api/ingest` all ingest through
-`ingest_batch`, so a batch means the same thing wherever it comes from.
+`ingest_batch`, so a batch means the same thing wherever it comes from. The one batch
+rule: a batch never replaces a document it has just stored. Two files of one batch that
+are the same document (same project and file name) would make the second silently
+replace the first, so the second is rejected; the same file name in two projects is
+two documents and both are stored.
 """
 
 from __future__ import annotations
@@ -24,51 +28,25 @@ BatchEntry = tuple[str, Source]
 
 def ingest_batch(kb: KnowledgeBase, entries: Sequence[BatchEntry], *,
                  progress_for: Callable[[str], Progress | None] = lambda name: None,
-                 guard: AbstractContextManager | None = None) -> Iterator[FileReport]:
+                 guard: AbstractContextManager | None = None, project: str | None = None,
+                 preview: bool = False) -> Iterator[FileReport]:
     """One report per entry, in order, yielded as each file finishes.
 
-    Files the batch rules reject are reported without being read further; the rest go
-    through the pipeline one at a time. `progress_for(name)` is called as a file starts
-    and may return a callback for its embedding progress; `guard` (e.g. a lock) is held
-    while each file is written."""
-    for (name, source), reason in zip(entries, batch_rejections(entries)):
-        if reason:
-            yield FileReport(name, "rejected", reason=reason)
-            continue
+    `progress_for(name)` is called as a file starts and may return a callback for its
+    embedding progress; `guard` (e.g. a lock) is held while each file is written.
+    `project` files documents that name no project of their own under that one;
+    with `preview` nothing is stored and each report says what would happen."""
+    claimed: dict[str, str] = {}
+    for name, source in entries:
         progress = progress_for(name)
         with guard or nullcontext():
-            yield _ingest_one(kb, name, source, progress)
+            yield _ingest_one(kb, name, source, progress, project=project, preview=preview, claimed=claimed)
 
 
-def batch_rejections(entries: Sequence[BatchEntry]) -> list[str | None]:
-    """Why each entry is rejected by the batch rules, or None when it may be ingested.
-
-    Documents are known by their file name, so a second file with a name already seen in
-    the batch would silently replace the first: it is rejected instead, whatever became
-    of the first."""
-    seen: dict[str, Source] = {}
-    reasons: list[str | None] = []
-    for name, source in entries:
-        if name in seen:
-            reasons.append(_same_name(name, source, seen[name]))
-        else:
-            seen[name] = source
-            reasons.append(None)
-    return reasons
-
-
-def _same_name(name: str, source: Source, first: Source) -> str:
-    if isinstance(source, Path) and isinstance(first, Path):
-        return (f"{source} has the same name as {first}, ingested just before; documents are known "
-                "by their file name, so rename one of them and ingest it again.")
-    return (f"Another file named {name} comes earlier in this batch; documents are known by their file "
-            "name, so rename one of them and upload it again.")
-
-
-def _ingest_one(kb: KnowledgeBase, name: str, source: Source, progress: Progress | None) -> FileReport:
+def _ingest_one(kb: KnowledgeBase, name: str, source: Source, progress: Progress | None, **options) -> FileReport:
     if source is None:
         return FileReport(name, "rejected",
                           reason=f"larger than {kb.settings.max_upload_mb} MB (the KB_MAX_UPLOAD_MB limit)")
     if isinstance(source, Path):
-        return ingest_file(kb, source, progress=progress)
-    return ingest_bytes(kb, name, source, progress=progress)
+        return ingest_file(kb, source, progress=progress, **options)
+    return ingest_bytes(kb, name, source, progress=progress, **options)

@@ -47,6 +47,8 @@ class FileReport:
     """Why a file was rejected, or a note such as 'same content as X'."""
     warnings: list[str] = field(default_factory=list)
     document_id: int | None = None
+    preview: bool = False
+    """True when nothing was stored: the outcome is what ingesting the file would do."""
 
 
 def parse_bytes(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
@@ -98,13 +100,30 @@ def context_for(kb: KnowledgeBase, **overrides) -> ParseContext:
 
 
 def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progress | None = None,
-                 kind_hint: str | None = None) -> FileReport:
-    """Parse and store one file, all or nothing. Never raises for bad input."""
+                 kind_hint: str | None = None, project: str | None = None, preview: bool = False,
+                 claimed: dict[str, str] | None = None, label: str | None = None) -> FileReport:
+    """Parse and store one file, all or nothing. Never raises for bad input.
+
+    `project` is the project the file belongs to when the file itself names none (a
+    file naming another project is rejected). With `preview`, nothing is stored: the
+    report says what ingesting would do ("replaces version 2 of ..."). `claimed` maps
+    the documents a batch has already written to the file that wrote them (by `label`,
+    default `name`), so that a batch never replaces what it just stored."""
     try:
         existing = kb.find_by_content(data)
         if existing is not None:
             return _unchanged(kb, name, existing)
         parsed = parse_bytes(name, data, context_for(kb, kind_hint=kind_hint))
+        _assign_project(parsed, project)
+        plan = kb.plan_document(parsed, data)
+        if claimed is not None and plan.key in claimed:
+            raise InvalidDocument(f"{claimed[plan.key]}, earlier in this batch, is the same document (same project "
+                                  "and file name), so this file would replace it. Rename one of them, or upload "
+                                  "this one on its own to make it the next version.")
+        if preview:
+            return FileReport(name, plan.outcome, lessons=len(parsed.lessons), risks=len(parsed.risks),
+                              reason=plan.message, warnings=list(parsed.warnings), document_id=plan.document_id,
+                              preview=True)
         result = kb.save_document(parsed, data, progress=progress)
     except KBError as exc:
         return FileReport(name, "rejected", reason=_reason(name, exc))
@@ -112,8 +131,21 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
         log.exception("unexpected error ingesting %s", name)
         return FileReport(name, "rejected", reason=f"The file could not be read ({type(exc).__name__}: {exc}). "
                                                    "Check that it opens in its usual application.")
+    if claimed is not None:
+        claimed[plan.key] = label or name
     return FileReport(name, result.outcome, lessons=result.lessons, risks=result.risks, reason=result.message,
                       warnings=list(result.warnings), document_id=result.document_id)
+
+
+def _assign_project(parsed: ParsedDocument, project: str | None) -> None:
+    """File a document under the project its uploader named, unless it names another itself."""
+    if not project or not project.strip():
+        return
+    named = parsed.project_code
+    if named and named.strip().upper() != project.strip().upper():
+        raise InvalidDocument(f"The file says it belongs to project {named}, not {project.strip()}. "
+                              "Upload it for its own project, or correct the project code in the file.")
+    parsed.project_code = named or project.strip()
 
 
 def _unchanged(kb: KnowledgeBase, name: str, existing: Document) -> FileReport:
@@ -133,9 +165,9 @@ def _reason(name: str, exc: Exception) -> str:
     return text[len(name) + 2:] if text.startswith(f"{name}: ") else text
 
 
-def ingest_file(kb: KnowledgeBase, path: Path, *, progress: Progress | None = None,
-                kind_hint: str | None = None) -> FileReport:
-    """Ingest one file from disk under its file name (a later file with the same name replaces it)."""
+def ingest_file(kb: KnowledgeBase, path: Path, *, progress: Progress | None = None, kind_hint: str | None = None,
+                **options) -> FileReport:
+    """Ingest one file from disk under its file name; `options` as for `ingest_bytes`."""
     path = Path(path)
     limit = kb.settings.max_upload_mb * 1024 * 1024
     try:
@@ -145,4 +177,4 @@ def ingest_file(kb: KnowledgeBase, path: Path, *, progress: Progress | None = No
         data = path.read_bytes()
     except OSError as exc:
         return FileReport(path.name, "rejected", reason=f"Could not read the file: {exc.strerror or exc}.")
-    return ingest_bytes(kb, path.name, data, progress=progress, kind_hint=kind_hint)
+    return ingest_bytes(kb, path.name, data, progress=progress, kind_hint=kind_hint, label=str(path), **options)

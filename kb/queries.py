@@ -44,6 +44,7 @@ class DocumentSummary(BaseModel):
     title: str | None = None
     media_type: str | None = None
     size_bytes: int = 0
+    version: int = 1
     project_id: int | None = None
     project_code: str | None = None
     project_name: str | None = None
@@ -227,7 +228,7 @@ def _summaries(session: Session, docs: list[Document]) -> list[DocumentSummary]:
     for d in docs:
         p = projects.get(d.project_id)
         out.append(DocumentSummary(
-            id=d.id, kind=d.kind, source_name=d.source_name, title=d.title, media_type=d.media_type,
+            id=d.id, kind=d.kind, source_name=d.source_name, title=d.title, media_type=d.media_type, version=d.version,
             size_bytes=d.size_bytes, project_id=d.project_id, project_code=p.code if p else None,
             project_name=p.name if p else None, ingested_at=d.ingested_at.isoformat(timespec="seconds"),
             lessons=lessons.get(d.id, 0), risks=risks.get(d.id, 0)))

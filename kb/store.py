@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,8 @@ class SavePlan:
 
     outcome: str
     """ingested, unchanged or replaced."""
+    key: str
+    """The document's identity (`kb.models.document_key`)."""
     document_id: int | None = None
     version: int = 1
     """The version the document would have afterwards."""
@@ -140,13 +143,14 @@ class KnowledgeBase:
         the PMO before a replacement happens."""
         existing = self.find_by_content(data)
         if existing is not None:
-            return SavePlan("unchanged", existing.id, existing.version, _same_content(existing, parsed))
+            return SavePlan("unchanged", existing.key, existing.id, existing.version, _same_content(existing, parsed))
+        key = document_key(parsed.project_code, parsed.document.source_name)
         with self.session() as session:
             doc = _document_for(session, parsed)
             if doc is None:
-                return SavePlan("ingested", message="new document")
+                return SavePlan("ingested", key, message="new document")
             project = session.get(Project, doc.project_id) if doc.project_id else None
-            return SavePlan("replaced", doc.id, doc.version + 1,
+            return SavePlan("replaced", key, doc.id, doc.version + 1,
                             f"replaces version {doc.version} of {describe_document(doc, project and project.code)}")
 
     def save_document(self, parsed: ParsedDocument, data: bytes, *, progress: Progress | None = None) -> SaveResult:
@@ -290,7 +294,8 @@ class KnowledgeBase:
         created = not path.exists()
         if created:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(path.suffix + ".part")
+            # A name of its own, so two writers storing the same bytes never rename each other's file.
+            tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.part")
             tmp.write_bytes(data)
             tmp.replace(path)
         return str(path.relative_to(self.settings.data_dir)), created

@@ -4,6 +4,7 @@ real model and a real SQLite + Chroma store under tmp_path."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -97,11 +98,55 @@ def test_help_is_quick_because_nothing_heavy_is_imported():
     assert out.stdout.strip() == "[]"
 
 
-def test_two_files_with_one_name_do_not_overwrite_each_other(kb_cli, tmp_path):
-    for team in ("alpha", "beta"):
+def test_two_files_of_one_document_in_a_batch_do_not_overwrite_each_other(kb_cli, tmp_path):
+    retro = (SAMPLES / "retro_4ls.md").read_text()
+    for team in ("alpha", "beta"):  # the same project's retrospective, edited in two folders
         (tmp_path / team).mkdir()
-        shutil.copy(SAMPLES / ("retro_4ls.md" if team == "alpha" else "retro_mad_sad_glad.md"),
-                    tmp_path / team / "retrospective.md")
+        (tmp_path / team / "retrospective.md").write_text(retro if team == "alpha" else retro + "\n- One more.\n")
     result = kb_cli("ingest", str(tmp_path / "alpha"), str(tmp_path / "beta"))
     assert result.exit_code == 1
-    assert "1 ingested, 1 rejected" in result.output and "same name" in result.output
+    assert "1 ingested, 1 rejected" in result.output and "is the same document" in result.output
+
+
+def version_numbers(result) -> list[str]:
+    return re.findall(r"^ (\d+) ", result.output, re.MULTILINE)
+
+
+def flat(result) -> str:
+    """The output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+def test_preview_replace_list_restore_and_delete_from_the_command_line(kb_cli, tmp_path):
+    folder = tmp_path / "v"
+    folder.mkdir()
+    report = folder / "FIN-ERP-2021_closure_report.md"
+    original = (SAMPLES / "FIN-ERP-2021_closure_report.md").read_text()
+    report.write_text(original)
+    assert kb_cli("ingest", str(report)).exit_code == 0
+    report.write_text(original.replace("We planned two trial loads", "We had planned two trial loads"))
+
+    preview = kb_cli("ingest", "--dry-run", str(report))
+    assert preview.exit_code == 0 and "would be replaced" in flat(preview)
+    assert "replaces version 1 of FIN-ERP-2021 closure report" in flat(preview)
+    assert "Preview, nothing was stored" in flat(preview)
+    listed = kb_cli("documents")
+    assert " 1 " in listed.output and "FIN-ERP-2021" in listed.output
+
+    replaced = kb_cli("ingest", str(report))
+    assert "1 replaced" in flat(replaced) and "replaced version 1" in flat(replaced)
+    doc_id = kb_cli("documents").output.split("\n")[1].split()[0]
+    versions = kb_cli("versions", doc_id)
+    assert "current" in versions.output and version_numbers(versions) == ["2", "1"]
+
+    restored = kb_cli("restore", doc_id, "1")
+    assert restored.exit_code == 0 and "version 1 restored as version 3" in flat(restored)
+    assert version_numbers(kb_cli("versions", doc_id)) == ["3", "2", "1"]
+
+    from kb.errors import ProjectNotFound
+
+    with pytest.raises(ProjectNotFound, match="No project with code NO-SUCH"):  # main() prints it as an error
+        kb_cli("delete", "project", "NO-SUCH", "--yes")
+    deleted = kb_cli("delete", "project", "FIN-ERP-2021", "--yes")
+    assert deleted.exit_code == 0 and "Deleted project FIN-ERP-2021: 1 documents" in flat(deleted)
+    assert "No documents yet" in kb_cli("documents").output

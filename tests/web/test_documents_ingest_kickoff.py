@@ -112,23 +112,24 @@ def test_upload_several_files_without_javascript(client: TestClient):
     assert "unchanged" in again
 
 
-def test_two_uploads_with_one_name_keep_the_first_and_reject_the_second(client: TestClient):
-    first, second = (FIXTURES / "WEB-ERP-2022_closure-report.md").read_bytes(), b"# Another report\n"
+def test_two_uploads_of_one_document_keep_the_first_and_reject_the_second(client: TestClient):
+    first = (FIXTURES / "WEB-ERP-2022_closure-report.md").read_bytes()
+    second = first.replace(b"## What went wrong", b"## What went wrong\n\n- Another report entirely.\n", 1)
     html = wait_for_job(client, upload(client, [("report.md", first), ("report.md", second)]).headers["location"])
     assert html.count('class="badge outcome-ingested">ingested') == 1
     assert html.count('class="badge outcome-rejected">rejected') == 1
-    assert "Another file named report.md comes earlier in this batch" in html and "rename one of them" in html
+    assert "report.md, earlier in this batch, is the same document" in html and "Rename one of them" in html
     stored = client.get("/api/documents").json()["items"]
     assert [d["source_name"] for d in stored] == ["report.md"]
     content = client.get(f"/api/documents/{stored[0]['id']}").json()["content"]
-    assert "Another report" not in content
+    assert "Another report entirely" not in content
 
 
 def test_the_api_applies_the_same_batch_rules(client: TestClient):
     files = [("files", ("retro.md", b"# Retro\n\n## Went well\n\n- Pairing helped.\n")),
              ("files", ("retro.md", b"# Retro\n\n## Went well\n\n- Something else.\n"))]
     reports = client.post("/api/ingest", files=files).json()
-    assert [r["outcome"] for r in reports][1] == "rejected" and "Another file named retro.md" in reports[1]["reason"]
+    assert [r["outcome"] for r in reports][1] == "rejected" and "earlier in this batch, is the same document" in reports[1]["reason"]
 
 
 def test_running_job_polls_and_refreshes(client: TestClient):
