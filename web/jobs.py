@@ -19,9 +19,10 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,14 @@ class JobRunner:
             self._ingest(job)
 
     def _ingest(self, job: IngestJob) -> None:
+        with _claim(self.queue_dir / job.id) as mine:
+            if mine:
+                self._ingest_claimed(job)
+            else:  # another server process runs it; its manifest tells this one how it goes
+                with self._lock:
+                    self._jobs.pop(job.id, None)
+
+    def _ingest_claimed(self, job: IngestJob) -> None:
         job.state = "running"
         folder = self.queue_dir / job.id
         entries = [(name, folder / stored if stored else None) for name, stored in zip(job.names, job.stored)]
@@ -284,6 +293,7 @@ class Batch:
             while size <= max_bytes and (chunk := source.read(CHUNK)):
                 out.write(chunk)
                 size += len(chunk)
+            os.fsync(out.fileno())  # on disk before the manifest that names it
         if size > max_bytes:
             (self.folder / stored).unlink()
             stored = None
@@ -292,6 +302,26 @@ class Batch:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def _claim(folder: Path) -> Iterator[bool]:
+    """Whether this process may run the batch in `folder`: true unless another process holds it.
+
+    Several server processes resume the same queue at start; the lock (released by the
+    system when its holder dies) lets exactly one of them run each batch."""
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks here (Windows): one server process is the supported setup
+        yield True
+        return
+    with open(folder / ".lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
 
 
 def _not_stored(name: str, why: str) -> dict:

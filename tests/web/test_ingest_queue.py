@@ -167,6 +167,21 @@ def test_a_job_id_cannot_reach_outside_the_queue(tmp_path: Path):
     assert runner.get("queue") is None  # no job of that name inside the queue
 
 
+def test_a_batch_another_server_process_is_running_is_left_to_it(tmp_path: Path):
+    fcntl = pytest.importorskip("fcntl")
+    queue_dir = tmp_path / "queue"
+    write_job(queue_dir, "theirs", created=time.time(), state="running", names=["a.md", "b.md"])
+    write_job(queue_dir, "ours", created=time.time() + 1, state="queued")
+    with open(queue_dir / "theirs" / ".lock", "a") as held:  # as the other process holds it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        runner = JobRunner(queue_dir, run=ingest_all, report_of=lambda d: FileReportOut(**d))
+        theirs, ours = runner.resume()
+        assert ours.finished_event.wait(10)
+        assert not theirs.finished_event.is_set() and runner.get("theirs").reports == []
+        assert json.loads((queue_dir / "theirs" / "job.json").read_text())["state"] == "running"
+    runner.close()
+
+
 def ingest_all(entries, *, start, progress_for):
     for name, _ in entries[start:]:
         yield FileReportOut(name=name, outcome="unchanged")
