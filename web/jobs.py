@@ -191,11 +191,24 @@ class JobRunner:
 
     def _ingest(self, job: IngestJob) -> None:
         with _claim(self.queue_dir / job.id) as mine:
-            if mine:
+            if mine and self._catch_up(job):
                 self._ingest_claimed(job)
-            else:  # another server process runs it; its manifest tells this one how it goes
+            elif not mine:  # another server process runs it; its manifest tells this one how it goes
                 with self._lock:
                     self._jobs.pop(job.id, None)
+
+    def _catch_up(self, job: IngestJob) -> bool:
+        """Take in what another process recorded before this one got the batch; whether any is left to do."""
+        fresh = self._load(self.queue_dir / job.id)
+        if fresh is None:  # cleaned up meanwhile
+            with self._lock:
+                self._jobs.pop(job.id, None)
+            return False
+        job.reports, job.error, job.finished_at = fresh.reports, fresh.error, fresh.finished_at
+        if fresh.finished:
+            job.state = fresh.state
+            job.finished_event.set()
+        return not fresh.finished
 
     def _ingest_claimed(self, job: IngestJob) -> None:
         job.state = "running"

@@ -182,14 +182,27 @@ def test_a_batch_another_server_process_is_running_is_left_to_it(tmp_path: Path)
     runner.close()
 
 
+def test_a_batch_finished_by_another_process_meanwhile_is_not_run_again(tmp_path: Path):
+    queue_dir = tmp_path / "queue"
+    write_job(queue_dir, "job1", created=time.time(), state="queued", names=["a.md", "b.md"])
+    runner = JobRunner(queue_dir, run=ingest_all, report_of=lambda d: FileReportOut(**d))
+    runner.pause()
+    job = runner.resume()[0]
+    write_job(queue_dir, "job1", created=job.created, state="done", names=["a.md", "b.md"], replace=True)
+    runner.unpause()
+    assert job.finished_event.wait(10) and job.state == "done"
+    assert [r.outcome for r in job.reports] == ["unchanged"]  # the other process's report, not a second run
+    runner.close()
+
+
 def ingest_all(entries, *, start, progress_for):
     for name, _ in entries[start:]:
         yield FileReportOut(name=name, outcome="unchanged")
 
 
-def write_job(queue_dir: Path, job_id: str, *, created: float, state: str, names: list[str] = ["a.md"]) -> None:
+def write_job(queue_dir: Path, job_id: str, *, created: float, state: str, names: list[str] = ["a.md"], replace: bool = False) -> None:
     folder = queue_dir / job_id
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=replace)
     report = {"name": names[0], "outcome": "unchanged"} if state == "done" else None
     files = [{"name": name, "stored": None, "report": report if n == 0 else None} for n, name in enumerate(names)]
     (folder / "job.json").write_text(json.dumps({"id": job_id, "created": created, "state": state, "files": files}))
