@@ -121,6 +121,27 @@ def test_a_file_over_the_limit_is_not_kept_and_is_rejected_with_the_limit(tmp_pa
         assert stored_names(client) == []
 
 
+def test_an_upload_that_cannot_be_saved_says_so_and_queues_nothing(client: TestClient, monkeypatch):
+    import errno
+
+    from web.jobs import Batch
+
+    real_add = Batch.add
+
+    def disk_full_on_second(self, name, source, max_bytes):
+        if self.names:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_add(self, name, source, max_bytes)
+
+    monkeypatch.setattr(Batch, "add", disk_full_on_second)
+    files = [("files", (name, (FIXTURES / name).read_bytes())) for name in FILES]
+    response = client.post("/ingest", files=files, follow_redirects=False)
+    assert response.status_code == 503
+    assert "No space left on device" in response.text and "Free some disk space, then upload again" in response.text
+    queue_dir = client.app.state.jobs.queue_dir
+    assert list(queue_dir.iterdir()) == [] and client.app.state.jobs.recent() == []
+
+
 def test_old_finished_batches_are_cleaned_up_and_unfinished_ones_kept(tmp_path: Path):
     queue_dir = tmp_path / "queue"
     now = time.time()
