@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -64,7 +65,7 @@ def ingest_uploads(services: Services, batch: list[tuple[str, bytes | None]], *,
 
 def upload_queue(services: Services) -> JobRunner:
     """The app's queue of upload batches, kept under the data directory; unfinished ones resume now."""
-    runner = JobRunner(services.settings.data_dir / QUEUE_DIR, run=lambda *a, **k: ingest_stored(services, *a, **k),
+    runner = JobRunner(services.settings.data_dir / QUEUE_DIR, run=partial(ingest_stored, services),
                        report_of=lambda data: FileReportOut(**data))
     runner.resume()
     return runner
