@@ -14,8 +14,8 @@ from kb.settings import Settings
 from kb.store import KnowledgeBase
 from web import errors
 from web.deps import Services
-from web.jobs import JobRunner
 from web.security import SameOriginMiddleware
+from web.uploads import upload_queue
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -36,12 +36,13 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
         if warm:
             threading.Thread(target=services.warm_up, name="kb-warm-up", daemon=True).start()
         yield
+        _app.state.jobs.close()  # the batch being ingested finishes; the rest waits on disk for the next start
 
     # The built-in Swagger UI and ReDoc load from a CDN; /docs is our own page (web/routes/docs.py).
     app = FastAPI(title="Lessons KB", description=DESCRIPTION, version="0.1.0", docs_url=None, redoc_url=None,
                   lifespan=lifespan)
     app.state.services = services
-    app.state.jobs = JobRunner()
+    app.state.jobs = upload_queue(services)
     app.add_middleware(SameOriginMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)

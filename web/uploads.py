@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import Callable, Iterator
 
 from fastapi import UploadFile
 
 from kb.errors import KBError
 from web.deps import Services
+from web.jobs import Batch, Entry, JobRunner
 from web.schemas import FileReportOut
+
+QUEUE_DIR = "queue"
+"""Under the data directory: upload batches waiting to be ingested, and recent batch reports."""
 
 
 class NoFiles(KBError):
@@ -21,14 +27,27 @@ def read_uploads(files: list[UploadFile | str], max_bytes: int) -> list[tuple[st
     Browsers send one nameless empty part when nothing was chosen (it arrives as a
     string, not a file): that is "no files", not a malformed request."""
     out = []
+    for name, upload in _chosen(files):
+        data = upload.file.read(max_bytes + 1)
+        out.append((name, data if len(data) <= max_bytes else None))
+    return out
+
+
+def receive_uploads(files: list[UploadFile | str], batch: Batch, max_bytes: int) -> None:
+    """Write each chosen file into `batch` on disk, streamed in chunks rather than held in memory."""
+    for name, upload in _chosen(files):
+        batch.add(name, upload.file, max_bytes)
+
+
+def _chosen(files: list[UploadFile | str]) -> list[tuple[str, UploadFile]]:
+    """(base name, upload) per file actually chosen; NoFiles when there is none."""
+    out = []
     for upload in files:
         if isinstance(upload, str):
             continue
         name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-        if not name:
-            continue
-        data = upload.file.read(max_bytes + 1)
-        out.append((name, data if len(data) <= max_bytes else None))
+        if name:
+            out.append((name, upload))
     if not out:
         raise NoFiles("Choose at least one file to upload (.md, .docx, .pdf, .csv, .xlsx or .jsonl).")
     return out
@@ -42,3 +61,38 @@ def ingest_uploads(services: Services, batch: list[tuple[str, bytes | None]], *,
 
     for report in ingest_batch(services.kb, batch, progress_for=progress_for, guard=services.ingest_lock):
         yield FileReportOut.of(report)
+
+
+def upload_queue(services: Services) -> JobRunner:
+    """The app's queue of upload batches, kept under the data directory; unfinished ones resume now."""
+    runner = JobRunner(services.settings.data_dir / QUEUE_DIR, run=partial(ingest_stored, services),
+                       report_of=lambda data: FileReportOut(**data))
+    runner.resume()
+    return runner
+
+
+def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
+                  progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
+                  ) -> Iterator[FileReportOut]:
+    """Ingest a queued batch from its stored copies, from `entries[start]` on (the earlier ones are
+    already reported); the batch rules still see the whole batch. One report per file, in order."""
+    from ingest.batch import batch_rejections
+
+    reasons = batch_rejections([(name, None) for name, _ in entries])
+    for (name, path), reason in list(zip(entries, reasons))[start:]:
+        if reason:
+            yield FileReportOut(name=name, outcome="rejected", reason=reason)
+            continue
+        try:
+            data = path.read_bytes() if path is not None else None
+        except OSError as exc:
+            yield _not_stored(name, path, exc)
+            continue
+        yield from ingest_uploads(services, [(name, data)], progress_for=progress_for)
+
+
+def _not_stored(name: str, path: Path, exc: OSError) -> FileReportOut:
+    where = f"{QUEUE_DIR}/{path.parent.name}/{path.name} in the data directory"
+    why = f"its uploaded copy ({where}) is missing" if isinstance(exc, FileNotFoundError) else \
+        f"its uploaded copy ({where}) could not be read: {exc.strerror or exc}"
+    return FileReportOut(name=name, outcome="rejected", reason=f"Not stored: {why}. Upload it again.")

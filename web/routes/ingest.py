@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -10,16 +9,24 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from kb import queries
-from kb.errors import NotFound
+from kb.errors import KBError, NotFound
 from web.deps import ServicesDep, SessionDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
-from web.uploads import ingest_uploads, read_uploads
+from web.uploads import receive_uploads
 
 router = APIRouter(include_in_schema=False)
 
 INLINE_WAIT_SECONDS = 3.0
 """A small batch usually finishes within this; the user then lands straight on the results."""
+
+
+
+class QueueUnavailable(KBError):
+    """The upload queue on disk could not be written (disk full, permissions)."""
+
+    status = 503
+
 
 ACCEPT = ".md,.markdown,.docx,.pdf,.csv,.xlsx,.jsonl"
 
@@ -35,8 +42,17 @@ def ingest_page(request: Request):
 
 @router.post("/ingest")
 def upload(request: Request, services: ServicesDep, files: Annotated[list[UploadFile | str], File()] = []):
-    batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
-    job = jobs(request).submit([name for name, _ in batch], partial(ingest_uploads, services, batch))
+    batch = jobs(request).new_batch()
+    try:
+        receive_uploads(files, batch, services.settings.max_upload_mb * 1024 * 1024)
+        job = jobs(request).submit(batch)
+    except OSError as exc:
+        batch.discard()
+        raise QueueUnavailable(f"The upload could not be saved to the data directory ({exc.strerror or exc}); "
+                               "nothing was queued. Free some disk space, then upload again.") from exc
+    except BaseException:
+        batch.discard()
+        raise
     job.finished_event.wait(INLINE_WAIT_SECONDS)
     return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
 
@@ -45,8 +61,8 @@ def upload(request: Request, services: ServicesDep, files: Annotated[list[Upload
 def job_page(request: Request, job_id: str, session: SessionDep):
     job = jobs(request).get(job_id)
     if job is None:
-        raise NotFound("That upload batch is no longer known (the server was restarted). "
-                       "Its documents are listed under Documents.")
+        raise NotFound("That upload batch is no longer known: batch reports are kept for a week "
+                       "(the last 50). Its documents are listed under Documents.")
     return render(request, "ingest_job.html", partial="_ingest_job.html", job=job,
                   documents=review_documents(session, job) if job.finished else [],
                   next_url=f"/ingest/jobs/{job.id}")
