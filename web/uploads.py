@@ -55,11 +55,13 @@ def _chosen(files: list[UploadFile | str]) -> list[tuple[str, UploadFile]]:
 
 def ingest_uploads(services: Services, batch: list[tuple[str, bytes | None]], *,
                    progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
-                   ) -> Iterator[FileReportOut]:
-    """Ingest the uploads under the app's ingest lock, by the batch rules; one report per file, in order."""
+                   claimed: dict[str, str] | None = None) -> Iterator[FileReportOut]:
+    """Ingest the uploads under the app's ingest lock, by the batch rules; one report per file, in order.
+    `claimed` carries the batch's documents across calls when a batch is ingested a file at a time."""
     from ingest.batch import ingest_batch
 
-    for report in ingest_batch(services.kb, batch, progress_for=progress_for, guard=services.ingest_lock):
+    for report in ingest_batch(services.kb, batch, progress_for=progress_for, guard=services.ingest_lock,
+                               claimed=claimed):
         yield FileReportOut.of(report)
 
 
@@ -75,20 +77,16 @@ def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
                   progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
                   ) -> Iterator[FileReportOut]:
     """Ingest a queued batch from its stored copies, from `entries[start]` on (the earlier ones are
-    already reported); the batch rules still see the whole batch. One report per file, in order."""
-    from ingest.batch import batch_rejections
-
-    reasons = batch_rejections([(name, None) for name, _ in entries])
-    for (name, path), reason in list(zip(entries, reasons))[start:]:
-        if reason:
-            yield FileReportOut(name=name, outcome="rejected", reason=reason)
-            continue
+    already reported). One report per file, in order. After a restart the batch rule (never replace
+    a document the batch just stored) covers the files ingested since the restart."""
+    claimed: dict[str, str] = {}
+    for name, path in entries[start:]:
         try:
             data = path.read_bytes() if path is not None else None
         except OSError as exc:
             yield _not_stored(name, path, exc)
             continue
-        yield from ingest_uploads(services, [(name, data)], progress_for=progress_for)
+        yield from ingest_uploads(services, [(name, data)], progress_for=progress_for, claimed=claimed)
 
 
 def _not_stored(name: str, path: Path, exc: OSError) -> FileReportOut:
