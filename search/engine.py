@@ -155,8 +155,7 @@ class SearchEngine:
             if vec is not None:
                 self._vectors.move_to_end(key)
                 return vec
-        embed = getattr(self.kb.embedder, "embed_query", None)
-        vec = np.asarray(embed(text) if embed else self.kb.embedder.embed_batch([text])[0], dtype=np.float32)
+        vec = np.asarray(self.kb.embedder.embed_query(text), dtype=np.float32)
         with self._cache_lock:  # requests run in a thread pool
             self._vectors[key] = vec
             if len(self._vectors) > 2048:
@@ -300,12 +299,12 @@ class SearchEngine:
             rows = browse_order(snap, allowed)[:depth]
             fused = np.zeros(len(rows))
         else:
-            rows, fused = self.fuse(snap, scores, allowed, depth)
+            rows, fused = self.fuse(scores, allowed, depth)
         rows, fused = apply_boosts(rows, fused, plan.boosts)
         groups = ranking.group_duplicates(snap, rows)
         return groups, dict(zip(rows.tolist(), fused.tolist())), allowed
 
-    def fuse(self, snap: Snapshot, scores: ranking.TextScores, allowed: np.ndarray, depth: int):
+    def fuse(self, scores: ranking.TextScores, allowed: np.ndarray, depth: int):
         lists = []
         if scores.bm25 is not None:
             lists.append((ranking.top_rows(scores.bm25, allowed & (scores.bm25 > 0), depth), self.rrf_weights[0]))
