@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.console import Console
 
 from kb.errors import KBError
 from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from kb.store import KnowledgeBase
 
 app = typer.Typer(
     help="Lessons KB: turn closure reports, retrospectives and risk registers into a searchable "
@@ -26,7 +29,7 @@ console = Console()
 err = Console(stderr=True)
 
 
-def open_kb(settings: Settings | None = None):
+def open_kb(settings: Settings | None = None) -> KnowledgeBase:
     from kb.store import KnowledgeBase
 
     return KnowledgeBase.open(settings or Settings())
