@@ -70,7 +70,7 @@ class SearchPageQuery(SearchQuery):
 
 
 class SearchResults(SearchResponse):
-    """SearchResponse with the hits also under `results`, the name the API promises."""
+    """SearchResponse with the hits also under `results`, the name earlier clients of the API read."""
 
     results: list[Hit] = Field(default_factory=list)
 
