@@ -24,35 +24,26 @@ def metrics(
     """PMO value metrics: delivery, risk, knowledge flow and reuse, each with its formula."""
     from kb import metrics as M
     from cli.main import console, fail, open_kb
-    from search.foreseeable import foreseeable_risks
+    from search.insights import foresight_or_none, foreseeable_ids, metrics_json
 
     if by and by not in M.GROUPINGS:
         fail(f"--by must be one of {', '.join(M.GROUPINGS)}.")
     kb = open_kb()
-    foresight = _or_none(lambda: foreseeable_risks(kb))
+    if as_json:  # every breakdown, as GET /api/metrics answers; --by only chooses the table below
+        with kb.session() as session:
+            document = metrics_json(kb, session, portfolio=portfolio, project_type=project_type, period=period)
+        typer.echo(json.dumps(document, indent=2, default=str))
+        return
+    foresight = foresight_or_none(kb)
     with kb.session() as session:
         report = M.compute_metrics(session, by=(by,) if by else (), portfolio=portfolio, project_type=project_type,
                                    period=period.upper() if period else None,
-                                   foreseeable_risk_ids=foresight.keys() if foresight is not None else None)
-    if as_json:
-        typer.echo(json.dumps(_metrics_json(report), indent=2, default=str))
-        return
+                                   foreseeable_risk_ids=foreseeable_ids(foresight))
     console.print(_metrics_table(report))
     if by:
         console.print(_breakdown_table(report, by))
     if report.gaps:
         console.print(_gaps_table(report))
-
-
-def _metrics_json(report) -> dict:
-    from kb import metrics as M
-
-    return {"period": report.period, "filters": report.filters, "metrics": [
-        {"key": v.metric.key, "name": v.metric.name, "group": v.metric.group, "value": v.value,
-         "display": M.format_value(v.value, v.metric.unit), "unit": v.metric.unit, "formula": v.metric.formula,
-         "numerator": v.measure.numerator, "denominator": v.measure.denominator,
-         "breakdowns": {by: report.breakdown(by, v.metric.key) for by in report.breakdowns}}
-        for v in report.values], "knowledge_gaps": report.gaps}
 
 
 def _metrics_table(report):
@@ -107,11 +98,13 @@ def themes(
     """Recurring failure themes: projects, lessons, repeat failures and trend of each."""
     from cli.main import console, open_kb
     from search import themes as T
+    from search.insights import themes_json
 
-    report = T.compute_themes(open_kb())
+    kb = open_kb()
     if as_json:
-        typer.echo(json.dumps(_themes_json(report, limit), indent=2, default=str))
+        typer.echo(json.dumps(themes_json(kb, limit=limit), indent=2, default=str))
         return
+    report = T.compute_themes(kb)
     if not report.themes:
         console.print("No themes yet: ingest documents with “went wrong” lessons or materialised risks.")
         return
@@ -119,17 +112,6 @@ def themes(
     console.print(f"[dim]Repeat failure: {T.DEFINITIONS['repeat']}[/]")
     if report.unmatched_edits:
         console.print(f"[yellow]{len(report.unmatched_edits)} PMO edits no longer match any theme.[/]")
-
-
-def _themes_json(report, limit: int) -> dict:
-    from search import themes as T
-
-    return {"generation": report.generation, "definitions": T.DEFINITIONS, "years": report.years,
-            "total": len(report.themes), "themes": [
-                {"id": t.id, "name": t.name, "terms": t.terms, "projects": len(t.projects), "lessons": t.lessons,
-                 "risks": t.risks, "repeat_failures": t.repeat_failures, "trend": t.trend, "slope": t.slope,
-                 "items_by_year": t.items_by_year, "projects_by_type": t.projects_by_type,
-                 "lesson_ids": t.lesson_ids, "risk_ids": t.risk_ids} for t in report.themes[:limit]]}
 
 
 def _themes_table(report, limit: int):
@@ -149,11 +131,3 @@ def _themes_table(report, limit: int):
                       ", ".join(f"{k} {v}" for k, v in types))
     return table
 
-
-def _or_none(compute):
-    from kb.errors import KBError
-
-    try:
-        return compute()
-    except KBError:
-        return None

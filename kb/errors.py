@@ -1,21 +1,17 @@
 """Domain exceptions. Messages are written for the person who has to act on them;
-only the web layer and the CLI turn them into HTTP statuses or exit codes."""
+only the web layer (web/errors.py) and the CLI turn them into HTTP statuses or exit codes."""
 
 
 class KBError(Exception):
-    """Base class; `status` is the HTTP status the web layer should use."""
-
-    status = 400
+    """Base class of every error a user can act on."""
 
 
 class UnsupportedFormat(KBError):
-    status = 415
+    """A file whose type we do not read."""
 
 
 class InvalidDocument(KBError):
     """A file we can read in principle but whose content is broken or empty."""
-
-    status = 422
 
 
 class InvalidRegister(InvalidDocument):
@@ -23,7 +19,7 @@ class InvalidRegister(InvalidDocument):
 
 
 class NotFound(KBError):
-    status = 404
+    """Base class of the 'no such lesson, risk, project or document' errors."""
 
 
 class LessonNotFound(NotFound):
@@ -45,4 +41,7 @@ class DocumentNotFound(NotFound):
 class IndexUnavailable(KBError):
     """The vector index (Chroma) could not be reached or written."""
 
-    status = 503
+
+class StorageUnavailable(KBError):
+    """The database or the data directory cannot be written (locked, disk full, permissions):
+    nothing is wrong with what the user sent, so the message says what to fix and to try again."""

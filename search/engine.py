@@ -8,6 +8,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import event
@@ -20,9 +21,15 @@ from search import ranking
 from search.facets import Detection, detect, value_rules
 from search.hits import fetch_rows, make_hit, source_of
 from search.index import Snapshot, build_snapshot
-from search.models import FACETS, DetectedFacet, FacetValue, Hit, SearchRequest, SearchResponse, Source
+from search.models import (
+    FACETS, DetectedFacet, FacetValue, Hit, KickoffPackResult, ProjectMatch, ProjectProfile, SearchRequest,
+    SearchResponse, Source,
+)
 from search.summary import build_summary, summary_rows
 from search.text import QUESTION_WORDS, stem, term_counts
+
+if TYPE_CHECKING:
+    from kb.store import KnowledgeBase
 
 FACET_WORD_WEIGHT = 0.3
 """Query words that implied a facet still count, at this weight (the filter already did their work)."""
@@ -89,7 +96,7 @@ class SearchEngine:
     alpha = 0.75              # dense share for fusion = "weighted": 0.75-0.8 beat every other row of
                               # make bench on both eval sets; 0.5-0.7 lost MRR to dense alone
 
-    def __init__(self, kb) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
@@ -155,8 +162,7 @@ class SearchEngine:
             if vec is not None:
                 self._vectors.move_to_end(key)
                 return vec
-        embed = getattr(self.kb.embedder, "embed_query", None)
-        vec = np.asarray(embed(text) if embed else self.kb.embedder.embed_batch([text])[0], dtype=np.float32)
+        vec = np.asarray(self.kb.embedder.embed_query(text), dtype=np.float32)
         with self._cache_lock:  # requests run in a thread pool
             self._vectors[key] = vec
             if len(self._vectors) > 2048:
@@ -300,12 +306,12 @@ class SearchEngine:
             rows = browse_order(snap, allowed)[:depth]
             fused = np.zeros(len(rows))
         else:
-            rows, fused = self.fuse(snap, scores, allowed, depth)
+            rows, fused = self.fuse(scores, allowed, depth)
         rows, fused = apply_boosts(rows, fused, plan.boosts)
         groups = ranking.group_duplicates(snap, rows)
         return groups, dict(zip(rows.tolist(), fused.tolist())), allowed
 
-    def fuse(self, snap: Snapshot, scores: ranking.TextScores, allowed: np.ndarray, depth: int):
+    def fuse(self, scores: ranking.TextScores, allowed: np.ndarray, depth: int):
         lists = []
         if scores.bm25 is not None:
             lists.append((ranking.top_rows(scores.bm25, allowed & (scores.bm25 > 0), depth), self.rrf_weights[0]))
@@ -354,18 +360,18 @@ class SearchEngine:
     # --- projects and kickoff ----------------------------------------------------
 
     @quiet_blas
-    def similar_projects(self, profile, limit: int = 5):
+    def similar_projects(self, profile: ProjectProfile, limit: int = 5) -> list[ProjectMatch]:
         from search.projects import similar_projects
 
         return similar_projects(self, profile, limit)
 
     @quiet_blas
-    def kickoff_pack(self, profile, *, record: bool = True, limit: int = 30):
+    def kickoff_pack(self, profile: ProjectProfile, *, record: bool = True, limit: int = 30) -> KickoffPackResult:
         from search.projects import kickoff_pack
 
         return kickoff_pack(self, profile, record=record, limit=limit)
 
-    def load_pack(self, pack_id: int):
+    def load_pack(self, pack_id: int) -> KickoffPackResult:
         """A recorded kickoff pack, exactly as it was generated."""
         from search.projects import load_pack
 

@@ -4,6 +4,7 @@ citations, and snippets made of the best-matching sentences."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
@@ -13,10 +14,13 @@ from search.index import KINDS, Snapshot
 from search.models import Hit, ProjectRef, Source
 from search.text import STOP_WORDS, sentences, stem, words
 
+if TYPE_CHECKING:
+    from kb.store import KnowledgeBase
+
 SNIPPET_CHARS = 280
 
 
-def fetch_rows(kb, snap: Snapshot, rows: list[int]) -> dict[int, Lesson | Risk]:
+def fetch_rows(kb: KnowledgeBase, snap: Snapshot, rows: list[int]) -> dict[int, Lesson | Risk]:
     """SQL rows for snapshot rows, keyed by snapshot row."""
     wanted: dict[int, list[int]] = {0: [], 1: []}
     for r in rows:

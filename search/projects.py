@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from search.models import (
 )
 from search.text import sentences, term_counts
 
+if TYPE_CHECKING:
+    from search.engine import SearchEngine  # which imports this module
+
 # How much each kind of likeness counts; the parts a profile leaves empty are left out.
 WEIGHTS = {"type": 0.35, "industry": 0.15, "size": 0.1, "text": 0.4}
 SIZES = ((500_000, "small"), (5_000_000, "medium"), (float("inf"), "large"))
@@ -27,7 +31,7 @@ def size_of(budget: float | None) -> str | None:
     return next(label for limit, label in SIZES if budget < limit)
 
 
-def project_vectors(engine, snap: Snapshot) -> tuple[list[int], np.ndarray]:
+def project_vectors(engine: SearchEngine, snap: Snapshot) -> tuple[list[int], np.ndarray]:
     """One unit vector per project: the mean of its lessons and risks plus its description."""
     if "projects" in snap.cache:
         return snap.cache["projects"]
@@ -52,7 +56,7 @@ def profile_text(profile: ProjectProfile) -> str:
     return " ".join(x for x in (profile.project_type, profile.industry, profile.description) if x).strip()
 
 
-def similar_projects(engine, profile: ProjectProfile, limit: int = 5) -> list[ProjectMatch]:
+def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int = 5) -> list[ProjectMatch]:
     """Past projects ranked by type and industry match, size and what their lessons say."""
     snap = engine.snapshot()
     if not snap.projects:
@@ -93,7 +97,8 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a and b and a.strip().lower() == b.strip().lower())
 
 
-def kickoff_pack(engine, profile: ProjectProfile, *, record: bool = True, limit: int = 30) -> KickoffPackResult:
+def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool = True,
+                 limit: int = 30) -> KickoffPackResult:
     """Lessons worth reading before a new project starts, as a checklist by category,
     plus the risks that materialised on similar past projects."""
     similar = similar_projects(engine, profile, limit=5)
@@ -113,7 +118,7 @@ def kickoff_pack(engine, profile: ProjectProfile, *, record: bool = True, limit:
     return result
 
 
-def _pack_lessons(engine, profile: ProjectProfile, limit: int) -> list[Hit]:
+def _pack_lessons(engine: SearchEngine, profile: ProjectProfile, limit: int) -> list[Hit]:
     """Lessons from projects of the same type first, then from any project."""
     query = profile_text(profile)
     ptype = PROJECT_TYPE.canonical(profile.project_type) or profile.project_type
@@ -141,7 +146,7 @@ def checklist_line(hit: Hit, row) -> str:
     return hit.title
 
 
-def _materialised_risks(engine, snap: Snapshot, profile: ProjectProfile, similar: list[ProjectMatch],
+def _materialised_risks(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile, similar: list[ProjectMatch],
                         limit: int = 10) -> list[Hit]:
     code = snap.code_of("status", "materialised")
     if code is None:
@@ -163,7 +168,7 @@ def _materialised_risks(engine, snap: Snapshot, profile: ProjectProfile, similar
     return [make_hit(snap, [r], items, 0.0, terms) for r in rows if r in items]
 
 
-def _record(engine, pack: KickoffPackResult) -> int:
+def _record(engine: SearchEngine, pack: KickoffPackResult) -> int:
     """Keep the pack as generated: it is read back exactly, and it counts towards reuse."""
     profile = pack.profile
     row = KickoffPack(project_name=profile.name, project_type=profile.project_type, industry=profile.industry,
@@ -180,7 +185,7 @@ def _record(engine, pack: KickoffPackResult) -> int:
         return row.id
 
 
-def load_pack(engine, pack_id: int) -> KickoffPackResult:
+def load_pack(engine: SearchEngine, pack_id: int) -> KickoffPackResult:
     """A recorded pack as it was generated; packs recorded before content was kept are rebuilt."""
     with engine.kb.session() as session:
         row = session.get(KickoffPack, pack_id)

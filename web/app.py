@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kb.settings import Settings
 from kb.store import KnowledgeBase
+from search.engine import SearchEngine
 from web import errors
 from web.deps import Services
 from web.security import SameOriginMiddleware
@@ -23,8 +24,8 @@ DESCRIPTION = """Search the PMO's lessons learned and risks, build kickoff packs
 closure reports, retrospectives and registers. Errors are `{"ok": false, "error": ..., "status": ...}`."""
 
 
-def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = None, engine=None,
-               warm: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = None,
+               engine: SearchEngine | None = None, warm: bool = False) -> FastAPI:
     """Build the app. `kb` and `engine` may be passed in (tests); otherwise they
     are opened from `settings` on first use. `warm` loads the model and the search
     index in the background at start-up, so the first search is as quick as the rest."""
@@ -51,8 +52,9 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
 
 
 def _include_routers(app: FastAPI) -> None:
-    from web.routes import api, docs, documents, ingest, insights, items, kickoff, projects, search
+    from web import api
+    from web.routes import docs, documents, ingest, insights, items, kickoff, projects, search
 
     for module in (search, items, projects, documents, ingest, kickoff, insights, docs):
         app.include_router(module.router)
-    app.include_router(api.router, prefix="/api")
+    app.include_router(api.router)

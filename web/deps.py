@@ -1,6 +1,6 @@
 """How a route reaches the knowledge base, the search engine and the templates.
 
-Every router (ours and web/routes/insights.py) uses these typed dependencies::
+Every router (pages in web/routes/, JSON in web/api/) uses these typed dependencies::
 
     from fastapi import APIRouter, Request
     from web.deps import EngineDep, KBDep, SessionDep
@@ -21,22 +21,21 @@ settings. `render` returns the partial instead of the page for htmx requests.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Annotated, Any, Iterator
+from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
 from kb.settings import Settings
 from kb.store import KnowledgeBase
-
-if TYPE_CHECKING:
-    from search import SearchEngine
+from search.engine import SearchEngine
 
 
 class Services:
     """The app's long-lived objects, opened on first use so building the app is cheap."""
 
-    def __init__(self, settings: Settings, kb: KnowledgeBase | None = None, engine: Any = None) -> None:
+    def __init__(self, settings: Settings, kb: KnowledgeBase | None = None,
+                 engine: SearchEngine | None = None) -> None:
         self.settings = settings
         self._kb = kb
         self._engine = engine
@@ -52,12 +51,10 @@ class Services:
             return self._kb
 
     @property
-    def engine(self) -> "SearchEngine":
+    def engine(self) -> SearchEngine:
         kb = self.kb
         with self._lock:
             if self._engine is None:
-                from search import SearchEngine
-
                 self._engine = SearchEngine(kb)
             return self._engine
 
@@ -66,9 +63,6 @@ class Services:
         engine = self.engine
         engine.snapshot()
         engine.query_vector("warm up")
-
-    def engine_if_built(self) -> "SearchEngine | None":
-        return self._engine
 
 
 def get_services(request: Request) -> Services:
@@ -79,7 +73,7 @@ def get_kb(request: Request) -> KnowledgeBase:
     return get_services(request).kb
 
 
-def get_engine(request: Request) -> "SearchEngine":
+def get_engine(request: Request) -> SearchEngine:
     return get_services(request).engine
 
 
@@ -94,8 +88,7 @@ def get_settings(request: Request) -> Settings:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 KBDep = Annotated[KnowledgeBase, Depends(get_kb)]
-# Typed as Any for FastAPI so that importing web never imports the search internals.
-EngineDep = Annotated[Any, Depends(get_engine)]
+EngineDep = Annotated[SearchEngine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

@@ -10,13 +10,33 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb.errors import KBError
+from kb.errors import (
+    IndexUnavailable, InvalidDocument, KBError, NotFound, StorageUnavailable, UnsupportedFormat,
+)
+from web.forms import InvalidEdit
 
 log = logging.getLogger("web")
 
 TITLES = {400: "That request could not be handled", 404: "Not found", 405: "Not allowed here",
           413: "That file is too large", 415: "Unsupported file type", 422: "Please check what you entered",
           500: "Something went wrong on our side", 503: "The search index is unavailable"}
+
+
+STATUS_OF: tuple[tuple[type[KBError], int], ...] = (
+    (NotFound, 404),
+    (UnsupportedFormat, 415),
+    (InvalidDocument, 422),
+    (InvalidEdit, 422),
+    (IndexUnavailable, 503),
+    (StorageUnavailable, 503),
+    (KBError, 400),
+)
+"""The HTTP status of each domain error: the first class the error is an instance of wins,
+so a subclass must come before its base. Anything else the domain raises is a 400."""
+
+
+def status_of(exc: KBError) -> int:
+    return next(status for cls, status in STATUS_OF if isinstance(exc, cls))
 
 
 def error_response(request: Request, status: int, message: str):
@@ -41,7 +61,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(KBError)
     async def kb_error(request: Request, exc: KBError):
-        return error_response(request, exc.status, str(exc) or exc.__class__.__name__)
+        return error_response(request, status_of(exc), str(exc) or exc.__class__.__name__)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -10,7 +10,7 @@ from kb.models import LessonUpdate, RiskUpdate
 
 
 class InvalidEdit(KBError):
-    status = 422
+    """A correction whose values are not allowed (web/errors.py answers 422)."""
 
 
 def split_tags(text: str) -> list[str]:

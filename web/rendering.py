@@ -33,7 +33,7 @@ class Heading:
     anchor: str
 
 
-def render_markdown(text: str) -> tuple[Markup, list[Heading]]:
+def render_document_html(text: str) -> tuple[Markup, list[Heading]]:
     """HTML of a Markdown document and its headings (for a table of contents)."""
     md = _parser()
     tokens = md.parse(text or "")

@@ -3,13 +3,19 @@ search page and the JSON API, and the API-only wrappers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from search.models import FACETS, Hit, ProjectProfile, SearchRequest, SearchResponse
 
 MAX_QUERY = 500
+PERIOD = r"^(\d{4}(-[Qq][1-4])?)?$"
+"""A year (2023) or a quarter (2023-Q2), or blank for all time."""
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0)]
 
 
 class SearchQuery(BaseModel):
@@ -64,7 +70,7 @@ class SearchPageQuery(SearchQuery):
 
 
 class SearchResults(SearchResponse):
-    """SearchResponse with the hits also under `results`, the name the API promises."""
+    """SearchResponse with the hits also under `results`, the name earlier clients of the API read."""
 
     results: list[Hit] = Field(default_factory=list)
 

@@ -18,7 +18,7 @@ QUEUE_DIR = "queue"
 
 
 class NoFiles(KBError):
-    status = 400
+    """An upload with no file in it (a 400, as every domain error not in web.errors.STATUS_OF)."""
 
 
 def read_uploads(files: list[UploadFile | str], max_bytes: int) -> list[tuple[str, bytes | None]]:

@@ -190,13 +190,24 @@ def test_served_app_loads_the_search_index_at_start_up(tmp_path):
     from kb.store import KnowledgeBase
     from web.app import create_app
 
+    class WatchedEmbedder(HashingEmbedder):
+        """Notes every query it is asked to embed, so the test sees the model at work before any request."""
+
+        def __init__(self) -> None:
+            self.queries: list[str] = []
+
+        def embed_query(self, text):
+            self.queries.append(text)
+            return super().embed_query(text)
+
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)
-    app = create_app(settings, kb=KnowledgeBase.open(settings, embedder=HashingEmbedder()), warm=True)
+    embedder = WatchedEmbedder()
+    app = create_app(settings, kb=KnowledgeBase.open(settings, embedder=embedder), warm=True)
     with TestClient(app):
         deadline = time.time() + 20
-        while app.state.services.engine_if_built() is None and time.time() < deadline:
+        while not embedder.queries and time.time() < deadline:
             time.sleep(0.05)
-        assert app.state.services.engine_if_built() is not None, "the first user would wait for the index"
+        assert embedder.queries, "the first user would wait for the model and the index"
 
 
 def test_another_site_cannot_change_anything(loaded: TestClient):

@@ -50,11 +50,25 @@ def test_metrics_page_shows_every_metric_with_its_formula(client):
     assert not re.search(r'<script[^>]+src="https?://', page.text)  # never another host
 
 
+def breakdown(response) -> tuple[list[str], dict[str, list[str]]]:
+    """The breakdown table of a metrics page: its column labels and each metric's cells.
+    (Project types and years are also in the filter <select> of every page, so the test reads this table.)"""
+    assert response.status_code == 200
+    table = re.search(r'<table class="striped" id="breakdown-table">.*?</table>', response.text, re.S).group(0)
+    labels = re.findall(r'<th scope="col" class="num">(.*?)</th>', table)
+    cells = {name: re.findall(r'<td class="num">(.*?)</td>', tds)
+             for name, tds in re.findall(r'<th scope="row"[^>]*>(.*?)</th>(.*?)</tr>', table, re.S)}
+    return labels, cells
+
+
 def test_metrics_breakdowns_and_filters(client):
-    by_type = client.get("/metrics", params={"by": "type"})
-    assert by_type.status_code == 200 and "CRM rollout" in by_type.text and "cloud migration" in by_type.text
+    labels, cells = breakdown(client.get("/metrics", params={"by": "type"}))
+    assert labels == ["CRM rollout", "ERP migration", "cloud migration"]
+    assert cells["Projects closed"] == ["3", "4", "3"]
     filtered = client.get("/metrics", params={"type": "ERP migration", "period": "2018", "by": "quarter"})
-    assert filtered.status_code == 200 and "2018" in filtered.text
+    assert "Showing <strong>2018</strong> · project type <strong>ERP migration</strong>" in filtered.text
+    labels, cells = breakdown(filtered)
+    assert labels == ["2018-Q3"] and cells["Projects closed"] == ["1"]
     assert client.get("/metrics", params={"period": "last year"}).status_code == 422
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from kb import queries
 from web.deps import SessionDep, SettingsDep
-from web.rendering import register_table, render_markdown
+from web.rendering import register_table, render_document_html
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,7 @@ def documents_page(request: Request, session: SessionDep, page: int = Query(1, g
 def document_page(request: Request, document_id: int, session: SessionDep):
     doc = queries.get_document(session=session, document_id=document_id)
     summary = queries.document_summary(session=session, document_id=document_id)
-    html, headings = render_markdown(doc.content)
+    html, headings = render_document_html(doc.content)
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
                   table=register_table(doc.rows))
 

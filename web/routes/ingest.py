@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from kb import queries
-from kb.errors import KBError, NotFound
+from kb.errors import NotFound, StorageUnavailable
 from web.deps import ServicesDep, SessionDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
@@ -22,10 +22,8 @@ INLINE_WAIT_SECONDS = 3.0
 
 
 
-class QueueUnavailable(KBError):
+class QueueUnavailable(StorageUnavailable):
     """The upload queue on disk could not be written (disk full, permissions)."""
-
-    status = 503
 
 
 ACCEPT = ".md,.markdown,.docx,.pdf,.csv,.xlsx,.jsonl"

@@ -1,5 +1,6 @@
-"""PMO value metrics and recurring failure themes: pages, CSV exports, the JSON API
-and the PMO's theme edits (rename, merge, split) as plain HTML forms."""
+"""PMO value metrics and recurring failure themes: the pages, their CSV exports and
+the PMO's theme edits (rename, merge, split) as plain HTML forms. The JSON of the
+same figures is web/api/insights.py."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
-from kb import metrics as M
-from kb.errors import KBError
-from search import FORESEEABLE_THRESHOLD, Foresight, foreseeable_risks
-from search import themes as T
+from kb.metrics import (
+    GAP_SCORE_THRESHOLD, GROUPS, METRICS, MetricsReport, MetricValue, format_value, load_snapshot, options,
+    report_from,
+)
+from kb.store import KnowledgeBase
+from search import FORESEEABLE_THRESHOLD, Foresight
+from search.insights import foresight_or_none, foreseeable_ids, iso, measure_of
+from search.themes import (
+    DEFINITIONS, UNTYPED, Item, Theme, ThemeReport, compute_themes, merge_themes, rename_theme, split_theme,
+    undo_last_edit,
+)
 from web.deps import KBDep, SessionDep
+from web.schemas import PERIOD
 from web.templating import render
 
 router = APIRouter()
@@ -25,84 +35,61 @@ MetricTable = Literal["summary", "breakdown", "gaps", "unreviewed", "foreseeable
 ThemeTable = Literal["themes", "heatmap", "years", "repeats"]
 METRIC_TABLES = get_args(MetricTable)
 THEME_TABLES = get_args(ThemeTable)
-PERIOD = r"^(\d{4}(-[Qq][1-4])?)?$"
 TOP_THEMES_CHART = 8
 
 
 # --- metrics -----------------------------------------------------------------------
 
-def foresight_or_none(kb) -> dict[int, Foresight] | None:
-    """Foreseeable risks need the vector index; without it the metric is shown as n/a."""
-    try:
-        return foreseeable_risks(kb)
-    except KBError:
-        return None
-
-
-def build_metrics(kb, session, *, by: tuple[str, ...], portfolio: str | None, project_type: str | None,
-                  period: str | None):
+def build_metrics(kb: KnowledgeBase, session: Session, *, by: tuple[str, ...], portfolio: str | None,
+                  project_type: str | None, period: str | None):
+    """The report behind the metrics page, the filter choices, and the foreseeable risks found."""
     foresight = foresight_or_none(kb)
-    snapshot = M.load_snapshot(session, foreseeable_risk_ids=foresight.keys() if foresight is not None else None)
-    report = M.report_from(snapshot, by=by, portfolio=portfolio or None, project_type=project_type or None,
-                           period=period or None)
-    return report, M.options(snapshot), foresight or {}
+    snapshot = load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight))
+    report = report_from(snapshot, by=by, portfolio=portfolio or None, project_type=project_type or None,
+                         period=period or None)
+    return report, options(snapshot), foresight or {}
 
 
-def metric_json(value: M.MetricValue, report: M.MetricsReport) -> dict:
-    m, measure = value.metric, value.measure
-    return {
-        "key": m.key, "name": m.name, "group": m.group, "value": measure.value,
-        "display": M.format_value(measure.value, m.unit), "unit": m.unit, "formula": m.formula,
-        "better": m.better or None, "numerator": measure.numerator, "denominator": measure.denominator,
-        "period": report.period, "filters": report.filters,
-        "breakdowns": {by: report.breakdown(by, m.key) for by in report.breakdowns},
-    }
-
-
-def metric_rows(report: M.MetricsReport, table: str, foresight: dict[int, Foresight]) -> list[list]:
+def metric_rows(report: MetricsReport, table: str, foresight: dict[int, Foresight]) -> list[list]:
     """One CSV table of the metrics page."""
     if table == "summary":
         return [["key", "name", "group", "value", "display", "unit", "numerator", "denominator", "period",
                  "formula"]] + [[v.metric.key, v.metric.name, v.metric.group, v.measure.value,
-                                 M.format_value(v.value, v.metric.unit), v.metric.unit, v.measure.numerator,
+                                 format_value(v.value, v.metric.unit), v.metric.unit, v.measure.numerator,
                                  v.measure.denominator, report.period, v.metric.formula] for v in report.values]
     if table == "breakdown":
         rows = [["by", "group", "key", "name", "value", "display", "numerator", "denominator"]]
         for by, groups in report.breakdowns.items():
             for label, values in groups.items():
-                rows += [[by, label, v.metric.key, v.metric.name, v.value, M.format_value(v.value, v.metric.unit),
+                rows += [[by, label, v.metric.key, v.metric.name, v.value, format_value(v.value, v.metric.unit),
                           v.measure.numerator, v.measure.denominator] for v in values]
         return rows
     if table == "gaps":
         return [["query", "searches", "last_searched", "best_score"]] + [
             [g["query"], g["searches"], g["last"].isoformat(), g["best_score"]] for g in report.gaps]
     if table == "unreviewed":
-        ids = _measure(report, "closed_without_review").ids
+        ids = measure_of(report, "closed_without_review").ids
         return [["project_id", "code", "name", "type", "portfolio", "close_date"]] + [
-            [p.id, p.code, p.name, p.project_type, p.portfolio, _iso(p.close_date)]
+            [p.id, p.code, p.name, p.project_type, p.portfolio, iso(p.close_date)]
             for p in (report.projects[i] for i in ids)]
-    ids = _measure(report, "foreseeable_rate").ids
+    ids = measure_of(report, "foreseeable_rate").ids
     return [["risk_id", "project_code", "project_start", "lesson_id", "lesson_known", "similarity"]] + [
-        [f.risk_id, _code(report, f), _iso(f.project_start), f.lesson_id, _iso(f.lesson_known), f.similarity]
+        [f.risk_id, _code(report, f), iso(f.project_start), f.lesson_id, iso(f.lesson_known), f.similarity]
         for f in (foresight[i] for i in ids if i in foresight)]
 
 
-def _code(report: M.MetricsReport, f: Foresight) -> str:
+def _code(report: MetricsReport, f: Foresight) -> str:
     project = report.projects.get(f.project_id)
     return project.code if project else ""
 
 
-def _measure(report: M.MetricsReport, key: str) -> M.Measure:
-    return next(v.measure for v in report.values if v.metric.key == key)
-
-
-def metrics_charts(report: M.MetricsReport, by: str) -> list[dict]:
+def metrics_charts(report: MetricsReport, by: str) -> list[dict]:
     """Chart.js data for the breakdown: one chart per metric group."""
     groups = report.breakdowns.get(by, {})
     labels = list(groups)
     charts = []
-    for group in M.GROUPS:
-        keys = [m for m in M.METRICS if m.group == group and m.unit == "%" and m.key.endswith("_rate")]
+    for group in GROUPS:
+        keys = [m for m in METRICS if m.group == group and m.unit == "%" and m.key.endswith("_rate")]
         if not keys or not labels:
             continue
         datasets = [{"label": m.name, "data": [_value(groups[label], m.key) for label in labels]} for m in keys]
@@ -112,7 +99,7 @@ def metrics_charts(report: M.MetricsReport, by: str) -> list[dict]:
     return charts
 
 
-def _value(values: list[M.MetricValue], key: str):
+def _value(values: list[MetricValue], key: str):
     v = next(x.value for x in values if x.metric.key == key)
     return round(v, 2) if v is not None else None
 
@@ -123,58 +110,20 @@ def metrics_page(request: Request, kb: KBDep, session: SessionDep, by: Grouping 
                  portfolio: str = Query("", max_length=200), type: str = Query("", max_length=200),
                  period: str = Query("", max_length=7, pattern=PERIOD),
                  format: Format = "html", table: MetricTable = "summary"):
-    report, options, foresight = build_metrics(kb, session, by=(by,), portfolio=portfolio, project_type=type,
+    report, choices, foresight = build_metrics(kb, session, by=(by,), portfolio=portfolio, project_type=type,
                                                period=period.upper() or None)
     if format == "csv" or request.url.path.endswith(".csv"):
         return csv_response(metric_rows(report, table, foresight), f"metrics-{table}.csv")
-    return render(request, "metrics.html", partial="_metrics_body.html", report=report, options=options, by=by,
-                  groups=M.GROUPS, charts=metrics_charts(report, by), foresight=foresight,
-                  foreseeable_threshold=FORESEEABLE_THRESHOLD, gap_threshold=M.GAP_SCORE_THRESHOLD,
-                  fmt=M.format_value, filters={"portfolio": portfolio, "type": type, "period": period},
+    return render(request, "metrics.html", partial="_metrics_body.html", report=report, options=choices, by=by,
+                  groups=GROUPS, charts=metrics_charts(report, by), foresight=foresight,
+                  foreseeable_threshold=FORESEEABLE_THRESHOLD, gap_threshold=GAP_SCORE_THRESHOLD,
+                  fmt=format_value, filters={"portfolio": portfolio, "type": type, "period": period},
                   tables=METRIC_TABLES)
-
-
-@router.get("/api/metrics", tags=["insights"])
-def api_metrics(kb: KBDep, session: SessionDep, portfolio: str = Query("", max_length=200),
-                type: str = Query("", max_length=200),
-                period: str = Query("", max_length=7, pattern=PERIOD)) -> dict:
-    """Every PMO value metric (name, key, value, formula, unit, period) with breakdowns by year, quarter,
-    portfolio and project type, the knowledge gaps, and the foreseeable failures behind that metric."""
-    report, _, foresight = build_metrics(kb, session, by=M.GROUPINGS, portfolio=portfolio, project_type=type,
-                                         period=period.upper() or None)
-    return {
-        "period": report.period, "filters": report.filters,
-        "metrics": [metric_json(v, report) for v in report.values],
-        "knowledge_gaps": [{**g, "last": g["last"].isoformat()} for g in report.gaps],
-        "foreseeable": {"threshold": FORESEEABLE_THRESHOLD,
-                        "risks": [_foresight_json(foresight[i]) for i in _measure(report, "foreseeable_rate").ids
-                                  if i in foresight]},
-    }
-
-
-def _foresight_json(f: Foresight) -> dict:
-    return {"risk_id": f.risk_id, "project_id": f.project_id, "lesson_id": f.lesson_id, "similarity": f.similarity,
-            "lesson_known": _iso(f.lesson_known), "project_start": _iso(f.project_start)}
 
 
 # --- themes ------------------------------------------------------------------------
 
-def theme_json(theme: T.Theme, report: T.ThemeReport) -> dict:
-    return {
-        "id": theme.id, "name": theme.name, "terms": theme.terms, "renamed": theme.renamed, "edits": theme.edits,
-        "projects": len(theme.projects), "project_ids": theme.projects, "lessons": theme.lessons,
-        "risks": theme.risks, "lesson_ids": theme.lesson_ids, "risk_ids": theme.risk_ids,
-        "repeat_failures": theme.repeat_failures,
-        "repeats": [{"project_id": r.project_id, "project_code": report.projects[r.project_id].code,
-                     "project_start": _iso(r.start), "earlier": r.earlier_vid, "earlier_known": _iso(r.earlier_known)}
-                    for r in theme.repeats],
-        "items_by_year": theme.items_by_year, "projects_by_year": theme.projects_by_year,
-        "projects_by_type": theme.projects_by_type, "items_by_type": theme.items_by_type,
-        "trend": theme.trend, "slope": theme.slope,
-    }
-
-
-def theme_rows(report: T.ThemeReport, themes: list[T.Theme], table: str) -> list[list]:
+def theme_rows(report: ThemeReport, themes: list[Theme], table: str) -> list[list]:
     if table == "themes":
         return [["id", "name", "projects", "lessons", "risks", "repeat_failures", "trend", "slope", "terms",
                  "lesson_ids", "risk_ids"]] + [
@@ -188,11 +137,11 @@ def theme_rows(report: T.ThemeReport, themes: list[T.Theme], table: str) -> list
             [t.id, t.name, y, t.items_by_year.get(y, 0), t.projects_by_year.get(y, 0)]
             for t in themes for y in report.years]
     return [["id", "name", "project_id", "project_code", "project_start", "earlier_item", "earlier_known"]] + [
-        [t.id, t.name, r.project_id, report.projects[r.project_id].code, _iso(r.start), r.earlier_vid,
-         _iso(r.earlier_known)] for t in themes for r in t.repeats]
+        [t.id, t.name, r.project_id, report.projects[r.project_id].code, iso(r.start), r.earlier_vid,
+         iso(r.earlier_known)] for t in themes for r in t.repeats]
 
 
-def heatmap(report: T.ThemeReport, themes: list[T.Theme]) -> dict:
+def heatmap(report: ThemeReport, themes: list[Theme]) -> dict:
     """Cells of themes × project types: projects hit, their share of that type, and a shade 0–1."""
     top = max((t.projects_by_type.get(pt, 0) for t in themes for pt in report.project_types), default=0) or 1
     rows = []
@@ -206,7 +155,7 @@ def heatmap(report: T.ThemeReport, themes: list[T.Theme]) -> dict:
     return {"types": report.project_types, "rows": rows}
 
 
-def trend_chart(report: T.ThemeReport, themes: list[T.Theme], chart_id: str, title: str,
+def trend_chart(report: ThemeReport, themes: list[Theme], chart_id: str, title: str,
                 series: str = "projects_by_year", kind: str = "line") -> dict:
     return {"id": chart_id, "title": title, "type": kind, "labels": [str(y) for y in report.years],
             "datasets": [{"label": t.name, "data": [getattr(t, series).get(y, 0) for y in report.years]}
@@ -217,12 +166,12 @@ def trend_chart(report: T.ThemeReport, themes: list[T.Theme], chart_id: str, tit
 @router.get("/themes.csv", include_in_schema=False)
 def themes_page(request: Request, kb: KBDep, limit: int = Query(50, ge=1, le=500), format: Format = "html",
                 table: ThemeTable = "themes"):
-    report = T.compute_themes(kb)
+    report = compute_themes(kb)
     themes = report.themes[:limit]
     if format == "csv" or request.url.path.endswith(".csv"):
         return csv_response(theme_rows(report, themes, table), f"themes-{table}.csv")
     return render(request, "themes.html", partial="_themes_body.html", report=report, themes=themes, limit=limit,
-                  heat=heatmap(report, themes), definitions=T.DEFINITIONS, tables=THEME_TABLES,
+                  heat=heatmap(report, themes), definitions=DEFINITIONS, tables=THEME_TABLES,
                   chart=trend_chart(report, themes[:TOP_THEMES_CHART], "chart-theme-trends",
                                     "Projects hit per year, most repeated themes"),
                   repeats=sum(t.repeat_failures for t in report.themes))
@@ -231,7 +180,7 @@ def themes_page(request: Request, kb: KBDep, limit: int = Query(50, ge=1, le=500
 @router.get("/themes/{theme_id}", include_in_schema=False)
 def theme_page(request: Request, theme_id: str, kb: KBDep, year: int | None = None,
                type: str = Query("", max_length=200), format: Format = "html"):
-    report = T.compute_themes(kb)
+    report = compute_themes(kb)
     theme = report.get(theme_id)
     members = [m for m in theme.members if (year is None or (m.occurred and m.occurred.year == year))
                and (not type or _type_of(report, m) == type)]
@@ -240,62 +189,51 @@ def theme_page(request: Request, theme_id: str, kb: KBDep, year: int | None = No
         return csv_response(member_rows(report, members, repeat_of), f"theme-{theme.id}.csv")
     return render(request, "themes.html", partial="_themes_detail.html",
                   detail=True, report=report, theme=theme, members=members, repeat_of=repeat_of, year=year,
-                  type=type, definitions=T.DEFINITIONS,
+                  type=type, definitions=DEFINITIONS,
                   chart=trend_chart(report, [theme], f"chart-{theme.id}", f"Lessons and risks per year: {theme.name}",
                                     "items_by_year", "bar"))
 
 
-def _type_of(report: T.ThemeReport, item: T.Item) -> str:
+def _type_of(report: ThemeReport, item: Item) -> str:
     project = report.projects.get(item.project_id)
-    return project.project_type if project else T.UNTYPED
+    return project.project_type if project else UNTYPED
 
 
-def member_rows(report: T.ThemeReport, members: list[T.Item], repeat_of: dict) -> list[list]:
+def member_rows(report: ThemeReport, members: list[Item], repeat_of: dict) -> list[list]:
     rows = [["kind", "id", "title", "project_code", "project_type", "occurred", "known", "repeat_failure"]]
     for m in members:
         project = report.projects.get(m.project_id)
         rows.append([m.kind, m.id, m.title, project.code if project else "", _type_of(report, m),
-                     _iso(m.occurred), _iso(m.known), "yes" if m.project_id in repeat_of else ""])
+                     iso(m.occurred), iso(m.known), "yes" if m.project_id in repeat_of else ""])
     return rows
-
-
-@router.get("/api/themes", tags=["insights"])
-def api_themes(kb: KBDep, limit: int = Query(100, ge=1, le=1000)) -> dict:
-    """Recurring failure themes, most repeated first: counts by year and project type, trend,
-    repeat failures, and the lesson and risk ids behind every theme."""
-    report = T.compute_themes(kb)
-    return {"generation": report.generation, "definitions": T.DEFINITIONS, "years": report.years,
-            "project_types": report.project_types, "total": len(report.themes),
-            "themes": [theme_json(t, report) for t in report.themes[:limit]],
-            "unmatched_edits": [{"id": o.id, "action": o.action} for o in report.unmatched_edits]}
 
 
 # --- PMO edits (plain forms: POST, then redirect) -----------------------------------------
 
 @router.post("/themes/rename", include_in_schema=False)
-def rename_theme(kb: KBDep, theme_id: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)]):
-    T.rename_theme(kb, theme_id, name)
+def rename_theme_form(kb: KBDep, theme_id: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)]):
+    rename_theme(kb, theme_id, name)
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
 
 
 @router.post("/themes/merge", include_in_schema=False)
-def merge_themes(kb: KBDep, theme_id: Annotated[list[str], Form()] = (),
+def merge_themes_form(kb: KBDep, theme_id: Annotated[list[str], Form()] = (),
                  name: Annotated[str, Form(max_length=200)] = ""):
-    T.merge_themes(kb, list(theme_id), name or None)
+    merge_themes(kb, list(theme_id), name or None)
     return RedirectResponse("/themes#themes-table", status_code=303)
 
 
 @router.post("/themes/split", include_in_schema=False)
-def split_theme(kb: KBDep, theme_id: Annotated[str, Form()], member: Annotated[list[str], Form()] = (),
+def split_theme_form(kb: KBDep, theme_id: Annotated[str, Form()], member: Annotated[list[str], Form()] = (),
                 name_kept: Annotated[str, Form(max_length=200)] = "",
                 name_new: Annotated[str, Form(max_length=200)] = ""):
-    T.split_theme(kb, theme_id, list(member) or None, names=(name_kept or None, name_new or None))
+    split_theme(kb, theme_id, list(member) or None, names=(name_kept or None, name_new or None))
     return RedirectResponse("/themes#themes-table", status_code=303)
 
 
 @router.post("/themes/undo", include_in_schema=False)
-def undo_theme_edit(kb: KBDep):
-    T.undo_last_edit(kb)
+def undo_theme_edit_form(kb: KBDep):
+    undo_last_edit(kb)
     return RedirectResponse("/themes", status_code=303)
 
 
@@ -318,7 +256,3 @@ def csv_cell(cell):
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + cell
     return cell
-
-
-def _iso(day) -> str:
-    return day.isoformat() if day else ""

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from kb import queries
 from kb.errors import KBError
 from kb.models import LessonUpdate, RiskUpdate
+from search.engine import SearchEngine
 from search.models import Hit, Source
 from web.deps import EngineDep, KBDep, SessionDep, is_htmx
 from web.forms import FeedbackForm, LessonTagsForm, PublishForm, RiskTagsForm, local_path
@@ -21,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 SIMILAR = 5
 
 
-def similar_items(engine, kind: str, item_id: int) -> list[Hit]:
+def similar_items(engine: SearchEngine, kind: str, item_id: int) -> list[Hit]:
     """Closest items in meaning; an empty list when the index does not know the item yet."""
     try:
         return engine.more_like_this(kind, item_id, limit=SIMILAR)
@@ -29,7 +30,7 @@ def similar_items(engine, kind: str, item_id: int) -> list[Hit]:
         return []
 
 
-def seen_in(engine, kind: str, own: Source) -> list[Source]:
+def seen_in(engine: SearchEngine, kind: str, own: Source) -> list[Source]:
     """Every source of this item: its own, then near-duplicates recorded on other projects."""
     try:
         return engine.sources_of(kind, own.item_id) or [own]

@@ -6,8 +6,10 @@ import math
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlmodel import Session
 
 from kb import queries
+from search.engine import SearchEngine
 from search.models import SearchRequest, SearchResponse
 from web.deps import EngineDep, SessionDep
 from web.schemas import SearchPageQuery
@@ -28,7 +30,7 @@ def search_page(request: Request, params: Annotated[SearchPageQuery, Query()], e
     return render(request, "search.html", partial="_search_body.html", **context)
 
 
-def empty_state(engine, session, *, landing: bool) -> dict:
+def empty_state(engine: SearchEngine, session: Session, *, landing: bool) -> dict:
     """Somewhere to go next when a search finds nothing: popular categories and tags."""
     facets = engine.facets(SearchRequest())
     return {

@@ -1,0 +1,55 @@
+"""/api/lessons and /api/risks: read, correct, similar items and feedback."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kb import queries
+from kb.models import LessonPublic, LessonUpdate, RiskPublic, RiskUpdate
+from search.models import Hit
+from web.deps import EngineDep, KBDep, SessionDep
+from web.forms import check_lesson_update, check_risk_update
+from web.schemas import FeedbackIn, FeedbackOut, Limit
+
+router = APIRouter(tags=["api"])
+
+
+@router.get("/lessons/{lesson_id}", response_model=LessonPublic)
+def api_lesson(lesson_id: int, session: SessionDep):
+    """One lesson, published or not."""
+    return queries.get_lesson(session=session, lesson_id=lesson_id).lesson
+
+
+@router.patch("/lessons/{lesson_id}", response_model=LessonPublic)
+def api_update_lesson(lesson_id: int, update: LessonUpdate, kb: KBDep):
+    """Correct tags, title or publication; corrected tags survive a re-upload of the document."""
+    check_lesson_update(update)
+    return kb.update_lesson(lesson_id, update)
+
+
+@router.get("/lessons/{lesson_id}/similar", response_model=list[Hit])
+def api_similar_lessons(lesson_id: int, engine: EngineDep, session: SessionDep, limit: Limit = 5):
+    """Lessons and risks closest in meaning to this lesson."""
+    queries.get_lesson(session=session, lesson_id=lesson_id)  # a clean 404 for an unknown id
+    return engine.more_like_this("lesson", lesson_id, limit=limit)
+
+
+@router.post("/lessons/{lesson_id}/feedback", response_model=FeedbackOut)
+def api_lesson_feedback(lesson_id: int, feedback: FeedbackIn, session: SessionDep):
+    """Mark a lesson helpful, or applied to a project (`kind: applied` with `project_id`)."""
+    queries.add_feedback(session=session, lesson_id=lesson_id, kind=feedback.kind, project_id=feedback.project_id)
+    summary = queries.feedback_summary(session=session, lesson_id=lesson_id)
+    return FeedbackOut(helpful=summary.helpful, applied=summary.applied)
+
+
+@router.get("/risks/{risk_id}", response_model=RiskPublic)
+def api_risk(risk_id: int, session: SessionDep):
+    """One risk, published or not."""
+    return queries.get_risk(session=session, risk_id=risk_id).risk
+
+
+@router.patch("/risks/{risk_id}", response_model=RiskPublic)
+def api_update_risk(risk_id: int, update: RiskUpdate, kb: KBDep):
+    """Correct a risk's tags, status or publication."""
+    check_risk_update(update)
+    return kb.update_risk(risk_id, update)

@@ -1,0 +1,33 @@
+"""/api/projects: the list, one project with its variances, and similar past projects."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kb import queries
+from search.models import ProjectMatch, ProjectProfile
+from web.deps import EngineDep, SessionDep
+from web.schemas import Limit, Offset
+
+router = APIRouter(tags=["api"])
+
+
+@router.get("/projects", response_model=queries.Page[queries.ProjectSummary])
+def api_projects(session: SessionDep, limit: Limit = 20, offset: Offset = 0,
+                 q: Annotated[str, Query(max_length=200)] = ""):
+    """Projects, most recent first; `q` filters by name or code."""
+    return queries.list_projects(session=session, limit=limit, offset=offset, q=q)
+
+
+@router.get("/projects/{project_id}", response_model=queries.ProjectDetail)
+def api_project(project_id: int, session: SessionDep):
+    """A project with its schedule and cost variance, lessons, risks and documents."""
+    return queries.get_project(session=session, project_id=project_id)
+
+
+@router.post("/projects/similar", response_model=list[ProjectMatch])
+def api_similar_projects(profile: ProjectProfile, engine: EngineDep, limit: Limit = 5):
+    """Past projects most like the described one, with the reasons."""
+    return engine.similar_projects(profile, limit=limit)
