@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -133,20 +132,23 @@ def test_a_database_from_a_newer_release_is_refused_unchanged(tmp_path):
 
 
 OPEN_IN_A_PROCESS = """
-import json, sys, time
+import json, os, sys, time
+from pathlib import Path
 import kb.db, kb.migrations
 from kb.settings import Settings
 entered, done = [], []
 locked = kb.migrations._upgrade_locked
 def slow_locked(conn, heads):
     entered.append(True)
-    time.sleep(1)  # hold the lock long enough that the other process surely waits for it
+    time.sleep(2)  # hold the lock long enough that the other process surely waits for it
     return locked(conn, heads)
 kb.migrations._upgrade_locked = slow_locked
 upgrade = kb.db.upgrade_database
 kb.db.upgrade_database = lambda engine: done.extend(upgrade(engine))
-start = float(sys.argv[3])
-while time.time() < start:
+barrier, processes = Path(sys.argv[3]), int(sys.argv[4])
+(barrier / str(os.getpid())).touch()  # imports done: wait for the others, then open together
+deadline = time.time() + 60
+while len(list(barrier.iterdir())) < processes and time.time() < deadline:
     time.sleep(0.005)
 kb.db.create_db_engine(Settings(data_dir=sys.argv[1], database_url=sys.argv[2], _env_file=None))
 print(json.dumps({"entered": bool(entered), "done": done}))
@@ -155,8 +157,9 @@ print(json.dumps({"entered": bool(entered), "done": done}))
 
 def open_at_once(data_dir: Path, url: str, processes: int = 2) -> list[dict]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.time() + 4  # both are importing by then
-    runs = [subprocess.Popen([sys.executable, "-c", OPEN_IN_A_PROCESS, str(data_dir), url, str(start)],
+    barrier = data_dir / "barrier"
+    barrier.mkdir()
+    runs = [subprocess.Popen([sys.executable, "-c", OPEN_IN_A_PROCESS, str(data_dir), url, str(barrier), str(processes)],
                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(processes)]
     results = []
@@ -234,14 +237,19 @@ def pg_database(postgres_url):  # noqa: F811
     admin.dispose()
 
 
-def test_postgres_new_database_at_head_with_the_schema_of_the_models(pg_database, tmp_path):
-    engine = create_db_engine(Settings(data_dir=tmp_path, database_url=pg_database, _env_file=None))
+def test_postgres_new_database_at_head_with_the_schema_of_the_models(pg_database, tmp_path, statements):
+    settings = Settings(data_dir=tmp_path, database_url=pg_database, _env_file=None)
+    engine = create_db_engine(settings)
     assert_at_head(engine)
     with Session(engine) as session:
         bump_generation(session)
         session.commit()
         assert generation(session) == 1
     engine.dispose()
+    statements.clear()
+    create_db_engine(settings).dispose()
+    assert [s for s in statements if not s.upper().startswith("SELECT")] == [], "opened again: no DDL, no lock"
+    assert not any("pg_advisory_lock" in s for s in statements)
 
 
 def test_postgres_database_made_before_alembic_upgrades_and_keeps_its_rows(pg_database, tmp_path):
