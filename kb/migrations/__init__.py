@@ -36,6 +36,7 @@ of them (and its `down_revision`) when merging.
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,7 @@ BASELINE = "0001"
 VERSION_TABLE = "alembic_version"
 # Any fixed 64-bit number, the same in every process of every release.
 PG_LOCK_KEY = 0x4B42_4D49_4752  # "KBMIGR"
+log = logging.getLogger(__name__)
 # Alembic's `context` is process-global: two threads must not migrate at once.
 _THREAD_LOCK = threading.Lock()
 
@@ -100,7 +102,10 @@ def upgrade_database(engine: Engine) -> list[str]:
         if current_revisions(conn) == heads:
             return []
     with _THREAD_LOCK, _migration_lock(engine) as conn:
-        return _upgrade_locked(conn, heads)
+        done = _upgrade_locked(conn, heads)
+    if done:
+        log.info("database schema: %s", "; ".join(done))
+    return done
 
 
 def _upgrade_locked(conn: Connection, heads: set[str]) -> list[str]:

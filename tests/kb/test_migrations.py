@@ -76,6 +76,12 @@ def test_upgrade_head_gives_exactly_the_schema_of_the_models(tmp_path):
     assert schema_diffs(engine) == []
 
 
+def test_the_baseline_revision_is_the_schema_the_release_made():
+    baseline = kb.migrations._scripts().get_revision("0001").module.baseline_metadata()
+    with create_engine(f"sqlite:///{RELEASE_DB}").connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), baseline) == []
+
+
 def test_a_database_made_by_the_release_before_alembic_upgrades_and_keeps_its_rows(tmp_path):
     shutil.copy(RELEASE_DB, tmp_path / "kb.sqlite3")
     engine = create_db_engine(sqlite_settings(tmp_path))
