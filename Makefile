@@ -13,7 +13,7 @@ CHARTJS := chart.js@4.5.1
 VENDOR := web/static/vendor
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run serve demo test test-fast bench clean browser-deps help
+.PHONY: install run serve demo test test-fast bench clean browser-deps help migration
 
 help:
 	@echo "make run    install what is missing, load the demo corpus, serve on http://$(HOST):$(PORT)"
@@ -65,6 +65,11 @@ test-fast: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m tests.bench.run
+
+# A new schema revision from the model changes: make migration m="document versions"
+migration: install
+	@test -n "$(m)" || { echo 'say what changes: make migration m="document versions"'; exit 2; }
+	$(BIN)/python -m kb.migrations revision "$(m)"
 
 clean:
 	rm -rf $(VENV) $(VENDOR) data *.egg-info
