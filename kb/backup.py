@@ -42,7 +42,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SKIPPED_TABLES = frozenset({"alembic_version"})
 """Alembic's own table: its value goes into the manifest, the target's migrations make their own."""
-HOUSEKEEPING_TABLES = frozenset({"kb_meta"})
+HOUSEKEEPING_TABLES = frozenset({"kb_meta", "kb_generation"})
 """Facts about the store itself, which a freshly opened target may already hold: they do not make it
 'not empty', and where a key exists on both sides the target's value wins."""
 _BATCH = 1000
