@@ -30,9 +30,10 @@ Progress = Callable[[int, int], None]
 Entry = tuple[str, "Path | None"]
 """(original file name, its stored copy), or None for the copy when the file was over the size limit."""
 BatchRun = Callable[..., Iterable[Any]]
-"""Called as `run(entries, start=..., progress_for=...)`; yields one report per entry from
-`entries[start:]`, in order, as each finishes. `progress_for(name)` is called as a file
-starts and returns its progress callback."""
+"""Called as `run(entries, start=..., progress_for=..., project=...)`; yields one report per
+entry from `entries[start:]`, in order, as each finishes. `progress_for(name)` is called as
+a file starts and returns its progress callback; `project` is the project code the uploader
+chose for documents that name none (or None)."""
 ReportOf = Callable[[dict], Any]
 """Rebuilds a report from the dict a manifest holds (the inverse of `report.model_dump()`)."""
 
@@ -49,6 +50,8 @@ JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 class IngestJob:
     id: str
     names: list[str]
+    project: str | None = None
+    """The project the uploader filed the batch under, for documents that name none."""
     state: str = "queued"
     """queued, running, done or failed."""
     stored: list[str | None] = field(default_factory=list)
@@ -116,7 +119,7 @@ class JobRunner:
 
     def submit(self, batch: "Batch") -> IngestJob:
         """Queue a received batch: its folder and manifest are on disk before this returns."""
-        job = IngestJob(id=batch.id, names=batch.names, stored=batch.stored)
+        job = IngestJob(id=batch.id, names=batch.names, stored=batch.stored, project=batch.project)
         batch.folder.mkdir(parents=True, exist_ok=True)
         _write_json(batch.folder / MANIFEST, self._manifest(job))
         os.replace(batch.folder, self.queue_dir / job.id)
@@ -215,7 +218,7 @@ class JobRunner:
         folder = self.queue_dir / job.id
         entries = [(name, folder / stored if stored else None) for name, stored in zip(job.names, job.stored)]
         try:
-            for report in self._run(entries, start=job.done, progress_for=job.start_file):
+            for report in self._run(entries, start=job.done, progress_for=job.start_file, project=job.project):
                 self._record(job, report)
                 self._open.wait()
                 if self._stopping:
@@ -265,7 +268,7 @@ class JobRunner:
         files = [{"name": name, "stored": stored, "report": _dump(job.reports[n]) if n < job.done else None}
                  for n, (name, stored) in enumerate(zip(job.names, job.stored))]
         return {"id": job.id, "created": job.created, "finished_at": job.finished_at, "state": job.state,
-                "error": job.error, "files": files}
+                "error": job.error, "project": job.project, "files": files}
 
     def _load(self, folder: Path) -> IngestJob | None:
         """The batch kept in `folder`, or None when there is none (or its manifest cannot be read)."""
@@ -274,6 +277,7 @@ class JobRunner:
             files = data["files"]
             reports = [self._report_of(f["report"]) for f in files if f.get("report")]
             job = IngestJob(id=data["id"], names=[f["name"] for f in files], state=data["state"],
+                            project=data.get("project"),
                             stored=[f.get("stored") for f in files], reports=reports,
                             error=data.get("error"), created=data["created"], finished_at=data.get("finished_at"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -293,6 +297,7 @@ class Batch:
 
     def __init__(self, queue_dir: Path, job_id: str) -> None:
         self.id = job_id
+        self.project: str | None = None
         self.folder = queue_dir / f"{job_id}.part"
         self.names: list[str] = []
         self.stored: list[str | None] = []

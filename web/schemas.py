@@ -88,13 +88,30 @@ class FileReportOut(BaseModel):
     reason: str | None = None
     warnings: list[str] = []
     document_id: int | None = None
+    preview: bool = False
+    """True when nothing was stored: the outcome is what uploading the file would do."""
 
     @classmethod
     def of(cls, report: Any) -> "FileReportOut":
         fields = {k: getattr(report, k, None) for k in cls.model_fields}
         fields["warnings"] = list(fields["warnings"] or [])
         fields["lessons"], fields["risks"] = fields["lessons"] or 0, fields["risks"] or 0
+        fields["preview"] = bool(fields["preview"])
         return cls(**fields)
+
+
+class DeletionOut(BaseModel):
+    """What a deletion removed."""
+
+    documents: int = 0
+    lessons: int = 0
+    risks: int = 0
+    files: int = 0
+    projects: int = 0
+
+    @classmethod
+    def of(cls, deletion: Any) -> "DeletionOut":
+        return cls(**{k: getattr(deletion, k) for k in cls.model_fields})
 
 
 class FeedbackIn(BaseModel):

@@ -55,13 +55,13 @@ def _chosen(files: list[UploadFile | str]) -> list[tuple[str, UploadFile]]:
 
 def ingest_uploads(services: Services, batch: list[tuple[str, bytes | None]], *,
                    progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
-                   claimed: dict[str, str] | None = None) -> Iterator[FileReportOut]:
+                   **options) -> Iterator[FileReportOut]:
     """Ingest the uploads under the app's ingest lock, by the batch rules; one report per file, in order.
-    `claimed` carries the batch's documents across calls when a batch is ingested a file at a time."""
+    `options` as for `ingest.ingest_batch` (project, preview, claimed)."""
     from ingest.batch import ingest_batch
 
     for report in ingest_batch(services.kb, batch, progress_for=progress_for, guard=services.ingest_lock,
-                               claimed=claimed):
+                               **options):
         yield FileReportOut.of(report)
 
 
@@ -75,7 +75,7 @@ def upload_queue(services: Services) -> JobRunner:
 
 def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
                   progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
-                  ) -> Iterator[FileReportOut]:
+                  project: str | None = None) -> Iterator[FileReportOut]:
     """Ingest a queued batch from its stored copies, from `entries[start]` on (the earlier ones are
     already reported). One report per file, in order. After a restart the batch rule (never replace
     a document the batch just stored) covers the files ingested since the restart."""
@@ -86,7 +86,8 @@ def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
         except OSError as exc:
             yield _not_stored(name, path, exc)
             continue
-        yield from ingest_uploads(services, [(name, data)], progress_for=progress_for, claimed=claimed)
+        yield from ingest_uploads(services, [(name, data)], progress_for=progress_for, claimed=claimed,
+                                  project=project)
 
 
 def _not_stored(name: str, path: Path, exc: OSError) -> FileReportOut:

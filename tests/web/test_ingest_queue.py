@@ -164,7 +164,7 @@ def test_old_finished_batches_are_cleaned_up_and_unfinished_ones_kept(tmp_path: 
 
 
 def test_a_batch_that_stops_says_which_files_were_not_stored(tmp_path: Path):
-    def breaks_after_one(entries, *, start, progress_for):
+    def breaks_after_one(entries, *, start, progress_for, project=None):
         yield FileReportOut(name=entries[start][0], outcome="ingested")
         raise RuntimeError("database is locked")
 
@@ -217,7 +217,7 @@ def test_a_batch_finished_by_another_process_meanwhile_is_not_run_again(tmp_path
     runner.close()
 
 
-def ingest_all(entries, *, start, progress_for):
+def ingest_all(entries, *, start, progress_for, project=None):
     for name, _ in entries[start:]:
         yield FileReportOut(name=name, outcome="unchanged")
 

@@ -40,7 +40,7 @@ def schema_routes(schema: dict) -> set[tuple[str, str]]:
 
 def test_readme_lists_every_api_route_and_no_other(client: TestClient):
     documented, served = readme_routes(), schema_routes(client.get("/openapi.json").json())
-    assert len(served) == 18 and len(documented) > 10
+    assert len(served) >= 18 and len(documented) > 10
     assert served - documented == set(), "routes missing from the README's JSON API table"
     assert documented - served == set(), "the README's JSON API table lists routes the app does not have"
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ingest import restore_version
 from kb import queries
-from kb.models import DocumentPublic
-from web.deps import SessionDep
-from web.schemas import Limit, Offset
+from kb.models import DocumentPublic, DocumentVersionPublic
+from web.deps import KBDep, ServicesDep, SessionDep
+from web.schemas import DeletionOut, FileReportOut, Limit, Offset
 
 router = APIRouter(tags=["api"])
 
@@ -23,3 +24,24 @@ def api_documents(session: SessionDep, limit: Limit = 20, offset: Offset = 0, ki
 def api_document(document_id: int, session: SessionDep):
     """A document with its readable text (`content`) and, for registers, its `rows`."""
     return queries.get_document(session=session, document_id=document_id)
+
+
+@router.get("/documents/{document_id}/versions", response_model=list[DocumentVersionPublic])
+def api_document_versions(document_id: int, kb: KBDep):
+    """Every version of a document, the current one first (`replaced_at` is null for it)."""
+    return kb.document_versions(document_id)
+
+
+@router.post("/documents/{document_id}/versions/{version}/restore", response_model=FileReportOut)
+def api_restore_version(document_id: int, version: int, services: ServicesDep):
+    """Make an earlier version current again. It is ingested as the next version, so the version it
+    replaces is kept too; lessons still in it keep their corrections and feedback."""
+    with services.ingest_lock:
+        return FileReportOut.of(restore_version(services.kb, document_id, version))
+
+
+@router.delete("/documents/{document_id}", response_model=DeletionOut)
+def api_delete_document(document_id: int, services: ServicesDep):
+    """Delete a document with every version, its lessons, risks, their feedback, vectors and original files."""
+    with services.ingest_lock:
+        return DeletionOut.of(services.kb.delete_document(document_id))

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from kb import queries
 from search.models import ProjectMatch, ProjectProfile
-from web.deps import EngineDep, SessionDep
-from web.schemas import Limit, Offset
+from web.deps import EngineDep, ServicesDep, SessionDep
+from web.schemas import DeletionOut, Limit, Offset
 
 router = APIRouter(tags=["api"])
 
@@ -31,3 +31,11 @@ def api_project(project_id: int, session: SessionDep):
 def api_similar_projects(profile: ProjectProfile, engine: EngineDep, limit: Limit = 5):
     """Past projects most like the described one, with the reasons."""
     return engine.similar_projects(profile, limit=limit)
+
+
+@router.delete("/projects/{project_id}", response_model=DeletionOut)
+def api_delete_project(project_id: int, services: ServicesDep):
+    """Delete a project with all its documents, lessons and risks (e.g. a ghost left by a typo in a
+    project code); kickoff packs made for it are kept, no longer linked to it."""
+    with services.ingest_lock:
+        return DeletionOut.of(services.kb.delete_project(project_id))

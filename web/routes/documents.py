@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
+from ingest import restore_version
 from kb import queries
-from web.deps import SessionDep, SettingsDep
+from web.deps import KBDep, ServicesDep, SessionDep, SettingsDep
 from web.rendering import register_table, render_document_html
 from web.templating import render
 
@@ -20,19 +21,54 @@ PER_PAGE = 25
 
 @router.get("/documents")
 def documents_page(request: Request, session: SessionDep, page: int = Query(1, ge=1, le=10_000),
-                   kind: str = Query("", max_length=40)):
+                   kind: str = Query("", max_length=40), deleted: str = Query("", max_length=300)):
     listing = queries.list_documents(session=session, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, kind=kind or None)
     pages = max(1, math.ceil(listing.total / PER_PAGE))
-    return render(request, "documents.html", listing=listing, docs=listing.items, page=page, pages=pages, kind=kind)
+    return render(request, "documents.html", listing=listing, docs=listing.items, page=page, pages=pages, kind=kind,
+                  deleted=deleted)
 
 
 @router.get("/documents/{document_id}")
-def document_page(request: Request, document_id: int, session: SessionDep):
+def document_page(request: Request, document_id: int, session: SessionDep, kb: KBDep,
+                  restored: str = Query("", max_length=300)):
     doc = queries.get_document(session=session, document_id=document_id)
     summary = queries.document_summary(session=session, document_id=document_id)
     html, headings = render_document_html(doc.content)
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
-                  table=register_table(doc.rows))
+                  table=register_table(doc.rows), versions=kb.document_versions(document_id), restored=restored)
+
+
+@router.get("/documents/{document_id}/versions/{version}/original")
+def version_original(document_id: int, version: int, kb: KBDep):
+    path, filename, media_type = kb.version_file(document_id, version)
+    return FileResponse(path, media_type=media_type or "application/octet-stream", filename=filename,
+                        content_disposition_type="attachment")
+
+
+@router.post("/documents/{document_id}/versions/{version}/restore")
+def restore(document_id: int, version: int, services: ServicesDep):
+    """Make an earlier version current again; it becomes the next version, so nothing is lost."""
+    with services.ingest_lock:
+        report = restore_version(services.kb, document_id, version)
+    return RedirectResponse(f"/documents/{document_id}?restored={report.reason or report.outcome}", status_code=303)
+
+
+@router.get("/documents/{document_id}/delete")
+def delete_confirm(request: Request, document_id: int, session: SessionDep, kb: KBDep):
+    summary = queries.document_summary(session=session, document_id=document_id)
+    return render(request, "delete_confirm.html", what=f"the document {summary.source_name}",
+                  action=f"/documents/{document_id}/delete", back=f"/documents/{document_id}",
+                  parts=[f"{summary.lessons} lessons and {summary.risks} risks extracted from it, with their "
+                         "tag corrections and feedback",
+                         f"all {len(kb.document_versions(document_id))} versions and their original files"])
+
+
+@router.post("/documents/{document_id}/delete")
+def delete_document(document_id: int, services: ServicesDep):
+    name = services.kb.document_versions(document_id)[0].source_name
+    with services.ingest_lock:
+        services.kb.delete_document(document_id)
+    return RedirectResponse(f"/documents?deleted={name}", status_code=303)
 
 
 @router.get("/documents/{document_id}/original")

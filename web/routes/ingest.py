@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
@@ -13,7 +13,7 @@ from kb.errors import NotFound, StorageUnavailable
 from web.deps import ServicesDep, SessionDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
-from web.uploads import receive_uploads
+from web.uploads import ingest_uploads, read_uploads, receive_uploads
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,13 +34,19 @@ def jobs(request: Request) -> JobRunner:
 
 
 @router.get("/ingest")
-def ingest_page(request: Request):
-    return render(request, "ingest.html", accept=ACCEPT, recent=jobs(request).recent())
+def ingest_page(request: Request, session: SessionDep):
+    return render(request, "ingest.html", accept=ACCEPT, recent=jobs(request).recent(),
+                  projects=queries.project_choices(session=session))
 
 
 @router.post("/ingest")
-def upload(request: Request, services: ServicesDep, files: Annotated[list[UploadFile | str], File()] = []):
+def upload(request: Request, services: ServicesDep, files: Annotated[list[UploadFile | str], File()] = [],
+           project: Annotated[str, Form(max_length=64)] = "", preview: Annotated[bool, Form()] = False):
+    project = project.strip() or None
+    if preview:
+        return preview_page(request, services, files, project)
     batch = jobs(request).new_batch()
+    batch.project = project
     try:
         receive_uploads(files, batch, services.settings.max_upload_mb * 1024 * 1024)
         job = jobs(request).submit(batch)
@@ -53,6 +59,14 @@ def upload(request: Request, services: ServicesDep, files: Annotated[list[Upload
         raise
     job.finished_event.wait(INLINE_WAIT_SECONDS)
     return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
+
+
+def preview_page(request: Request, services: ServicesDep, files: list[UploadFile | str], project: str | None):
+    """What uploading these files would do, worked out without storing anything (parsing only, so
+    it answers at once): which are new, unchanged, or replace which version of which document."""
+    uploads = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
+    reports = list(ingest_uploads(services, uploads, project=project, preview=True))
+    return render(request, "ingest_preview.html", reports=reports, project=project, accept=ACCEPT)
 
 
 @router.get("/ingest/jobs/{job_id}")
