@@ -10,6 +10,7 @@ has no embedding function and we always pass vectors.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 from urllib.parse import urlparse
@@ -108,12 +109,30 @@ def read_vectors(session: Session, *, model: str, kind: str | None = None,
 
 # --- the Chroma index -------------------------------------------------------------
 
+def _reopening(method):
+    """Retry once on a fresh handle when another process (`kb reindex`) recreated the collection:
+    the old handle then names a collection that no longer exists."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if type(exc).__name__ != "NotFoundError" or self._open is None:
+                raise
+            self.collection = self._open()
+            return method(self, *args, **kwargs)
+    return call
+
+
 class VectorStore:
     """Thin wrapper over one Chroma collection: upsert, delete, read back, recreate."""
 
-    def __init__(self, collection, recreate: Callable[[], object] | None = None) -> None:
+    def __init__(self, collection, recreate: Callable[[], object] | None = None,
+                 reopen: Callable[[], object] | None = None) -> None:
         self.collection = collection
         self._recreate = recreate
+        self._open = reopen
 
     def recreate(self) -> None:
         """Drop the collection and start an empty one: how the index changes dimension."""
@@ -121,6 +140,7 @@ class VectorStore:
             raise IndexUnavailable("This vector index cannot be recreated.")
         self.collection = self._recreate()
 
+    @_reopening
     def dim(self) -> int | None:
         """The dimension of the vectors in the collection; None when it is empty."""
         got = self.collection.get(limit=1, include=["embeddings"])
@@ -132,6 +152,7 @@ class VectorStore:
         return {vid: meta or {} for batch in self.iter_batches(include_embeddings=False)
                 for vid, meta in zip(batch.ids, batch.metadatas)}
 
+    @_reopening
     def upsert(self, ids: Sequence[str], embeddings: np.ndarray, metadatas: Sequence[Metadata]) -> None:
         for start in range(0, len(ids), 2000):
             end = start + 2000
@@ -141,10 +162,12 @@ class VectorStore:
                 metadatas=[_clean(m) for m in metadatas[start:end]],
             )
 
+    @_reopening
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), 2000):
             self.collection.delete(ids=list(ids[start:start + 2000]))
 
+    @_reopening
     def count(self) -> int:
         return self.collection.count()
 
@@ -152,6 +175,15 @@ class VectorStore:
         return {vid for batch in self.iter_batches(include_embeddings=False) for vid in batch.ids}
 
     def iter_batches(self, batch_size: int = 5000, include_embeddings: bool = True) -> Iterator[VectorBatch]:
+        try:
+            yield from self._iter_batches(batch_size, include_embeddings)
+        except Exception as exc:  # a recreated collection: read the new one from its start
+            if type(exc).__name__ != "NotFoundError" or self._open is None:
+                raise
+            self.collection = self._open()
+            yield from self._iter_batches(batch_size, include_embeddings)
+
+    def _iter_batches(self, batch_size: int = 5000, include_embeddings: bool = True) -> Iterator[VectorBatch]:
         include = ["metadatas"] + (["embeddings"] if include_embeddings else [])
         offset = 0
         while True:
@@ -166,6 +198,7 @@ class VectorStore:
             )
             offset += len(got["ids"])
 
+    @_reopening
     def get(self, ids: Sequence[str]) -> VectorBatch:
         got = self.collection.get(ids=list(ids), include=["embeddings", "metadatas"])
         return VectorBatch(list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32),
@@ -207,4 +240,4 @@ def open_vector_store(settings: Settings) -> VectorStore:
         client.delete_collection(settings.chroma_collection)
         return open_collection()
 
-    return VectorStore(open_collection(), recreate)
+    return VectorStore(open_collection(), recreate, open_collection)
