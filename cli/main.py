@@ -119,7 +119,10 @@ def print_reports(reports: list[FileReport], quiet_unchanged: bool) -> None:
 
 
 @app.command()
-def reindex() -> None:
+def reindex(
+    full: bool = typer.Option(False, "--full", help="Rewrite every vector index entry, not only those that "
+                                                    "differ from SQL."),
+) -> None:
     """Repair everything derived from the SQL database: re-embed lessons and risks whose vector is
     missing, stale or from another model (after changing KB_EMBEDDING_MODEL), rewrite the vector
     index (Chroma) from SQL, and delete original files nothing references."""
@@ -129,9 +132,9 @@ def reindex() -> None:
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("Re-embedding", total=None)
         done = kb.reindex(progress=lambda n, total: bar.update(task, completed=n, total=total),
-                          stage=lambda name: bar.reset(task, description=name, total=None))
+                          stage=lambda name: bar.reset(task, description=name, total=None), full=full)
     console.print(f"Re-embedded {done.embedded} of {done.items} lessons and risks with {kb.embedder.name}; "
-                  f"indexed {done.indexed}" + (" in a new vector index (the model or dimension changed)"
+                  f"wrote {done.indexed} vector index entries" + (" into a new vector index (the model or dimension changed)"
                                                if done.recreated else "") + ".")
     if done.vectors_dropped:
         console.print(f"Deleted {done.vectors_dropped} SQL vectors of lessons or risks that no longer exist.")

@@ -37,8 +37,8 @@ from kb.models import (
 from kb.settings import Settings
 from kb.texts import item_text, lesson_text, match_key, risk_text, text_sha256, vector_id
 from kb.vectors import (
-    Metadata, StoredVector, VectorStore, drop_vectors, from_blobs, open_vector_store, read_vectors, record_vectors,
-    stored_vectors,
+    Metadata, StoredVector, VectorStore, clean_metadata, drop_vectors, from_blobs, open_vector_store, read_vectors,
+    record_vectors, stored_vectors,
 )
 
 Progress = Callable[[int, int], None]
@@ -524,10 +524,11 @@ class KnowledgeBase:
             yield "risk", row
 
     def reindex(self, progress: Progress | None = None, batch: int = 512,
-                stage: Callable[[str], None] | None = None) -> Reindexed:
+                stage: Callable[[str], None] | None = None, full: bool = False) -> Reindexed:
         """Repair everything derived from SQL: embed the items whose SQL vector is missing, stale
-        or from another model; rewrite the vector index from the SQL vectors (recreating it for
-        another model or dimension); delete original files nothing references."""
+        or from another model; bring the vector index in line with the SQL vectors (recreating it
+        for another model or dimension; `full` rewrites every entry, else only those whose model,
+        text hash or facets differ); delete original files nothing references."""
         done = Reindexed()
         with self.writing(), self.session() as session:
             items = list(self.iter_items(session))
@@ -537,7 +538,7 @@ class KnowledgeBase:
             done.embedded, done.vectors_dropped = self._refresh_vectors(session, items, progress, batch)
             if stage:
                 stage("Indexing")
-            done.recreated, done.indexed = self._rebuild_index(session, items, progress)
+            done.recreated, done.indexed = self._rebuild_index(session, items, progress, full)
             done.files_removed = self._remove_unused_files(session)
             bump_generation(session)
             session.commit()
@@ -570,9 +571,11 @@ class KnowledgeBase:
         return len(todo), len(orphans)
 
     def _rebuild_index(self, session: Session, items: list[tuple[str, Lesson | Risk]],
-                       progress: Progress | None, batch: int = 2000) -> tuple[bool, int]:
-        """Upsert every SQL vector into the vector index, after dropping what SQL does not have;
-        the collection is made anew when it holds another model's vectors or another dimension."""
+                       progress: Progress | None, full: bool, batch: int = 2000) -> tuple[bool, int]:
+        """Upsert the SQL vectors into the vector index, after dropping what SQL does not have;
+        the collection is made anew when it holds another model's vectors or another dimension.
+        Returns (recreated, entries written). An entry whose metadata already names the same
+        model, text hash and facets holds that vector: rewriting it would only cost time."""
         name, dim = self.embedder.name, self.embedder.dim
         have = self.vectors.metadatas()
         recreate = self.vectors.dim() not in (None, dim) or any(m.get("model") != name for m in have.values())
@@ -582,16 +585,21 @@ class KnowledgeBase:
         wanted = {vector_id(kind, row.id) for kind, row in items}
         self.vectors.delete(sorted(set(have) - wanted))
         projects = {p.id: p for p in session.exec(select(Project))}
-        for start in range(0, len(items), batch):
-            part = items[start:start + batch]
+        stored = stored_vectors(session)
+        metas = {vector_id(kind, row.id): clean_metadata(item_metadata(
+            kind, row, projects.get(row.project_id), model=name, text_hash=stored[(kind, row.id)].text_sha256))
+            for kind, row in items}
+        todo = [(kind, row) for kind, row in items if full or have.get(vector_id(kind, row.id)) != metas[
+            vector_id(kind, row.id)]]
+        for start in range(0, len(todo), batch):
+            part = todo[start:start + batch]
             recorded = self._recorded(session, [(kind, row.id) for kind, row in part])
             ids = [vector_id(kind, row.id) for kind, row in part]
-            metas = [item_metadata(kind, row, projects.get(row.project_id), model=name,
-                                   text_hash=recorded[(kind, row.id)][0].text_sha256) for kind, row in part]
-            self.vectors.upsert(ids, from_blobs([recorded[(k, r.id)][1] for k, r in part], dim), metas)
+            self.vectors.upsert(ids, from_blobs([recorded[(k, r.id)][1] for k, r in part], dim),
+                                [metas[i] for i in ids])
             if progress:
-                progress(min(start + batch, len(items)), len(items))
-        return recreate, len(items)
+                progress(min(start + batch, len(todo)), len(todo))
+        return recreate, len(todo)
 
     def _recorded(self, session: Session, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple]:
         """The configured model's SQL vectors of these items: key -> (StoredVector, bytes)."""

@@ -159,7 +159,7 @@ class VectorStore:
             self.collection.upsert(
                 ids=list(ids[start:end]),
                 embeddings=np.asarray(embeddings[start:end], dtype=np.float32),
-                metadatas=[_clean(m) for m in metadatas[start:end]],
+                metadatas=[clean_metadata(m) for m in metadatas[start:end]],
             )
 
     @_reopening
@@ -205,7 +205,7 @@ class VectorStore:
                            list(got["metadatas"] or []))
 
 
-def _clean(meta: Metadata) -> Metadata:
+def clean_metadata(meta: Metadata) -> Metadata:
     # Chroma rejects None values and empty lists.
     return {k: v for k, v in meta.items() if v is not None and v != ""}
 
