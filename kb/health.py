@@ -65,12 +65,12 @@ class DriftReport:
         reembed = "Run `kb reindex`: it re-embeds only these items."
         others = ", ".join(f"{m} ({n})" for m, n in self.other_model.most_common())
         return [
-            _problem(self.without_vector, "lessons/risks have no vector in SQL", reembed),
-            _problem(self.other_model_items, f"lessons/risks have a vector from another model than the configured "
-                                             f"{self.model}: {others}", reembed),
-            _problem(self.stale_text, "vectors were made from an older text of their item", reembed),
-            _problem(self.wrong_dim, f"vectors do not have the configured model's dimension {self.dim}", reembed),
-            _problem(self.vectors_without_item, "SQL vectors belong to no lesson or risk",
+            _problem(self.without_vector, "Lessons/risks with no vector in SQL", reembed),
+            _problem(self.other_model_items, f"Lessons/risks with a vector from another model than the configured "
+                                             f"{self.model} ({others})", reembed),
+            _problem(self.stale_text, "Vectors made from an older text of their item", reembed),
+            _problem(self.wrong_dim, f"Vectors without the configured model's dimension {self.dim}", reembed),
+            _problem(self.vectors_without_item, "SQL vectors that belong to no lesson or risk",
                      "Run `kb reindex`: it deletes them."),
         ]
 
@@ -83,21 +83,21 @@ class DriftReport:
                            "Run `kb reindex`: it recreates the index for the configured model.")
         return [
             dims,
-            _problem(self.missing_from_index, "lessons/risks are missing from the index", rebuild),
-            _problem(self.orphaned_in_index, "vectors in the index have no lesson or risk in SQL", rebuild),
-            _problem(self.index_differs, "index entries were made by another model or from another text than SQL "
+            _problem(self.missing_from_index, "Lessons/risks missing from the index", rebuild),
+            _problem(self.orphaned_in_index, "Index vectors with no lesson or risk in SQL", rebuild),
+            _problem(self.index_differs, "Index entries made by another model or from another text than SQL "
                                          "records (left by an interrupted write)", rebuild),
         ]
 
     def _file_problems(self) -> list[Problem | None]:
         return [
-            _problem(self.missing_files, "original files are referenced by documents or versions but missing on "
+            _problem(self.missing_files, "Original files referenced by documents or versions but missing on "
                                          "disk", "Copy them back into the data directory from a backup, or upload "
                                                  "the same file again (the current version's original is then "
                                                  "stored again). Lessons and risks are not affected."),
-            _problem(self.orphaned_files, "files in files/ belong to no document or version",
+            _problem(self.orphaned_files, "Files in files/ that belong to no document or version",
                      "Run `kb reindex`: it deletes them."),
-            _problem(self.partial_files, f"partly written originals ({PARTIAL}) were left by an interrupted ingest",
+            _problem(self.partial_files, f"Partly written originals ({PARTIAL}) left by an interrupted ingest",
                      "Run `kb reindex`: it deletes them."),
         ]
 
@@ -105,7 +105,7 @@ class DriftReport:
 def _problem(found: list[str], what: str, todo: str) -> Problem | None:
     if not found:
         return None
-    return Problem(f"{len(found)} {what}.", todo, found[:5])
+    return Problem(f"{what}: {len(found)}.", todo, found[:5])
 
 
 def check_vectors(report: DriftReport, texts: dict[Key, str], stored: dict[Key, StoredVector]) -> None:

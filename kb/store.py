@@ -2,7 +2,10 @@
 
 `KnowledgeBase.save_document` is the one write path for ingested documents.
 It is all-or-nothing across SQL and Chroma: a failure anywhere leaves both as
-they were before the call.
+they were before the call. Each lesson's and risk's vector is recorded in SQL
+(`kb.models.ItemVector`, with its model and text hash) in the same transaction
+as the item; a process killed between the Chroma update and the SQL commit
+leaves only the index ahead of SQL, which `doctor` finds and `reindex` repairs.
 """
 
 from __future__ import annotations

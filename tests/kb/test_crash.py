@@ -114,7 +114,7 @@ def assert_whole(found: dict[str, tuple], *versions: dict[str, tuple]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("crash_at, finds", [
-    ("original-partial:3", "partly written"),  # the third original half written, nothing of it in SQL
+    ("original-partial:3", "Partly written"),  # the third original half written, nothing of it in SQL
     ("sql-written:1", "belong to no document"),  # the first document's rows flushed, not committed
     ("index-updated:5", "no lesson or risk in SQL"),  # the fifth in the vector index but not in SQL
     ("committed:7", None),  # the seventh committed, the process dies before tidying the index
