@@ -132,33 +132,45 @@ def print_reports(reports: list[FileReport], quiet_unchanged: bool) -> None:
 
 
 @app.command()
-def reindex() -> None:
-    """Rebuild the vector index (Chroma) from the SQL database, the source of truth."""
+def reindex(
+    full: bool = typer.Option(False, "--full", help="Rewrite every vector index entry, not only those that "
+                                                    "differ from SQL."),
+) -> None:
+    """Repair everything derived from the SQL database: re-embed lessons and risks whose vector is
+    missing, stale or from another model (after changing KB_EMBEDDING_MODEL), rewrite the vector
+    index (Chroma) from SQL, and delete original files nothing references."""
     from rich.progress import Progress
 
     kb = open_kb()
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("Re-embedding", total=None)
-        n = kb.reindex(progress=lambda done, total: bar.update(task, completed=done, total=total))
-    console.print(f"Indexed {n} lessons and risks.")
+        done = kb.reindex(progress=lambda n, total: bar.update(task, completed=n, total=total),
+                          stage=lambda name: bar.reset(task, description=name, total=None), full=full)
+    console.print(f"Re-embedded {done.embedded} of {done.items} lessons and risks with {kb.embedder.name}; "
+                  f"wrote {done.indexed} vector index entries" + (" into a new vector index (the model or dimension changed)"
+                                               if done.recreated else "") + ".")
+    if done.vectors_dropped:
+        console.print(f"Deleted {done.vectors_dropped} SQL vectors of lessons or risks that no longer exist.")
+    console.print(f"Deleted {done.files_removed} original files nothing referenced.")
 
 
 @app.command()
 def doctor() -> None:
-    """Report drift between the SQL database and the vector index. Exits 1 on drift."""
+    """Check everything derived from the SQL database: each lesson's and risk's vector (model, text,
+    dimension), the vector index, and the original files. Exits 1 if anything needs repair."""
+    from rich.markup import escape
+
     kb = open_kb()
     report = kb.doctor()
-    console.print(f"SQL: {report.sql_items} items; vector index: {report.index_items} vectors.")
-    if report.ok:
-        console.print("[green]No drift.[/]")
+    console.print(f"SQL: {report.sql_items} lessons and risks; vector index: {report.index_items} vectors; "
+                  f"model: {escape(report.model)} ({report.dim} dimensions).")
+    problems = report.problems()
+    if not problems:
+        console.print("[green]No drift: vectors, index and original files all match SQL.[/]")
         return
-    if report.missing_from_index:
-        console.print(f"[red]{len(report.missing_from_index)} items are missing from the index[/], "
-                      f"e.g. {', '.join(report.missing_from_index[:5])}")
-    if report.orphaned_in_index:
-        console.print(f"[red]{len(report.orphaned_in_index)} vectors have no row in SQL[/], "
-                      f"e.g. {', '.join(report.orphaned_in_index[:5])}")
-    console.print("Run [bold]kb reindex[/] to rebuild the index from SQL.")
+    for problem in problems:
+        example = f" e.g. {escape(', '.join(problem.examples))}" if problem.examples else ""
+        console.print(f"[red]{escape(problem.what)}[/]{example}\n  → {escape(problem.todo)}")
     raise typer.Exit(1)
 
 

@@ -63,7 +63,9 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        model = self.model  # newer sentence-transformers renamed the method and warn on the old name
+        size = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(size())
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, Text, event, func, select
+from sqlalchemy import JSON, Column, LargeBinary, Text, event, func, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
 
@@ -327,6 +327,27 @@ class RiskUpdate(SQLModel):
     materialised: bool | None = None
     tags: list[str] | None = None
     published: bool | None = None
+
+
+# --- Vectors -------------------------------------------------------------------
+
+class ItemVector(SQLModel, table=True):
+    """The embedding of one lesson or risk, with what it was made from: which model and
+    which text. Written in the same transaction as the item, so SQL always knows whether a
+    vector still says what the item says; the Chroma index and the search snapshot are
+    derived from these rows (`kb reindex` rebuilds Chroma from them)."""
+
+    __tablename__ = "item_vector"
+    kind: str = Field(primary_key=True, max_length=10)
+    """lesson or risk."""
+    item_id: int = Field(primary_key=True)
+    model: str = Field(index=True, max_length=400)
+    """`Embedder.name` of the model that made the vector."""
+    text_sha256: str = Field(max_length=64)
+    """sha256 of the embedded text (`kb.texts.text_sha256` of `lesson_text` / `risk_text`)."""
+    dim: int
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    """`dim` little-endian float32 values (`kb.vectors.to_blob`)."""
 
 
 # --- Usage records: how the PMO measures reuse --------------------------------

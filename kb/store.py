@@ -2,12 +2,17 @@
 
 `KnowledgeBase.save_document` is the one write path for ingested documents.
 It is all-or-nothing across SQL and Chroma: a failure anywhere leaves both as
-they were before the call.
+they were before the call. Each lesson's and risk's vector is recorded in SQL
+(`kb.models.ItemVector`, with its model and text hash) in the same transaction
+as the item; a process killed between the Chroma update and the SQL commit
+leaves only the index ahead of SQL, which `doctor` finds and `reindex` repairs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import threading
 import uuid
 from contextlib import contextmanager
@@ -24,6 +29,7 @@ from sqlmodel import Session, select
 from kb.db import bump_generation, create_db_engine
 from kb.drafts import ParsedDocument
 from kb.embedding import Embedder, create_embedder
+from kb.health import DriftReport, Reindexed, check_files, check_index, check_vectors, unused_files
 from kb.errors import (
     DocumentNotFound, IndexUnavailable, InvalidDocument, LessonNotFound, ProjectNotFound, RiskNotFound,
 )
@@ -33,8 +39,11 @@ from kb.models import (
     ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
 )
 from kb.settings import Settings
-from kb.texts import lesson_text, match_key, parse_vector_id, risk_text, vector_id
-from kb.vectors import Metadata, VectorStore, open_vector_store
+from kb.texts import item_text, lesson_text, match_key, risk_text, text_sha256, vector_id
+from kb.vectors import (
+    Metadata, StoredVector, VectorStore, clean_metadata, drop_vectors, from_blobs, open_vector_store, read_vectors,
+    record_vectors, stored_vectors,
+)
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) while a long piece of work advances."""
@@ -94,18 +103,6 @@ class _AlreadyStored(Exception):
 
     def __init__(self, document: Document) -> None:
         self.document = document
-
-
-@dataclass
-class DriftReport:
-    sql_items: int
-    index_items: int
-    missing_from_index: list[str]
-    orphaned_in_index: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.missing_from_index and not self.orphaned_in_index
 
 
 def sha256_of(data: bytes) -> str:
@@ -168,21 +165,30 @@ class KnowledgeBase:
         digest = sha256_of(data)
         existing = self.find_by_content(data)
         if existing is not None:  # saves the embedding; the check that counts is inside the transaction
+            self._restore_original(existing, data)
             return self._unchanged(existing, parsed)
         vectors = self._embed(parsed, progress)
-        stored_path, created = self._keep_original(data, digest, name)
         try:
-            with self.writing():
-                doc, plan, removed = self._write(parsed, vectors, digest, stored_path, len(data))
+            with self.writing():  # the original is written under the lock: `kb reindex` may then remove orphans
+                stored_path, created = self._keep_original(data, digest, name)
+                try:
+                    doc, plan, removed = self._write(parsed, vectors, digest, stored_path, len(data))
+                except BaseException:
+                    if created and not self._file_in_use(stored_path):  # nothing of a failed ingest is left behind
+                        (self.settings.data_dir / stored_path).unlink(missing_ok=True)
+                    raise
         except _AlreadyStored as same:
             return self._unchanged(same.document, parsed)
-        except BaseException:
-            if created and not self._file_in_use(stored_path):  # nothing of a failed ingest is left behind
-                (self.settings.data_dir / stored_path).unlink(missing_ok=True)
-            raise
+        _crash_point("committed")
         self._forget(removed)
         return SaveResult(plan.outcome, doc.id, name, lessons=len(parsed.lessons), risks=len(parsed.risks),
                           message=plan.message, warnings=list(parsed.warnings) + plan.warnings, version=doc.version)
+
+    def _restore_original(self, existing: Document, data: bytes) -> None:
+        """The same bytes again put back a current original that went missing on disk (`kb doctor`)."""
+        if existing.stored_path and not (self.settings.data_dir / existing.stored_path).is_file():
+            with self.writing():
+                self._keep_original(data, existing.sha256, existing.source_name)
 
     def _unchanged(self, existing: Document, parsed: ParsedDocument) -> SaveResult:
         return SaveResult("unchanged", existing.id, existing.source_name, message=_same_content(existing, parsed),
@@ -218,18 +224,22 @@ class KnowledgeBase:
             same = session.exec(select(Document).where(Document.sha256 == digest)).first()
             if same is not None:
                 raise _AlreadyStored(same)
-            plan = _Writer(session, parsed, digest, stored_path, size, vectors, self._old_vectors)
+            plan = _Writer(session, parsed, digest, stored_path, size, vectors,
+                           lambda kind, ids: self._old_vectors(session, kind, ids))
             doc, items, removed = plan.write()
             try:
                 session.flush()
             except IntegrityError:
                 session.rollback()
                 raise self._raced(digest, name)
+            hashes, final = self._record_item_vectors(session, items, parsed, plan.vectors)
             ids = [vector_id(kind, row.id) for kind, row in items]
-            metas = [self._metadata(session, kind, row) for kind, row in items]
+            metas = [self._metadata(session, kind, row, digest) for (kind, row), digest in zip(items, hashes)]
             previous = self._snapshot([i for i in ids if i in plan.kept_vector_ids])
+            _crash_point("sql-written")
             try:
-                self.vectors.upsert(ids, plan.vectors, metas)
+                self.vectors.upsert(ids, final, metas)
+                _crash_point("index-updated")
             except Exception as exc:
                 session.rollback()
                 self._restore(ids, previous)
@@ -255,12 +265,49 @@ class KnowledgeBase:
         return InvalidDocument(f"{name}: another upload of this document was stored at the same moment; "
                                "upload it again to make it the next version.")
 
-    def _old_vectors(self, kind: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """The stored vectors of a document's current items, for matching them to a new version."""
-        got = self._snapshot([vector_id(kind, i) for i in ids])
-        if got is None:
+    def _old_vectors(self, session: Session, kind: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The SQL vectors of a document's current items, for matching them to a new version
+        (only the configured model's: another model's vectors are not comparable)."""
+        got = [(sv, blob) for sv, blob in read_vectors(session, model=self.embedder.name, kind=kind, ids=ids)]
+        dims = {sv.dim for sv, _ in got}
+        if len(dims) != 1:
             return {}
-        return {parse_vector_id(vid)[1]: vec for vid, vec in zip(got.ids, got.embeddings)}
+        return dict(zip((sv.item_id for sv, _ in got), from_blobs([b for _, b in got], dims.pop())))
+
+    def _record_item_vectors(self, session: Session, items: list[tuple[str, Lesson | Risk]],
+                             parsed: ParsedDocument, drafted: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Record each written item's vector in SQL, in the write's transaction; returns the text
+        hashes and the vectors. An item a PMO corrected keeps its corrected title, so its text is
+        not the parsed one: its vector is the one already recorded for that text, else made now."""
+        drafts = [("lesson", d) for d in parsed.lessons] + [("risk", d) for d in parsed.risks]
+        texts = [item_text(kind, row) for kind, row in items]
+        hashes = [text_sha256(t) for t in texts]
+        final = np.array(drafted, dtype=np.float32, copy=True)
+        differ = [i for i, (kind, draft) in enumerate(drafts) if text_sha256(item_text(kind, draft)) != hashes[i]]
+        if differ:
+            final[differ] = self._vectors_of(session, [(items[i][0], items[i][1].id) for i in differ],
+                                             [texts[i] for i in differ])
+        record_vectors(session, model=self.embedder.name, keys=[(kind, row.id) for kind, row in items],
+                       text_hashes=hashes, vectors=final)
+        return hashes, final
+
+    def _vectors_of(self, session: Session, keys: list[tuple[str, int]], texts: list[str]) -> np.ndarray:
+        """Vectors of these items' texts: the recorded ones where they fit, the others embedded now."""
+        recorded: dict[tuple[str, int], tuple[StoredVector, bytes]] = {}
+        for kind in {k for k, _ in keys}:
+            ids = [i for k, i in keys if k == kind]
+            recorded.update(((sv.kind, sv.item_id), (sv, blob))
+                            for sv, blob in read_vectors(session, model=self.embedder.name, kind=kind, ids=ids))
+        out: list[np.ndarray | None] = []
+        for key, text in zip(keys, texts):
+            sv, blob = recorded.get(key, (None, b""))
+            out.append(from_blobs([blob], sv.dim)[0] if sv and sv.fits(self.embedder.name, text_sha256(text))
+                       else None)
+        todo = [i for i, vec in enumerate(out) if vec is None]
+        if todo:
+            for i, vec in zip(todo, self.embedder.embed_batch([texts[i] for i in todo])):
+                out[i] = vec
+        return np.vstack(out).astype(np.float32)
 
     def _file_in_use(self, stored_path: str) -> bool:
         with self.session() as session:
@@ -297,6 +344,7 @@ class KnowledgeBase:
             # A name of its own, so two writers storing the same bytes never rename each other's file.
             tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.part")
             tmp.write_bytes(data)
+            _crash_point("original-partial")
             tmp.replace(path)
         return str(path.relative_to(self.settings.data_dir)), created
 
@@ -326,9 +374,9 @@ class KnowledgeBase:
 
     # --- metadata for the index -------------------------------------------
 
-    def _metadata(self, session: Session, kind: str, row: Lesson | Risk) -> Metadata:
+    def _metadata(self, session: Session, kind: str, row: Lesson | Risk, digest: str) -> Metadata:
         project = session.get(Project, row.project_id) if row.project_id else None
-        return item_metadata(kind, row, project)
+        return item_metadata(kind, row, project, model=self.embedder.name, text_hash=digest)
 
     # --- edits --------------------------------------------------------------
 
@@ -345,21 +393,23 @@ class KnowledgeBase:
                 missing = LessonNotFound if kind == "lesson" else RiskNotFound
                 raise missing(f"No {kind} with id {item_id}.")
             changes = update.model_dump(exclude_unset=True)
-            retext = "title" in changes and changes["title"] != row.title
             for key, value in changes.items():
                 setattr(row, key, value)
             row.edited = row.edited or any(k in _EDITABLE for k in changes)
             row.updated_at = utcnow()
             session.add(row)
             session.flush()
-            meta = self._metadata(session, kind, row)
+            text = item_text(kind, row)
+            digest = text_sha256(text)
+            vec = self._vectors_of(session, [(kind, row.id)], [text])  # embeds only when the text changed
+            record_vectors(session, model=self.embedder.name, keys=[(kind, row.id)], text_hashes=[digest],
+                           vectors=vec)
+            meta = self._metadata(session, kind, row, digest)
             vid = vector_id(kind, row.id)
             previous = self._snapshot([vid])
-            text = lesson_text(row) if kind == "lesson" else risk_text(row)
-            vec = self.embedder.embed_batch([text]) if retext else (previous.embeddings if previous else None)
             try:
-                if vec is not None and len(vec):
-                    self.vectors.upsert([vid], vec, [meta])
+                self.vectors.upsert([vid], vec, [meta])
+                _crash_point("edit-indexed")
             except Exception as exc:
                 session.rollback()
                 raise IndexUnavailable(f"The vector index could not be updated ({exc}); nothing was changed.") from exc
@@ -481,43 +531,125 @@ class KnowledgeBase:
         for row in session.exec(select(Risk).order_by(Risk.id)):
             yield "risk", row
 
-    def reindex(self, progress: Progress | None = None, batch: int = 512) -> int:
-        """Rebuild the Chroma collection from SQL. Returns the number of items indexed."""
+    def reindex(self, progress: Progress | None = None, batch: int = 512,
+                stage: Callable[[str], None] | None = None, full: bool = False) -> Reindexed:
+        """Repair everything derived from SQL: embed the items whose SQL vector is missing, stale
+        or from another model; bring the vector index in line with the SQL vectors (recreating it
+        for another model or dimension; `full` rewrites every entry, else only those whose model,
+        text hash or facets differ); delete original files nothing references."""
+        done = Reindexed()
         with self.writing(), self.session() as session:
             items = list(self.iter_items(session))
-            projects = {p.id: p for p in session.exec(select(Project))}
-            wanted = {vector_id(k, r.id) for k, r in items}
-            stale = sorted(self.vectors.ids() - wanted)
-            self.vectors.delete(stale)
-            for start in range(0, len(items), batch):
-                part = items[start:start + batch]
-                texts = [lesson_text(r) if k == "lesson" else risk_text(r) for k, r in part]
-                self.vectors.upsert([vector_id(k, r.id) for k, r in part], self.embedder.embed_batch(texts),
-                                    [item_metadata(k, r, projects.get(r.project_id)) for k, r in part])
-                if progress:
-                    progress(min(start + batch, len(items)), len(items))
+            done.items = len(items)
+            if stage:
+                stage("Re-embedding")
+            done.embedded, done.vectors_dropped = self._refresh_vectors(session, items, progress, batch)
+            if stage:
+                stage("Indexing")
+            done.recreated, done.indexed = self._rebuild_index(session, items, progress, full)
+            done.files_removed = self._remove_unused_files(session)
             bump_generation(session)
             session.commit()
-        return len(items)
+        return done
+
+    def _refresh_vectors(self, session: Session, items: list[tuple[str, Lesson | Risk]],
+                         progress: Progress | None, batch: int) -> tuple[int, int]:
+        """Make every item's SQL vector the configured model's vector of its current text.
+        Commits each batch, so an interrupted reindex keeps what it did. Returns (embedded, dropped)."""
+        name, dim = self.embedder.name, self.embedder.dim
+        stored = stored_vectors(session)
+        texts = {(kind, row.id): item_text(kind, row) for kind, row in items}
+        orphans = [key for key in stored if key not in texts]
+        drop_vectors(session, keys=orphans)
+        todo = []
+        for key, text in texts.items():
+            digest, sv = text_sha256(text), stored.get(key)
+            if sv is None or not sv.fits(name, digest) or sv.dim != dim:
+                todo.append((key, text, digest))
+        todo.sort(key=lambda t: -len(t[1]))  # similar lengths together: no time lost on padding
+        for start in range(0, len(todo), batch):
+            part = todo[start:start + batch]
+            vectors = self.embedder.embed_batch([text for _, text, _ in part])
+            record_vectors(session, model=name, keys=[k for k, _, _ in part], text_hashes=[d for _, _, d in part],
+                           vectors=vectors)
+            session.commit()
+            if progress:
+                progress(min(start + batch, len(todo)), len(todo))
+        session.commit()
+        return len(todo), len(orphans)
+
+    def _rebuild_index(self, session: Session, items: list[tuple[str, Lesson | Risk]],
+                       progress: Progress | None, full: bool, batch: int = 2000) -> tuple[bool, int]:
+        """Upsert the SQL vectors into the vector index, after dropping what SQL does not have;
+        the collection is made anew when it holds another model's vectors or another dimension.
+        Returns (recreated, entries written). An entry whose metadata already names the same
+        model, text hash and facets holds that vector: rewriting it would only cost time."""
+        name, dim = self.embedder.name, self.embedder.dim
+        have = self.vectors.metadatas()
+        recreate = self.vectors.dim() not in (None, dim) or any(m.get("model") != name for m in have.values())
+        if recreate:
+            self.vectors.recreate()
+            have = {}
+        wanted = {vector_id(kind, row.id) for kind, row in items}
+        self.vectors.delete(sorted(set(have) - wanted))
+        projects = {p.id: p for p in session.exec(select(Project))}
+        stored = stored_vectors(session)
+        metas = {vector_id(kind, row.id): clean_metadata(item_metadata(
+            kind, row, projects.get(row.project_id), model=name, text_hash=stored[(kind, row.id)].text_sha256))
+            for kind, row in items}
+        todo = [(kind, row) for kind, row in items if full or have.get(vector_id(kind, row.id)) != metas[
+            vector_id(kind, row.id)]]
+        for start in range(0, len(todo), batch):
+            part = todo[start:start + batch]
+            recorded = self._recorded(session, [(kind, row.id) for kind, row in part])
+            ids = [vector_id(kind, row.id) for kind, row in part]
+            self.vectors.upsert(ids, from_blobs([recorded[(k, r.id)][1] for k, r in part], dim),
+                                [metas[i] for i in ids])
+            if progress:
+                progress(min(start + batch, len(todo)), len(todo))
+        return recreate, len(todo)
+
+    def _recorded(self, session: Session, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple]:
+        """The configured model's SQL vectors of these items: key -> (StoredVector, bytes)."""
+        out = {}
+        for kind in sorted({k for k, _ in keys}):
+            ids = [i for k, i in keys if k == kind]
+            out.update(((sv.kind, sv.item_id), (sv, blob))
+                       for sv, blob in read_vectors(session, model=self.embedder.name, kind=kind, ids=ids))
+        return out
+
+    def _remove_unused_files(self, session: Session) -> int:
+        """Delete originals no document or version references, and partly written ones. Safe under
+        the write lock: every ingest writes its original while holding it."""
+        orphaned, partial = unused_files(self.settings.data_dir, self.settings.files_dir,
+                                         set(_referenced_files(session)))
+        for rel in orphaned + partial:
+            (self.settings.data_dir / rel).unlink(missing_ok=True)
+        return len(orphaned) + len(partial)
 
     def doctor(self) -> DriftReport:
-        """Compare the ids in SQL with those in the vector index."""
-        with self.session() as session:
-            wanted = {vector_id(k, r.id) for k, r in self.iter_items(session)}
-        have = self.vectors.ids()
-        return DriftReport(len(wanted), len(have), sorted(wanted - have, key=_vid_key),
-                           sorted(have - wanted, key=_vid_key))
+        """Compare everything derived from SQL with it: each item's vector (model, text, dimension),
+        the vector index (ids, model, text hash, dimension) and the original files."""
+        report = DriftReport(0, 0, [], [], model=self.embedder.name, dim=self.embedder.dim)
+        with self.writing(), self.session() as session:  # under the lock: no write is half done
+            texts = {(kind, row.id): text_sha256(item_text(kind, row)) for kind, row in self.iter_items(session)}
+            stored = stored_vectors(session)
+            referenced = _referenced_files(session)
+            report.sql_items = len(texts)
+            check_vectors(report, texts, stored)
+            check_index(report, texts, stored, self.vectors.metadatas(), self.vectors.dim())
+            check_files(report, self.settings.data_dir, self.settings.files_dir, referenced)
+        return report
 
 
-def _vid_key(vid: str) -> tuple[str, int]:
-    return parse_vector_id(vid)
-
-
-def item_metadata(kind: str, row: Lesson | Risk, project: Project | None) -> Metadata:
-    """Facets stored beside each vector, so the index can be filtered on its own."""
+def item_metadata(kind: str, row: Lesson | Risk, project: Project | None, *, model: str = "",
+                  text_hash: str = "") -> Metadata:
+    """Facets stored beside each vector, so the index can be filtered on its own, and what the
+    vector was made from (`model`, `text_sha256`), so `kb doctor` can check it against SQL."""
     meta: Metadata = {
         "kind": kind, "item_id": row.id, "document_id": row.document_id,
         "category": row.category, "phase": row.phase, "published": row.published,
+        "model": model, "text_sha256": text_hash,
     }
     if kind == "lesson":
         meta["polarity"] = row.polarity
@@ -672,6 +804,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _drop_dependants(session: Session, kind: str, item_id: int) -> None:
+    drop_vectors(session, keys=[(kind, item_id)])
     if kind == "lesson":
         for fb in session.exec(select(LessonFeedback).where(LessonFeedback.lesson_id == item_id)):
             session.delete(fb)
@@ -684,6 +817,32 @@ def _file_referenced(session: Session, stored_path: str) -> bool:
         return True
     return session.exec(select(DocumentVersion.id).where(DocumentVersion.stored_path == stored_path)).first() \
         is not None
+
+
+def _referenced_files(session: Session) -> dict[str, str]:
+    """Every original file a document or a kept version points at: path -> which document."""
+    out = {path: f"document {doc_id}, {name}, version {version}" for doc_id, name, version, path in session.exec(
+        select(DocumentVersion.document_id, DocumentVersion.source_name, DocumentVersion.version,
+               DocumentVersion.stored_path)) if path}
+    out.update({path: f"document {doc_id}, {name}" for doc_id, name, path in session.exec(
+        select(Document.id, Document.source_name, Document.stored_path)) if path})
+    return out
+
+
+_crashes: dict[str, int] = {}
+
+
+def _crash_point(label: str) -> None:
+    """Test hook, inert unless `KB_TEST_CRASH_AT=<label>:<n>` is set: the n-th time the process
+    reaches `label` it kills itself with SIGKILL, so tests/kb/test_crash.py can stop a real
+    `kb ingest` at an exact point of a write (a timed kill would land anywhere, or nowhere, on a
+    busy machine). Labels: original-partial, sql-written, index-updated, committed, edit-indexed."""
+    target = os.environ.get("KB_TEST_CRASH_AT")
+    if not target or target.partition(":")[0] != label:
+        return
+    _crashes[label] = _crashes.get(label, 0) + 1
+    if _crashes[label] == int(target.partition(":")[2] or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def identity_key(item) -> str:

@@ -6,6 +6,7 @@ spellings of a name, title or query are judged the same."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Protocol
 
@@ -40,6 +41,11 @@ def risk_text(risk: RiskWording) -> str:
     return _join(parts)
 
 
+def item_text(kind: str, item: LessonWording | RiskWording) -> str:
+    """The embedded text of a lesson or risk, by its kind ("lesson" or "risk")."""
+    return lesson_text(item) if kind == "lesson" else risk_text(item)
+
+
 def _join(parts: list[str | None]) -> str:
     seen: list[str] = []
     for part in parts:
@@ -62,3 +68,8 @@ def vector_id(kind: str, item_id: int) -> str:
 def parse_vector_id(vid: str) -> tuple[str, int]:
     kind, _, num = vid.partition("-")
     return kind, int(num)
+
+
+def text_sha256(text: str) -> str:
+    """What a vector records of the text it was made from: a changed text means a stale vector."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -19,7 +19,8 @@ from sqlmodel import Session, select
 
 from kb.dates import as_date
 from kb.models import Document, Lesson, Project, Risk
-from kb.texts import lesson_text, risk_text, vector_id
+from kb.texts import lesson_text, risk_text, text_sha256, vector_id
+from kb.vectors import from_blobs, read_vectors
 
 UNTYPED = "(unspecified)"
 
@@ -103,30 +104,27 @@ def _item(kind: str, item_id: int, title: str, text: str, project: DatedProject 
 
 
 def item_vectors(kb, items: Sequence[Item]) -> np.ndarray:
-    """Unit vectors for `items`, from the index; items missing there are embedded from their text."""
+    """Unit vectors for `items`, from the vectors SQL records for the configured model. An item
+    without one that fits its current text gets a zero row (it joins no theme and matches
+    nothing) rather than being embedded during a request; `kb doctor` reports it and
+    `kb reindex` repairs it."""
     if not items:
         return np.zeros((0, 1), dtype=np.float32)
-    found = _vectors_from_index(kb, [i.vid for i in items])
-    missing = [i for i in items if i.vid not in found]
-    if missing:
-        fresh = kb.embedder.embed_batch([i.text for i in missing])
-        found.update({i.vid: v for i, v in zip(missing, fresh)})
-    matrix = np.vstack([found[i.vid] for i in items]).astype(np.float32)
+    row_of = {(i.kind, i.id): n for n, i in enumerate(items)}
+    rows, blobs, dims = [], [], []
+    with kb.session() as session:
+        for kind in ("lesson", "risk"):
+            ids = [i.id for i in items if i.kind == kind]
+            for sv, blob in read_vectors(session, model=kb.embedder.name, kind=kind, ids=ids) if ids else ():
+                n = row_of[(kind, sv.item_id)]
+                if sv.text_sha256 == text_sha256(items[n].text):
+                    rows.append(n)
+                    blobs.append(blob)
+                    dims.append(sv.dim)
+    dim = max(set(dims), key=dims.count) if dims else int(kb.embedder.dim)
+    keep = [k for k, d in enumerate(dims) if d == dim]
+    matrix = np.zeros((len(items), dim), dtype=np.float32)
+    if keep:
+        matrix[[rows[k] for k in keep]] = from_blobs([blobs[k] for k in keep], dim)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)
-
-
-def _vectors_from_index(kb, vids: list[str]) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    try:
-        wanted = set(vids)
-        if len(vids) * 2 > kb.vectors.count():  # reading everything beats many lookups
-            for batch in kb.vectors.iter_batches():
-                out.update((vid, vec) for vid, vec in zip(batch.ids, batch.embeddings) if vid in wanted)
-        else:
-            for start in range(0, len(vids), 2000):
-                batch = kb.vectors.get(vids[start:start + 2000])
-                out.update(zip(batch.ids, batch.embeddings))
-    except Exception:
-        return {}  # the index is unreachable: embed everything from SQL instead
-    return out

@@ -1,13 +1,16 @@
 """An in-memory snapshot of the knowledge base for search.
 
-Built from SQL (the source of truth) and the Chroma vectors: a BM25 term
-matrix, a dense float32 matrix and one numpy array per facet, all aligned
-on the same row order. Works the same on SQLite and PostgreSQL because it
-only reads rows. Rebuilt whole when `kb.db.generation` changes.
+Built from SQL alone (the source of truth): the rows, and the vectors SQL
+records for them (`kb.models.ItemVector`), never the Chroma index (which
+another process may be writing) and never by embedding inside a request.
+A BM25 term matrix, a dense float32 matrix and one numpy array per facet,
+all aligned on the same row order. Works the same on SQLite and PostgreSQL
+because it only reads rows. Rebuilt whole when `kb.db.generation` changes.
 """
 
 from __future__ import annotations
 
+import logging
 from array import array
 from dataclasses import dataclass, field
 
@@ -17,9 +20,12 @@ from sqlmodel import select
 
 from kb.db import generation
 from kb.models import Document, Lesson, Project, Risk
-from kb.texts import lesson_text, parse_vector_id, risk_text
+from kb.texts import lesson_text, risk_text, text_sha256
+from kb.vectors import from_blobs, read_vectors
 from search.models import FACETS
 from search.text import term_counts
+
+log = logging.getLogger(__name__)
 
 K1, B = 1.2, 0.75
 LESSON, RISK = 0, 1
@@ -71,6 +77,9 @@ class Snapshot:
     row_of: dict[tuple[int, int], int] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
     """Derived data computed on first use for this generation (project centroids)."""
+    stale_vectors: int = 0
+    """Rows left out of the dense part (zero vectors): their SQL vector is missing, from another
+    model or from an older text. Non-zero means the index needs `kb reindex`."""
 
     @property
     def size(self) -> int:
@@ -93,13 +102,14 @@ class Snapshot:
 
 
 def build_snapshot(kb) -> Snapshot:
-    """Read every lesson and risk from SQL and their vectors from Chroma."""
+    """Read every lesson and risk, and their vectors, from SQL."""
     with kb.session() as session:
         gen = generation(session)
         lessons = list(session.exec(select(*_LESSON_COLS).order_by(Lesson.id)))
         risks = list(session.exec(select(*_RISK_COLS).order_by(Risk.id)))
         projects = {p.id: _indexed_project(p) for p in session.exec(select(Project))}
         documents = {d[0]: (d[1], d[2]) for d in session.exec(select(Document.id, Document.source_name, Document.kind))}
+        vectors = list(read_vectors(session, model=kb.embedder.name))
     rows = [(LESSON, r) for r in lessons] + [(RISK, r) for r in risks]
     texts = [lesson_text(r) if k == LESSON else risk_text(r) for k, r in rows]
     facets = _facet_columns(rows, projects)
@@ -120,7 +130,10 @@ def build_snapshot(kb) -> Snapshot:
         projects=projects, documents=documents,
     )
     snap.row_of = {(int(k), int(i)): n for n, (k, i) in enumerate(zip(snap.kinds, snap.ids))}
-    snap.dense = _load_vectors(kb, snap, texts)
+    snap.dense, snap.stale_vectors = _load_vectors(kb, snap, texts, vectors)
+    if snap.stale_vectors:
+        log.warning("%d of %d lessons and risks have no current vector for the model %s and are left out of "
+                    "meaning-based search: run `kb reindex`.", snap.stale_vectors, snap.size, kb.embedder.name)
     return snap
 
 
@@ -181,26 +194,20 @@ def build_bm25(texts: list[str]) -> tuple[sparse.csc_matrix, dict[str, int], np.
     return matrix.tocsc(), vocab, idf
 
 
-def _load_vectors(kb, snap: Snapshot, texts: list[str]) -> np.ndarray:
-    """Vectors come from Chroma; items missing there are embedded again from SQL text."""
-    dense: np.ndarray | None = None
-    found = np.zeros(snap.size, dtype=bool)
-    for batch in kb.vectors.iter_batches():
-        if dense is None and len(batch.embeddings):
-            dense = np.zeros((snap.size, batch.embeddings.shape[1]), dtype=np.float32)
-        for vid, vec in zip(batch.ids, batch.embeddings):
-            kind, item_id = parse_vector_id(vid)
-            row = snap.row_of.get((KINDS.index(kind), item_id)) if kind in KINDS else None
-            if row is not None:
-                dense[row] = vec
-                found[row] = True
-    missing = np.flatnonzero(~found)
-    if len(missing):
-        fresh = kb.embedder.embed_batch([texts[i] for i in missing])
-        if dense is None:
-            dense = np.zeros((snap.size, fresh.shape[1]), dtype=np.float32)
-        dense[missing] = fresh
-    if dense is None:
-        dense = np.zeros((snap.size, 1), dtype=np.float32)
+def _load_vectors(kb, snap: Snapshot, texts: list[str], vectors: list) -> tuple[np.ndarray, int]:
+    """The dense matrix from the SQL vectors of the configured model, and how many rows have
+    none that fits (missing, or made from another text): those rows stay zero, nothing is
+    embedded here. `vectors`: (StoredVector, bytes) pairs as `kb.vectors.read_vectors` gives."""
+    dims = [sv.dim for sv, _ in vectors]
+    dim = max(set(dims), key=dims.count) if dims else int(kb.embedder.dim)
+    rows, blobs = [], []
+    for sv, blob in vectors:
+        row = snap.row_of.get((KINDS.index(sv.kind), sv.item_id)) if sv.kind in KINDS else None
+        if row is not None and sv.dim == dim and sv.text_sha256 == text_sha256(texts[row]):
+            rows.append(row)
+            blobs.append(blob)
+    dense = np.zeros((snap.size, dim), dtype=np.float32)
+    if rows:
+        dense[rows] = from_blobs(blobs, dim)
     norms = np.linalg.norm(dense, axis=1, keepdims=True)
-    return dense / np.where(norms == 0, 1, norms)
+    return dense / np.where(norms == 0, 1, norms), snap.size - len(rows)

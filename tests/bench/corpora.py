@@ -91,6 +91,8 @@ def build_synthetic(kb, texts: list[str], titles: list[str], vectors: np.ndarray
     from kb.db import bump_generation
     from kb.models import Document, Lesson, Project
     from kb.store import item_metadata
+    from kb.texts import lesson_text, text_sha256
+    from kb.vectors import record_vectors
 
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
     with kb.session() as session:
@@ -126,7 +128,11 @@ def build_synthetic(kb, texts: list[str], titles: list[str], vectors: np.ndarray
                 vecs += nrng.normal(0, 0.03, vecs.shape).astype(np.float32)
                 vecs[: max(0, len(texts) - start)] = vectors[start:len(texts)]
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            hashes = [text_sha256(lesson_text(r)) for r in part]
+            record_vectors(session, model=kb.embedder.name, keys=[("lesson", r.id) for r in part],
+                           text_hashes=hashes, vectors=vecs)  # search reads vectors from SQL
             kb.vectors.upsert([f"lesson-{r.id}" for r in part], vecs,
-                              [item_metadata("lesson", r, by_project.get(r.project_id)) for r in part])
+                              [item_metadata("lesson", r, by_project.get(r.project_id), model=kb.embedder.name,
+                                             text_hash=h) for r, h in zip(part, hashes)])
         bump_generation(session)
         session.commit()

@@ -111,7 +111,7 @@ def test_doctor_reports_drift_and_reindex_repairs_it(fast_kb):
     fast_kb.vectors.upsert(["lesson-999"], fast_kb.embedder.embed_batch(["stray"]), [{"kind": "lesson"}])
     report = fast_kb.doctor()
     assert report.missing_from_index == ["lesson-1"] and report.orphaned_in_index == ["lesson-999"]
-    assert fast_kb.reindex() == 3
+    assert fast_kb.reindex().items == 3
     assert fast_kb.doctor().ok
 
 

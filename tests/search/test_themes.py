@@ -246,12 +246,13 @@ def demo_themes(tmp_path_factory, embedder):
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "data", database_url="", chroma_url="",
                         _env_file=None)
-    # Ingest quickly with the hashing embedder, then theme with the real model from a fresh, empty
-    # collection: only the "went wrong" lessons and materialised risks get embedded, from their SQL text.
+    # Ingest quickly with the hashing embedder, then theme with the real model: `kb reindex` re-embeds
+    # every item with it from the SQL text (themes read the vectors SQL records, and never embed).
     fast = KnowledgeBase.open(settings, embedder=HashingEmbedder())
     for path in ingest.collect_files([DEMO]):
         ingest.ingest_file(fast, path)
     real = KnowledgeBase.open(settings.model_copy(update={"chroma_collection": "themes_demo"}), embedder=embedder)
+    assert real.reindex().embedded > 0
     return T.compute_themes(real)
 
 
