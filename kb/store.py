@@ -35,11 +35,11 @@ from kb.errors import (
 )
 from kb.identity import match_items
 from kb.models import (
-    Document, DocumentVersion, DocumentVersionPublic, KickoffPack, Lesson, LessonFeedback, LessonUpdate, Project,
-    ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
+    Document, DocumentVersion, DocumentVersionPublic, ItemVector, KickoffPack, Lesson, LessonFeedback, LessonUpdate,
+    Project, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
 )
 from kb.settings import Settings
-from kb.texts import item_text, lesson_text, match_key, risk_text, text_sha256, vector_id
+from kb.texts import item_text, lesson_text, match_key, parse_vector_id, risk_text, text_sha256, vector_id
 from kb.vectors import (
     Metadata, StoredVector, VectorStore, clean_metadata, drop_vectors, from_blobs, open_vector_store, read_vectors,
     record_vectors, stored_vectors,
@@ -123,8 +123,38 @@ class KnowledgeBase:
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "KnowledgeBase":
         settings.ensure_dirs()
-        return cls(settings, create_db_engine(settings), open_vector_store(settings),
-                   embedder or create_embedder(settings))
+        kb = cls(settings, create_db_engine(settings), open_vector_store(settings),
+                 embedder or create_embedder(settings))
+        kb.adopt_index_vectors()
+        return kb
+
+    def adopt_index_vectors(self) -> int:
+        """Once, for a data directory made before vectors were recorded in SQL (revision 0004):
+        copy the vectors the index holds into SQL as the configured model's, so nothing has to be
+        embedded again. Anything that does not fit is left for `kb reindex`. Returns how many."""
+        with self.session() as session:
+            if session.exec(select(ItemVector.item_id).limit(1)).first() is not None or \
+                    session.exec(select(Lesson.id).limit(1)).first() is None and \
+                    session.exec(select(Risk.id).limit(1)).first() is None:
+                return 0
+        adopted = 0
+        with self.writing(), self.session() as session:
+            items = list(self.iter_items(session))
+            texts = {(kind, row.id): item_text(kind, row) for kind, row in items}
+            for batch in self.vectors.iter_batches():
+                keep = [(parse_vector_id(vid), vec) for vid, vec, meta in zip(batch.ids, batch.embeddings,
+                                                                             batch.metadatas)
+                        if parse_vector_id(vid) in texts and (meta or {}).get("model") in (None, self.embedder.name)]
+                if keep:
+                    record_vectors(session, model=self.embedder.name, keys=[k for k, _ in keep],
+                                   text_hashes=[text_sha256(texts[k]) for k, _ in keep],
+                                   vectors=np.stack([v for _, v in keep]))
+                    adopted += len(keep)
+            session.flush()
+            self._rebuild_index(session, items, None, False)  # the index entries now carry model and text hash
+            bump_generation(session)
+            session.commit()
+        return adopted
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

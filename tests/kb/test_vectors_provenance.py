@@ -226,3 +226,31 @@ def test_search_works_again_after_reindex_when_the_model_changes_dimension(setti
     back = open_kb(settings, embedder)
     assert back.reindex().recreated and back.doctor().ok
     assert SearchEngine(back).search(question).hits[0].title == top
+
+
+def test_a_data_directory_from_before_sql_vectors_adopts_the_index_vectors_without_embedding(settings, fake_embedder):
+    """Revision 0004 adds item_vector empty; the vectors Chroma holds are taken over at the next open."""
+    from sqlalchemy import text
+
+    from kb.store import KnowledgeBase
+    from tests.factories import closure
+
+    kb = KnowledgeBase.open(settings, embedder=fake_embedder)
+    kb.save_document(closure(), b"v1")
+    ids = sorted(kb.vectors.ids())
+    before = kb.vectors.get(ids)
+    legacy = [{k: v for k, v in m.items() if k not in ("model", "text_sha256")} for m in before.metadatas]
+    kb.vectors.delete(before.ids)
+    kb.vectors.upsert(before.ids, before.embeddings, legacy)  # as the earlier release wrote them
+    with kb.engine.begin() as conn:
+        conn.execute(text("DELETE FROM item_vector"))
+
+    class Refuses(type(fake_embedder)):
+        def embed_batch(self, texts):
+            raise AssertionError("adopting the index must not embed anything")
+
+    again = KnowledgeBase.open(settings, embedder=Refuses())
+    with again.session() as s:
+        assert s.exec(text("SELECT count(*) FROM item_vector")).one()[0] == len(ids)
+    assert again.doctor().ok
+    assert KnowledgeBase.open(settings, embedder=Refuses()).adopt_index_vectors() == 0, "only once"
