@@ -1,0 +1,141 @@
+"""`kb serve --workers 2` on PostgreSQL and a Chroma server, as the README's scale-out
+section runs it: a change made through one worker, or by a `kb ingest` process, is
+seen by every worker within CONSISTENT_WITHIN seconds, and no worker goes back.
+
+Runs in the scale-out pass of `make test` (tests/servers.sh starts the servers)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.backends import servers_configured
+
+pytestmark = [
+    pytest.mark.scaleout,
+    pytest.mark.skipif(not servers_configured(), reason="needs the scale-out servers: `make test` starts them "
+                                                        "with tests/servers.sh (KB_TEST_DATABASE_URL, KB_TEST_CHROMA_URL)"),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 2
+CONSISTENT_WITHIN = 5.0
+"""Seconds; a worker checks the store's generation at most once a second, then rebuilds its index."""
+
+
+def retro(code: str, lesson: str) -> bytes:
+    return (f"---\nkind: retrospective\ncode: {code}\n---\n\n# {code} retrospective\n\n"
+            f"## Learned\n\n- {lesson}\n").encode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kb_env(settings) -> dict[str, str]:
+    """The README's exports, pointed at this test's own database and collection."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "KB_DATA_DIR": str(settings.data_dir),
+            "KB_DATABASE_URL": settings.database_url, "KB_CHROMA_URL": settings.chroma_url,
+            "KB_CHROMA_COLLECTION": settings.chroma_collection}
+
+
+def kb_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cli.main", *args]
+
+
+@pytest.fixture
+def served(settings):
+    """`kb serve --workers 2` on a free loopback port; yields its base URL once every worker answers."""
+    port = free_port()
+    server = subprocess.Popen(kb_command("serve", "--workers", str(WORKERS), "--host", "127.0.0.1", "--port", str(port)),
+                              env=kb_env(settings), cwd=ROOT, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_workers(base, server)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # its own session: uvicorn's supervisor and its workers
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def wait_for_workers(base: str, server: subprocess.Popen, seconds: float = 240) -> None:
+    """Until WORKERS different processes have answered a search (each loads the model)."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + seconds
+    while len(seen) < WORKERS:
+        if server.poll() is not None:
+            pytest.fail(f"kb serve exited with {server.returncode}: {server.stderr.read().decode()[-2000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"only workers {seen} answered within {seconds} s")
+        for pid, _ in ask_all(base, "warm up"):
+            seen.add(pid)
+        time.sleep(0.2)
+
+
+def ask(base: str, q: str) -> tuple[str, list[str]] | None:
+    """(worker pid, hit titles) on a new connection each time, so the workers share the requests."""
+    try:
+        r = httpx.get(f"{base}/api/search", params={"q": q}, headers={"Connection": "close"}, timeout=30)
+    except httpx.TransportError:
+        return None
+    r.raise_for_status()
+    return r.headers["x-kb-worker"], [h["title"] for h in r.json()["results"]]
+
+
+def ask_all(base: str, q: str, at_once: int = 4) -> list[tuple[str, list[str]]]:
+    # Requests at once keep one worker busy while the next connection goes to another.
+    with ThreadPoolExecutor(at_once) as pool:
+        return [a for a in pool.map(lambda _: ask(base, q), range(at_once)) if a]
+
+
+def seconds_until_every_worker_sees(base: str, q: str, title: str, since: float, seconds: float = 30) -> float:
+    """Poll until every worker has answered with `title`; a worker that saw it must keep seeing it."""
+    fresh: set[str] = set()
+    while time.monotonic() - since < seconds:
+        # Requests of one round run at once, so only a later round may be held to an earlier one.
+        answers = ask_all(base, q)
+        stale = {pid for pid, titles in answers if title not in titles}
+        assert not stale & fresh, f"workers {stale & fresh} went back to an index without {title!r}"
+        fresh |= {pid for pid, titles in answers if title in titles}
+        if len(fresh) == WORKERS:
+            return time.monotonic() - since
+    pytest.fail(f"after {seconds} s only workers {fresh} return {title!r}")
+
+
+def test_every_worker_sees_a_change_made_by_another_worker_or_process(served, settings, tmp_path, record_property):
+    before = ask_all(served, "zebrafish telemetry")
+    assert before and all("Zebrafish" not in " ".join(titles) for _, titles in before)
+
+    lesson = "Zebrafish telemetry dashboards need an owner before go-live"
+    upload = httpx.post(f"{served}/api/ingest", timeout=120,
+                        files=[("files", ("zebra-retro.md", retro("ZEB-2024", lesson)))])
+    assert [r["outcome"] for r in upload.json()] == ["ingested"]
+    via_worker = seconds_until_every_worker_sees(served, "zebrafish telemetry", lesson, since=time.monotonic())
+
+    other = "Quokka survey forms were printed before the wording was signed off"
+    (tmp_path / "quokka-retro.md").write_bytes(retro("QKA-2024", other))
+    subprocess.run(kb_command("ingest", str(tmp_path / "quokka-retro.md")), env=kb_env(settings), cwd=ROOT,
+                   check=True, capture_output=True, timeout=300)
+    via_process = seconds_until_every_worker_sees(served, "quokka survey forms", other, since=time.monotonic())
+
+    record_property("consistent_after_upload_s", round(via_worker, 2))
+    record_property("consistent_after_kb_ingest_s", round(via_process, 2))
+    print(f"\nevery worker consistent {via_worker:.2f} s after an upload to one worker, "
+          f"{via_process:.2f} s after a `kb ingest` process")
+    assert via_worker < CONSISTENT_WITHIN and via_process < CONSISTENT_WITHIN
