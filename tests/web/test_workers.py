@@ -17,14 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from tests.backends import servers_configured
 
-pytestmark = [
-    pytest.mark.scaleout,
-    pytest.mark.skipif(not servers_configured(), reason="needs the scale-out servers: `make test` starts them "
-                                                        "with tests/servers.sh (KB_TEST_DATABASE_URL, KB_TEST_CHROMA_URL)"),
-]
+pytestmark = pytest.mark.scaleout
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 2
@@ -57,6 +54,9 @@ def kb_command(*args: str) -> list[str]:
 @pytest.fixture
 def served(settings):
     """`kb serve --workers 2` on a free loopback port; yields its base URL once every worker answers."""
+    if not servers_configured():
+        pytest.skip("needs the scale-out servers: `make test` starts them with tests/servers.sh "
+                    "(KB_TEST_DATABASE_URL, KB_TEST_CHROMA_URL)")
     port = free_port()
     server = subprocess.Popen(kb_command("serve", "--workers", str(WORKERS), "--host", "127.0.0.1", "--port", str(port)),
                               env=kb_env(settings), cwd=ROOT, start_new_session=True,
@@ -139,3 +139,25 @@ def test_every_worker_sees_a_change_made_by_another_worker_or_process(served, se
     print(f"\nevery worker consistent {via_worker:.2f} s after an upload to one worker, "
           f"{via_process:.2f} s after a `kb ingest` process")
     assert via_worker < CONSISTENT_WITHIN and via_process < CONSISTENT_WITHIN
+
+
+def test_the_readme_scale_out_section_is_what_this_test_runs():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Scale-out"):readme.index("## How it is built")]
+    assert f"kb serve --workers {WORKERS}" in section
+    for line in ("pg_ctlcluster 15 kb start", "chroma run --path", "export KB_DATABASE_URL=postgresql+psycopg://",
+                 "export KB_CHROMA_URL=http://127.0.0.1:"):
+        assert line in section
+    servers = (ROOT / "tests" / "servers.sh").read_text()
+    assert "pg_createcluster" in servers and "pg_ctlcluster" in servers and '"$BIN/chroma" run --path' in servers
+
+
+def test_several_workers_without_a_chroma_server_is_a_clear_error(tmp_path, monkeypatch):
+    from cli.main import app
+
+    monkeypatch.chdir(tmp_path)  # no .env from the working directory
+    env = {"KB_DATA_DIR": str(tmp_path / "data"), "KB_CHROMA_URL": "", "KB_DATABASE_URL": ""}
+    result = CliRunner().invoke(app, ["serve", "--workers", "2", "--port", str(free_port())], env=env)
+    assert result.exit_code == 1
+    assert "needs a Chroma server" in result.output and "KB_CHROMA_URL" in result.output
+    assert not (tmp_path / "data").exists(), "nothing is opened before the check"
