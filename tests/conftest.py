@@ -61,6 +61,17 @@ def pytest_report_header(config) -> str:
     return "stores: SQLite + embedded Chroma under tmp_path"
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Figures a test measured (`record_property`), such as the workers' time to consistency."""
+    measured = [(rep.nodeid.split("::")[-1], name, value)
+                for rep in terminalreporter.stats.get("passed", []) if rep.when == "call"
+                for name, value in rep.user_properties]
+    if measured:
+        terminalreporter.section("measured")
+        for test, name, value in measured:
+            terminalreporter.line(f"{name} = {value}  ({test})")
+
+
 @pytest.fixture
 def settings(request, tmp_path: Path) -> Iterator[Settings]:
     with backends.isolated_settings(tmp_path / "data", servers=backends.on_servers(request.node)) as s:
