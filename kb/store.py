@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -290,7 +291,7 @@ class KnowledgeBase:
         created = not path.exists()
         if created:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(path.suffix + ".part")
+            tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")  # two writers of the same bytes never share one
             tmp.write_bytes(data)
             tmp.replace(path)
         return str(path.relative_to(self.settings.data_dir)), created
