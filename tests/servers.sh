@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The scale-out servers for `make test`: a PostgreSQL cluster (Debian's packages,
-# managed with pg_createcluster/pg_ctlcluster) and `chroma run`, both on 127.0.0.1.
+# managed with pg_createcluster/pg_ctlcluster) and `chroma run`, both on loopback only
+# (PostgreSQL listens on localhost; the URLs it prints use 127.0.0.1).
 #
 #   tests/servers.sh start   start both, wait until they answer, print the KB_TEST_* variables
 #                            (also written to $STATE/env); exit 2 with the reason when this
