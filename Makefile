@@ -13,11 +13,11 @@ CHARTJS := chart.js@4.5.1
 VENDOR := web/static/vendor
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run serve demo test test-fast bench clean browser-deps help migration
+.PHONY: install run serve demo test test-scaleout test-fast bench clean browser-deps help migration
 
 help:
 	@echo "make run    install what is missing, load the demo corpus, serve on http://$(HOST):$(PORT)"
-	@echo "make test   install what is missing and run the test suite"
+	@echo "make test   install what is missing and run the test suite, then its scale-out part on PostgreSQL + Chroma server"
 	@echo "make bench  retrieval quality, latency, ingestion throughput and memory (uses ../shared/corpus)"
 
 install: $(INSTALLED) $(VENDOR)/.fetched
@@ -56,8 +56,23 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium not installed: browser tests will be skipped (apt-get install chromium)"; }
 
+# Then the scale-out suite (-m scaleout: ingest, search, concurrency, kb serve --workers) again on
+# PostgreSQL from Debian's packages (pg_ctlcluster) and `chroma run`, both on loopback, which
+# tests/servers.sh starts and stops. Where they cannot start (not root, no apt-get) it says why and
+# that pass is skipped, unless KB_REQUIRE_SERVERS=1 (CI) makes that a failure.
 test: install browser-deps
 	$(BIN)/python -m pytest -q
+	@$(MAKE) --no-print-directory test-scaleout
+
+SERVERS := BIN=$(BIN) tests/servers.sh
+
+test-scaleout:
+	@$(SERVERS) start >/dev/null; rc=$$?; \
+	if [ $$rc = 2 ] && [ "$${KB_REQUIRE_SERVERS:-}" != 1 ]; then echo "scale-out pass skipped (see above)"; exit 0; fi; \
+	[ $$rc = 0 ] || { $(SERVERS) stop; exit 1; }; \
+	trap '$(SERVERS) stop' EXIT; set -a; . .test-servers/env; set +a; \
+	echo "scale-out pass: PostgreSQL + Chroma server"; \
+	$(BIN)/python -m pytest -q -m scaleout
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not browser and not slow"
@@ -72,4 +87,4 @@ migration: install
 	$(BIN)/python -m kb.migrations revision "$(m)"
 
 clean:
-	rm -rf $(VENV) $(VENDOR) data *.egg-info
+	rm -rf $(VENV) $(VENDOR) data *.egg-info .test-servers

@@ -178,6 +178,7 @@ def doctor() -> None:
 def serve(
     host: Optional[str] = typer.Option(None, help="Interface to bind (default KB_HOST, 127.0.0.1)."),
     port: Optional[int] = typer.Option(None, help="Port (default KB_PORT, 8000)."),
+    workers: int = typer.Option(1, min=1, help="Worker processes; more than 1 needs a Chroma server (KB_CHROMA_URL)."),
 ) -> None:
     """Serve the web app and the JSON API (OpenAPI at /docs)."""
     import uvicorn
@@ -185,8 +186,18 @@ def serve(
     from web.app import create_app
 
     settings = Settings()
-    console.print(f"Serving Lessons KB on http://{host or settings.host}:{port or settings.port}")
-    uvicorn.run(create_app(settings, warm=True), host=host or settings.host, port=port or settings.port, log_level="warning")
+    host, port = host or settings.host, port or settings.port
+    if workers > 1 and not settings.chroma_url:
+        fail(f"--workers {workers} needs a Chroma server: the embedded store is not safe for several processes. "
+             "Start one with `chroma run --path /srv/kb-chroma --port 8001` and set KB_CHROMA_URL=http://127.0.0.1:8001, "
+             "or serve with --workers 1.")
+    console.print(f"Serving Lessons KB on http://{host}:{port}" + (f" with {workers} workers" if workers > 1 else ""))
+    if workers == 1:
+        uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning")
+    else:
+        # Each worker process builds its own app from the same KB_* environment.
+        uvicorn.run("web.app:create_app_from_env", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning")
 
 
 def _register_optional_commands() -> None:

@@ -1,17 +1,21 @@
 """Shared fixtures. Slow things (the real model) load once per session; each
-test that stores data gets its own SQLite file and Chroma store under tmp_path."""
+test that stores data gets its own SQLite file and Chroma store under tmp_path,
+or, in the scale-out pass of `make test`, its own PostgreSQL database and Chroma
+collection on the servers tests/servers.sh starts (see tests/backends.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pytest
 
 from kb.embedding import SentenceTransformerEmbedder
 from kb.settings import Settings
+from tests import backends
 
 SAMPLES = Path(__file__).parent / "samples"
 DEMO = Path(__file__).parent.parent / "demo"
@@ -50,9 +54,28 @@ def fake_embedder() -> HashingEmbedder:
     return HashingEmbedder()
 
 
+def pytest_report_header(config) -> str:
+    if backends.servers_configured():
+        return (f"scale-out tests on PostgreSQL {backends.DATABASE_URL.rsplit('@', 1)[-1]}"
+                f" and the Chroma server {backends.CHROMA_URL}")
+    return "stores: SQLite + embedded Chroma under tmp_path"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Figures a test measured (`record_property`), such as the workers' time to consistency."""
+    measured = [(rep.nodeid.split("::")[-1], name, value)
+                for rep in terminalreporter.stats.get("passed", []) if rep.when == "call"
+                for name, value in rep.user_properties]
+    if measured:
+        terminalreporter.section("measured")
+        for test, name, value in measured:
+            terminalreporter.line(f"{name} = {value}  ({test})")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url="", chroma_url="", _env_file=None)
+def settings(request, tmp_path: Path) -> Iterator[Settings]:
+    with backends.isolated_settings(tmp_path / "data", servers=backends.on_servers(request.node)) as s:
+        yield s
 
 
 @pytest.fixture

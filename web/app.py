@@ -3,6 +3,7 @@ nothing is opened or loaded at import time."""
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,6 +50,28 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
     errors.install(app)
     _include_routers(app)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app of one `kb serve --workers N` process (uvicorn imports it by name): settings
+    from the KB_* environment, and an `X-KB-Worker` header naming the process that answered."""
+    app = create_app(Settings(), warm=True)
+    app.add_middleware(WorkerHeader)
+    return app
+
+
+class WorkerHeader:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.pid = str(os.getpid()).encode()
+
+    async def __call__(self, scope, receive, send) -> None:
+        async def send_named(message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-kb-worker", self.pid)]
+            await send(message)
+
+        await self.app(scope, receive, send_named if scope["type"] == "http" else send)
 
 
 def _include_routers(app: FastAPI) -> None:

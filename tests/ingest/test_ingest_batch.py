@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from kb.models import Document
 from ingest import ingest_batch
+
+pytestmark = pytest.mark.scaleout  # `make test` runs this module again on PostgreSQL + a Chroma server
 
 
 def test_a_second_file_that_is_the_same_document_is_rejected_and_the_first_stored(fast_kb, samples, stored):

@@ -8,6 +8,8 @@ import pytest
 
 from ingest import collect_files, ingest_bytes, ingest_file
 
+pytestmark = pytest.mark.scaleout  # `make test` runs this module again on PostgreSQL + a Chroma server
+
 
 def test_ingest_and_reingest_is_unchanged(fast_kb, samples, snapshot, stored):
     first = ingest_file(fast_kb, samples / "FIN-ERP-2021_closure_report.md")

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlmodel import select
 
 from ingest import ingest_bytes
 from kb.models import Document, Lesson, LessonFeedback, LessonUpdate, Project, Risk
 from kb.texts import vector_id
+
+pytestmark = pytest.mark.scaleout  # `make test` runs this module again on PostgreSQL + a Chroma server
 
 LESSONS_HEADER = "Title,What happened,Recommendation,Category"
 LESSON_ROWS = [

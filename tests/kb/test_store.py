@@ -11,6 +11,8 @@ from kb.models import DocumentCreate, Lesson, LessonUpdate, Project
 from kb.texts import vector_id
 from tests.factories import closure
 
+pytestmark = pytest.mark.scaleout  # `make test` runs this module again on PostgreSQL + a Chroma server
+
 
 def lesson_titles(kb) -> list[str]:
     with kb.session() as s:

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from kb.settings import Settings
 from kb.store import KnowledgeBase
+from tests.backends import isolated_settings, on_servers
 from tests.search.corpus import load_corpus
 
 
 @pytest.fixture(scope="module")
-def corpus_kb(tmp_path_factory, embedder):
+def corpus_kb(request, tmp_path_factory, embedder):
     data = tmp_path_factory.mktemp("search") / "data"
-    kb = KnowledgeBase.open(Settings(data_dir=data, database_url="", chroma_url="", _env_file=None), embedder=embedder)
-    load_corpus(kb)
-    return kb
+    with isolated_settings(data, servers=on_servers(request.node)) as settings:
+        kb = KnowledgeBase.open(settings, embedder=embedder)
+        load_corpus(kb)
+        yield kb
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from kb.models import Document, SearchLog
 from search import SearchRequest
+
+pytestmark = pytest.mark.scaleout  # `make test` runs this module again on PostgreSQL + a Chroma server
 
 
 def search(engine, q="", **kw):

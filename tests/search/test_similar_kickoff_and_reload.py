@@ -10,6 +10,8 @@ from kb.models import KickoffPack
 from search import ProjectProfile, SearchRequest
 from tests.search.corpus import closure_document, lesson
 
+pytestmark = pytest.mark.scaleout  # `make test` runs this module again on PostgreSQL + a Chroma server
+
 
 def lesson_id(engine, title: str) -> int:
     resp = engine.search(SearchRequest(q=title, limit=3, detect_facets=False), log=False)
