@@ -92,3 +92,15 @@ def fast_kb(settings: Settings, fake_embedder):
     from kb.store import KnowledgeBase
 
     return KnowledgeBase.open(settings, embedder=fake_embedder)
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """The scale-out pass's PostgreSQL server (tests/servers.sh), for tests that make databases of
+    their own on it; such tests carry the `scaleout` mark and are skipped outside that pass."""
+    from tests.backends import DATABASE_URL
+
+    if not DATABASE_URL:
+        pytest.skip("needs the scale-out PostgreSQL server: `make test` starts it with tests/servers.sh "
+                    "(KB_TEST_DATABASE_URL)")
+    return DATABASE_URL

@@ -17,7 +17,6 @@ from sqlmodel import SQLModel, select
 from kb.backup import ArchiveInvalid, BackupError, ImportRefused, export_archive, import_archive, read_manifest
 from kb.models import Document, Lesson, LessonUpdate, Project, Risk, RiskUpdate, SearchLog
 from kb.settings import Settings
-from tests.kb.test_scaleout import postgres_url  # noqa: F401  (fixture: a throwaway PostgreSQL server)
 
 SAMPLES = Path(__file__).parents[1] / "samples"
 SAMPLE_FILES = ["FIN-ERP-2021_closure_report.md", "FIN-ERP-2021_risk_register.csv", "CRM-2022_closure_report.docx",
@@ -347,10 +346,13 @@ def new_postgres_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def test_an_archive_moves_between_sqlite_and_postgresql(postgres_url, fast_kb, fake_embedder, tmp_path):
+@pytest.mark.scaleout
+def test_an_archive_moves_between_sqlite_and_postgresql(postgres_url, fake_embedder, tmp_path):
     """SQLite → PostgreSQL (ids kept, sequences moved past them) → SQLite, read in one REPEATABLE READ transaction."""
     from kb.queries import add_feedback
     from kb.store import KnowledgeBase
+
+    fast_kb = KnowledgeBase.open(fresh_settings(tmp_path, "sqlite"), embedder=fake_embedder)
 
     ingest(fast_kb, SAMPLE_FILES[:3])
     pmo_work_light(fast_kb)

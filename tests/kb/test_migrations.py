@@ -26,7 +26,6 @@ from kb.db import Generation, bump_generation, create_db_engine, generation
 from kb.migrations import SchemaTooNew, current_revisions, head_revisions
 from kb.models import Document, KickoffPack, Lesson, LessonFeedback, Project, Risk, SearchLog, ThemeOverride
 from kb.settings import Settings
-from tests.kb.test_scaleout import postgres_url  # noqa: F401  (fixture)
 
 RELEASE_DB = Path(__file__).parent / "fixtures" / "release-0.1.0.sqlite3"
 ROOT = Path(__file__).parents[2]
@@ -233,7 +232,7 @@ def test_a_bump_rolls_back_with_its_transaction(tmp_path):
 # --- PostgreSQL ----------------------------------------------------------------
 
 @pytest.fixture
-def pg_database(postgres_url):  # noqa: F811
+def pg_database(postgres_url):
     """A new, empty database on the throwaway server, one per test."""
     name = f"kb_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
@@ -243,6 +242,7 @@ def pg_database(postgres_url):  # noqa: F811
     admin.dispose()
 
 
+@pytest.mark.scaleout
 def test_postgres_new_database_at_head_with_the_schema_of_the_models(pg_database, tmp_path, statements):
     settings = Settings(data_dir=tmp_path, database_url=pg_database, _env_file=None)
     engine = create_db_engine(settings)
@@ -258,6 +258,7 @@ def test_postgres_new_database_at_head_with_the_schema_of_the_models(pg_database
     assert not any("pg_advisory_lock" in s for s in statements)
 
 
+@pytest.mark.scaleout
 def test_postgres_database_made_before_alembic_upgrades_and_keeps_its_rows(pg_database, tmp_path):
     old = create_engine(pg_database)
     release = kb.migrations._scripts().get_revision("0001").module.baseline_metadata()
@@ -274,6 +275,7 @@ def test_postgres_database_made_before_alembic_upgrades_and_keeps_its_rows(pg_da
     engine.dispose()
 
 
+@pytest.mark.scaleout
 def test_postgres_two_processes_migrate_once_under_the_advisory_lock(pg_database, tmp_path):
     assert_migrated_once(open_at_once(tmp_path, pg_database))
     engine = create_engine(pg_database)

@@ -58,8 +58,8 @@ def delete_confirm(request: Request, document_id: int, session: SessionDep, kb: 
     summary = queries.document_summary(session=session, document_id=document_id)
     return render(request, "delete_confirm.html", what=f"the document {summary.source_name}",
                   action=f"/documents/{document_id}/delete", back=f"/documents/{document_id}",
-                  parts=[f"{summary.lessons} lessons and {summary.risks} risks extracted from it, with their "
-                         "tag corrections and feedback",
+                  parts=[f"the {_items(summary.lessons, summary.risks)} extracted from it, with their tag "
+                         "corrections and feedback",
                          f"all {len(kb.document_versions(document_id))} versions and their original files"])
 
 
@@ -84,3 +84,8 @@ def document_review(request: Request, document_id: int, session: SessionDep):
     lessons, risks = queries.document_items(session=session, document_id=document_id)
     return render(request, "review.html", documents=[(summary, lessons, risks)],
                   next_url=f"/documents/{document_id}/review")
+
+
+def _items(lessons: int, risks: int) -> str:
+    parts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((lessons, "lesson"), (risks, "risk")) if n]
+    return " and ".join(parts) or "0 lessons"
