@@ -83,7 +83,7 @@ def _without_bom(data: bytes) -> bytes:
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+    return f"{size / 1024 / 1024:.2f}".rstrip("0").rstrip(".")
 
 
 def context_for(kb, **overrides) -> ParseContext:

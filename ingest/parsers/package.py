@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from kb.errors import InvalidDocument
 
@@ -26,13 +27,14 @@ def check_package(data: bytes, what: str, advice: str) -> None:
         raise InvalidDocument(f"This is not {what}: it is an old binary Office file (.doc/.xls) or a "
                               f"password-protected one. {advice}")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidDocument(f"This is not {what} (it is not a zip package). {advice}")
+        raise InvalidDocument(f"This is not {what} (it is not a zip package, or it was cut short while being "
+                              f"copied). {advice}")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             members = package.infolist()
             _check_sizes(members, len(data), what, advice)
             _check_entities(package, members, what, advice)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
         raise InvalidDocument(f"This file is damaged ({exc}). {advice}") from exc
 
 

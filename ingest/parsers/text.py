@@ -17,7 +17,7 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     """(text, warnings). Rejects binary data and bytes that are no recognisable text encoding."""
     if data.startswith(_UTF16_BOMS):
         return _utf16(data), []
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:  # no text format holds NUL, and PostgreSQL cannot store it
         raise InvalidDocument(_BINARY)
     try:
         return data.decode("utf-8-sig"), []
@@ -28,22 +28,35 @@ def decode(data: bytes) -> tuple[str, list[str]]:
 
 def _utf16(data: bytes) -> str:
     try:
-        return data.decode("utf-16")
+        text = data.decode("utf-16")
     except UnicodeDecodeError as exc:
         raise InvalidDocument(f"The file starts like UTF-16 text but byte {exc.start} is not UTF-16. "
                               "Save it again as UTF-8 and upload it again.") from exc
+    if "\x00" in text:
+        raise InvalidDocument(_BINARY)
+    return text
 
 
 def _detected(data: bytes) -> tuple[str, list[str]]:
     """Legacy encodings by statistical detection (one well-kept detector, not a loop of guesses)."""
     from charset_normalizer import from_bytes
 
-    match = from_bytes(data).best()
+    matches = from_bytes(data)
+    match = _prefer_western(matches, matches.best())
     if match is None or not _confident(match):
         raise InvalidDocument("The text is neither UTF-8 nor an encoding we recognise with confidence (it may "
                               "be a binary file renamed). Save the file as UTF-8 and upload it again.")
     return str(match), [f"The file is not UTF-8; it was read as {_shown(match.encoding)}. Save it as UTF-8 "
                         "if any characters look wrong."]
+
+
+def _prefer_western(matches, best):
+    """On a tie (same chaos and coherence, e.g. Windows-1250 vs 1252 for 'café façade'), the code
+    page most Western files were saved in: Windows-1252, a superset of Latin-1's printable range."""
+    if best is None:
+        return None
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    return next((m for m in tied if "cp1252" in m.could_be_from_charset), best)
 
 
 def _confident(match) -> bool:

@@ -17,9 +17,16 @@ MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
+    from xml.etree.ElementTree import ParseError
+
+    from lxml import etree
+
     workbook = _open(data)
     try:
         return build_register(_first_register(name, workbook), context)
+    except (ParseError, etree.XMLSyntaxError) as exc:  # openpyxl reads sheets lazily, so broken XML shows here
+        raise InvalidDocument(f"This Excel file is damaged: a sheet's XML is broken ({exc}). Open it in Excel "
+                              "(which offers to repair it) and save it again.") from exc
     finally:
         workbook.close()
 
