@@ -9,4 +9,6 @@ from functools import lru_cache
 def markdown_parser():
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable("table")
+    # HTML in a report is text, kept and shown escaped: with html on, a line starting with a tag
+    # would be an HTML block and its lesson silently dropped.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")

@@ -7,6 +7,7 @@ reason says what is wrong and what to do, and nothing of it is stored.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
 import logging
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from pydantic import ValidationError
 
 from kb.drafts import ParsedDocument
-from kb.errors import InvalidDocument, KBError
+from kb.errors import IndexUnavailable, InvalidDocument, KBError, StorageUnavailable
 from ingest.context import ParseContext
 from ingest.registry import parser_for
 
@@ -73,15 +74,22 @@ def parse_bytes(name: str, data: bytes, context: ParseContext) -> ParsedDocument
 
 
 def _check_size(data: bytes, context: ParseContext) -> None:
-    if not data.strip():
-        raise InvalidDocument("The file is empty.")
+    if not _without_bom(data).strip():
+        raise InvalidDocument("The file is empty (it has no text at all). Check that you chose the right file.")
     if len(data) > context.max_bytes:
         raise InvalidDocument(f"The file is {_mb(len(data))} MB; the limit is {_mb(context.max_bytes)} MB "
                               "(KB_MAX_UPLOAD_MB). Split it or ask an administrator to raise the limit.")
 
 
+def _without_bom(data: bytes) -> bytes:
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if data.startswith(bom):
+            return data[len(bom):].replace(b"\x00", b"") if len(bom) == 2 else data[len(bom):]
+    return data
+
+
 def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+    return f"{size / 1024 / 1024:.2f}".rstrip("0").rstrip(".")
 
 
 def context_for(kb: KnowledgeBase, **overrides) -> ParseContext:
@@ -104,33 +112,46 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
                  claimed: dict[str, str] | None = None, label: str | None = None) -> FileReport:
     """Parse and store one file, all or nothing. Never raises for bad input.
 
+    A file that cannot be read is rejected with what is wrong with it; a failure of the
+    database, the disk or the vector index is reported as that, never blamed on the file.
     `project` is the project the file belongs to when the file itself names none (a
     file naming another project is rejected). With `preview`, nothing is stored: the
     report says what ingesting would do ("replaces version 2 of ..."). `claimed` maps
     the documents a batch has already written to the file that wrote them (by `label`,
     default `name`), so that a batch never replaces what it just stored."""
+    name = safe_name(name)
     try:
-        existing = kb.find_by_content(data)
+        existing = kb.find_by_content(data) if data else None
         if existing is not None:
             return _unchanged(kb, name, existing)
-        parsed = parse_bytes(name, data, context_for(kb, kind_hint=kind_hint))
+        context = context_for(kb, kind_hint=kind_hint)
+    except Exception as exc:
+        return _not_stored(name, exc)
+    try:
+        parsed = parse_bytes(name, data, context)
         _assign_project(parsed, project)
         plan = kb.plan_document(parsed, data)
         if claimed is not None and plan.key in claimed:
             raise InvalidDocument(f"{claimed[plan.key]}, earlier in this batch, is the same document (same project "
                                   "and file name), so this file would replace it. Rename one of them, or upload "
                                   "this one on its own to make it the next version.")
-        if preview:
-            return FileReport(name, plan.outcome, lessons=len(parsed.lessons), risks=len(parsed.risks),
-                              reason=plan.message, warnings=list(parsed.warnings), document_id=plan.document_id,
-                              preview=True)
-        result = kb.save_document(parsed, data, progress=progress)
     except KBError as exc:
         return FileReport(name, "rejected", reason=_reason(name, exc))
     except Exception as exc:  # a parser library choking on malformed input must not stop a batch
-        log.exception("unexpected error ingesting %s", name)
+        log.exception("unexpected error reading %s", name)
         return FileReport(name, "rejected", reason=f"The file could not be read ({type(exc).__name__}: {exc}). "
                                                    "Check that it opens in its usual application.")
+    if preview:
+        return FileReport(name, plan.outcome, lessons=len(parsed.lessons), risks=len(parsed.risks),
+                          reason=plan.message, warnings=list(parsed.warnings), document_id=plan.document_id,
+                          preview=True)
+    try:
+        result = kb.save_document(parsed, data, progress=progress)
+    except KBError as exc:
+        return _not_stored(name, exc) if isinstance(exc, (IndexUnavailable, StorageUnavailable)) else \
+            FileReport(name, "rejected", reason=_reason(name, exc))
+    except Exception as exc:
+        return _not_stored(name, exc)
     if claimed is not None:
         claimed[plan.key] = label or name
     return FileReport(name, result.outcome, lessons=result.lessons, risks=result.risks, reason=result.message,
@@ -146,6 +167,59 @@ def _assign_project(parsed: ParsedDocument, project: str | None) -> None:
         raise InvalidDocument(f"The file says it belongs to project {named}, not {project.strip()}. "
                               "Upload it for its own project, or correct the project code in the file.")
     parsed.project_code = named or project.strip()
+
+
+MAX_NAME_CHARS = 200
+
+
+def safe_name(name: str) -> str:
+    """The name a file is stored and shown under: its base name (no folders, so '../../etc/x.md'
+    is 'x.md'), without control or bidi characters, at most MAX_NAME_CHARS with its suffix kept."""
+    base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    if base in (".", ".."):
+        base = ""
+    if len(base) > MAX_NAME_CHARS:
+        stem, dot, suffix = base.rpartition(".")
+        suffix = dot + suffix if stem and len(suffix) <= 10 else ""
+        base = base[:MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
+    return base
+
+
+def _not_stored(name: str, exc: Exception) -> FileReport:
+    """A failure of the storage, not of the file: say which part failed and what to do."""
+    log.error("could not store %s: %s", name, exc, exc_info=exc)
+    return FileReport(name, "rejected", reason="Not stored, and not the file's fault: " + infrastructure_problem(exc))
+
+
+def infrastructure_problem(exc: BaseException) -> str:
+    """What failed in the database, the disk or the vector index, and what to do about it."""
+    from sqlalchemy.exc import DBAPIError
+
+    text = str(getattr(exc, "orig", None) or exc)
+    lowered = text.lower()
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in lowered:
+        return ("the disk holding the data directory is full. Free some space, then ingest the file again; "
+                "nothing of it was stored.")
+    if isinstance(exc, IndexUnavailable):
+        return (f"the vector index could not be written ({_short(text)}). Check that the vector store is "
+                "reachable (KB_CHROMA_URL, or the chroma folder in the data directory is writable), then ingest "
+                "the file again; nothing of it was stored. `kb doctor` tells whether the index matches the database.")
+    if isinstance(exc, DBAPIError) and ("locked" in lowered or "busy" in lowered):
+        return ("the database is locked by another program (another `kb ingest`, a backup or a database tool) "
+                "and stayed locked too long. Try again when it has finished; nothing of the file was stored.")
+    if isinstance(exc, DBAPIError):
+        return (f"the database could not be written ({_short(text)}). Check that it is reachable "
+                "(KB_DATABASE_URL) and writable, then ingest the file again; nothing of it was stored.")
+    if isinstance(exc, OSError):
+        return (f"the data directory could not be written ({exc.strerror or exc}). Check its permissions and "
+                "free space, then ingest the file again; nothing of it was stored.")
+    return (f"storing it failed ({type(exc).__name__}: {_short(text)}). Ingest the file again; if this "
+            "repeats, run `kb doctor` and report the message.")
+
+
+def _short(text: str) -> str:
+    return " ".join(text.split())[:200]
 
 
 def _unchanged(kb: KnowledgeBase, name: str, existing: Document) -> FileReport:

@@ -8,6 +8,7 @@ import io
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
 from ingest.context import ParseContext
+from ingest.parsers.limits import check_row_count, check_width
 from ingest.parsers.text import decode
 from ingest.registers import build_register, register_from_rows
 
@@ -25,11 +26,16 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
 def read_rows(text: str) -> list[tuple[int, list[object]]]:
     """(record number as Excel would show it, cells) for every record."""
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    rows = []
     try:
-        return [(number, cells) for number, cells in enumerate(reader, start=1)]
+        for number, cells in enumerate(reader, start=1):
+            check_row_count(number)
+            check_width(number, cells)
+            rows.append((number, cells))
     except csv.Error as exc:
         raise InvalidRegister(f"The CSV is malformed near line {reader.line_num} ({exc}). Open it in a "
                               "spreadsheet program and save it as CSV again.") from exc
+    return rows
 
 
 def _dialect(text: str):

@@ -31,12 +31,21 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
 def _open(data: bytes):
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     check_package(data, "a Word .docx file", "If it is an old .doc file, open it in Word and save it as .docx.")
     try:
         return docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise InvalidDocument(f"This zip file is not a Word document ({exc}). Save it from Word as .docx.") from exc
+        if "macroEnabled" in str(exc):
+            raise InvalidDocument("This is a macro-enabled Word file (.docm) renamed to .docx. Save it from Word "
+                                  "as a plain .docx (without macros).") from exc
+        detail = re.sub(r"file '<[^>]*>' ", "", str(exc))  # python-docx names the in-memory buffer
+        raise InvalidDocument(f"This zip file is not a Word document ({detail}). Save it from Word as .docx.") \
+            from exc
+    except etree.XMLSyntaxError as exc:
+        raise InvalidDocument(f"This Word file is damaged: its XML is broken ({exc}). Open it in Word (which "
+                              "offers to repair it) and save it again.") from exc
 
 
 def blocks_from_docx(document) -> list[Block]:

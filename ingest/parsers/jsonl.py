@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
 from ingest.context import ParseContext
+from ingest.parsers.limits import MAX_ROWS
 from ingest.parsers.text import decode
 from ingest.registers import Register, build_register, cell_value
 
 SUFFIXES = (".jsonl",)
 MEDIA_TYPE = "application/jsonl"
+MAX_RECORDS = MAX_ROWS
 
 
 def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
@@ -25,14 +28,15 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
 def read_records(text: str) -> list[tuple[int, dict[str, object]]]:
     """(line number, object) per non-blank line. One bad line rejects the file, naming the line."""
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only \n ends a JSON line: str.splitlines() would also split inside strings holding
+    # U+2028, U+0085 or form feeds, which JSON allows unescaped.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidRegister(f"Line {number} is not valid JSON ({exc.msg} at column {exc.colno}). "
-                                  "Fix or remove that line; nothing from this file was stored.") from exc
+        if len(records) >= MAX_RECORDS:
+            raise InvalidRegister(f"The file has more than {MAX_RECORDS:,} lessons; the limit is {MAX_RECORDS:,} "
+                                  "per file. Split it into several files.")
+        value = _load_line(number, line)
         if not isinstance(value, dict):
             raise InvalidRegister(f"Line {number} is a JSON {type(value).__name__}, not an object. "
                                   "Each line must be one lesson as {\"Title\": ..., ...}.")
@@ -40,6 +44,38 @@ def read_records(text: str) -> list[tuple[int, dict[str, object]]]:
     if not records:
         raise InvalidRegister("The file has no JSON lines.")
     return records
+
+
+def _load_line(number: int, line: str) -> object:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InvalidRegister(f"Line {number} is not valid JSON ({exc.msg} at column {exc.colno}). "
+                              "Fix or remove that line; nothing from this file was stored.") from exc
+    except RecursionError as exc:
+        raise InvalidRegister(f"Line {number} is nested too deeply to be a lesson. Fix or remove that line; "
+                              "nothing from this file was stored.") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InvalidRegister(f"Line {number} holds a value we cannot read ({exc}). Fix or remove that line; "
+                              "nothing from this file was stored.") from exc
+    if _LONE_SURROGATE.search(line if "\\u" in line else "") and _has_lone_surrogate(value):
+        raise InvalidRegister(f"Line {number} holds a broken character (an unpaired \\ud800-\\udfff escape). "
+                              "Export the file again or remove that escape; nothing from this file was stored.")
+    return value
+
+
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """Text SQL and the index can store is valid Unicode: JSON can escape half a UTF-16 pair."""
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def _headers(records: list[tuple[int, dict[str, object]]]) -> list[str]:

@@ -34,11 +34,21 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
     return _load_yaml("\n".join(lines[1:end])), "\n".join(lines[end + 1:])
 
 
+MAX_FRONT_MATTER_CHARS = 20_000
+"""Front matter is a handful of `key: value` lines; far more is not front matter."""
+
+
 def _load_yaml(text: str) -> dict[str, object]:
     import yaml
 
+    if len(text) > MAX_FRONT_MATTER_CHARS:
+        raise InvalidDocument(f"The front matter (the --- block at the top) is {len(text):,} characters; the limit "
+                              f"is {MAX_FRONT_MATTER_CHARS:,}. Keep only the key: value lines there.")
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=_front_matter_loader())  # noqa: S506 - a SafeLoader without aliases
+    except RecursionError as exc:
+        raise InvalidDocument("The front matter is nested too deeply. Write it as plain 'key: value' lines.") \
+            from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -51,6 +61,22 @@ def _load_yaml(text: str) -> dict[str, object]:
         raise InvalidDocument(f"The front matter must be 'key: value' lines, but it is a {type(loaded).__name__}. "
                               "Write it as e.g. 'code: FIN-ERP-2021' on its own line.")
     return {str(k): v for k, v in loaded.items()}
+
+
+def _front_matter_loader():
+    """yaml's SafeLoader refusing aliases: `*name` repeats a node without copying it, so a few
+    hundred bytes of nested aliases expand to gigabytes once read (an alias bomb)."""
+    import yaml
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed; write each value "
+                                                  "out in full", mark)
+            return super().compose_node(parent, index)
+
+    return FrontMatterLoader
 
 
 def blocks_from_markdown(text: str) -> list[Block]:

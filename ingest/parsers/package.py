@@ -1,26 +1,73 @@
-"""Checks shared by the zip-based Office formats (DOCX, XLSX)."""
+"""Checks shared by the zip-based Office formats (DOCX, XLSX), made before an Office
+library opens the file: these libraries unpack whole parts into memory and parse their XML."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from kb.errors import InvalidDocument
 
 MAX_UNPACKED_RATIO = 100
 """How much larger than the file its unpacked contents may be; Office files rarely pass 20."""
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MAX_XML_BYTES = 100 * 1024 * 1024
+"""Unpacked XML parts: a 1,000-page report has about 30 MB; the XML libraries need several times this in memory."""
+MAX_MEMBERS = 10_000
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""The container of .doc/.xls files and of password-protected .docx/.xlsx files."""
+_ENTITY_DECLARATIONS = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
+_CHUNK = 1024 * 1024
 
 
 def check_package(data: bytes, what: str, advice: str) -> None:
-    """Refuse what is not a zip package, and zip bombs, before an Office library unpacks them."""
+    """Refuse what is not a zip package, zip bombs and XML entity tricks."""
+    if data.startswith(OLE_MAGIC):
+        raise InvalidDocument(f"This is not {what}: it is an old binary Office file (.doc/.xls) or a "
+                              f"password-protected one. {advice}")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidDocument(f"This is not {what} (it is not a zip package). {advice}")
+        raise InvalidDocument(f"This is not {what} (it is not a zip package, or it was cut short while being "
+                              f"copied). {advice}")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            unpacked = sum(info.file_size for info in package.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
+            members = package.infolist()
+            _check_sizes(members, len(data), what, advice)
+            _check_entities(package, members, what, advice)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
         raise InvalidDocument(f"This file is damaged ({exc}). {advice}") from exc
-    if unpacked > min(MAX_UNPACKED_BYTES, MAX_UNPACKED_RATIO * max(len(data), 1024 * 1024)):
-        raise InvalidDocument(f"This file unpacks to {unpacked // (1024 * 1024)} MB, far more than a real "
-                              f"{what.split(' ', 1)[-1]} does, so it was not opened. {advice}")
+
+
+def _check_sizes(members: list[zipfile.ZipInfo], size: int, what: str, advice: str) -> None:
+    """Declared sizes are enough: Python's zipfile never unpacks more than a member declares."""
+    kind = what.split(" ", 1)[-1]
+    if len(members) > MAX_MEMBERS:
+        raise InvalidDocument(f"This file holds {len(members):,} parts, far more than a real {kind} does, "
+                              f"so it was not opened. {advice}")
+    if any(info.flag_bits & 0x1 for info in members):
+        raise InvalidDocument("Parts of this file are encrypted. Save an unprotected copy and upload that.")
+    unpacked = sum(info.file_size for info in members)
+    xml = sum(info.file_size for info in members if _is_xml(info.filename))
+    if unpacked > min(MAX_UNPACKED_BYTES, MAX_UNPACKED_RATIO * max(size, 1024 * 1024)) or xml > MAX_XML_BYTES:
+        raise InvalidDocument(f"This file unpacks to {unpacked // (1024 * 1024):,} MB ({xml // (1024 * 1024):,} MB "
+                              f"of XML), far more than a real {kind} does, so it was not opened. {advice}")
+
+
+def _is_xml(member: str) -> bool:
+    return member.lower().endswith((".xml", ".rels", ".vml"))
+
+
+def _check_entities(package: zipfile.ZipFile, members: list[zipfile.ZipInfo], what: str, advice: str) -> None:
+    """Office never declares XML entities; a part that does is an entity-expansion
+    ('billion laughs') or external-entity attack. Every part is scanned, since a
+    package may give an XML part any name."""
+    for info in members:
+        with package.open(info) as part:
+            tail = b""
+            while chunk := part.read(_CHUNK):
+                window = tail + chunk
+                if any(marker in window for marker in _ENTITY_DECLARATIONS):
+                    raise InvalidDocument(f"The part {info.filename[:80]} of this file declares XML entities, "
+                                          f"which a real {what.split(' ', 1)[-1]} never does, so it was not "
+                                          f"opened. {advice}")
+                tail = window[-32:]

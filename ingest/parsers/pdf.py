@@ -8,8 +8,11 @@ near the top are metadata. Scanned PDFs have no text layer and are rejected.
 
 from __future__ import annotations
 
-import io
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
@@ -23,6 +26,11 @@ SUFFIXES = (".pdf",)
 MEDIA_TYPE = "application/pdf"
 MIN_TEXT_CHARS = 20
 """Fewer characters than this over the whole file means there is no usable text layer."""
+PARSE_SECONDS = 60
+"""Longest a PDF may take to read; a 300-page report takes a few seconds."""
+PARSE_MEMORY_MB = 1024
+"""Address space the PDF reader may use (the reader alone needs about 100 MB)."""
+_WORKER = Path(__file__).with_name("pdf_worker.py")
 
 _BULLET = re.compile(r"^(?:[•●▪◦‣∙·■□➢►\-–—*]|\(?\d{1,2}[.)]|[a-z][.)])\s+(.+)$")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.*)$")
@@ -38,41 +46,49 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
 
 def extract_lines(data: bytes) -> tuple[list[str], list[str]]:
     """The text lines of every page, and warnings for pages that could not be read."""
-    reader = _open(data)
+    if b"%PDF-" not in data[:1024]:
+        raise InvalidDocument("This is not a PDF file (no %PDF header). Check that it was exported as PDF, "
+                              "not renamed from another format.")
+    result = _read_in_child(data)
     lines: list[str] = []
-    warnings: list[str] = []
-    for number, page in enumerate(reader.pages, start=1):
-        try:
-            lines.extend((page.extract_text() or "").splitlines())
-        except Exception as exc:  # pypdf raises many types on damaged content streams
-            warnings.append(f"Page {number} could not be read ({type(exc).__name__}); it was skipped.")
+    for page in result["pages"]:
+        lines.extend(page.splitlines())
         lines.append("")
+    warnings = [f"Page {number} could not be read ({error}); it was skipped."
+                for number, error in result["page_errors"].items()]
     if sum(len(line.strip()) for line in lines) < MIN_TEXT_CHARS:
         raise InvalidDocument("This PDF has no text layer (it is probably a scan). Export the PDF with text "
                               "from the original document, or OCR it first.")
     return lines, warnings
 
 
-def _open(data: bytes):
-    from pypdf import PdfReader
-
-    if b"%PDF-" not in data[:1024]:
-        raise InvalidDocument("This is not a PDF file (no %PDF header). Check that it was exported as PDF, "
-                              "not renamed from another format.")
+def _read_in_child(data: bytes) -> dict:
+    """Run pypdf in a child process with PARSE_SECONDS and PARSE_MEMORY_MB: a PDF can be built
+    so its pages take hours or gigabytes to read, and a thread cannot be stopped."""
+    command = [sys.executable, "-I", str(_WORKER), str(PARSE_MEMORY_MB)]
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InvalidDocument("This PDF is password-protected. Save an unprotected copy and upload that.")
-        _ = len(reader.pages)
-        return reader
-    except InvalidDocument:
-        raise
-    except Exception as exc:  # pypdf's errors on damaged files are many and not all PyPdfError
-        if "crypt" in str(exc).lower() or "password" in str(exc).lower():
-            raise InvalidDocument("This PDF is encrypted and cannot be read. Save an unprotected copy and "
-                                  "upload that.") from exc
-        raise InvalidDocument(f"This PDF is damaged and cannot be read ({type(exc).__name__}: {exc}). "
-                              "Export it again from the original document.") from exc
+        done = subprocess.run(command, input=data, capture_output=True, timeout=PARSE_SECONDS, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise InvalidDocument(f"Reading this PDF took longer than {PARSE_SECONDS} seconds, so it was stopped. "
+                              "Export it again from the original document (\"Save as PDF\"), or split it.") from exc
+    try:
+        result = json.loads(done.stdout)
+    except ValueError:
+        result = {"problem": "memory" if b"MemoryError" in done.stderr else "crashed",
+                  "detail": "".join(done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:])[:300]}
+    if "problem" in result:
+        raise InvalidDocument(_PROBLEMS[result["problem"]].format(detail=result.get("detail") or "",
+                                                                  limit=PARSE_MEMORY_MB))
+    return result
+
+
+_PROBLEMS = {
+    "encrypted": "This PDF is password-protected or encrypted. Save an unprotected copy and upload that.",
+    "damaged": "This PDF is damaged and cannot be read ({detail}). Export it again from the original document.",
+    "memory": "Reading this PDF needed more than {limit:,} MB of memory, so it was stopped. Export it "
+              "again from the original document, or split it.",
+    "crashed": "The PDF reader failed on this file ({detail}). Export it again from the original document.",
+}
 
 
 def blocks_from_lines(lines: list[str]) -> list[Block]:

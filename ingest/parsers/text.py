@@ -1,25 +1,79 @@
 """Decoding text files the way people save them: UTF-8 (with or without BOM),
-UTF-16 from Excel's 'Unicode text', or Windows-1252 from older tools."""
+UTF-16 from Excel's 'Unicode text', or a legacy code page (Windows-1252,
+Latin-1, GBK, Big5...) recognised by charset-normalizer."""
 
 from __future__ import annotations
 
+import re
+
 from kb.errors import InvalidDocument
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_BINARY = ("This is a binary file, not text. Check that it was saved in the format its name says "
+           "(e.g. a real .csv or .md), not renamed from another format.")
 
 
 def decode(data: bytes) -> tuple[str, list[str]]:
-    """(text, warnings). Rejects binary data and bytes that are no known text encoding."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), []
-    if b"\x00" in data[:8192]:
-        raise InvalidDocument("This is a binary file, not text. Check that it was saved in the format its "
-                              "name says (e.g. a real .csv or .md), not renamed from another format.")
+    """(text, warnings). Rejects binary data and bytes that are no recognisable text encoding."""
+    if data.startswith(_UTF16_BOMS):
+        return _utf16(data), []
+    if b"\x00" in data:  # no text format holds NUL, and PostgreSQL cannot store it
+        raise InvalidDocument(_BINARY)
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
         pass
+    return _detected(data)
+
+
+def _utf16(data: bytes) -> str:
     try:
-        return data.decode("cp1252"), ["The file is not UTF-8; it was read as Windows-1252. "
-                                       "Save it as UTF-8 if any characters look wrong."]
+        text = data.decode("utf-16")
     except UnicodeDecodeError as exc:
-        raise InvalidDocument(f"The text is neither UTF-8 nor Windows-1252 (byte {exc.start}). "
-                              "Save the file as UTF-8 and upload it again.") from exc
+        raise InvalidDocument(f"The file starts like UTF-16 text but byte {exc.start} is not UTF-16. "
+                              "Save it again as UTF-8 and upload it again.") from exc
+    if "\x00" in text:
+        raise InvalidDocument(_BINARY)
+    return text
+
+
+def _detected(data: bytes) -> tuple[str, list[str]]:
+    """Legacy encodings by statistical detection (one well-kept detector, not a loop of guesses)."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    match = _prefer_western(matches, matches.best())
+    if match is None or not _confident(match):
+        raise InvalidDocument("The text is neither UTF-8 nor an encoding we recognise with confidence (it may "
+                              "be a binary file renamed). Save the file as UTF-8 and upload it again.")
+    return str(match), [f"The file is not UTF-8; it was read as {_shown(match.encoding)}. Save it as UTF-8 "
+                        "if any characters look wrong."]
+
+
+def _prefer_western(matches, best):
+    """On a tie (same chaos and coherence, e.g. Windows-1250 vs 1252 for 'café façade'), the code
+    page most Western files were saved in: Windows-1252, a superset of Latin-1's printable range."""
+    if best is None:
+        return None
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    return next((m for m in tied if "cp1252" in m.could_be_from_charset), best)
+
+
+def _confident(match) -> bool:
+    """A multi-byte encoding (GBK, Big5, Shift-JIS) that decodes the whole file is strong evidence;
+    a single-byte code page must also read as some language or as clean text."""
+    from charset_normalizer.utils import is_multi_byte_encoding
+
+    return is_multi_byte_encoding(match.encoding) or match.coherence > 0 or match.chaos <= MAX_CHAOS
+
+
+MAX_CHAOS = 0.05
+"""Above this share of odd characters, a single-byte code page is a guess, not a reading."""
+
+
+def _shown(codec: str) -> str:
+    windows = re.fullmatch(r"cp(125\d)", codec)
+    if windows:
+        return f"Windows-{windows[1]}"
+    return {"gb18030": "GB18030 (GBK)", "gb2312": "GB2312", "big5": "Big5", "latin_1": "Latin-1",
+            "shift_jis": "Shift-JIS"}.get(codec, codec.replace("_", "-"))

@@ -8,19 +8,25 @@ import zipfile
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument, InvalidRegister
 from ingest.context import ParseContext
+from ingest.parsers.limits import check_row_count, check_width
 from ingest.parsers.package import check_package
 from ingest.registers import build_register, register_from_rows
 
 SUFFIXES = (".xlsx",)
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_ROWS = 200_000
-"""More rows than this is not a register someone maintains by hand."""
 
 
 def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
+    from xml.etree.ElementTree import ParseError
+
+    from lxml import etree
+
     workbook = _open(data)
     try:
         return build_register(_first_register(name, workbook), context)
+    except (ParseError, etree.XMLSyntaxError) as exc:  # openpyxl reads sheets lazily, so broken XML shows here
+        raise InvalidDocument(f"This Excel file is damaged: a sheet's XML is broken ({exc}). Open it in Excel "
+                              "(which offers to repair it) and save it again.") from exc
     finally:
         workbook.close()
 
@@ -51,10 +57,15 @@ def _first_register(name: str, workbook):
 
 
 def _rows(sheet) -> list[tuple[int, list[object]]]:
+    # The sheet's stated dimensions are not trusted: a tiny file claiming A1:XFD1048576 would
+    # otherwise be padded out to 17 billion empty cells. Blank rows are skipped, not counted.
+    sheet.reset_dimensions()
     rows = []
     for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if number > MAX_ROWS:
-            raise InvalidRegister(f"Sheet '{sheet.title}' has more than {MAX_ROWS:,} rows; split the register.")
+        if not any(cell is not None and cell != "" for cell in cells):
+            continue
+        check_row_count(len(rows) + 1, f"Sheet '{sheet.title}'")
+        check_width(number, list(cells))
         rows.append((number, list(cells)))
     return rows
 

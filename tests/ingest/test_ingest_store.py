@@ -99,7 +99,7 @@ def test_collect_files_walks_folders(tmp_path, samples):
 
 def test_cli_folder_ingest_reports_each_file(fast_kb, samples, tmp_path):
     folder = tmp_path / "in"
-    shutil.copytree(samples, folder, ignore=shutil.ignore_patterns("*.py"))
+    shutil.copytree(samples, folder, ignore=shutil.ignore_patterns("*.py", "bad"))  # bad/: the hostile corpus
     reports = [ingest_file(fast_kb, path) for path in collect_files([folder])]
     outcome = {r.name: r.outcome for r in reports}
     assert outcome["notes_without_lessons.md"] == "rejected"
