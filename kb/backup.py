@@ -307,7 +307,7 @@ def import_archive(settings: Settings, path: Path | str, embedder: Embedder, *,
         try:
             counts, keys, created = _restore(kb, zf, manifest, plan, progress)
             try:
-                indexed = kb.reindex(progress=(lambda d, t: progress("indexing", d, t)) if progress else None)
+                indexed = kb.reindex(progress=(lambda d, t: progress("indexing", d, t)) if progress else None).items
             except BaseException:
                 _undo(kb, plan, keys, created)
                 raise
