@@ -87,7 +87,23 @@ def _blas_controller() -> ThreadpoolController:
 class SearchEngine:
     """Search over one KnowledgeBase. Thread-safe; reloads its in-memory index
     when the store's generation changes (checked at most once per `reload_interval`
-    seconds, at once after a commit made in this process)."""
+    seconds, at once after a commit made in this process).
+
+    Concurrency rules (a request thread holds at most one pooled connection,
+    and never waits for a lock while holding one):
+
+    - The index is an immutable `Snapshot` swapped in whole; `snapshot()` reads it
+      without any lock while it is fresh.
+    - The generation is read with its own short session, released before any lock
+      is taken; no session is ever opened while `_build_lock` is held except by the
+      one thread that builds.
+    - One thread builds at a time under `_build_lock`. Other callers wait for it at
+      most `sync_rebuild_seconds` (and then answer from the previous snapshot); only
+      the very first build, when there is nothing to answer from, makes them wait.
+    - Routes call the engine before they query their request session, or end the
+      session's transaction first (`web.deps.release`): a route that held its
+      connection while the engine waited for another would drain the pool.
+    """
 
     reload_interval = 1.0
     sync_rebuild_seconds = 2.0  # demo-sized stores stay consistent at once; 100k lessons take ~20 s
@@ -99,7 +115,7 @@ class SearchEngine:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._snap: Snapshot | None = None
-        self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
         self._checked = 0.0
         self._dirty = True
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -115,41 +131,59 @@ class SearchEngine:
 
     def refresh(self) -> None:
         """Rebuild the in-memory index now."""
-        with self._lock:
+        with self._build_lock:
             self._build()
-            self._checked, self._dirty = time.monotonic(), False
 
     def snapshot(self) -> Snapshot:
         """The current index. After a change it is rebuilt before answering while that
         takes under `sync_rebuild_seconds`; a larger index is rebuilt in the background
         and searches meanwhile use the previous one, rather than waiting for it."""
-        now = time.monotonic()
-        if self._snap is not None and not self._dirty and now - self._checked < self.reload_interval:
+        snap, now = self._snap, time.monotonic()
+        if snap is not None and not self._dirty and now - self._checked < self.reload_interval:
+            return snap  # the hot path: no lock, no connection
+        self._dirty, self._checked = False, now  # a commit from here on sets it again
+        current = self._generation()
+        if snap is not None and snap.generation >= current:
+            return snap
+        if snap is not None and self._build_seconds >= self.sync_rebuild_seconds:
+            self._rebuild_in_background()
+            return snap
+        return self._build_for(current, wait=None if snap is None else self.sync_rebuild_seconds)
+
+    def _generation(self) -> int:
+        with self.kb.session() as session:  # its own connection, returned before any lock is taken
+            return generation(session)
+
+    def _build_for(self, current: int, *, wait: float | None) -> Snapshot:
+        """A snapshot at least at generation `current`, built by this thread unless
+        another is building: then wait for that one (at most `wait` seconds)."""
+        if not self._build_lock.acquire(timeout=-1 if wait is None else wait):
+            self._dirty = True  # look again on the next call
             return self._snap
-        with self._lock:
-            self._dirty, self._checked = False, now
-            with self.kb.session() as session:
-                current = generation(session)
-            if self._snap is None or (self._snap.generation != current and self._build_seconds < self.sync_rebuild_seconds):
+        try:
+            if self._snap is None or self._snap.generation < current:
                 self._build()
-            elif self._snap.generation != current and not self._rebuilding:
-                self._rebuilding = True
-                threading.Thread(target=self._rebuild_in_background, name="kb-index-rebuild", daemon=True).start()
             return self._snap
+        finally:
+            self._build_lock.release()
 
     def _build(self) -> None:
         start = time.perf_counter()
-        self._snap = build_snapshot(self.kb)
+        fresh = build_snapshot(self.kb)
+        if self._snap is None or fresh.generation >= self._snap.generation:
+            self._snap = fresh  # one reference swap: readers see the old snapshot or the new one
         self._build_seconds = time.perf_counter() - start
 
     def _rebuild_in_background(self) -> None:
+        if self._rebuilding:
+            return
+        self._rebuilding = True
+        threading.Thread(target=self._background_build, name="kb-index-rebuild", daemon=True).start()
+
+    def _background_build(self) -> None:
         try:
-            snap_start = time.perf_counter()
-            fresh = build_snapshot(self.kb)
-            with self._lock:
-                if self._snap is None or fresh.generation >= self._snap.generation:
-                    self._snap = fresh
-                self._build_seconds = time.perf_counter() - snap_start
+            with self._build_lock:
+                self._build()
         finally:
             self._rebuilding = False
             self._dirty = True  # look again: more may have changed while it was building

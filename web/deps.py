@@ -16,6 +16,12 @@ Every router (pages in web/routes/, JSON in web/api/) uses these typed dependenc
 `EngineDep` is the shared `search.SearchEngine`, built on first use (it loads
 indexes); `KBDep` is the `kb.store.KnowledgeBase` opened from the app's
 settings. `render` returns the partial instead of the page for htmx requests.
+
+The request session takes a pooled connection at its first query and keeps it
+until the request ends. A route that needs both calls the engine first, or calls
+`release(session)` before it does: the engine opens sessions of its own, and a
+request holding one connection while waiting for a second drains the pool under
+load (the search engine's rules are in `search.engine.SearchEngine`).
 """
 
 from __future__ import annotations
@@ -80,6 +86,12 @@ def get_engine(request: Request) -> SearchEngine:
 def get_session(kb: Annotated[KnowledgeBase, Depends(get_kb)]) -> Iterator[Session]:
     with kb.session() as session:
         yield session
+
+
+def release(session: Session) -> None:
+    """End the request session's read transaction so its connection goes back to
+    the pool; loaded objects stay usable (the store's sessions keep them on commit)."""
+    session.commit()
 
 
 def get_settings(request: Request) -> Settings:

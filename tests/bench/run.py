@@ -248,6 +248,20 @@ def insights_rows() -> list[Row]:
     return [("insights", name, f"{value}", unit) for name, value, unit in insights_bench.run()]
 
 
+def load_rows() -> list[Row]:
+    """50 locust users on `kb serve` for 60 s during a bulk ingest (tests/bench/load.py,
+    in its own process: locust patches the standard library for gevent)."""
+    seconds = os.environ.get("KB_BENCH_LOAD_SECONDS", "60")
+    with tempfile.TemporaryDirectory(prefix="kb-bench-load-") as tmp:
+        out = Path(tmp) / "load.json"
+        done = subprocess.run([sys.executable, "-m", "tests.bench.load", "--seconds", seconds, "--json", str(out)],
+                              cwd=corpora.ROOT)
+        if done.returncode or not out.exists():
+            print(f"load run failed (exit {done.returncode})", file=sys.stderr)
+            return [("load", "load run", "failed", f"exit {done.returncode}")]
+        return [tuple(row) for row in json.loads(out.read_text(encoding="utf-8"))["rows"]]
+
+
 def main() -> None:
     from kb.embedding import SentenceTransformerEmbedder
 
@@ -269,6 +283,7 @@ def main() -> None:
     else:
         print(f"skipping NASA quality, latency and ingestion: {corpora.NASA} not found", file=sys.stderr)
     rows += insights_rows()
+    rows += load_rows()
     rows.append(("run", "bench wall time", f"{time.perf_counter() - started:.0f} s", ""))
     text = table(machine(), rows)
     print(text)

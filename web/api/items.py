@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from kb import queries
 from kb.models import LessonPublic, LessonUpdate, RiskPublic, RiskUpdate
 from search.models import Hit
-from web.deps import EngineDep, KBDep, SessionDep
+from web.deps import EngineDep, KBDep, SessionDep, release
 from web.forms import check_lesson_update, check_risk_update
 from web.schemas import FeedbackIn, FeedbackOut, Limit
 
@@ -31,6 +31,7 @@ def api_update_lesson(lesson_id: int, update: LessonUpdate, kb: KBDep):
 def api_similar_lessons(lesson_id: int, engine: EngineDep, session: SessionDep, limit: Limit = 5):
     """Lessons and risks closest in meaning to this lesson."""
     queries.get_lesson(session=session, lesson_id=lesson_id)  # a clean 404 for an unknown id
+    release(session)
     return engine.more_like_this("lesson", lesson_id, limit=limit)
 
 

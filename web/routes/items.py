@@ -13,7 +13,7 @@ from kb.errors import KBError
 from kb.models import LessonUpdate, RiskUpdate
 from search.engine import SearchEngine
 from search.models import Hit, Source
-from web.deps import EngineDep, KBDep, SessionDep, is_htmx
+from web.deps import EngineDep, KBDep, SessionDep, is_htmx, release
 from web.forms import FeedbackForm, LessonTagsForm, PublishForm, RiskTagsForm, local_path
 from web.templating import render
 
@@ -57,10 +57,12 @@ def _after_post(request: Request, next_url: str, default: str, partial: str, **c
 @router.get("/lessons/{lesson_id}")
 def lesson_page(request: Request, lesson_id: int, session: SessionDep, engine: EngineDep):
     detail = queries.get_lesson(session=session, lesson_id=lesson_id)
+    projects = queries.project_choices(session=session)
+    release(session)
     similar = similar_items(engine, "lesson", lesson_id)
     sources = seen_in(engine, "lesson", own_source(detail.lesson, detail))
     return render(request, "lesson.html", detail=detail, lesson=detail.lesson, similar=similar, sources=sources,
-                  projects=queries.project_choices(session=session), feedback=detail.feedback)
+                  projects=projects, feedback=detail.feedback)
 
 
 @router.post("/lessons/{lesson_id}/tags")
@@ -89,6 +91,7 @@ def lesson_feedback(request: Request, lesson_id: int, form: Annotated[FeedbackFo
 @router.get("/risks/{risk_id}")
 def risk_page(request: Request, risk_id: int, session: SessionDep, engine: EngineDep):
     detail = queries.get_risk(session=session, risk_id=risk_id)
+    release(session)
     similar = similar_items(engine, "risk", risk_id)
     sources = seen_in(engine, "risk", own_source(detail.risk, detail))
     return render(request, "risk.html", detail=detail, risk=detail.risk, similar=similar, sources=sources)

@@ -1,0 +1,226 @@
+"""Load run for `make bench`: locust users search and browse `kb serve` on
+loopback while a bulk ingest runs through `POST /api/ingest`.
+
+    python -m tests.bench.load                 # 50 users, 60 s
+    python -m tests.bench.load --quick         # 15 s
+    python -m tests.bench.load --users 20 --seconds 30 --json out.json
+
+The demo corpus is ingested into a temporary data directory first (`kb ingest`).
+Each user loops: a search (half of them questions never asked before, built
+from the demo's vocabulary, so the query embedding is not cached), then a search
+page, a project page or a lesson page. Reported: requests, throughput,
+p50/p95/p99, errors, documents before/after (every accepted upload stored once)
+and the exit status of `kb doctor`.
+
+Runs in its own process: locust patches the standard library for gevent.
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+import requests  # noqa: E402
+from locust import HttpUser, between, task  # noqa: E402
+from locust.env import Environment  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "demo"
+TOPICS = ("vendor", "testing", "data migration", "scope", "budget", "training", "cutover", "stakeholder",
+          "requirements", "integration", "contract", "go-live", "resourcing", "security", "reporting",
+          "schedule", "change management", "licences", "performance", "governance")
+FORMS = ("what went wrong with {a}", "lessons about {a} and {b}", "how did {a} affect {b}", "{a} delays",
+         "risks of {a} in {b}", "{a} problems on ERP projects", "avoid {a} issues", "{a} {b} {c}")
+KNOWN = ("vendor delays", "data migration testing", "scope creep", "training users", "budget overrun")
+
+
+class Browser(HttpUser):
+    """One PMO member: a search, then a page."""
+
+    wait_time = between(0.1, 0.5)
+    projects: list[int] = []
+    lessons: list[int] = []
+
+    @task
+    def search_then_browse(self) -> None:
+        question = new_question() if random.random() < 0.5 else random.choice(KNOWN)
+        self.client.get("/api/search", params={"q": question, "limit": 10}, name="/api/search")
+        page = random.random()
+        if page < 1 / 3:
+            self.client.get("/search", params={"q": random.choice(KNOWN)}, name="/search")
+        elif page < 2 / 3 and self.projects:
+            self.client.get(f"/projects/{random.choice(self.projects)}", name="/projects/[id]")
+        elif self.lessons:
+            self.client.get(f"/lessons/{random.choice(self.lessons)}", name="/lessons/[id]")
+
+
+def new_question() -> str:
+    a, b, c = random.sample(TOPICS, 3)
+    return random.choice(FORMS).format(a=a, b=b, c=c) + f" {random.randint(1, 10**6)}"
+
+
+# --- the server ---------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kb_env(data_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    return env | {"KB_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+
+
+def kb(args: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=ROOT, **kwargs)
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/api/search", params={"q": "warm up"}, timeout=60).ok:
+                return server
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError(f"kb serve did not answer within 180 s: {server.stderr.read()[-2000:]}")
+
+
+def ids(url: str, path: str, key: str = "items") -> list[int]:
+    return [row["id"] for row in requests.get(f"{url}{path}", params={"limit": 100}, timeout=30).json()[key]]
+
+
+def document_count(url: str) -> int:
+    return requests.get(f"{url}/api/documents", params={"limit": 1}, timeout=30).json()["total"]
+
+
+# --- the bulk ingest -----------------------------------------------------------
+
+def new_documents() -> list[tuple[str, bytes]]:
+    """Every Markdown report of the demo as a new project (new code and name), so each is a new document."""
+    out = []
+    for n, path in enumerate(sorted(DEMO.glob("*/*.md"))):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"^code: (.+)$", rf"code: LOAD{n}-\1", text, count=1, flags=re.M)
+        text = re.sub(r"^project: (.+)$", rf"project: \1 (load run {n})", text, count=1, flags=re.M)
+        out.append((f"LOAD{n}-{path.name}", text.encode()))
+    return out
+
+
+def bulk_ingest(url: str, stats: dict, stop_at: float) -> None:
+    for name, data in new_documents():
+        if time.monotonic() > stop_at:
+            break
+        try:
+            reply = requests.post(f"{url}/api/ingest", files=[("files", (name, data))], timeout=300)
+            outcomes = [r["outcome"] for r in reply.json()] if reply.ok else [f"HTTP {reply.status_code}"]
+        except requests.RequestException as exc:
+            outcomes = [type(exc).__name__]
+        for outcome in outcomes:
+            stats[outcome] = stats.get(outcome, 0) + 1
+
+
+# --- the run ------------------------------------------------------------------------
+
+def run(users: int, seconds: int, data_dir: Path | None = None) -> dict:
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="kb-load-")) / "data"
+    env = kb_env(data_dir)
+    print(f"load: ingesting the demo corpus into {data_dir} ...", flush=True)
+    kb(["ingest", str(DEMO)], env, check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    server = start_server(env, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        Browser.projects, Browser.lessons = ids(url, "/api/projects"), ids(url, "/api/search?q=project", "hits")
+        before = document_count(url)
+        result = drive(url, users, seconds)
+        result["documents_before"], result["documents_after"] = before, document_count(url)
+    finally:
+        server.terminate()
+        server.wait(30)
+    doctor = kb(["doctor"], env, capture_output=True, text=True)
+    result["doctor_exit"], result["doctor_tail"] = doctor.returncode, (doctor.stdout + doctor.stderr)[-600:]
+    stored = result["ingest"].get("ingested", 0)
+    result["lost_or_duplicated"] = result["documents_after"] - result["documents_before"] - stored
+    return result
+
+
+def drive(url: str, users: int, seconds: int) -> dict:
+    env = Environment(user_classes=[Browser], host=url)
+    runner = env.create_local_runner()
+    ingest: dict[str, int] = {}
+    start = time.monotonic()
+    runner.start(users, spawn_rate=users)
+    uploader = gevent.spawn(bulk_ingest, url, ingest, start + seconds)
+    while time.monotonic() - start < seconds:
+        gevent.sleep(5)
+        total, elapsed = env.stats.total, time.monotonic() - start
+        print(f"load: {elapsed:4.0f} s  {total.num_requests} requests  {total.num_failures} errors  "
+              f"p95 {total.get_response_time_percentile(0.95):.0f} ms  uploads {ingest}", flush=True)
+    runner.quit()
+    uploader.join(timeout=300)
+    total = env.stats.total
+    return {
+        "users": users, "seconds": round(time.monotonic() - start, 1), "requests": total.num_requests,
+        "throughput_rps": round(total.num_requests / seconds, 1), "errors": total.num_failures,
+        "p50_ms": total.get_response_time_percentile(0.50), "p95_ms": total.get_response_time_percentile(0.95),
+        "p99_ms": total.get_response_time_percentile(0.99), "ingest": ingest,
+        "by_endpoint": {name: {"requests": s.num_requests, "errors": s.num_failures,
+                               "p95_ms": s.get_response_time_percentile(0.95)}
+                        for (name, _method), s in env.stats.entries.items()},
+        "failures": [f"{e.method} {e.name}: {e.error} x{e.occurrences}" for e in env.stats.errors.values()][:10],
+    }
+
+
+def rows(result: dict) -> list[tuple[str, str, str, str]]:
+    """The load section of the `make bench` table."""
+    return [
+        ("load", "concurrent users", str(result["users"]), f"{result['seconds']:.0f} s, bulk ingest through the API"),
+        ("load", "requests", str(result["requests"]), f"{result['throughput_rps']} req/s"),
+        ("load", "latency p50 / p95 / p99", f"{result['p50_ms']:.0f} / {result['p95_ms']:.0f} / {result['p99_ms']:.0f} ms",
+         "goal: p95 under 300 ms"),
+        ("load", "errors", str(result["errors"]), "goal: 0"),
+        ("load", "documents before / after", f"{result['documents_before']} / {result['documents_after']}",
+         f"uploads {result['ingest']}"),
+        ("load", "lost or duplicated documents", str(result["lost_or_duplicated"]), "goal: 0"),
+        ("load", "kb doctor", "clean" if result["doctor_exit"] == 0 else f"exit {result['doctor_exit']}", ""),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--quick", action="store_true", help="15 s instead of --seconds")
+    parser.add_argument("--json", type=Path, help="also write the result here")
+    args = parser.parse_args()
+    result = run(args.users, 15 if args.quick else args.seconds)
+    for section, name, value, note in rows(result):
+        print(f"{section:6} {name:30} {value:>22}  {note}")
+    if result["failures"]:
+        print("failures:", *result["failures"], sep="\n  ")
+    if args.json:  # `make bench` (tests/bench/run.py) reads the rows from here
+        args.json.write_text(json.dumps(result | {"rows": rows(result)}, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
