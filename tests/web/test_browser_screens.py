@@ -141,3 +141,26 @@ def test_on_a_phone_the_upload_results_keep_the_reasons_on_screen(browser, serve
         assert phone.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()
+
+
+FITS = """s => {
+  s.value = [...s.options].map(o => o.text).sort((a, b) => b.length - a.length)[0];
+  const css = getComputedStyle(s), ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = css.font;
+  const room = s.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
+  return {text: s.value, needed: ctx.measureText(s.value).width, room};
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_category_select_shows_its_longest_name_whole(page, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/search?q=rehearse+the+cutover+twice")
+    lesson = page.locator(".hit-title a").first.get_attribute("href")
+    page.goto(lesson)
+    document = page.locator(".sources a").first.get_attribute("href").split("#")[0]
+    for path in (lesson, f"{document}/review"):
+        page.goto(path)
+        page.locator("details.edit-tags").first.evaluate("d => d.open = true")
+        fit = page.locator("select[name=category]").first.evaluate(FITS)
+        assert fit["text"] == "stakeholders and communication" and fit["needed"] <= fit["room"], (path, fit)

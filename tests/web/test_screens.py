@@ -114,3 +114,9 @@ def test_metrics_speak_plainly_with_the_formula_one_click_away(loaded: TestClien
     visible = page.get_element_by_id("metrics-body").text_content()
     for jargon in ("actual_end", "planned_budget", "embedding", "cosine", "÷"):
         assert jargon not in visible, jargon
+
+
+def test_the_document_page_title_is_only_the_title(loaded: TestClient):
+    doc_id = first_id(loaded, "/api/documents")
+    title = lxml_html.fromstring(loaded.get(f"/documents/{doc_id}").text).find(".//title").text_content()
+    assert "<" not in title and "Versions" not in title and title.endswith("· Lessons KB")
