@@ -4,7 +4,7 @@ in Markdown, DOCX, PDF, CSV, XLSX and JSONL become lessons and risks in the stor
 The public API is what this module exports; formats are described in docs/FORMATS.md.
 """
 
-from ingest.anchors import heading_anchors, row_anchor, slugify
+from ingest.anchors import heading_anchors, item_anchors, row_anchor, slugify
 from ingest.batch import ingest_batch
 from ingest.context import ParseContext
 from ingest.pipeline import FileReport, context_for, ingest_bytes, ingest_file, parse_bytes
@@ -14,5 +14,5 @@ from ingest.walk import collect_files
 
 __all__ = [
     "SUPPORTED_SUFFIXES", "FileReport", "ParseContext", "collect_files", "context_for", "heading_anchors",
-    "ingest_batch", "ingest_bytes", "ingest_file", "parse_bytes", "restore_version", "row_anchor", "slugify",
+    "ingest_batch", "item_anchors", "ingest_bytes", "ingest_file", "parse_bytes", "restore_version", "row_anchor", "slugify",
 ]

@@ -4,12 +4,14 @@ A lesson's `source_anchor` is the id the document page gives the heading the
 lesson is cited to, so both sides must compute ids the same way: the plain
 text of each heading, in document order, through `Anchors.add`. The web can
 call `heading_anchors(document.content)` to get exactly the ids ingestion used.
-Register rows use `row_anchor(n)`.
+A lesson read from a bullet cites the bullet itself: `item_anchor(heading, n)`
+for the n-th top-level list item under that heading. Register rows use `row_anchor(n)`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 
 _NON_ALNUM = re.compile(r"[\W_]+")
 
@@ -40,6 +42,49 @@ class Anchors:
 def row_anchor(number: int) -> str:
     """The id of a register row on the document page; `number` is the row as cited ('row 12' → 'row-12')."""
     return f"row-{number}"
+
+
+def item_anchor(heading_anchor: str, number: int) -> str:
+    """The id of the `number`-th top-level list item (from 1) since the heading whose id is `heading_anchor`:
+    'what-went-wrong-item-2'. Nested items fold into their parent, as they do into its lesson."""
+    return f"{heading_anchor}-item-{number}"
+
+
+def list_items(tokens: Sequence, heading_ids: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """(index of the `list_item_open` token, its anchor) for every top-level list item of a markdown-it
+    token stream that holds text; `heading_ids` are the anchors of its headings in order. Items before the
+    first heading have no anchor. Ingestion counts the items of its outline the same way."""
+    headings = iter(heading_ids)
+    heading, count, depth = None, 0, 0
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            heading, count = next(headings, None), 0
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif tok.type == "list_item_open" and depth == 1 and heading and _holds_text(tokens, i):
+            count += 1
+            yield i, item_anchor(heading, count)
+
+
+def _holds_text(tokens: Sequence, start: int) -> bool:
+    """Whether the list item opened at `start` has any inline content (an empty '-' is no lesson)."""
+    level = tokens[start].level
+    for tok in tokens[start + 1:]:
+        if tok.type == "list_item_close" and tok.level == level:
+            return False
+        if tok.type == "inline":
+            return True
+    return False
+
+
+def item_anchors(markdown_text: str) -> list[str]:
+    """The anchors of every top-level list item of a Markdown text, as the document page gives them."""
+    from ingest.markdown_tokens import markdown_parser
+
+    tokens = markdown_parser().parse(markdown_text)
+    return [a for _, a in list_items(tokens, [a for _, _, a in heading_anchors(markdown_text)])]
 
 
 def inline_text(inline) -> str:

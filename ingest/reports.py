@@ -13,7 +13,7 @@ from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
 from kb.models import DocumentCreate, LessonCreate
 from ingest import kinds, project_meta
-from ingest.anchors import Anchors
+from ingest.anchors import Anchors, item_anchor
 from ingest.context import ParseContext
 from ingest.outline import Block, SectionRole, classify
 from ingest.tagging import tag
@@ -42,6 +42,8 @@ class Section:
     blocks: list[Block] = field(default_factory=list)
     subs: list[tuple[int, Piece]] = field(default_factory=list)
     """Sub-heading lessons, with the index in `blocks` they come before (to keep document order)."""
+    item_anchors: dict[int, str] = field(default_factory=dict)
+    """Index in `blocks` -> the anchor of that list item on the document page."""
 
 
 @dataclass
@@ -60,6 +62,7 @@ class SectionFinder:
         self.stack: list[_Open] = []
         self.sections: list[Section] = []
         self.first_section_at: int | None = None
+        self.items_since_heading = 0
 
     def run(self, blocks: list[Block]) -> list[Section]:
         for index, block in enumerate(blocks):
@@ -74,6 +77,8 @@ class SectionFinder:
     def _heading(self, block: Block, index: int) -> None:
         level = PSEUDO_LEVEL if block.pseudo else block.level
         anchor = self._nearest_anchor() if block.pseudo else self.anchors.add(block.text)
+        if not block.pseudo:
+            self.items_since_heading = 0  # the page numbers list items per real heading
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
         role, text = classify(block.text), block.text.strip().rstrip(":")
@@ -97,10 +102,20 @@ class SectionFinder:
         if not self.stack:
             return
         top = self.stack[-1]
+        anchor = self._item_anchor(top) if block.kind == "item" else None
         if top.sub is not None:
             top.sub.lines.extend(_lines_of(block))
         elif top.section is not None:
             top.section.blocks.append(block)
+            if anchor:
+                top.section.item_anchors[len(top.section.blocks) - 1] = anchor
+
+    def _item_anchor(self, top: _Open) -> str | None:
+        """The id the document page gives this list item (see ingest.anchors.list_items)."""
+        if not top.anchor:
+            return None
+        self.items_since_heading += 1
+        return item_anchor(top.anchor, self.items_since_heading)
 
     def _board(self, block: Block) -> bool:
         """A retrospective board drawn as a table: one column per section, one lesson per cell line."""
@@ -177,7 +192,8 @@ def pieces_of(section: Section) -> list[Piece]:
         if pieces and is_label_line(block.text) and pieces[-1].heading is None:
             pieces[-1].lines.append(block.text)  # a 'Cause: ...' line under a bullet belongs to it
         elif block.kind == "item" or block.lead or (not has_items and _stands_alone(block.text)):
-            pieces.append(Piece([block.text], section.location, section.anchor, lead=block.lead))
+            anchor = section.item_anchors.get(index, section.anchor)  # a bullet is cited to itself
+            pieces.append(Piece([block.text], section.location, anchor, lead=block.lead))
     return pieces
 
 

@@ -160,6 +160,11 @@ class Metric:
     """higher, lower or "" when neither is better."""
     note: str = ""
 
+    @property
+    def plain(self) -> str:
+        """What the figure means, in a leader's words (PLAIN_WORDS); the formula stays the precise definition."""
+        return PLAIN_WORDS.get(self.key, "")
+
 
 def _rate(hits: int, total: int, ids: Iterable[int] = ()) -> Measure:
     return Measure(100.0 * hits / total if total else None, hits, total, sorted(ids))
@@ -310,6 +315,32 @@ METRICS: tuple[Metric, ...] = (
 )
 
 GROUPS = tuple(dict.fromkeys(m.group for m in METRICS))
+
+# Kept beside METRICS rather than inside each entry so a metric's definition and its wording can change apart.
+PLAIN_WORDS: dict[str, str] = {
+    "closed_projects": "Projects that have finished, or whose outcome is recorded.",
+    "success_rate": "Of the finished projects, the share judged a success.",
+    "on_time_rate": "Of the finished projects, the share that finished by their planned end date.",
+    "on_budget_rate": "Of the finished projects, the share that spent no more than their planned budget.",
+    "schedule_variance_pct": "How late projects finished on average, as a share of the time planned for them "
+                             "(below zero: early).",
+    "cost_variance_pct": "How far over budget projects finished on average, as a share of their budget "
+                         "(below zero: under budget).",
+    "spi": "Work done against the work planned by now, for projects that track earned value: "
+           "1.0 is on schedule, below 1 behind.",
+    "cpi": "Value delivered for each unit of money spent, for projects that track earned value: "
+           "1.0 is on budget, below 1 over budget.",
+    "materialisation_rate": "Of the risks projects registered, the share that actually happened.",
+    "lessons_per_closed_project": "Lessons recorded for each finished project, on average.",
+    "days_to_closure_report": "Typical number of days from a project's end to its closure report.",
+    "closed_without_review": "Finished projects with no closure report in the knowledge base.",
+    "kickoff_packs_per_new_project": "Kickoff packs made for each new project.",
+    "kickoff_consultation_rate": "Of the new projects, the share that made a kickoff pack from past lessons.",
+    "lessons_helpful": "Lessons someone marked as helpful.",
+    "lessons_applied": "Lessons someone recorded as applied to their project.",
+    "knowledge_gap_rate": "Share of searches that found nothing useful: questions the knowledge base "
+                          "cannot answer yet.",
+}
 
 
 # --- reading the facts ----------------------------------------------------------

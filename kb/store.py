@@ -422,7 +422,7 @@ class KnowledgeBase:
             if row is None:
                 missing = LessonNotFound if kind == "lesson" else RiskNotFound
                 raise missing(f"No {kind} with id {item_id}.")
-            changes = update.model_dump(exclude_unset=True)
+            changes = with_retagged(row, update.model_dump(exclude_unset=True))
             for key, value in changes.items():
                 setattr(row, key, value)
             row.edited = row.edited or any(k in _EDITABLE for k in changes)
@@ -831,6 +831,21 @@ def _same_content(existing: Document, parsed: ParsedDocument) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def with_retagged(row: Lesson | Risk, changes: dict) -> dict:
+    """`changes` with the tag list following a corrected category or phase: ingestion puts both in the tags,
+    so the old value is replaced there (dropped when cleared) instead of lingering as a free tag."""
+    replaced = {getattr(row, f).lower(): changes[f] for f in ("category", "phase")
+                if f in changes and getattr(row, f) and (changes[f] or "").lower() != getattr(row, f).lower()}
+    if not replaced:
+        return changes
+    tags = changes["tags"] if changes.get("tags") is not None else (row.tags or [])
+    kept: dict[str, str] = {}
+    for tag in (replaced.get(t.lower(), t) for t in tags):
+        if tag:
+            kept.setdefault(tag.lower(), tag)
+    return {**changes, "tags": list(kept.values())}
 
 
 def _drop_dependants(session: Session, kind: str, item_id: int) -> None:

@@ -94,6 +94,9 @@ class Citation(BaseModel):
     id: int
     title: str
     source: Source
+    label: str = ""
+    """How the citation reads: the document and the section or row, once ('FIN-ERP-2021 closure report ·
+    What went wrong, point 2')."""
 
 
 class SummaryPoint(BaseModel):

@@ -4,13 +4,14 @@ to the centre of the best results. Every statement carries citations."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
 
 from search.hits import source_of
 from search.index import KINDS, Snapshot
-from search.models import Citation, Summary, SummaryPoint
+from search.models import Citation, Source, Summary, SummaryPoint
 
 TOP_FOR_THEMES = 50
 TOP_FOR_CENTROID = 20
@@ -60,7 +61,28 @@ def _top_categories(snap: Snapshot, rows: list[int], items: dict, n: int = 3) ->
 
 def _cite(snap: Snapshot, row: int, items: dict) -> Citation:
     item = items[row]
-    return Citation(kind=KINDS[int(snap.kinds[row])], id=item.id, title=item.title, source=source_of(snap, item))
+    source = source_of(snap, item)
+    return Citation(kind=KINDS[int(snap.kinds[row])], id=item.id, title=item.title, source=source,
+                    label=citation_label(source))
+
+
+_PROJECT_DOCUMENTS = ("closure report", "retrospective")
+_BULLET = re.compile(r"-item-(\d+)$")
+
+
+def citation_label(source: Source) -> str:
+    """The document and the section or row it cites, each named once: 'FIN-ERP-2021 closure report ·
+    What went wrong, point 2'. A project's own report is named by its code and kind, registers (which may
+    span projects) by file name; the point number tells apart several bullets of one section."""
+    if source.project_code and source.kind in _PROJECT_DOCUMENTS:
+        document = f"{source.project_code} {source.kind}"
+    else:
+        document = source.document.rsplit(".", 1)[0]
+    where = source.location or ""
+    bullet = _BULLET.search(source.anchor or "")
+    if where and bullet:
+        where += f", point {bullet[1]}"
+    return f"{document} · {where}" if where else document
 
 
 def _headline(query: str, lessons: int, risks: int, projects: int, causes: list[SummaryPoint]) -> str:

@@ -1,5 +1,5 @@
-"""Documents rendered for reading: Markdown with raw HTML disabled, heading ids
-that match the anchors lessons cite, and registers as tables with `row-N` rows."""
+"""Documents rendered for reading: Markdown with raw HTML disabled, heading and
+list-item ids that match the anchors lessons cite, and registers as tables with `row-N` rows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ingest.anchors import Anchors, heading_anchors, inline_text, row_anchor
+from ingest.anchors import Anchors, heading_anchors, inline_text, list_items, row_anchor
 
 ROW_NUMBER_KEYS = ("_row", "__row__", "row_number")
 """Keys a parser may use to keep a register row's own number; otherwise rows count from 1."""
@@ -38,6 +38,8 @@ def render_document_html(text: str) -> tuple[Markup, list[Heading]]:
     md = _parser()
     tokens = md.parse(text or "")
     headings = _assign_heading_ids(text or "", tokens)
+    for index, anchor in list_items(tokens, [h.anchor for h in headings]):
+        tokens[index].attrSet("id", anchor)  # a lesson read from a bullet links to that bullet
     for token in tokens:
         for child in token.children or []:
             if child.type == "link_open" and str(child.attrGet("href") or "").startswith(("http:", "https:")):

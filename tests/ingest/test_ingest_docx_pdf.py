@@ -6,12 +6,17 @@ from datetime import date
 
 import pytest
 
-from ingest import ParseContext, heading_anchors, parse_bytes
+from ingest import ParseContext, heading_anchors, item_anchors, parse_bytes
 from kb.errors import InvalidDocument
 
 
 def parse_sample(samples, name):
     return parse_bytes(name, (samples / name).read_bytes(), ParseContext())
+
+
+def page_ids(content: str) -> set[str]:
+    """The ids the document page gives headings and list items."""
+    return {a for _, _, a in heading_anchors(content)} | set(item_anchors(content))
 
 
 def test_docx_closure_report(samples):
@@ -31,8 +36,7 @@ def test_docx_closure_report(samples):
     assert dup.impact.startswith("two extra migration cycles")  # a level-2 bullet
     sub = lessons["Plan data cleansing early"]
     assert sub.polarity == "improvement" and sub.recommendation.startswith("make data-quality rules")
-    ids = {a for _, _, a in heading_anchors(parsed.document.content)}
-    assert {l.source_anchor for l in parsed.lessons} <= ids
+    assert {l.source_anchor for l in parsed.lessons} <= page_ids(parsed.document.content)
 
 
 def test_pdf_closure_report(samples):
@@ -43,11 +47,10 @@ def test_pdf_closure_report(samples):
     lessons = {l.title: l for l in parsed.lessons}
     late = lessons["Late circuit deliveries"]
     assert late.polarity == "went wrong" and late.cause.startswith("the carrier's lead times")
-    assert late.source_location == "3. What went wrong" and late.source_anchor == "3-what-went-wrong"
+    assert late.source_location == "3. What went wrong" and late.source_anchor == "3-what-went-wrong-item-1"
     assert lessons["Pilot branches first"].polarity == "went well"
     assert [l.polarity for l in parsed.lessons].count("improvement") == 1
-    ids = {a for _, _, a in heading_anchors(parsed.document.content)}
-    assert {l.source_anchor for l in parsed.lessons} <= ids
+    assert {l.source_anchor for l in parsed.lessons} <= page_ids(parsed.document.content)
 
 
 def test_scanned_pdf_is_rejected(samples):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ingest import ParseContext, heading_anchors, parse_bytes
+from ingest import ParseContext, heading_anchors, item_anchors, parse_bytes
 from kb.errors import InvalidDocument
 
 
@@ -38,7 +38,7 @@ def test_closure_report_lessons_follow_their_sections(samples):
     lessons = by_title(parse_sample(samples, "FIN-ERP-2021_closure_report.md"))
     well = lessons["Executive sponsorship was strong"]
     assert (well.polarity, well.source_location) == ("went well", "What went well")
-    assert well.source_anchor == "what-went-well"
+    assert well.source_anchor == "what-went-well-item-1"  # the bullet itself, under its section's heading
     assert well.what_happened.startswith("The CFO chaired")
     assert well.category == "stakeholders and communication"
     assert "ERP migration" in well.tags
@@ -70,12 +70,16 @@ def test_sub_headings_are_lessons_cited_to_themselves(samples):
     assert "Keep change control tight" in lessons
 
 
-def test_anchors_match_the_headings_of_the_page(samples):
+def page_ids(content: str) -> set[str]:
+    """The ids the document page gives headings and list items."""
+    return {anchor for _, _, anchor in heading_anchors(content)} | set(item_anchors(content))
+
+
+def test_anchors_match_the_headings_and_bullets_of_the_page(samples):
     parsed = parse_sample(samples, "FIN-ERP-2021_closure_report.md")
-    ids = {anchor for _, _, anchor in heading_anchors(parsed.document.content)}
-    assert {lesson.source_anchor for lesson in parsed.lessons} <= ids
-    # The second "Lessons learned" heading gets a de-duplicated anchor.
-    assert "lessons-learned-2" in {lesson.source_anchor for lesson in parsed.lessons}
+    assert {lesson.source_anchor for lesson in parsed.lessons} <= page_ids(parsed.document.content)
+    # The second "Lessons learned" heading gets a de-duplicated anchor, and its bullets are numbered under it.
+    assert "lessons-learned-2-item-1" in {lesson.source_anchor for lesson in parsed.lessons}
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -105,9 +109,9 @@ def test_retrospective_details(samples):
     assert four.lessons[0].lesson_date is None
     assert any("not a date" in w for w in four.warnings)
     mad = parse_sample(samples, "retro_mad_sad_glad.md")
-    # Bold 'Mad' paragraphs have no anchor of their own: cite them to the page heading.
+    # Bold 'Mad' paragraphs have no anchor of their own: their bullets are numbered under the page heading.
     assert mad.lessons[0].source_location == "Mad"
-    assert mad.lessons[0].source_anchor == "data-centre-move-retrospective"
+    assert mad.lessons[0].source_anchor == "data-centre-move-retrospective-item-1"
 
 
 def test_file_name_links_to_a_known_project(samples):

@@ -32,11 +32,14 @@ def doc_id_by_name(client: TestClient, name: str) -> int:
 
 # --- documents --------------------------------------------------------------------------------
 
-def test_document_headings_carry_the_anchors_lessons_cite(loaded: TestClient):
+def test_document_headings_and_bullets_carry_the_anchors_lessons_cite(loaded: TestClient):
     doc_id = doc_id_by_name(loaded, "WEB-ERP-2022_closure-report.md")
     html = loaded.get(f"/documents/{doc_id}").text
     ids = set(re.findall(r'<h\d id="([^"]+)"', html))
     assert {"what-went-well", "what-went-wrong", "lessons-learned"} <= ids
+    bullets = set(re.findall(r'<li id="([^"]+)"', html))
+    assert {"what-went-well-item-1", "lessons-learned-item-1"} <= bullets
+    ids |= bullets
     for lesson in loaded.get(f"/api/projects/{loaded.get('/api/documents/' + str(doc_id)).json()['project_id']}").json()["lessons"]:
         if lesson["document_id"] == doc_id:
             assert lesson["source_anchor"] in ids, lesson

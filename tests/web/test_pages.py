@@ -71,7 +71,7 @@ def test_search_with_a_facet_from_a_plain_get_form(loaded: TestClient):
 def test_search_highlights_matches_and_links_to_the_source_section(loaded: TestClient):
     html = loaded.get("/search", params={"q": "cutover rehearse"}).text
     assert "<mark>" in html.lower()
-    assert re.search(r'href="/documents/\d+#lessons-learned"', html)
+    assert re.search(r'href="/documents/\d+#lessons-learned-item-\d+"', html)  # the bullet of its section
     assert "More like this" in html
 
 
@@ -154,7 +154,7 @@ def test_lesson_page_shows_fields_sources_and_actions(loaded: TestClient):
     html = loaded.get(f"/lessons/{lesson_id}").text
     assert "Where it was recorded" in html and "More like this" in html
     assert "Recommendation" in html and "Cause" in html
-    assert re.search(r'href="/documents/\d+#what-went-wrong"', html)
+    assert re.search(r'href="/documents/\d+#what-went-wrong-item-\d+"', html)  # the bullet of its section
     assert "Mark helpful" in html and "Applied to project" in html
     assert 'name="polarity"' in html and "<option selected>went wrong</option>" in html
 

@@ -4,8 +4,15 @@
 (function () {
   "use strict";
 
+  function chartOf(figure) {
+    var canvas = figure.querySelector(".chart-box canvas");
+    return canvas && window.Chart ? window.Chart.getChart(canvas) : undefined;
+  }
+
   function draw(figure) {
-    if (!window.Chart || figure.dataset.drawn) return;
+    // A canvas already holding a chart is skipped; one restored from htmx's history cache
+    // holds none (a snapshot keeps markup, not the picture), so it is drawn again.
+    if (!window.Chart || chartOf(figure)) return;
     var spec = JSON.parse(figure.querySelector('script[type="application/json"]').textContent);
     var box = figure.querySelector(".chart-box");
     box.hidden = false;
@@ -38,13 +45,30 @@
     });
     var table = figure.querySelector("details.chart-table");
     if (table) table.open = false;
-    figure.dataset.drawn = "1";
+  }
+
+  function charts(root) {
+    return (root || document).querySelectorAll("figure[data-chart]");
   }
 
   function drawAll(root) {
-    (root || document).querySelectorAll("figure[data-chart]").forEach(draw);
+    charts(root).forEach(draw);
+  }
+
+  function destroyAll(root) {
+    charts(root).forEach(function (figure) {
+      var chart = chartOf(figure);
+      if (chart) chart.destroy();
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { drawAll(event.target); });
+  // Not on htmx:afterSwap: during the settle that follows it, htmx puts back the server's attributes on
+  // every element whose id was already on the page, wiping the size Chart.js had just given the canvas
+  // (it fell back to 300×150 and stayed blank). After the settle the markup is final.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.shouldSwap) destroyAll(event.detail.target);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) { drawAll(event.detail.elt || event.target); });
+  document.addEventListener("htmx:historyRestore", function () { drawAll(document); });
 })();
