@@ -23,6 +23,9 @@ from search.themes.clustering import MAX_THEMES, cluster
 from search.themes.replay import apply_overrides
 from search.themes.theme import RepeatFailure, Theme, build_themes
 
+PRECEDENT_THRESHOLD = 0.485
+"""Cosine (all-MiniLM-L6-v2) from which an earlier lesson is cited as a repeat failure's precedent."""
+
 TREND_THRESHOLD = 0.10
 """A theme is rising (falling) when its least-squares slope is at least 10% of its mean per year up (down)."""
 
@@ -84,8 +87,10 @@ class ThemeNotFound(NotFound):
 
 
 
-def describe(theme: Theme, projects: dict[int, DatedProject], years: list[int]) -> None:
-    """Fill in counts by year and type, trend and repeat failures."""
+def describe(theme: Theme, projects: dict[int, DatedProject], years: list[int],
+             vectors: np.ndarray | None = None) -> None:
+    """Fill in counts by year and type, trend and repeat failures (`vectors`: unit rows aligned with
+    `theme.members`, to pick each repeat's precedent)."""
     members = theme.members
     theme.projects = sorted({m.project_id for m in members if m.project_id is not None})
     theme.items_by_year = dict(sorted(Counter(m.occurred.year for m in members if m.occurred).items()))
@@ -98,7 +103,7 @@ def describe(theme: Theme, projects: dict[int, DatedProject], years: list[int]) 
     theme.items_by_type = dict(sorted(Counter(
         projects[m.project_id].project_type if m.project_id in projects else UNTYPED for m in members).items()))
     theme.slope, theme.trend = trend([theme.projects_by_year.get(y, 0) for y in years])
-    theme.repeats = repeat_failures(members, projects)
+    theme.repeats = repeat_failures(members, projects, vectors)
 
 
 def trend(counts: list[int]) -> tuple[float, str]:
@@ -112,18 +117,37 @@ def trend(counts: list[int]) -> tuple[float, str]:
     return slope, "rising" if relative >= TREND_THRESHOLD else "falling" if relative <= -TREND_THRESHOLD else "flat"
 
 
-def repeat_failures(members: list[Item], projects: dict[int, DatedProject]) -> list[RepeatFailure]:
-    """Projects of the theme that started after another project's lesson on it was known."""
-    known = sorted((m.known, m.order, m) for m in members if m.kind == "lesson" and m.known)
+def repeat_failures(members: list[Item], projects: dict[int, DatedProject], vectors: np.ndarray | None = None,
+                    threshold: float = PRECEDENT_THRESHOLD) -> list[RepeatFailure]:
+    """Projects of the theme that started after another project's lesson on it was known, each with its
+    precedent: the earlier lesson closest in meaning to the project's own items in the theme (`vectors`,
+    unit rows aligned with `members`), cited only at cosine ≥ `threshold`. Without vectors the earliest
+    such lesson is cited."""
+    lessons = sorted((m.known, m.order, n) for n, m in enumerate(members) if m.kind == "lesson" and m.known)
     out = []
     for pid in sorted({m.project_id for m in members if m.project_id is not None}):
         start = projects[pid].start if pid in projects else None
-        if start is None:
-            continue
-        earlier = next((m for when, _, m in known if when < start and m.project_id != pid), None)
-        if earlier is not None:
-            out.append(RepeatFailure(pid, start, earlier.vid, earlier.known))
+        earlier = [n for when, _, n in lessons if start is not None and when < start
+                   and members[n].project_id != pid]
+        if earlier:
+            own = [n for n, m in enumerate(members) if m.project_id == pid]
+            out.append(_with_precedent(RepeatFailure(pid, start, None, None, first_known=members[earlier[0]].known),
+                                       members, own, earlier, vectors, threshold))
     return out
+
+
+def _with_precedent(repeat: RepeatFailure, members: list[Item], own: list[int], earlier: list[int],
+                    vectors: np.ndarray | None, threshold: float) -> RepeatFailure:
+    if vectors is None:
+        first = members[earlier[0]]
+        return replace(repeat, earlier_vid=first.vid, earlier_known=first.known)
+    sims = vectors[own] @ vectors[earlier].T   # this project's items × earlier lessons
+    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)  # ties: earliest lesson, first own item
+    best, precedent = float(sims[i, j]), members[earlier[j]]
+    repeat = replace(repeat, similarity=round(best, 4), item_vid=members[own[i]].vid)
+    if best < threshold:
+        return repeat
+    return replace(repeat, earlier_vid=precedent.vid, earlier_known=precedent.known)
 
 
 # --- the entry point ------------------------------------------------------------------
@@ -162,8 +186,9 @@ def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True) 
     themes = build_themes(base.items, base.vectors, base.labels) if base.items else []
     themes, unmatched = apply_overrides(themes, overrides, base.items, base.vectors)
     years = _year_span(base.items)
+    row = {item.vid: n for n, item in enumerate(base.items)}
     for theme in themes:
-        describe(theme, base.projects, years)
+        describe(theme, base.projects, years, base.vectors[[row[m.vid] for m in theme.members]])
     themes.sort(key=lambda t: (-t.repeat_failures, -len(t.projects), -len(t.members), t.id))
     types = Counter(p.project_type for p in base.projects.values())
     used = sorted({t for theme in themes for t in theme.projects_by_type})
