@@ -22,7 +22,8 @@ NAME_CANDIDATES = 8
 """Members nearest the centre whose title may name a theme."""
 NAME_WORDS = 8
 """A name longer than this is cut (with "…"): it has to fit a table cell and be read at a glance."""
-_DANGLING = frozenset("a an the of and or to in on for with by from at its their our".split())
+_DANGLING = frozenset("""a an the of and or but so to in on for with by from at its their our that which who
+was were is are be been had has have""".split())
 _PROJECT_CODE = re.compile(r"\b[A-Z]{2,}-[A-Z0-9-]*\d{2,}\b|\d")
 
 DOMAIN_STOP_WORDS = frozenset("""
@@ -152,15 +153,22 @@ def phrase_name(central: Sequence[Item], terms: Sequence[str]) -> str:
 
 
 def shorten(title: str, words: int = NAME_WORDS) -> str:
-    """The first clause of a title, at most `words` words, without the closing full stop."""
+    """The first clause of a title, at most `words` words, without the closing full stop.
+
+    A clause still too long is cut at its last comma within `words` words, else after `words` words with "…"."""
     clause = re.split(r"\s*(?:;|:|—|–|\s-\s|\.\s)\s*", title.strip(), maxsplit=1)[0]
     if len(clause.split()) < 3:  # "Stop: …" or "Note — …": the first clause says too little
         clause = title.strip()
     parts = clause.split()
-    text = " ".join(parts[:words]).rstrip(" .,;:")
     if len(parts) > words:
-        kept = text.rstrip(" ,").split()
-        while len(kept) > 3 and kept[-1].lower() in _DANGLING:
-            kept.pop()
-        text = " ".join(kept) + "…"
+        commas = [n for n, w in enumerate(parts[:words], 1) if w.endswith(",") and n >= 3]
+        if commas:
+            parts, cut = parts[:commas[-1]], False
+        else:
+            parts, cut = parts[:words], True
+            while len(parts) > 3 and parts[-1].lower().strip(",") in _DANGLING:
+                parts.pop()
+    else:
+        cut = False
+    text = " ".join(parts).rstrip(" .,;:") + ("…" if cut else "")
     return text[:1].upper() + text[1:]
