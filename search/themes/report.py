@@ -77,6 +77,9 @@ class Clustering:
     projects: dict[int, DatedProject]
     took_s: float
     from_cache: bool = False
+    repeats: dict[tuple[str, ...], list[RepeatFailure]] = field(default_factory=dict)
+    """Repeat failures per theme (by its members), kept with the clustering: finding each precedent compares
+    every member with every earlier lesson, too slow to redo on every page view of 50,000 lessons."""
 
 
 @dataclass
@@ -107,9 +110,9 @@ class ThemeNotFound(NotFound):
 
 
 def describe(theme: Theme, projects: dict[int, DatedProject], years: list[int],
-             vectors: np.ndarray | None = None) -> None:
+             vectors: np.ndarray | None = None, repeats: list[RepeatFailure] | None = None) -> None:
     """Fill in counts by year and type, trend and repeat failures (`vectors`: unit rows aligned with
-    `theme.members`, to pick each repeat's precedent)."""
+    `theme.members`, to pick each repeat's precedent; `repeats`: found before for these members)."""
     members = theme.members
     theme.projects = sorted({m.project_id for m in members if m.project_id is not None})
     theme.items_by_year = dict(sorted(Counter(m.occurred.year for m in members if m.occurred).items()))
@@ -122,7 +125,7 @@ def describe(theme: Theme, projects: dict[int, DatedProject], years: list[int],
     theme.items_by_type = dict(sorted(Counter(
         projects[m.project_id].project_type if m.project_id in projects else UNTYPED for m in members).items()))
     theme.slope, theme.trend = trend([theme.projects_by_year.get(y, 0) for y in years])
-    theme.repeats = repeat_failures(members, projects, vectors)
+    theme.repeats = repeats if repeats is not None else repeat_failures(members, projects, vectors)
 
 
 def trend(counts: list[int]) -> tuple[float, str]:
@@ -142,27 +145,40 @@ def repeat_failures(members: list[Item], projects: dict[int, DatedProject], vect
     precedent: the earlier lesson closest in meaning to the project's own items in the theme (`vectors`,
     unit rows aligned with `members`), cited only at cosine ≥ `threshold`. Without vectors the earliest
     such lesson is cited."""
-    lessons = sorted((m.known, m.order, n) for n, m in enumerate(members) if m.kind == "lesson" and m.known)
+    lessons = [n for _, _, n in sorted((m.known, m.order, n) for n, m in enumerate(members)
+                                       if m.kind == "lesson" and m.known)]
+    # Every member against every dated lesson, once per theme (not once per project: 50,000 lessons).
+    sims = vectors @ vectors[lessons].T if vectors is not None and lessons else None
+    order = np.array(lessons, dtype=np.int64)
+    known = np.array([members[n].known.toordinal() for n in lessons], dtype=np.int64)
+    source = np.array([-1 if members[n].project_id is None else members[n].project_id for n in lessons])
+    own_items: dict[int, list[int]] = defaultdict(list)
+    for n, m in enumerate(members):
+        if m.project_id is not None:
+            own_items[m.project_id].append(n)
     out = []
-    for pid in sorted({m.project_id for m in members if m.project_id is not None}):
+    for pid, own in sorted(own_items.items()):
         start = projects[pid].start if pid in projects else None
-        earlier = [n for when, _, n in lessons if start is not None and when < start
-                   and members[n].project_id != pid]
-        if earlier:
-            own = [n for n, m in enumerate(members) if m.project_id == pid]
-            out.append(_with_precedent(RepeatFailure(pid, start, None, None, first_known=members[earlier[0]].known),
-                                       members, own, earlier, vectors, threshold))
+        if start is None:
+            continue
+        cut = int(np.searchsorted(known, start.toordinal(), side="left"))   # lessons known before the start
+        earlier = np.flatnonzero(source[:cut] != pid)
+        if not len(earlier):
+            continue
+        repeat = RepeatFailure(pid, start, None, None, first_known=members[lessons[earlier[0]]].known)
+        out.append(_with_precedent(repeat, members, own, order[earlier],
+                                   None if sims is None else sims[own][:, earlier], threshold))
     return out
 
 
-def _with_precedent(repeat: RepeatFailure, members: list[Item], own: list[int], earlier: list[int],
-                    vectors: np.ndarray | None, threshold: float) -> RepeatFailure:
-    if vectors is None:
-        first = members[earlier[0]]
+def _with_precedent(repeat: RepeatFailure, members: list[Item], own: list[int], earlier: np.ndarray,
+                    sims: np.ndarray | None, threshold: float) -> RepeatFailure:
+    """`sims`: cosine of this project's items (rows) × the earlier lessons (columns, earliest first)."""
+    if sims is None:
+        first = members[int(earlier[0])]
         return replace(repeat, earlier_vid=first.vid, earlier_known=first.known)
-    sims = vectors[own] @ vectors[earlier].T   # this project's items × earlier lessons
     i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)  # ties: earliest lesson, first own item
-    best, precedent = float(sims[i, j]), members[earlier[j]]
+    best, precedent = float(sims[i, j]), members[int(earlier[j])]
     repeat = replace(repeat, similarity=round(best, 4), item_vid=members[own[i]].vid)
     if best < threshold:
         return repeat
@@ -217,7 +233,12 @@ def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True) 
     years = _year_span(base.items)
     row = {item.vid: n for n, item in enumerate(base.items)}
     for theme in themes:
-        describe(theme, base.projects, years, base.vectors[[row[m.vid] for m in theme.members]])
+        key = tuple(m.vid for m in theme.members)
+        known = base.repeats.get(key)
+        vectors = base.vectors[[row[v] for v in key]] if known is None else None
+        describe(theme, base.projects, years, vectors, repeats=known)
+        with _lock:
+            base.repeats[key] = theme.repeats
     themes.sort(key=lambda t: (-t.repeat_failures, -len(t.projects), -len(t.members), t.id))
     types = Counter(p.project_type for p in base.projects.values())
     used = sorted({t for theme in themes for t in theme.projects_by_type})
