@@ -290,8 +290,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("materialisation_rate", "Risk materialisation rate", "risk",
            "materialised risks ÷ registered risks × 100", "%", _materialisation, "lower"),
     Metric("foreseeable_rate", "Foreseeable failures", "risk",
-           "materialised risks that a lesson recorded before their project started already described "
-           "(embedding cosine ≥ threshold) ÷ materialised risks × 100", "%", _foreseeable, "lower",
+           "materialised risks that a lesson from another project, recorded before their project started, "
+           "already described (similar in meaning) ÷ materialised risks × 100", "%", _foreseeable, "lower",
            note="Needs the vector index; shown as n/a where it was not computed."),
     Metric("lessons_per_closed_project", "Lessons captured per closed project", "knowledge flow",
            "lessons linked to closed projects ÷ closed projects", "per project", _lessons_per_closed),

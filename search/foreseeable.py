@@ -3,7 +3,8 @@
 A materialised risk is *foreseeable* when some published lesson (any
 polarity) from another project was known before the risk's project started
 and says the same thing: the cosine similarity of their embeddings is at
-least `THRESHOLD`. "Known" is defined in `search.failures` and worded for
+least `THRESHOLD` (users read "similar in meaning"; the exact rule sits behind
+"How this is computed"). "Known" is defined in `search.failures` and worded for
 users in `search.themes.DEFINITIONS` (lesson date, else its project's actual
 end, else ingestion). A risk whose
 project has no start date cannot be judged and counts as not foreseeable.
@@ -35,6 +36,9 @@ class Foresight:
     similarity: float
     lesson_known: date
     project_start: date
+    risk_title: str = ""
+    lesson_title: str = ""
+    lesson_project_id: int | None = None
 
 
 _cache: dict[tuple, tuple[int, dict[int, Foresight]]] = {}
@@ -82,7 +86,7 @@ def match(risks: list[Item], lessons: list[Item], risk_vecs: np.ndarray, lesson_
             if score >= threshold:
                 lesson = lessons[best[row]]
                 out[risk.id] = Foresight(risk.id, risk.project_id, lesson.id, round(score, 4), lesson.known,
-                                         starts[risk.project_id])
+                                         starts[risk.project_id], risk.title, lesson.title, lesson.project_id)
     return out
 
 

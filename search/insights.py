@@ -69,7 +69,8 @@ def metric_json(value: metrics.MetricValue, report: metrics.MetricsReport) -> di
 
 
 def foresight_json(f: Foresight) -> dict[str, Any]:
-    return {"risk_id": f.risk_id, "project_id": f.project_id, "lesson_id": f.lesson_id, "similarity": f.similarity,
+    return {"risk_id": f.risk_id, "risk_title": f.risk_title, "project_id": f.project_id, "lesson_id": f.lesson_id,
+            "lesson_title": f.lesson_title, "similarity": f.similarity,
             "lesson_known": iso(f.lesson_known), "project_start": iso(f.project_start)}
 
 
@@ -84,6 +85,7 @@ def themes_json(kb: KnowledgeBase, *, limit: int) -> dict[str, Any]:
     report = themes.compute_themes(kb)
     return {"generation": report.generation, "definitions": themes.DEFINITIONS, "years": report.years,
             "project_types": report.project_types, "total": len(report.themes),
+            "repeat_failures": themes.repeat_counts(report), "precedent_threshold": themes.PRECEDENT_THRESHOLD,
             "themes": [theme_json(t, report) for t in report.themes[:limit]],
             "unmatched_edits": [{"id": o.id, "action": o.action} for o in report.unmatched_edits]}
 
@@ -93,14 +95,29 @@ def theme_json(theme: themes.Theme, report: themes.ThemeReport) -> dict[str, Any
         "id": theme.id, "name": theme.name, "terms": theme.terms, "renamed": theme.renamed, "edits": theme.edits,
         "projects": len(theme.projects), "project_ids": theme.projects, "lessons": theme.lessons,
         "risks": theme.risks, "lesson_ids": theme.lesson_ids, "risk_ids": theme.risk_ids,
-        "repeat_failures": theme.repeat_failures,
-        "repeats": [{"project_id": r.project_id, "project_code": report.projects[r.project_id].code,
-                     "project_start": iso(r.start), "earlier": r.earlier_vid, "earlier_known": iso(r.earlier_known)}
-                    for r in theme.repeats],
+        "keywords": theme.keywords, "repeat_failures": theme.repeat_failures,
+        "repeats": [repeat_json(r, report) for r in theme.repeats],
         "items_by_year": theme.items_by_year, "projects_by_year": theme.projects_by_year,
         "projects_by_type": theme.projects_by_type, "items_by_type": theme.items_by_type,
         "trend": theme.trend, "slope": theme.slope,
     }
+
+
+def repeat_json(r: themes.RepeatFailure, report: themes.ThemeReport) -> dict[str, Any]:
+    """A repeat failure and its precedent; `earlier` is null when no earlier lesson was close enough to cite."""
+    earlier = report.items.get(r.earlier_vid) if r.earlier_vid else None
+    own = report.items.get(r.item_vid) if r.item_vid else None
+    return {"project_id": r.project_id, "project_code": report.projects[r.project_id].code,
+            "project_start": iso(r.start), "first_known": iso(r.first_known),
+            "item": r.item_vid, "item_title": own.title if own else None,
+            "earlier": r.earlier_vid, "earlier_title": earlier.title if earlier else None,
+            "earlier_project_code": _code(report, earlier), "earlier_known": iso(r.earlier_known),
+            "similarity": r.similarity}
+
+
+def _code(report: themes.ThemeReport, item: themes.Item | None) -> str | None:
+    project = report.projects.get(item.project_id) if item else None
+    return project.code if project else None
 
 
 def iso(day: date | None) -> str:

@@ -15,13 +15,16 @@ module per step:
    seed. k is the value in a small grid from 2 to √(n/2) (at most
    `max_themes`) with the best cosine silhouette, measured on a sample of at
    most `SAMPLE` items.
-3. `naming`: each theme is named by its three most distinctive terms:
-   class-based TF-IDF (c-TF-IDF) over the texts of the members nearest its
-   centre.
+3. `naming`: each theme is named by the title of a member near its centre
+   (the one using most of its distinctive terms), shortened; its three most
+   distinctive terms (class-based TF-IDF over the texts of the members
+   nearest its centre) are kept as a secondary line.
 4. `replay`: PMO edits (rename, merge, split; recorded by `edits`) are
    replayed in the order they were made, each on the theme that now holds
    most of the members it touched.
-5. `report`: counts by year and type, trend and repeat failures;
+5. `report`: counts by year and type, trend and repeat failures, each with
+   the earlier lesson closest to that project's failure as its precedent
+   (cited only at cosine ≥ `PRECEDENT_THRESHOLD`);
    `DEFINITIONS` (shown on the themes page) is the contract for what the
    numbers mean.
 """
@@ -29,11 +32,11 @@ module per step:
 from search.failures import UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects
 from search.themes.clustering import MAX_THEMES, SAMPLE, choose_k, cluster, k_candidates
 from search.themes.edits import InvalidThemeEdit, merge_themes, rename_theme, split_theme, undo_last_edit
-from search.themes.naming import name_terms
+from search.themes.naming import name_terms, phrase_name
 from search.themes.replay import apply_overrides
 from search.themes.report import (
-    DEFINITIONS, Clustering, ThemeNotFound, ThemeReport, compute_clustering, compute_themes, describe,
-    repeat_failures, trend,
+    DEFINITIONS, METHOD, PRECEDENT_THRESHOLD, Clustering, ThemeNotFound, ThemeReport, compute_clustering,
+    compute_themes, describe, repeat_counts, repeat_failures, trend,
 )
 from search.themes.theme import RepeatFailure, Theme, build_themes, theme_id
 
@@ -41,8 +44,8 @@ __all__ = [
     "UNTYPED", "DatedProject", "Item", "item_vectors", "load_items", "load_projects",
     "MAX_THEMES", "SAMPLE", "choose_k", "cluster", "k_candidates",
     "InvalidThemeEdit", "merge_themes", "rename_theme", "split_theme", "undo_last_edit",
-    "name_terms", "apply_overrides",
-    "DEFINITIONS", "Clustering", "ThemeNotFound", "ThemeReport", "compute_clustering", "compute_themes",
+    "name_terms", "phrase_name", "apply_overrides",
+    "DEFINITIONS", "METHOD", "PRECEDENT_THRESHOLD", "repeat_counts", "Clustering", "ThemeNotFound", "ThemeReport", "compute_clustering", "compute_themes",
     "describe", "repeat_failures", "trend",
     "RepeatFailure", "Theme", "build_themes", "theme_id",
 ]

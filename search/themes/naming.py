@@ -1,7 +1,12 @@
-"""Naming a theme by its most distinctive terms: class-based TF-IDF (c-TF-IDF) over its members' texts."""
+"""Naming a theme: a phrase a leader would say, and its most distinctive terms as a secondary line.
+
+The name is the title of a member near the theme's centre, the one that uses most of the theme's
+distinctive terms (its first clause, at most `NAME_WORDS` words); the terms come from class-based
+TF-IDF (c-TF-IDF) over the texts of the members nearest the centre."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
@@ -12,7 +17,14 @@ if TYPE_CHECKING:  # theme.py imports this module to name the themes it builds
     from search.themes.theme import Theme
 
 NAME_DOCS = 300
-"""Members nearest the centre whose text names a theme."""
+"""Members nearest the centre whose text gives a theme its distinctive terms."""
+NAME_CANDIDATES = 8
+"""Members nearest the centre whose title may name a theme."""
+NAME_WORDS = 8
+"""A name longer than this is cut (with "…"): it has to fit a table cell and be read at a glance."""
+_DANGLING = frozenset("""a an the of and or but so to in on for with by from at its their our that which who
+was were is are be been had has have""".split())
+_PROJECT_CODE = re.compile(r"\b[A-Z]{2,}-[A-Z0-9-]*\d{2,}\b|\d")
 
 DOMAIN_STOP_WORDS = frozenset("""
 project projects team teams went wrong lesson lessons learned issue issues problem problems risk risks
@@ -104,17 +116,59 @@ def _contains(longer: str, shorter: str) -> bool:
 
 
 def name_themes(themes: list[Theme], items: list[Item], vectors: np.ndarray, only: Iterable[Theme] | None = None) -> None:
-    """Name themes from the text of the members nearest their centre (all themes take part in the IDF)."""
+    """Name themes by a central member's title, with their distinctive terms (all themes take part in the IDF)."""
     row = {item.vid: i for i, item in enumerate(items)}
-    texts, weights, sources = [], [], []
+    texts, weights, sources, orders = [], [], [], []
     for theme in themes:
         sims = vectors[[row[m.vid] for m in theme.members]] @ theme.centroid
         nearest = np.argsort(-sims, kind="stable")[:NAME_DOCS]
         texts.append([theme.members[i].text for i in nearest])
         weights.append([float(sims[i]) for i in nearest])
         sources.append([theme.members[i].project_id for i in nearest])
+        orders.append(nearest)
     wanted = {id(t) for t in (only if only is not None else themes)}
-    for theme, terms in zip(themes, name_terms(texts, weights, sources)):
+    for theme, terms, nearest in zip(themes, name_terms(texts, weights, sources), orders):
         if id(theme) in wanted and not theme.renamed:
             theme.terms = terms
-            theme.name = " · ".join(terms) or theme.members[0].title[:60]
+            theme.name = phrase_name([theme.members[i] for i in nearest[:NAME_CANDIDATES]], terms)
+
+
+def phrase_name(central: Sequence[Item], terms: Sequence[str]) -> str:
+    """The title, among `central` (nearest the centre first), that uses most of `terms`, shortened.
+
+    Lessons before risks (a risk's title says what *may* happen), titles without project codes or
+    figures before those with them (they name one project's case, not the theme)."""
+    if not central:
+        return " · ".join(terms)
+    stems = [{_stem(w) for w in term.split()} for term in terms]
+
+    def rank(pair):
+        n, item = pair
+        words = {_stem(w) for w in re.findall(r"[a-z][a-z-]+", item.title.lower())}
+        used = sum(term <= words for term in stems)
+        return (item.kind != "lesson", bool(_PROJECT_CODE.search(item.title)), -used, n)
+
+    best = min(enumerate(central), key=rank)[1]
+    return shorten(best.title) or " · ".join(terms)
+
+
+def shorten(title: str, words: int = NAME_WORDS) -> str:
+    """The first clause of a title, at most `words` words, without the closing full stop.
+
+    A clause still too long is cut at its last comma within `words` words, else after `words` words with "…"."""
+    clause = re.split(r"\s*(?:;|:|—|–|\s-\s|\.\s)\s*", title.strip(), maxsplit=1)[0]
+    if len(clause.split()) < 3:  # "Stop: …" or "Note — …": the first clause says too little
+        clause = title.strip()
+    parts = clause.split()
+    if len(parts) > words:
+        commas = [n for n, w in enumerate(parts[:words], 1) if w.endswith(",") and n >= 3]
+        if commas:
+            parts, cut = parts[:commas[-1]], False
+        else:
+            parts, cut = parts[:words], True
+            while len(parts) > 3 and parts[-1].lower().strip(",") in _DANGLING:
+                parts.pop()
+    else:
+        cut = False
+    text = " ".join(parts).rstrip(" .,;:") + ("…" if cut else "")
+    return text[:1].upper() + text[1:]

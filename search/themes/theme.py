@@ -18,9 +18,21 @@ from search.themes.naming import name_themes
 class RepeatFailure:
     project_id: int
     start: date
-    earlier_vid: str
-    """The earliest lesson on the theme from another project that was known before this project started."""
-    earlier_known: date
+    earlier_vid: str | None
+    """The precedent: of the theme's lessons from other projects known before this project started, the one
+    closest in meaning to this project's own failures in the theme; None when even that one is not close
+    enough to cite (`search.themes.report.PRECEDENT_THRESHOLD`)."""
+    earlier_known: date | None
+    similarity: float | None = None
+    """Cosine of the closest pair (this project's item, earlier lesson); None when vectors were not given."""
+    item_vid: str | None = None
+    """This project's failure in the theme that the precedent is closest to."""
+    first_known: date | None = None
+    """When the theme was first on record from another project: what makes this project a repeat."""
+
+    @property
+    def cited(self) -> bool:
+        return self.earlier_vid is not None
 
 
 @dataclass
@@ -42,6 +54,16 @@ class Theme:
     slope: float = 0.0
     """Projects per year, per year (least squares)."""
     repeats: list[RepeatFailure] = field(default_factory=list)
+
+    @property
+    def keywords(self) -> str:
+        """The distinctive terms as one line, shown under the name."""
+        return " · ".join(self.terms)
+
+    @property
+    def cited_repeats(self) -> int:
+        """Repeat failures with a precedent close enough to cite."""
+        return sum(r.cited for r in self.repeats)
 
     @property
     def lessons(self) -> int:

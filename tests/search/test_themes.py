@@ -75,7 +75,31 @@ def test_themes_are_named_by_their_distinctive_terms(planted):
     assert words["data migration"] & {"data", "migration", "legacy", "reconciliation"}
     assert words["cutover"] & {"cutover", "rehearsal", "rehearsed"}
     assert words["late vendor"] & {"vendor", "supplier", "delivery", "late"}
-    assert all(" · " in theme.name for theme in report.themes if len(theme.members) > 2)
+    # The distinctive terms now form the secondary line under the name (issue 10); the name is a phrase.
+    assert all(" · " in theme.keywords for theme in report.themes if len(theme.members) > 2)
+
+
+def test_theme_names_are_phrases_from_a_central_title_not_keyword_lists(planted):
+    report = T.compute_themes(planted)
+    for theme in report.themes:
+        assert " · " not in theme.name and len(theme.name.split()) >= 2, theme.name
+        # Extractive: the name is the start of one of the theme's own titles (its first clause, maybe cut).
+        stem = theme.name.rstrip("…").lower()
+        assert any(m.title.lower().startswith(stem) for m in theme.members), theme.name
+    cutover = theme_of_cause(report, "cutover")[0]
+    assert re.search(r"cutover|rehears", cutover.name, re.I), cutover.name
+
+
+def test_a_shortened_name_keeps_the_first_clause_and_says_it_was_cut():
+    assert T.naming.shorten("We found the duplicates far too late; nobody looked") == \
+        "We found the duplicates far too late"
+    assert T.naming.shorten("Key subject matter experts quit, leaving nobody who understood the old system") == \
+        "Key subject matter experts quit"
+    assert T.naming.shorten("The two business analysts who knew the legacy billing rules resigned in January") == \
+        "The two business analysts who knew the legacy…"
+    assert T.naming.shorten("Nobody had agreed who owned the data and the reports") == \
+        "Nobody had agreed who owned the data…"
+    assert T.naming.shorten("scope kept growing.") == "Scope kept growing"
 
 
 def test_only_went_wrong_lessons_and_materialised_risks_are_themed(planted):
@@ -116,6 +140,74 @@ def test_repeat_failure_definition_on_hand_built_items():
                item(4, 4, date(2021, 1, 1))]            # D has no start date: cannot tell
     repeats = T.repeat_failures(members, projects)
     assert [(r.project_id, r.earlier_vid) for r in repeats] == [(3, "lesson-1")]
+
+
+def test_each_repeat_cites_the_closest_earlier_lesson_from_another_project(planted):
+    report = T.compute_themes(planted)
+    base = T.compute_clustering(planted)
+    row = {item.vid: n for n, item in enumerate(base.items)}
+    cited = []
+    for theme in report.themes:
+        for r in theme.repeats:
+            own = [m for m in theme.members if m.project_id == r.project_id]
+            earlier = [m for m in theme.members if m.kind == "lesson" and m.known and m.known < r.start
+                       and m.project_id != r.project_id]
+            sims = base.vectors[[row[m.vid] for m in own]] @ base.vectors[[row[m.vid] for m in earlier]].T
+            assert r.similarity == pytest.approx(float(sims.max()), abs=1e-3)    # the closest pair, not the first
+            assert r.item_vid in {m.vid for m in own}
+            if not r.cited:
+                assert r.similarity < T.PRECEDENT_THRESHOLD
+                continue
+            precedent = report.items[r.earlier_vid]
+            assert precedent.project_id != r.project_id and precedent.known < r.start
+            assert r.similarity >= T.PRECEDENT_THRESHOLD and r.earlier_known == precedent.known
+            cited.append((theme.id, r.earlier_vid))
+    assert cited, "the planted paraphrases are close enough to cite"
+    # Different repeat failures of one theme cite different precedents (no single lesson for all of them).
+    assert any(len({vid for t, vid in cited if t == theme.id}) >= 2 for theme in report.themes)
+
+
+def test_a_weak_match_is_no_close_precedent():
+    import numpy as np
+
+    projects = {1: T.DatedProject(1, "A", "A", "ERP", date(2019, 1, 1), date(2019, 6, 30), date(2019, 6, 30)),
+                2: T.DatedProject(2, "B", "B", "ERP", date(2019, 2, 1), date(2019, 6, 30), date(2019, 6, 30)),
+                3: T.DatedProject(3, "C", "C", "CRM", date(2020, 1, 1), None, None),
+                4: T.DatedProject(4, "D", "D", "CRM", date(2020, 1, 1), None, None),
+                5: T.DatedProject(5, "E", "E", "CRM", date(2020, 1, 1), None, None)}
+    members = [T.Item(f"lesson-{n}", "lesson", n, "t", "t", n, None, date(2019, 6, 30) if n < 3 else None)
+               for n in range(1, 6)]
+    unit = lambda *xs: np.array(xs, dtype=np.float32) / np.linalg.norm(xs)  # noqa: E731
+    vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0.9, 0.1, 0.1), unit(0.1, 0.9, 0.1), unit(0, 0, 1)])
+    repeats = {r.project_id: r for r in T.repeat_failures(members, projects, vectors)}
+    assert set(repeats) == {3, 4, 5}                         # all three repeat: the theme was on record
+    assert repeats[3].earlier_vid == "lesson-1" and repeats[4].earlier_vid == "lesson-2"
+    assert repeats[5].earlier_vid is None and repeats[5].similarity == 0.0   # orthogonal: nothing to cite
+    assert repeats[5].first_known == date(2019, 6, 30)
+
+
+def test_repeat_counts_say_what_they_count(planted):
+    report = T.compute_themes(planted)
+    counts = T.repeat_counts(report)
+    pairs = [(t.id, r.project_id) for t in report.themes for r in t.repeats]
+    assert counts["pairs"] == len(pairs) == len(set(pairs))
+    assert counts["projects"] == len({p for _, p in pairs}) < counts["pairs"]
+    assert counts["of_projects"] == len(report.projects)
+    assert counts["text"] == f"{len(pairs)} project–theme pairs in {counts['projects']} of {len(report.projects)} projects"
+
+
+def test_foreseeable_failures_carry_both_titles(planted):
+    from search.foreseeable import foreseeable_risks
+
+    found = foreseeable_risks(planted, use_cache=False)
+    assert found, "the planted portfolio has a materialised risk an earlier lesson described"
+    from kb.models import Lesson, Risk
+
+    with planted.session() as session:
+        for f in found.values():
+            assert f.risk_title == session.get(Risk, f.risk_id).title
+            lesson = session.get(Lesson, f.lesson_id)
+            assert f.lesson_title == lesson.title and f.lesson_project_id == lesson.project_id != f.project_id
 
 
 def test_trend_is_the_sign_of_a_least_squares_slope():
@@ -277,3 +369,15 @@ def test_demo_recurring_causes_are_found(demo_themes):
     print(f"demo: {found} of {len(causes)} recurring causes found as themes")
     assert found >= 7, found
     assert sum(t.repeat_failures for t in report.themes) > 0
+
+
+@pytest.mark.slow
+def test_demo_repeats_cite_their_own_precedents_and_names_read_as_phrases(demo_themes):
+    report = demo_themes
+    top = report.themes[0]
+    cited = [r.earlier_vid for r in top.repeats if r.cited]
+    # Issue 10: all 12 repeats of the top theme cited one unrelated lesson; now each cites its closest.
+    assert len(set(cited)) >= 2, cited
+    assert any(not r.cited for t in report.themes for r in t.repeats)    # weak matches are not cited
+    for theme in report.themes:
+        assert " · " not in theme.name and " · " in theme.keywords, theme.name

@@ -175,3 +175,55 @@ def test_csv_exports_never_hand_excel_a_formula(client, fast_kb):
     cells = [row[0] for row in rows(client.get("/metrics", params={"format": "csv", "table": "gaps"}))]
     assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in cells
     assert not any(cell.startswith("=") for cell in cells)
+
+
+def outside_details(html: str) -> str:
+    """The page as a reader sees it before opening any <details> (innermost first: they nest)."""
+    previous = None
+    while previous != html:
+        previous, html = html, re.sub(r"<details\b(?:(?!<details\b).)*?</details>", "", html, flags=re.S)
+    return html
+
+
+def test_themes_pages_speak_plain_words_with_the_method_one_click_away(client):
+    theme = client.get("/api/themes").json()["themes"][0]
+    for url in ("/themes", f"/themes/{theme['id']}"):
+        page = client.get(url).text
+        assert "How this is computed" in page and "c-TF-IDF" in page and "cosine" in page   # one click away
+        assert "<summary>How these numbers are defined</summary>" in page
+        visible = outside_details(page)
+        for jargon in ("c-TF-IDF", "cosine", "embedding", "k-means", "silhouette"):
+            assert jargon not in visible, (url, jargon)
+
+
+def test_themes_page_names_themes_by_phrase_and_counts_pairs_and_projects(client):
+    from markupsafe import escape
+
+    body = client.get("/api/themes").json()
+    page = client.get("/themes").text
+    counts = body["repeat_failures"]
+    assert counts["text"] == (f"{counts['pairs']} project–theme pairs in {counts['projects']} of "
+                              f"{counts['of_projects']} projects")
+    assert counts["text"] in page
+    for theme in body["themes"]:
+        assert " · " not in theme["name"] and str(escape(theme["keywords"])) in page
+        assert f">{escape(theme['name'])}</a>" in page
+
+
+def test_foreseen_failures_and_precedents_are_shown_by_title(client, fast_kb):
+    from markupsafe import escape
+
+    from search.foreseeable import foreseeable_risks
+
+    page = client.get("/themes").text
+    found = foreseeable_risks(fast_kb)
+    assert found, "the planted portfolio has a materialised risk that an earlier lesson described"
+    for f in found.values():
+        assert f'href="/risks/{f.risk_id}">{escape(f.risk_title)}</a>' in page
+        assert f'href="/lessons/{f.lesson_id}">{escape(f.lesson_title)}</a>' in page
+    assert not re.search(r">\s*(Risk|Lesson) \d+\s*<", page)
+    theme = next(t for t in client.get("/api/themes").json()["themes"] if t["repeats"])
+    detail = client.get(f"/themes/{theme['id']}").text
+    for r in theme["repeats"]:
+        assert str(escape(r["earlier_title"] or "No close precedent")) in detail
+        assert str(escape(r["item_title"])) in detail

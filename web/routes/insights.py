@@ -20,8 +20,8 @@ from kb.store import KnowledgeBase
 from search import FORESEEABLE_THRESHOLD, Foresight
 from search.insights import foresight_or_none, foreseeable_ids, iso, measure_of
 from search.themes import (
-    DEFINITIONS, UNTYPED, Item, Theme, ThemeReport, compute_themes, merge_themes, rename_theme, split_theme,
-    undo_last_edit,
+    DEFINITIONS, METHOD, UNTYPED, Item, Theme, ThemeReport, compute_themes, merge_themes, rename_theme,
+    repeat_counts, split_theme, undo_last_edit,
 )
 from web.deps import KBDep, SessionDep
 from web.schemas import PERIOD
@@ -136,9 +136,17 @@ def theme_rows(report: ThemeReport, themes: list[Theme], table: str) -> list[lis
         return [["id", "name", "year", "items", "projects"]] + [
             [t.id, t.name, y, t.items_by_year.get(y, 0), t.projects_by_year.get(y, 0)]
             for t in themes for y in report.years]
-    return [["id", "name", "project_id", "project_code", "project_start", "earlier_item", "earlier_known"]] + [
+    # earlier_item is blank when no earlier lesson was close enough to cite ("no close precedent").
+    return [["id", "name", "project_id", "project_code", "project_start", "earlier_item", "earlier_known",
+             "earlier_title", "similarity", "item", "item_title", "first_known"]] + [
         [t.id, t.name, r.project_id, report.projects[r.project_id].code, iso(r.start), r.earlier_vid,
-         iso(r.earlier_known)] for t in themes for r in t.repeats]
+         iso(r.earlier_known), _title(report, r.earlier_vid), r.similarity, r.item_vid, _title(report, r.item_vid),
+         iso(r.first_known)] for t in themes for r in t.repeats]
+
+
+def _title(report: ThemeReport, vid: str | None) -> str:
+    item = report.items.get(vid) if vid else None
+    return item.title if item else ""
 
 
 def heatmap(report: ThemeReport, themes: list[Theme]) -> dict:
@@ -170,11 +178,13 @@ def themes_page(request: Request, kb: KBDep, limit: int = Query(50, ge=1, le=500
     themes = report.themes[:limit]
     if format == "csv" or request.url.path.endswith(".csv"):
         return csv_response(theme_rows(report, themes, table), f"themes-{table}.csv")
+    foresight = foresight_or_none(kb)
+    foreseen = sorted(foresight.values(), key=lambda f: (f.project_start, f.risk_id)) if foresight is not None else None
     return render(request, "themes.html", partial="_themes_body.html", report=report, themes=themes, limit=limit,
-                  heat=heatmap(report, themes), definitions=DEFINITIONS, tables=THEME_TABLES,
+                  heat=heatmap(report, themes), definitions=DEFINITIONS, method=METHOD, tables=THEME_TABLES,
                   chart=trend_chart(report, themes[:TOP_THEMES_CHART], "chart-theme-trends",
                                     "Projects hit per year, most repeated themes"),
-                  repeats=sum(t.repeat_failures for t in report.themes))
+                  repeats=repeat_counts(report), foreseen=foreseen, foreseeable_threshold=FORESEEABLE_THRESHOLD)
 
 
 @router.get("/themes/{theme_id}", include_in_schema=False)
@@ -189,7 +199,7 @@ def theme_page(request: Request, theme_id: str, kb: KBDep, year: int | None = No
         return csv_response(member_rows(report, members, repeat_of), f"theme-{theme.id}.csv")
     return render(request, "themes.html", partial="_themes_detail.html",
                   detail=True, report=report, theme=theme, members=members, repeat_of=repeat_of, year=year,
-                  type=type, definitions=DEFINITIONS,
+                  type=type, definitions=DEFINITIONS, method=METHOD,
                   chart=trend_chart(report, [theme], f"chart-{theme.id}", f"Lessons and risks per year: {theme.name}",
                                     "items_by_year", "bar"))
 
