@@ -270,6 +270,8 @@ class SearchEngine:
         for det in found.facets:
             if f"{det.facet}:{det.value}".lower() in ignored or det.facet in request.filters:
                 continue
+            if det.facet in ("year_from", "year_to") and getattr(request, det.facet) is not None:
+                continue  # a year typed in the sidebar wins over one read from the question
             if det.facet == "year_from" and year_from is None:
                 year_from = int(det.value)
             elif det.facet == "year_to" and year_to is None:
@@ -378,8 +380,7 @@ class SearchEngine:
         """Every source of one lesson or risk: its own, then the near-duplicates other projects recorded."""
         snap = self.snapshot()
         row = self._row(snap, kind, item_id)
-        sims = snap.dense @ snap.dense[row]
-        rows = [row] + [int(r) for r in np.flatnonzero(sims >= ranking.DUPLICATE_COSINE) if r != row]
+        rows = [row] + ranking.duplicates_of(snap, row)
         items = fetch_rows(self.kb, snap, rows)
         return [source_of(snap, items[r]) for r in rows if r in items]
 
