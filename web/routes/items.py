@@ -60,7 +60,7 @@ def lesson_page(request: Request, lesson_id: int, session: SessionDep, engine: E
     similar = similar_items(engine, "lesson", lesson_id)
     sources = seen_in(engine, "lesson", own_source(detail.lesson, detail))
     return render(request, "lesson.html", detail=detail, lesson=detail.lesson, similar=similar, sources=sources,
-                  projects=queries.project_choices(session=session), feedback=detail.feedback)
+                  projects=queries.active_projects(session=session), feedback=detail.feedback)
 
 
 @router.post("/lessons/{lesson_id}/tags")
@@ -80,7 +80,7 @@ def lesson_feedback(request: Request, lesson_id: int, form: Annotated[FeedbackFo
     queries.add_feedback(session=session, lesson_id=lesson_id, kind=form.kind, project_id=form.project())
     feedback = queries.feedback_summary(session=session, lesson_id=lesson_id)
     return _after_post(request, form.next, f"/lessons/{lesson_id}#feedback", "_feedback.html",
-                       lesson_id=lesson_id, feedback=feedback, projects=queries.project_choices(session=session),
+                       lesson_id=lesson_id, feedback=feedback, projects=queries.active_projects(session=session),
                        thanks=form.kind)
 
 
