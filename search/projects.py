@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sqlmodel import select
+
 from kb.errors import NotFound
-from kb.models import KickoffPack
+from kb.models import KickoffPack, Lesson
 from kb.vocab import PROJECT_TYPE
 from search.hits import fetch_rows, make_hit, project_ref
 from search.index import RISK, Snapshot
@@ -113,7 +115,9 @@ TEMPLATE_INSTRUCTION = re.compile(
     r"\b(?:use|reuse|adopt|follow|copy)\b[^.;]{0,80}?\bas\s+(?:the|a|our)\b[^.;]{0,30}?"
     r"\b(?:template|standard|blueprint|baseline|playbook)s?\b", re.I)
 PROJECT_CODE = re.compile(r"\b[A-Z]{2,6}-[A-Z]{2,6}-\d{2,4}\b")
-CAPITALISED = re.compile(r"(?<![.!?:\n])(?<![.!?:]\s)\b([A-Z][a-z]{3,})\b")
+# A capitalised word inside a sentence (after a word and a space, not after a full stop, colon,
+# semicolon, bracket, quote or bullet): a name, not the first word of a sentence or list item.
+CAPITALISED = re.compile(r"(?<=[^\s.!?:;(\"'•*\-]\s)([A-Z][a-z]{3,})\b")
 PACK_DUPLICATE_COSINE = 0.85
 """Looser than search's duplicate folding: a pack line stands for every lesson that says the same thing."""
 SAME_PROJECT_COSINE = 0.72
@@ -147,6 +151,7 @@ def _pack_lessons(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile,
     """Lessons from projects of the same type first, then lessons from other types that transfer;
     near-duplicates merged into one line. Returns the lessons and how many were left out."""
     ptype = PROJECT_TYPE.canonical(profile.project_type) or profile.project_type
+    local_names(engine, snap)
     own = _search_lessons(engine, profile, {"project_type": [ptype]}, limit) if ptype else []
     others = [h for h in _search_lessons(engine, profile, {}, 100) if not _same(_type_of(h), ptype)]
     items = fetch_rows(engine.kb, snap, [snap.row("lesson", h.id) for h in others])
@@ -179,7 +184,8 @@ def transfers(snap: Snapshot, lesson, ptype: str | None) -> bool:
 
 
 def lesson_words(lesson) -> str:
-    return " ".join(x for x in (lesson.title, lesson.what_happened, lesson.recommendation) if x)
+    # Fields joined as sentences, so the first word of each is not read as a name.
+    return ". ".join(x.strip().rstrip(".") for x in (lesson.title, lesson.what_happened, lesson.recommendation) if x)
 
 
 def specific_reason(snap: Snapshot, lesson, ptype: str | None = None) -> str | None:
@@ -195,10 +201,40 @@ def specific_reason(snap: Snapshot, lesson, ptype: str | None = None) -> str | N
     for code in PROJECT_CODE.findall(text):
         if code.upper() in codes:
             return f"names the project {code}"
+    local = snap.cache.get("local_names", {})
     for word in CAPITALISED.findall(text):
         if word in names:
             return f"names {word}, a site or system of {names[word]}"
+        if word in local:
+            return f"names {word}, which only {snap.projects[local[word]].code} mentions"
     return None
+
+
+def local_names(engine: SearchEngine, snap: Snapshot) -> dict[str, int]:
+    """Capitalised words written mid-sentence in the lessons of one project only (a plant, a town, a
+    team's tool): a lesson from another project naming one is about that project's place or kit."""
+    if "local_names" in snap.cache:
+        return snap.cache["local_names"]
+    seen: dict[str, set[int]] = {}
+    lower: set[str] = set()
+    with engine.kb.session() as session:
+        rows = session.exec(select(Lesson.project_id, Lesson.title, Lesson.what_happened, Lesson.recommendation)
+                            .where(Lesson.project_id.is_not(None))).all()
+    for pid, *texts in rows:
+        for text in filter(None, texts):  # each field starts a sentence
+            lower.update(re.findall(r"\b[a-z]{4,}\b", text))
+            for word in CAPITALISED.findall(text):
+                seen.setdefault(word, set()).add(pid)
+    # A proper noun is never written in lower case: "Apply" at the start of a bullet is not a name.
+    snap.cache["local_names"] = {w: next(iter(p)) for w, p in seen.items()
+                                 if len(p) == 1 and w.lower() not in lower | COMMON_NAME_WORDS | CALENDAR_WORDS
+                                 and next(iter(p)) in snap.projects}
+    return snap.cache["local_names"]
+
+
+CALENDAR_WORDS = {"january", "february", "march", "april", "june", "july", "august", "september", "october",
+                  "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                  "sunday", "christmas", "easter"}
 
 
 def _project_markers(snap: Snapshot) -> tuple[set[str], dict[str, str]]:
