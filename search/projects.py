@@ -120,9 +120,14 @@ PROJECT_CODE = re.compile(r"\b[A-Z]{2,6}-[A-Z]{2,6}-\d{2,4}\b")
 CAPITALISED = re.compile(r"(?<=[^\s.!?:;(\"'•*\-]\s)([A-Z][a-z]{3,})\b")
 PACK_DUPLICATE_COSINE = 0.85
 """Looser than search's duplicate folding: a pack line stands for every lesson that says the same thing."""
-SAME_PROJECT_COSINE = 0.72
-"""One project's closure report and retrospective telling one story sit at 0.75 on the demo (FIN-CRM-2020's
-duplicate brokers); two different lessons of one project sit below 0.7."""
+LINE_DUPLICATE_COSINE = 0.7
+"""On the demo, lines asking for the same action sit at 0.70-0.84 (KPI dictionary, retention agreements,
+milestone payments in integrator contracts, account lists signed off before migration); lines that only
+share a topic sit below 0.68 ("Staff were consulted on the layout" / "Continue staff workshops")."""
+SAME_PROJECT_COSINE = 0.66
+"""One project's closure report, retrospective and lessons log telling one story sit at 0.67-0.75 on the demo
+(FIN-CRM-2020's duplicate brokers, LOG-ERP-2019's integrator contracts); lessons of one document are
+distinct by construction, so only lessons of different documents of one project fold at this level."""
 
 
 def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool = True,
@@ -194,7 +199,7 @@ def specific_reason(snap: Snapshot, lesson, ptype: str | None = None) -> str | N
     text = lesson_words(lesson)
     if TEMPLATE_INSTRUCTION.search(text):
         return "tells you to reuse one project's plan as the template"
-    named = PROJECT_TYPE.detect(lesson.recommendation or "")
+    named = PROJECT_TYPE.detect(f"{lesson.title}. {lesson.recommendation or ''}")
     if named and not any(_same(n, ptype) for n in named):
         return f"recommends something for {named[0]} projects"
     codes, names = _project_markers(snap)
@@ -202,7 +207,7 @@ def specific_reason(snap: Snapshot, lesson, ptype: str | None = None) -> str | N
         if code.upper() in codes:
             return f"names the project {code}"
     local = snap.cache.get("local_names", {})
-    for word in CAPITALISED.findall(text):
+    for word in re.findall(r"\b[A-Z][a-z]{3,}\b", text):  # a known name, wherever it stands
         if word in names:
             return f"names {word}, a site or system of {names[word]}"
         if word in local:
@@ -260,6 +265,8 @@ COMMON_NAME_WORDS = {
     "upgrade", "rollout", "implementation", "compliance", "readiness", "analytics", "management", "account",
     "office", "head", "regional", "network", "centre", "center", "exit", "wave", "sales", "store", "field",
     "self", "operational", "resilience", "policy", "book", "claims", "cloud", "hybrid", "plant", "plants",
+    "contact", "move", "refresh", "home", "logistics", "manufacturing", "ledger", "harmonisation", "replatforming",
+    "telephony", "freight", "northwind", "consolidation", "relocation", "warehouse", "commerce", "app",
 }
 
 
@@ -303,9 +310,9 @@ def merge_duplicates(engine: SearchEngine, snap: Snapshot, hits: list[Hit]) -> l
     reps = [snap.row("lesson", h.id) for h in hits]
     rows_of = {r: [snap.row("lesson", s.item_id) for s in h.seen_in if s.item_id is not None] or [r]
                for r, h in zip(reps, hits)}
-    items = fetch_rows(engine.kb, snap, [r for rows in rows_of.values() for r in rows if r is not None])
+    items = fetch_rows(engine.kb, snap, [r for rows in rows_of.values() for r in rows if r is not None] + reps)
     out = []
-    for group in _duplicate_groups(snap, reps):
+    for group in _duplicate_groups(snap, reps, _line_similarity(engine, hits, [items.get(r) for r in reps])):
         first = hits[reps.index(group[0])]
         rows = list(dict.fromkeys(r for g in group for r in rows_of[g] if r is not None and r in items))
         if len(rows) < 2 or group[0] not in items:
@@ -316,9 +323,23 @@ def merge_duplicates(engine: SearchEngine, snap: Snapshot, hits: list[Hit]) -> l
     return out
 
 
-def _duplicate_groups(snap: Snapshot, rows: list[int]) -> list[list[int]]:
-    """Rows folded into the first that says the same: across projects above PACK_DUPLICATE_COSINE,
-    within one project above SAME_PROJECT_COSINE."""
+def _line_similarity(engine: SearchEngine, hits: list[Hit], rows: list) -> np.ndarray:
+    """Cosine between the checklist lines themselves: two lessons can tell different stories yet ask
+    for the same action ("A KPI dictionary agreed before build" / "Agree a KPI dictionary signed by
+    the business before building anything")."""
+    if not hits:
+        return np.zeros((0, 0))
+    # The action without its "Repeat what worked:" frame, which would make every such line look alike.
+    texts = [checklist_line(h, r) if getattr(r, "recommendation", None) else h.title for h, r in zip(hits, rows)]
+    vecs = np.asarray(engine.kb.embedder.embed_batch(texts), dtype=np.float32)
+    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+    return vecs @ vecs.T
+
+
+def _duplicate_groups(snap: Snapshot, rows: list[int], line_sims: np.ndarray) -> list[list[int]]:
+    """Rows folded into the first that says the same: lessons across projects above
+    PACK_DUPLICATE_COSINE, across one project's documents above SAME_PROJECT_COSINE, or whose
+    checklist lines sit above LINE_DUPLICATE_COSINE."""
     sims = snap.dense[rows] @ snap.dense[rows].T if rows else np.zeros((0, 0))
     taken = [False] * len(rows)
     groups = []
@@ -327,8 +348,10 @@ def _duplicate_groups(snap: Snapshot, rows: list[int]) -> list[list[int]]:
             continue
         group = [row]
         for j in range(i + 1, len(rows)):
-            same = snap.project_ids[row] >= 0 and snap.project_ids[row] == snap.project_ids[rows[j]]
-            if not taken[j] and sims[i, j] >= (SAME_PROJECT_COSINE if same else PACK_DUPLICATE_COSINE):
+            same = (snap.project_ids[row] >= 0 and snap.project_ids[row] == snap.project_ids[rows[j]]
+                    and snap.document_ids[row] != snap.document_ids[rows[j]])
+            alike = sims[i, j] >= (SAME_PROJECT_COSINE if same else PACK_DUPLICATE_COSINE)
+            if not taken[j] and (alike or line_sims[i, j] >= LINE_DUPLICATE_COSINE):
                 taken[j] = True
                 group.append(rows[j])
         groups.append(group)
