@@ -244,13 +244,19 @@ def _without_review(s: Slice) -> Measure:
 
 def _packs_per_new(s: Slice) -> Measure:
     n = len(s.new_projects)
-    return Measure(len(s.packs) / n if n else None, len(s.packs), n)
+    # With no new project the ratio is undefined; "3 of 0" would read as a figure, so say nothing but the note.
+    return Measure(len(s.packs) / n, len(s.packs), n) if n else Measure(None, None, 0)
 
 
 def _consulted(s: Slice) -> Measure:
     linked = {p.project.id for p in s.packs if p.project}
     hit = [p.id for p in s.new_projects if p.id in linked]
-    return _rate(len(hit), len(s.new_projects), hit)
+    return _rate(len(hit), len(s.new_projects), hit) if s.new_projects else Measure(None, None, 0)
+
+
+# Shown where a reuse figure is still empty: what to do so that it moves.
+NO_NEW_PROJECT = ("No new project has a kickoff pack yet: register the project you are starting on the kickoff "
+                  "page (or POST /api/projects) and build its pack; it counts here from then on.")
 
 
 def _feedback(kind: str) -> Callable[[Slice], Measure]:
@@ -301,10 +307,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("closed_without_review", "Projects closed without a closure review", "knowledge flow",
            "closed projects with no closure report document", "count", _without_review, "lower"),
     Metric("kickoff_packs_per_new_project", "Kickoff packs per new project", "reuse",
-           "kickoff packs generated ÷ new projects", "per project", _packs_per_new),
+           "kickoff packs generated ÷ new projects", "per project", _packs_per_new, note=NO_NEW_PROJECT),
     Metric("kickoff_consultation_rate", "New projects that consulted the KB at kickoff", "reuse",
            "new projects with a kickoff pack (by project id, name or code) ÷ new projects × 100",
-           "%", _consulted),
+           "%", _consulted, note=NO_NEW_PROJECT),
     Metric("lessons_helpful", "Lessons marked helpful", "reuse",
            "distinct lessons with 'helpful' feedback", "count", _feedback("helpful")),
     Metric("lessons_applied", "Lessons applied", "reuse",

@@ -398,3 +398,30 @@ class ThemeOverride(SQLModel, table=True):
     action: str
     """rename, merge or split."""
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One line of a kickoff pack, on the checklist of the project the pack was made for: still open,
+    done, dismissed with a reason, or turned into an action with an owner and a due date."""
+
+    __tablename__ = "checklist_item"
+    id: int | None = Field(default=None, primary_key=True)
+    pack_id: int = Field(foreign_key="kickoffpack.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    kind: str = Field(max_length=10)
+    """lesson or risk."""
+    item_id: int
+    """The lesson or risk the line came from (no foreign key: the line outlives a deleted lesson)."""
+    text: str = Field(sa_type=Text)
+    """The line as the pack phrased it."""
+    state: str = Field(default="open", max_length=12)
+    """open, done, dismissed or action (kb.models.CHECKLIST_STATES)."""
+    reason: str | None = Field(default=None, sa_type=Text)
+    """Why it was dismissed."""
+    action: str | None = Field(default=None, sa_type=Text)
+    owner: str | None = None
+    due: date | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+CHECKLIST_STATES = ("open", "done", "dismissed", "action")

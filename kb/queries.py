@@ -1,13 +1,15 @@
 """Read-only queries behind the web pages and the JSON API.
 
 Keyword-only arguments, an open `Session` in, `Public` shapes out, so routes
-never write SQL inline. The one write here, `add_feedback`, records a usage
-fact (not knowledge), which is why it does not go through `KnowledgeBase`.
+never write SQL inline. The writes here record usage, not knowledge, which is
+why they do not go through `KnowledgeBase`: `add_feedback`, and the kickoff
+records (a new project registered, a pack linked to it, its checklist lines).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -15,10 +17,10 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from kb.errors import DocumentNotFound, KBError, LessonNotFound, ProjectNotFound, RiskNotFound
+from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, ProjectNotFound, RiskNotFound
 from kb.models import (
-    Document, DocumentPublic, Lesson, LessonFeedback, LessonPublic, Project, ProjectPublic, Risk,
-    RiskPublic,
+    CHECKLIST_STATES, ChecklistItem, Document, DocumentPublic, KickoffPack, Lesson, LessonFeedback, LessonPublic,
+    Project, ProjectCreate, ProjectPublic, Risk, RiskPublic, utcnow,
 )
 
 T = TypeVar("T")
@@ -313,3 +315,159 @@ def add_feedback(*, session: Session, lesson_id: int, kind: str, project_id: int
     session.add(row)
     session.commit()
     return row
+
+
+# --- new projects and their kickoff checklists -------------------------------------
+
+class PackSummary(BaseModel):
+    """A saved kickoff pack, for lists."""
+
+    id: int
+    created_at: str
+    project_name: str | None = None
+    project_type: str | None = None
+    project_id: int | None = None
+    project_code: str | None = None
+    lines: int = 0
+
+
+class ChecklistProgress(BaseModel):
+    """How far a project has worked through its kickoff checklist."""
+
+    total: int = 0
+    open: int = 0
+    done: int = 0
+    dismissed: int = 0
+    action: int = 0
+
+    @property
+    def settled(self) -> int:
+        """Lines no longer open: done, dismissed or turned into an action."""
+        return self.total - self.open
+
+
+class ChecklistLine(BaseModel):
+    """One checklist line as the API returns it."""
+
+    id: int
+    pack_id: int
+    project_id: int | None
+    kind: str
+    item_id: int
+    text: str
+    state: str
+    reason: str | None = None
+    action: str | None = None
+    owner: str | None = None
+    due: date | None = None
+
+
+def create_project(*, session: Session, project: ProjectCreate) -> Project:
+    """Register a new project (planned or under way); its code must be new."""
+    code = project.code.strip()
+    if not code or not project.name.strip():
+        raise KBError("A project needs a code and a name, e.g. code CRM-2027 and name 'Sales CRM rollout'.")
+    if session.exec(select(Project.id).where(func.upper(Project.code) == code.upper())).first() is not None:
+        raise KBError(f"A project with code {code} already exists: pick it from the list, or use another code.")
+    row = Project(**{**project.model_dump(), "code": code, "name": project.name.strip()})
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def active_projects(*, session: Session) -> list[ProjectChoice]:
+    """Projects still running or planned (no actual end, no outcome), by name: the ones a lesson
+    can be applied to and a kickoff pack made for."""
+    rows = session.exec(select(Project.id, Project.code, Project.name)
+                        .where(Project.actual_end.is_(None), Project.outcome.is_(None))
+                        .order_by(Project.name)).all()
+    return [ProjectChoice(id=i, code=c, name=n) for i, c, n in rows]
+
+
+def link_pack(*, session: Session, pack_id: int, project_id: int) -> list[ChecklistItem]:
+    """Make a saved pack the given project's, and its lines that project's checklist (kept as they are
+    when the pack was already its)."""
+    pack = session.get(KickoffPack, pack_id)
+    if pack is None:
+        raise NotFound(f"No kickoff pack with id {pack_id}.")
+    if session.get(Project, project_id) is None:
+        raise ProjectNotFound(f"No project with id {project_id}.")
+    pack.project_id = project_id
+    session.add(pack)
+    lines = session.exec(select(ChecklistItem).where(ChecklistItem.pack_id == pack_id)).all()
+    for line in lines:
+        line.project_id = project_id
+        session.add(line)
+    if not lines:
+        lines = [ChecklistItem(pack_id=pack_id, project_id=project_id, kind=k, item_id=i, text=t)
+                 for k, i, t in pack_lines(pack.content or {})]
+        session.add_all(lines)
+    session.commit()
+    return list(lines)
+
+
+def pack_lines(content: dict) -> list[tuple[str, int, str]]:
+    """(kind, item id, text) of each line of a pack as recorded: its lessons, then its risks."""
+    out = [("lesson", item["hit"]["id"], item["checklist"])
+           for section in content.get("sections", []) for item in section.get("items", [])]
+    out += [("risk", hit["id"], hit["title"]) for hit in content.get("materialised_risks", [])]
+    return out
+
+
+def checklist(*, session: Session, pack_id: int) -> list[ChecklistItem]:
+    return list(session.exec(select(ChecklistItem).where(ChecklistItem.pack_id == pack_id)
+                             .order_by(ChecklistItem.id)).all())
+
+
+def checklist_line_of(*, session: Session, pack_id: int, line_id: int) -> ChecklistItem:
+    """A line of one pack's checklist (a line id from another pack is not found)."""
+    line = session.get(ChecklistItem, line_id)
+    if line is None or line.pack_id != pack_id:
+        raise NotFound(f"Kickoff pack {pack_id} has no checklist line {line_id}.")
+    return line
+
+
+def update_checklist_line(*, session: Session, line_id: int, state: str, reason: str = "", action: str = "",
+                          owner: str = "", due: date | None = None) -> ChecklistItem:
+    """Tick a line, dismiss it with a reason, turn it into an action with an owner and a due date, or reopen it."""
+    line = session.get(ChecklistItem, line_id)
+    if line is None:
+        raise NotFound(f"No checklist line with id {line_id}.")
+    if state not in CHECKLIST_STATES:
+        raise KBError(f"Unknown checklist state '{state}': use one of {', '.join(CHECKLIST_STATES)}.")
+    reason, action, owner = reason.strip(), action.strip(), owner.strip()
+    if state == "dismissed" and not reason:
+        raise KBError("Say why this line does not apply (the reason is kept with the checklist).")
+    if state == "action" and not (action and owner and due):
+        raise KBError("An action needs what to do, an owner and a due date.")
+    line.state, line.updated_at = state, utcnow()
+    line.reason = reason if state == "dismissed" else None
+    line.action, line.owner, line.due = (action, owner, due) if state == "action" else (None, None, None)
+    session.add(line)
+    session.commit()
+    session.refresh(line)
+    return line
+
+
+def checklist_progress(*, session: Session, project_id: int) -> ChecklistProgress:
+    counts = Counter(session.exec(select(ChecklistItem.state).where(ChecklistItem.project_id == project_id)).all())
+    return ChecklistProgress(total=sum(counts.values()), **{s: counts.get(s, 0) for s in CHECKLIST_STATES})
+
+
+def project_checklist(*, session: Session, project_id: int) -> list[ChecklistItem]:
+    """Every line of every pack made for the project, open ones first."""
+    rows = session.exec(select(ChecklistItem).where(ChecklistItem.project_id == project_id)
+                        .order_by(ChecklistItem.pack_id, ChecklistItem.id)).all()
+    return sorted(rows, key=lambda r: r.state != "open")
+
+
+def list_packs(*, session: Session, project_id: int | None = None, limit: int = 50) -> list[PackSummary]:
+    """Saved kickoff packs, newest first (of one project when `project_id` is given)."""
+    query = select(KickoffPack, Project.code).join(Project, KickoffPack.project_id == Project.id, isouter=True)
+    if project_id is not None:
+        query = query.where(KickoffPack.project_id == project_id)
+    rows = session.exec(query.order_by(KickoffPack.id.desc()).limit(limit)).all()
+    return [PackSummary(id=p.id, created_at=p.created_at.strftime("%Y-%m-%d %H:%M"), project_name=p.project_name,
+                        project_type=p.project_type, project_id=p.project_id, project_code=code,
+                        lines=len(p.lesson_ids or []) + len(p.risk_ids or [])) for p, code in rows]

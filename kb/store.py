@@ -35,8 +35,8 @@ from kb.errors import (
 )
 from kb.identity import match_items
 from kb.models import (
-    Document, DocumentVersion, DocumentVersionPublic, ItemVector, KickoffPack, Lesson, LessonFeedback, LessonUpdate,
-    Project, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
+    ChecklistItem, Document, DocumentVersion, DocumentVersionPublic, ItemVector, KickoffPack, Lesson, LessonFeedback,
+    LessonUpdate, Project, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
 )
 from kb.settings import Settings
 from kb.texts import item_text, lesson_text, match_key, parse_vector_id, risk_text, text_sha256, vector_id
@@ -514,6 +514,9 @@ class KnowledgeBase:
             for fb in session.exec(select(LessonFeedback).where(LessonFeedback.project_id == project_id)).all():
                 fb.project_id = None
                 session.add(fb)
+            for line in session.exec(select(ChecklistItem).where(ChecklistItem.project_id == project_id)).all():
+                line.project_id = None  # the pack's checklist stays with the pack
+                session.add(line)
             session.flush()
             session.delete(project)
             return self._finish_deletion(session, gone, vids, files)

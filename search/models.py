@@ -141,6 +141,8 @@ class ProjectProfile(BaseModel):
     size: str | None = None
     """small, medium or large (by budget) when no budget is given."""
     description: str = ""
+    project_id: int | None = None
+    """The registered project the pack is for (a new or active project), when there is one."""
 
 
 class ProjectMatch(BaseModel):
@@ -160,9 +162,24 @@ class PackSection(BaseModel):
     items: list[PackItem]
 
 
+class PackRisk(BaseModel):
+    """A risk that materialised on a similar project, with its scores, response and what happened."""
+
+    hit: Hit
+    probability: float | None = None
+    impact: float | None = None
+    score: float | None = None
+    response: str | None = None
+    what_happened: str | None = None
+
+
 class KickoffPackResult(BaseModel):
     profile: ProjectProfile
     similar_projects: list[ProjectMatch]
     sections: list[PackSection]
     materialised_risks: list[Hit]
+    risks: list[PackRisk] = Field(default_factory=list)
+    """The materialised risks with their details (empty on packs recorded before details were kept)."""
+    left_out: int = 0
+    """Lessons left out as specific to another project or type."""
     pack_id: int | None = None

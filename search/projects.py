@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sqlmodel import select
+
 from kb.errors import NotFound
-from kb.models import KickoffPack
+from kb.models import KickoffPack, Lesson
 from kb.vocab import PROJECT_TYPE
 from search.hits import fetch_rows, make_hit, project_ref
 from search.index import RISK, Snapshot
 from search.models import (
-    Hit, KickoffPackResult, PackItem, PackSection, ProjectMatch, ProjectProfile, SearchRequest,
+    Hit, KickoffPackResult, PackItem, PackRisk, PackSection, ProjectMatch, ProjectProfile, SearchRequest,
 )
 from search.text import sentences, term_counts
 
@@ -67,7 +70,10 @@ def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int =
     text = profile_text(profile)
     sims = vectors @ engine.query_vector(text) if text else None
     matches = []
+    recorded = set(np.unique(snap.project_ids[snap.project_ids >= 0]).tolist())
     for i, pid in enumerate(pids):
+        if pid not in recorded or pid == profile.project_id:
+            continue  # a project with nothing recorded yet (a new one) is not a past project to learn from
         p = snap.projects[pid]
         parts, reasons = {}, []
         if ptype:
@@ -97,13 +103,40 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a and b and a.strip().lower() == b.strip().lower())
 
 
+# --- the kickoff pack ---------------------------------------------------------
+
+# A lesson from another type of project joins the pack only when it is no closer to its own type's
+# lessons than to the new project's type by more than this (cosine to the type centroids). Read off
+# the demo corpus: hardware lead-time and plant-cutover lessons sit 0.08-0.2 closer to their own
+# type; stakeholder, sponsor and vendor lessons sit within 0.05 of both.
+TYPE_BOUND_MARGIN = 0.06
+# "Use the X plan as the template for ...": an instruction that only makes sense on a project of X's kind.
+TEMPLATE_INSTRUCTION = re.compile(
+    r"\b(?:use|reuse|adopt|follow|copy)\b[^.;]{0,80}?\bas\s+(?:the|a|our)\b[^.;]{0,30}?"
+    r"\b(?:template|standard|blueprint|baseline|playbook)s?\b", re.I)
+PROJECT_CODE = re.compile(r"\b[A-Z]{2,6}-[A-Z]{2,6}-\d{2,4}\b")
+# A capitalised word inside a sentence (after a word and a space, not after a full stop, colon,
+# semicolon, bracket, quote or bullet): a name, not the first word of a sentence or list item.
+CAPITALISED = re.compile(r"(?<=[^\s.!?:;(\"'•*\-]\s)([A-Z][a-z]{3,})\b")
+PACK_DUPLICATE_COSINE = 0.85
+"""Looser than search's duplicate folding: a pack line stands for every lesson that says the same thing."""
+LINE_DUPLICATE_COSINE = 0.7
+"""On the demo, lines asking for the same action sit at 0.70-0.84 (KPI dictionary, retention agreements,
+milestone payments in integrator contracts, account lists signed off before migration); lines that only
+share a topic sit below 0.68 ("Staff were consulted on the layout" / "Continue staff workshops")."""
+SAME_PROJECT_COSINE = 0.66
+"""One project's closure report, retrospective and lessons log telling one story sit at 0.67-0.75 on the demo
+(FIN-CRM-2020's duplicate brokers, LOG-ERP-2019's integrator contracts); lessons of one document are
+distinct by construction, so only lessons of different documents of one project fold at this level."""
+
+
 def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool = True,
                  limit: int = 30) -> KickoffPackResult:
     """Lessons worth reading before a new project starts, as a checklist by category,
     plus the risks that materialised on similar past projects."""
     similar = similar_projects(engine, profile, limit=5)
-    hits = _pack_lessons(engine, profile, limit)
     snap = engine.snapshot()
+    hits, left_out = _pack_lessons(engine, snap, profile, limit)
     items = fetch_rows(engine.kb, snap, [snap.row("lesson", h.id) for h in hits])
     sections: OrderedDict[str, list[PackItem]] = OrderedDict()
     for hit in hits:
@@ -112,33 +145,225 @@ def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool 
     ordered = sorted(sections.items(), key=lambda kv: -len(kv[1]))
     risks = _materialised_risks(engine, snap, profile, similar)
     result = KickoffPackResult(profile=profile, similar_projects=similar,
-                               sections=[PackSection(category=c, items=i) for c, i in ordered], materialised_risks=risks)
+                               sections=[PackSection(category=c, items=i) for c, i in ordered],
+                               materialised_risks=[r.hit for r in risks], risks=risks, left_out=left_out)
     if record:
         result.pack_id = _record(engine, result)
     return result
 
 
-def _pack_lessons(engine: SearchEngine, profile: ProjectProfile, limit: int) -> list[Hit]:
-    """Lessons from projects of the same type first, then from any project."""
-    query = profile_text(profile)
+def _pack_lessons(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile, limit: int) -> tuple[list[Hit], int]:
+    """Lessons from projects of the same type first, then lessons from other types that transfer;
+    near-duplicates merged into one line. Returns the lessons and how many were left out."""
     ptype = PROJECT_TYPE.canonical(profile.project_type) or profile.project_type
-    attempts = ([{"project_type": [ptype]}] if ptype else []) + [{}]
-    hits: dict[int, Hit] = {}
-    for extra in attempts:
-        request = SearchRequest(q=query, filters={"kind": ["lesson"], **extra}, limit=min(limit, 100),
-                                detect_facets=False)
-        for hit in engine.search(request, log=False).hits:
-            hits.setdefault(hit.id, hit)
-        if len(hits) >= limit:
-            break
-    return list(hits.values())[:limit]
+    local_names(engine, snap)
+    own = _search_lessons(engine, profile, {"project_type": [ptype]}, limit) if ptype else []
+    others = [h for h in _search_lessons(engine, profile, {}, 100) if not _same(_type_of(h), ptype)]
+    items = fetch_rows(engine.kb, snap, [snap.row("lesson", h.id) for h in others])
+    transfer = [h for h in others if transfers(snap, items.get(snap.row("lesson", h.id)), ptype)]
+    keep = limit * 2 // 3 if transfer else limit
+    chosen = own[:keep] + transfer[:limit - min(len(own), keep)]
+    chosen += own[keep:keep + limit - len(chosen)]
+    merged = merge_duplicates(engine, snap, chosen)
+    return merged, len(others) - len(transfer)
+
+
+def _search_lessons(engine: SearchEngine, profile: ProjectProfile, extra: dict, limit: int) -> list[Hit]:
+    request = SearchRequest(q=profile_text(profile), filters={"kind": ["lesson"], **extra}, limit=min(limit, 100),
+                            detect_facets=False)
+    return engine.search(request, log=False).hits
+
+
+def _type_of(hit: Hit) -> str | None:
+    return hit.project.project_type if hit.project else None
+
+
+def transfers(snap: Snapshot, lesson, ptype: str | None) -> bool:
+    """Whether a lesson from another type of project is general enough for this one: it names no
+    project, site or plan of its own, and it is not about its own type's work."""
+    if lesson is None or specific_reason(snap, lesson, ptype) is not None:
+        return False
+    if not ptype:
+        return True
+    return type_bias(snap, snap.row("lesson", lesson.id), ptype) <= TYPE_BOUND_MARGIN
+
+
+def lesson_words(lesson) -> str:
+    # Fields joined as sentences, so the first word of each is not read as a name.
+    return ". ".join(x.strip().rstrip(".") for x in (lesson.title, lesson.what_happened, lesson.recommendation) if x)
+
+
+def specific_reason(snap: Snapshot, lesson, ptype: str | None = None) -> str | None:
+    """Why a lesson only applies to projects like its own, or None: it tells the reader to reuse a
+    named plan as the template, or it names a project by its code or a site or name of its own."""
+    text = lesson_words(lesson)
+    if TEMPLATE_INSTRUCTION.search(text):
+        return "tells you to reuse one project's plan as the template"
+    named = PROJECT_TYPE.detect(f"{lesson.title}. {lesson.recommendation or ''}")
+    if named and not any(_same(n, ptype) for n in named):
+        return f"recommends something for {named[0]} projects"
+    codes, names = _project_markers(snap)
+    for code in PROJECT_CODE.findall(text):
+        if code.upper() in codes:
+            return f"names the project {code}"
+    local = snap.cache.get("local_names", {})
+    for word in re.findall(r"\b[A-Z][a-z]{3,}\b", text):  # a known name, wherever it stands
+        if word in names:
+            return f"names {word}, a site or system of {names[word]}"
+        if word in local:
+            return f"names {word}, which only {snap.projects[local[word]].code} mentions"
+    return None
+
+
+def local_names(engine: SearchEngine, snap: Snapshot) -> dict[str, int]:
+    """Capitalised words written mid-sentence in the lessons of one project only (a plant, a town, a
+    team's tool): a lesson from another project naming one is about that project's place or kit."""
+    if "local_names" in snap.cache:
+        return snap.cache["local_names"]
+    seen: dict[str, set[int]] = {}
+    lower: set[str] = set()
+    with engine.kb.session() as session:
+        rows = session.exec(select(Lesson.project_id, Lesson.title, Lesson.what_happened, Lesson.recommendation)
+                            .where(Lesson.project_id.is_not(None))).all()
+    for pid, *texts in rows:
+        for text in filter(None, texts):  # each field starts a sentence
+            lower.update(re.findall(r"\b[a-z]{4,}\b", text))
+            for word in CAPITALISED.findall(text):
+                seen.setdefault(word, set()).add(pid)
+    # A proper noun is never written in lower case: "Apply" at the start of a bullet is not a name.
+    snap.cache["local_names"] = {w: next(iter(p)) for w, p in seen.items()
+                                 if len(p) == 1 and w.lower() not in lower | COMMON_NAME_WORDS | CALENDAR_WORDS
+                                 and next(iter(p)) in snap.projects}
+    return snap.cache["local_names"]
+
+
+CALENDAR_WORDS = {"january", "february", "march", "april", "june", "july", "august", "september", "october",
+                  "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                  "sunday", "christmas", "easter"}
+
+
+def _project_markers(snap: Snapshot) -> tuple[set[str], dict[str, str]]:
+    """Project codes, and the capitalised words that name one project only (a site, a product, an
+    acquired company), read from the project names."""
+    if "pack_markers" in snap.cache:
+        return snap.cache["pack_markers"]
+    seen: dict[str, set[int]] = {}
+    for p in snap.projects.values():
+        for word in re.findall(r"\b[A-Z][a-z]{3,}\b", p.name):
+            seen.setdefault(word, set()).add(p.id)
+    generic = {w.lower() for t in PROJECT_TYPE.values for w in re.findall(r"[A-Za-z]+", t)}
+    names = {w: snap.projects[next(iter(ids))].code for w, ids in seen.items()
+             if len(ids) == 1 and w.lower() not in generic and w.lower() not in COMMON_NAME_WORDS}
+    snap.cache["pack_markers"] = ({p.code.upper() for p in snap.projects.values()}, names)
+    return snap.cache["pack_markers"]
+
+
+# Words of project names that say what, not where or whose: not a sign that a lesson is specific.
+COMMON_NAME_WORDS = {
+    "customer", "service", "services", "platform", "replacement", "programme", "program", "project", "system",
+    "systems", "group", "finance", "financial", "data", "mobile", "portal", "reporting", "integration",
+    "upgrade", "rollout", "implementation", "compliance", "readiness", "analytics", "management", "account",
+    "office", "head", "regional", "network", "centre", "center", "exit", "wave", "sales", "store", "field",
+    "self", "operational", "resilience", "policy", "book", "claims", "cloud", "hybrid", "plant", "plants",
+    "contact", "move", "refresh", "home", "logistics", "manufacturing", "ledger", "harmonisation", "replatforming",
+    "telephony", "freight", "northwind", "consolidation", "relocation", "warehouse", "commerce", "app",
+}
+
+
+def type_bias(snap: Snapshot, row: int, ptype: str) -> float:
+    """How much closer a lesson sits to its own type's lessons than to `ptype`'s (cosine to centroids)."""
+    centroids = _type_centroids(snap)
+    code = int(snap.codes["project_type"][row])
+    own = snap.labels["project_type"][code].lower() if code >= 0 else None
+    target = centroids.get(ptype.lower(), centroids.get(None))
+    if own is None or own not in centroids or target is None:
+        return 0.0
+    vec = snap.dense[row]
+    return float(vec @ centroids[own] - vec @ target)
+
+
+def _type_centroids(snap: Snapshot) -> dict[str | None, np.ndarray]:
+    """Unit mean vector of each project type's published lessons; None holds the whole corpus's."""
+    if "type_centroids" in snap.cache:
+        return snap.cache["type_centroids"]
+    lessons = (snap.kinds != RISK) & snap.published
+    out: dict[str | None, np.ndarray] = {}
+    for code, label in enumerate(snap.labels["project_type"]):
+        rows = np.flatnonzero(lessons & (snap.codes["project_type"] == code))
+        if len(rows):
+            out[label.lower()] = _unit(snap.dense[rows].mean(axis=0))
+    if lessons.any():
+        out[None] = _unit(snap.dense[np.flatnonzero(lessons)].mean(axis=0))
+    snap.cache["type_centroids"] = out
+    return out
+
+
+def _unit(vec: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(vec)
+    return vec / norm if norm else vec
+
+
+def merge_duplicates(engine: SearchEngine, snap: Snapshot, hits: list[Hit]) -> list[Hit]:
+    """One line per lesson said more than once: near-duplicates (also across the two passes, and one
+    project's closure report and retrospective telling the same story) fold into the first, which then
+    lists every source and counts every project."""
+    reps = [snap.row("lesson", h.id) for h in hits]
+    rows_of = {r: [snap.row("lesson", s.item_id) for s in h.seen_in if s.item_id is not None] or [r]
+               for r, h in zip(reps, hits)}
+    items = fetch_rows(engine.kb, snap, [r for rows in rows_of.values() for r in rows if r is not None] + reps)
+    out = []
+    for group in _duplicate_groups(snap, reps, _line_similarity(engine, hits, [items.get(r) for r in reps])):
+        first = hits[reps.index(group[0])]
+        rows = list(dict.fromkeys(r for g in group for r in rows_of[g] if r is not None and r in items))
+        if len(rows) < 2 or group[0] not in items:
+            out.append(first)
+            continue
+        merged = make_hit(snap, [group[0]] + [r for r in rows if r != group[0]], items, first.score, {})
+        out.append(merged.model_copy(update={"snippet": first.snippet, "highlights": first.highlights}))
+    return out
+
+
+def _line_similarity(engine: SearchEngine, hits: list[Hit], rows: list) -> np.ndarray:
+    """Cosine between the checklist lines themselves: two lessons can tell different stories yet ask
+    for the same action ("A KPI dictionary agreed before build" / "Agree a KPI dictionary signed by
+    the business before building anything")."""
+    if not hits:
+        return np.zeros((0, 0))
+    # The action without its "Repeat what worked:" frame, which would make every such line look alike.
+    texts = [checklist_line(h, r) if getattr(r, "recommendation", None) else h.title for h, r in zip(hits, rows)]
+    vecs = np.asarray(engine.kb.embedder.embed_batch(texts), dtype=np.float32)
+    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+    return vecs @ vecs.T
+
+
+def _duplicate_groups(snap: Snapshot, rows: list[int], line_sims: np.ndarray) -> list[list[int]]:
+    """Rows folded into the first that says the same: lessons across projects above
+    PACK_DUPLICATE_COSINE, across one project's documents above SAME_PROJECT_COSINE, or whose
+    checklist lines sit above LINE_DUPLICATE_COSINE."""
+    sims = snap.dense[rows] @ snap.dense[rows].T if rows else np.zeros((0, 0))
+    taken = [False] * len(rows)
+    groups = []
+    for i, row in enumerate(rows):
+        if taken[i]:
+            continue
+        group = [row]
+        for j in range(i + 1, len(rows)):
+            same = (snap.project_ids[row] >= 0 and snap.project_ids[row] == snap.project_ids[rows[j]]
+                    and snap.document_ids[row] != snap.document_ids[rows[j]])
+            alike = sims[i, j] >= (SAME_PROJECT_COSINE if same else PACK_DUPLICATE_COSINE)
+            if not taken[j] and (alike or line_sims[i, j] >= LINE_DUPLICATE_COSINE):
+                taken[j] = True
+                group.append(rows[j])
+        groups.append(group)
+    return groups
 
 
 def checklist_line(hit: Hit, row) -> str:
+    """The action, phrased once: the lesson's first recommendation sentence, else its title as an action."""
     recommendation = getattr(row, "recommendation", None) if row is not None else None
     if recommendation:
-        first = sentences(recommendation)
-        return first[0] if first else recommendation
+        first = (sentences(recommendation) or [recommendation])[0]
+        return first[:1].upper() + first[1:]
     if hit.polarity == "went wrong":
         return f"Guard against a repeat: {hit.title}"
     if hit.polarity == "went well":
@@ -147,7 +372,7 @@ def checklist_line(hit: Hit, row) -> str:
 
 
 def _materialised_risks(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile, similar: list[ProjectMatch],
-                        limit: int = 10) -> list[Hit]:
+                        limit: int = 10) -> list[PackRisk]:
     code = snap.code_of("status", "materialised")
     if code is None:
         return []
@@ -165,13 +390,22 @@ def _materialised_risks(engine: SearchEngine, snap: Snapshot, profile: ProjectPr
     rows = rows[:limit].tolist()
     items = fetch_rows(engine.kb, snap, rows)
     terms = {t: 1.0 for t in term_counts(text)}
-    return [make_hit(snap, [r], items, 0.0, terms) for r in rows if r in items]
+    return [pack_risk(make_hit(snap, [r], items, 0.0, terms), items[r]) for r in rows if r in items]
+
+
+def pack_risk(hit: Hit, risk) -> PackRisk:
+    """A risk line with what the register says: probability, impact, score, response and what happened."""
+    score = risk.score if risk.score is not None else (
+        risk.probability * risk.impact if risk.probability is not None and risk.impact is not None else None)
+    happened = risk.effect or (risk.description if risk.description and risk.description != risk.title else None)
+    return PackRisk(hit=hit, probability=risk.probability, impact=risk.impact, score=score,
+                    response=risk.response, what_happened=happened)
 
 
 def _record(engine: SearchEngine, pack: KickoffPackResult) -> int:
     """Keep the pack as generated: it is read back exactly, and it counts towards reuse."""
     profile = pack.profile
-    row = KickoffPack(project_name=profile.name, project_type=profile.project_type, industry=profile.industry,
+    row = KickoffPack(project_name=profile.name, project_id=profile.project_id, project_type=profile.project_type, industry=profile.industry,
                       size=profile.size or size_of(profile.budget), budget=profile.budget,
                       description=profile.description or None,
                       lesson_ids=[item.hit.id for section in pack.sections for item in section.items],
@@ -192,9 +426,12 @@ def load_pack(engine: SearchEngine, pack_id: int) -> KickoffPackResult:
     if row is None:
         raise NotFound(f"No kickoff pack with id {pack_id}.")
     if row.content:
-        return KickoffPackResult.model_validate(row.content)
+        pack = KickoffPackResult.model_validate(row.content)
+        pack.profile.project_id = row.project_id  # linked (or unlinked by a deletion) after it was made
+        return pack
     profile = ProjectProfile(name=row.project_name, project_type=row.project_type, industry=row.industry,
-                             budget=row.budget, size=row.size, description=row.description or "")
+                             budget=row.budget, size=row.size, description=row.description or "",
+                             project_id=row.project_id)
     pack = kickoff_pack(engine, profile, record=False)
     pack.pack_id = pack_id
     return pack

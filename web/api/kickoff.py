@@ -1,22 +1,69 @@
-"""/api/kickoff: build and record a kickoff pack, and read one back."""
+"""/api/kickoff: build and record a kickoff pack (for a registered project when `project_id` is
+given), read one back, list saved packs, and work through a pack's checklist."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
 
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from kb import queries
+from kb.errors import ProjectNotFound
+from kb.models import Project
 from search.models import KickoffPackResult, ProjectProfile
-from web.deps import EngineDep
+from web.deps import EngineDep, SessionDep
 
 router = APIRouter(tags=["api"])
 
 
+class ChecklistUpdate(BaseModel):
+    """A checklist line ticked (done), dismissed with a reason, turned into an action, or reopened."""
+
+    state: str
+    reason: str = ""
+    action: str = ""
+    owner: str = ""
+    due: date | None = None
+
+
 @router.post("/kickoff", response_model=KickoffPackResult)
-def api_kickoff(profile: ProjectProfile, engine: EngineDep):
-    """Build (and record) a kickoff pack for a new project."""
-    return engine.kickoff_pack(profile, record=True)
+def api_kickoff(profile: ProjectProfile, engine: EngineDep, session: SessionDep):
+    """Build (and record) a kickoff pack for a new project; with `project_id` it becomes that project's
+    pack and its lines that project's checklist."""
+    return build_pack(engine, session, profile)
+
+
+def build_pack(engine, session, profile: ProjectProfile) -> KickoffPackResult:
+    """Record a pack, and when it is for a registered project, link it and start the project's checklist."""
+    if profile.project_id is not None and session.get(Project, profile.project_id) is None:
+        raise ProjectNotFound(f"No project with id {profile.project_id}: register it first (POST /api/projects).")
+    pack = engine.kickoff_pack(profile, record=True)
+    if profile.project_id is not None and pack.pack_id is not None:
+        queries.link_pack(session=session, pack_id=pack.pack_id, project_id=profile.project_id)
+    return pack
+
+
+@router.get("/kickoff", response_model=list[queries.PackSummary])
+def api_kickoff_packs(session: SessionDep, project_id: int | None = None):
+    """Saved kickoff packs, newest first; `project_id` keeps one project's."""
+    return queries.list_packs(session=session, project_id=project_id)
 
 
 @router.get("/kickoff/{pack_id}", response_model=KickoffPackResult)
 def api_kickoff_pack(pack_id: int, engine: EngineDep):
     """A kickoff pack built earlier, exactly as it was generated."""
     return engine.load_pack(pack_id)
+
+
+@router.get("/kickoff/{pack_id}/checklist", response_model=list[queries.ChecklistLine])
+def api_checklist(pack_id: int, session: SessionDep):
+    """The checklist of a pack linked to a project (empty for a pack not linked to one)."""
+    return queries.checklist(session=session, pack_id=pack_id)
+
+
+@router.post("/kickoff/{pack_id}/checklist/{line_id}", response_model=queries.ChecklistLine)
+def api_checklist_line(pack_id: int, line_id: int, change: ChecklistUpdate, session: SessionDep):
+    """Tick, dismiss (with a reason), turn into an action (with an owner and a due date) or reopen a line."""
+    queries.checklist_line_of(session=session, pack_id=pack_id, line_id=line_id)
+    return queries.update_checklist_line(session=session, line_id=line_id, **change.model_dump())

@@ -1,4 +1,4 @@
-"""/api/projects: the list, one project with its variances, and similar past projects."""
+"""/api/projects: the list, one project with its variances, similar past projects, and registering a new one."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from kb import queries
+from kb.models import ProjectCreate, ProjectPublic
 from search.models import ProjectMatch, ProjectProfile
 from web.deps import EngineDep, ServicesDep, SessionDep
 from web.schemas import DeletionOut, Limit, Offset
@@ -25,6 +26,13 @@ def api_projects(session: SessionDep, limit: Limit = 20, offset: Offset = 0,
 def api_project(project_id: int, session: SessionDep):
     """A project with its schedule and cost variance, lessons, risks and documents."""
     return queries.get_project(session=session, project_id=project_id)
+
+
+@router.post("/projects", response_model=ProjectPublic, status_code=201)
+def api_create_project(project: ProjectCreate, session: SessionDep):
+    """Register a new project (planned or under way: no actual end, no outcome) so its kickoff pack,
+    checklist and applied lessons belong to it."""
+    return queries.create_project(session=session, project=project)
 
 
 @router.post("/projects/similar", response_model=list[ProjectMatch])

@@ -57,7 +57,7 @@ def _after_post(request: Request, next_url: str, default: str, partial: str, **c
 @router.get("/lessons/{lesson_id}")
 def lesson_page(request: Request, lesson_id: int, session: SessionDep, engine: EngineDep):
     detail = queries.get_lesson(session=session, lesson_id=lesson_id)
-    projects = queries.project_choices(session=session)
+    projects = queries.active_projects(session=session)
     release(session)
     similar = similar_items(engine, "lesson", lesson_id)
     sources = seen_in(engine, "lesson", own_source(detail.lesson, detail))
@@ -82,7 +82,7 @@ def lesson_feedback(request: Request, lesson_id: int, form: Annotated[FeedbackFo
     queries.add_feedback(session=session, lesson_id=lesson_id, kind=form.kind, project_id=form.project())
     feedback = queries.feedback_summary(session=session, lesson_id=lesson_id)
     return _after_post(request, form.next, f"/lessons/{lesson_id}#feedback", "_feedback.html",
-                       lesson_id=lesson_id, feedback=feedback, projects=queries.project_choices(session=session),
+                       lesson_id=lesson_id, feedback=feedback, projects=queries.active_projects(session=session),
                        thanks=form.kind)
 
 

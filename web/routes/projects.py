@@ -1,13 +1,20 @@
-"""Projects: the list, and one project's profile, variances, lessons, risks and documents."""
+"""Projects: the list, registering a new one, and one project's profile, variances, lessons, risks,
+documents, kickoff packs and the progress of its kickoff checklist."""
 
 from __future__ import annotations
 
 import math
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 
 from kb import queries
+from kb.errors import KBError
+from kb.models import ProjectCreate
+from web.schemas import parse_budget
 from web.deps import ServicesDep, SessionDep
 from web.templating import render
 
@@ -25,10 +32,54 @@ def projects_page(request: Request, session: SessionDep, page: int = Query(1, ge
                   pages=pages, q=q, deleted=deleted)
 
 
+class NewProjectForm(BaseModel):
+    """A new project as the registration form posts it (every field a string)."""
+
+    code: str = Field("", max_length=64)
+    name: str = Field("", max_length=200)
+    project_type: str = Field("", max_length=100)
+    industry: str = Field("", max_length=100)
+    manager: str = Field("", max_length=200)
+    planned_start: str = Field("", max_length=40)
+    planned_end: str = Field("", max_length=40)
+    budget: str = Field("", max_length=40)
+    description: str = Field("", max_length=5000)
+
+    def to_create(self) -> ProjectCreate:
+        return ProjectCreate(code=self.code, name=self.name, project_type=self.project_type.strip() or None,
+                             industry=self.industry.strip() or None, manager=self.manager.strip() or None,
+                             planned_start=_day(self.planned_start, "planned start"),
+                             planned_end=_day(self.planned_end, "planned end"),
+                             planned_budget=parse_budget(self.budget), description=self.description.strip() or None)
+
+
+def _day(text: str, what: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        raise KBError(f"'{text}' is not a date: give the {what} as YYYY-MM-DD.") from None
+
+
+# Registered before /projects/{project_id} so "new" is not read as a project id.
+@router.get("/projects/new")
+def new_project_page(request: Request, session: SessionDep):
+    return render(request, "project_new.html", form=NewProjectForm(),
+                  industries=queries.distinct_values(session=session, field="industry"))
+
+
+@router.post("/projects")
+def register_project(form: Annotated[NewProjectForm, Form()], session: SessionDep):
+    project = queries.create_project(session=session, project=form.to_create())
+    return RedirectResponse(f"/projects/{project.id}", status_code=303)
+
+
 @router.get("/projects/{project_id}")
 def project_page(request: Request, project_id: int, session: SessionDep):
     detail = queries.get_project(session=session, project_id=project_id)
-    return render(request, "project.html", detail=detail, project=detail.project, v=detail.variance)
+    return render(request, "project.html", detail=detail, project=detail.project, v=detail.variance,
+                  progress=queries.checklist_progress(session=session, project_id=project_id),
+                  packs=queries.list_packs(session=session, project_id=project_id),
+                  checklist=queries.project_checklist(session=session, project_id=project_id))
 
 
 @router.get("/projects/{project_id}/delete")
