@@ -41,7 +41,7 @@ GROUPINGS = ("year", "quarter", "portfolio", "type")
 """What a breakdown can be by."""
 
 UNSPECIFIED = "(unspecified)"
-GAP_SCORE_THRESHOLD = 0.35
+GAP_SCORE_THRESHOLD = 0.25
 """A search whose best result's calibrated confidence is below this found nothing useful.
 
 `SearchLog.top_score` holds that confidence (search.confidence: the probability that a

@@ -181,7 +181,7 @@ class SearchEngine:
         plan = self._plan(snap, request, found, scores.match)
         groups, fused, allowed = self._rank(snap, request, scores, plan)
         page = groups[request.offset:request.offset + request.limit]
-        verdict = confidence.judge(snap, scores.dense, weights, allowed)
+        verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected)
         strong_groups = [g for g in groups if verdict.strong[g[0]]]
         top_rows, rep_rows = summary_rows(snap, strong_groups)
         items = fetch_rows(self.kb, snap, sorted({r for g in page for r in g} | set(top_rows) | set(rep_rows)))

@@ -25,7 +25,7 @@ def test_a_question_nothing_answers_says_so(engine):
     assert resp.answered is False and resp.summary.answered is False
     assert resp.summary.headline == NOT_ANSWERED
     assert resp.summary.suggestions and any("fewer words" in s or "other words" in s for s in resp.summary.suggestions)
-    assert resp.strong == 0 and resp.best_confidence < STRONG
+    assert resp.strong == 0 and (resp.best_confidence or 0.0) < STRONG
     assert all(not h.strong and h.confidence < STRONG for h in resp.hits)
 
 
@@ -33,7 +33,6 @@ def test_a_question_the_corpus_answers_is_answered(engine):
     resp = search(engine, ERP)
     assert resp.answered is True and resp.summary.answered is True
     assert resp.hits[0].strong and resp.hits[0].confidence >= STRONG
-    assert resp.summary.headline.split(" from ")[0].endswith(("lessons", "lesson")) or "match closely" in resp.summary.headline
     assert "match closely" in resp.summary.headline
 
 
@@ -46,7 +45,7 @@ def test_confidence_is_a_probability_and_follows_relevance(engine):
     assert relevant > unrelated
     other = search(engine, "the telecom carrier delivered circuits late").hits[0]
     assert other.title == "The telecom carrier delivered circuits months late"
-    lunar_best = search(engine, LUNAR).best_confidence
+    lunar_best = search(engine, LUNAR).best_confidence or 0.0
     assert other.confidence > lunar_best and relevant > lunar_best
 
 
@@ -91,4 +90,4 @@ def test_api_search_says_whether_it_answered(corpus_kb):
         erp = client.get("/api/search", params={"q": ERP}).json()
     assert lunar["answered"] is False and erp["answered"] is True
     assert all(0 <= h["confidence"] <= 1 for h in lunar["hits"] + erp["hits"])
-    assert erp["hits"][0]["confidence"] >= STRONG > lunar["hits"][0]["confidence"]
+    assert erp["hits"][0]["confidence"] >= STRONG > max([h["confidence"] for h in lunar["hits"]], default=0.0)
