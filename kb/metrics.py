@@ -41,8 +41,14 @@ GROUPINGS = ("year", "quarter", "portfolio", "type")
 """What a breakdown can be by."""
 
 UNSPECIFIED = "(unspecified)"
-GAP_SCORE_THRESHOLD = 0.35
-"""A search whose best result scored below this found nothing useful (see `SearchLog.top_score`)."""
+GAP_SCORE_THRESHOLD = 0.25
+"""A search whose best result's calibrated confidence is below this found nothing useful.
+
+`SearchLog.top_score` holds that confidence (search.confidence: the probability that a
+result is relevant, comparable across questions), and this equals `search.confidence.STRONG`,
+so a search counts as a gap exactly when it says `answered: false`. Searches logged before
+confidence existed hold a score relative to their own best result (always near 1.0) and so
+never count as gaps."""
 
 
 # --- facts read from SQL ------------------------------------------------------
@@ -316,7 +322,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("lessons_applied", "Lessons applied", "reuse",
            "distinct lessons with 'applied' feedback", "count", _feedback("applied")),
     Metric("knowledge_gap_rate", "Searches that found nothing useful", "reuse",
-           f"searches with no results or a best score below {GAP_SCORE_THRESHOLD} ÷ searches × 100",
+           f"searches with no results or a best confidence below {GAP_SCORE_THRESHOLD} ÷ searches × 100",
            "%", _gaps, "lower"),
 )
 

@@ -17,7 +17,7 @@ from threadpoolctl import ThreadpoolController
 from kb.db import generation
 from kb.errors import LessonNotFound, RiskNotFound
 from kb.models import SearchLog
-from search import ranking
+from search import confidence, ranking
 from search.facets import Detection, detect, value_rules
 from search.hits import fetch_rows, make_hit, source_of
 from search.index import Snapshot, build_snapshot
@@ -215,15 +215,19 @@ class SearchEngine:
         plan = self._plan(snap, request, found, scores.match)
         groups, fused, allowed = self._rank(snap, request, scores, plan)
         page = groups[request.offset:request.offset + request.limit]
-        top_rows, rep_rows = summary_rows(snap, groups)
+        verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected)
+        strong_groups = [g for g in groups if verdict.strong[g[0]]]
+        top_rows, rep_rows = summary_rows(snap, strong_groups)
         items = fetch_rows(self.kb, snap, sorted({r for g in page for r in g} | set(top_rows) | set(rep_rows)))
-        hits = [make_hit(snap, g, items, fused.get(g[0], 0.0), weights) for g in page if g[0] in items]
+        hits = [make_hit(snap, g, items, fused.get(g[0], 0.0), weights, verdict.of(g[0]))
+                for g in page if g[0] in items]
         merged = sum(len(g) - 1 for g in groups)
+        summary = build_summary(snap, verdict.strong, strong_groups, items, request.q, filtered=bool(plan.applied))
         response = SearchResponse(
-            query=request.q, total=max(int(allowed.sum()) - merged, len(groups)), hits=hits,
+            query=request.q, answered=verdict.answered, total=max(int(allowed.sum()) - merged, len(groups)),
+            strong=len(strong_groups), best_confidence=verdict.best(allowed), hits=hits,
             facets=self._facet_counts(snap, plan, scores.match), detected=plan.detected,
-            applied_filters=plan.applied, summary=build_summary(snap, allowed, groups, items, request.q),
-            offset=request.offset, limit=request.limit, notes=plan.notes,
+            applied_filters=plan.applied, summary=summary, offset=request.offset, limit=request.limit, notes=plan.notes,
         )
         response.took_ms = round((time.perf_counter() - start) * 1000, 2)
         if log:
@@ -415,8 +419,9 @@ class SearchEngine:
     # --- usage log ----------------------------------------------------------------
 
     def _log(self, request: SearchRequest, response: SearchResponse) -> None:
-        top = response.hits[0].score if response.hits else None
-        row = SearchLog(query=request.q, filters=response.applied_filters, result_count=response.total, top_score=top)
+        # The best calibrated confidence, comparable across questions, so the gap metric can trust it.
+        row = SearchLog(query=request.q, filters=response.applied_filters, result_count=response.total,
+                        top_score=response.best_confidence)
         with self.kb.session() as session:
             session.add(row)
             session.commit()

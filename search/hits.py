@@ -52,7 +52,9 @@ def source_of(snap: Snapshot, item: Lesson | Risk) -> Source:
                   item_id=item.id)
 
 
-def make_hit(snap: Snapshot, group: list[int], items: dict, score: float, terms: dict[str, float]) -> Hit:
+def make_hit(snap: Snapshot, group: list[int], items: dict, score: float, terms: dict[str, float],
+             judged: tuple[float, bool] = (0.0, True)) -> Hit:
+    """One result; `judged` is its (confidence, strong) from `search.confidence`."""
     rep = items[group[0]]
     kind = KINDS[int(snap.kinds[group[0]])]
     text = lesson_text(rep) if kind == "lesson" else risk_text(rep)
@@ -62,6 +64,7 @@ def make_hit(snap: Snapshot, group: list[int], items: dict, score: float, terms:
     return Hit(
         id=rep.id, external_id=rep.external_id, kind=kind, title=rep.title, snippet=snippet,
         highlights=highlights(rep.title + " " + snippet, terms), score=round(float(score), 4),
+        confidence=judged[0], strong=judged[1],
         project=project_ref(snap, rep.project_id), tags=list(rep.tags or []),
         polarity=snap.polarity_of(group[0]), category=rep.category, phase=rep.phase,
         status=getattr(rep, "status", None), source=sources[0], seen_in=sources, project_count=len(projects),

@@ -62,6 +62,11 @@ class Hit(BaseModel):
     """Plain text; `highlights` says which words matched."""
     highlights: list[str] = Field(default_factory=list)
     score: float
+    """Rank within this result list (the best result scores near 1.0 for any question)."""
+    confidence: float = 0.0
+    """Calibrated probability (0-1) that this result answers the question, comparable across questions."""
+    strong: bool = True
+    """Confidence is at or above the bar for answering the question (search.confidence.STRONG)."""
     project: ProjectRef | None = None
     tags: list[str] = Field(default_factory=list)
     polarity: str | None = None
@@ -109,16 +114,27 @@ class Summary(BaseModel):
     """An extractive answer built from the results, without a generative model."""
 
     headline: str
+    answered: bool = True
+    """False when no result clears the confidence bar: the headline says nothing answers the question."""
     lessons: int = 0
     risks: int = 0
     projects: int = 0
+    """Counts of the strong matches (all matches when browsing without words)."""
+    suggestions: list[str] = Field(default_factory=list)
+    """What to try next when nothing answers the question."""
     top_causes: list[SummaryPoint] = Field(default_factory=list)
     representative: list[SummaryPoint] = Field(default_factory=list)
 
 
 class SearchResponse(BaseModel):
     query: str
+    answered: bool = True
+    """False when no result clears the confidence bar: nothing in the knowledge base answers the question."""
     total: int
+    strong: int = 0
+    """Results (near-duplicates folded) whose confidence clears the bar."""
+    best_confidence: float | None = None
+    """The highest confidence among all matching results; None without query words."""
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
     detected: list[DetectedFacet] = Field(default_factory=list)

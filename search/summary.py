@@ -34,11 +34,15 @@ def representative_rows(snap: Snapshot, rows: list[int], n: int = 3) -> list[int
     return [lessons[i] for i in order[:n]]
 
 
-def build_summary(snap: Snapshot, allowed: np.ndarray, groups: list[list[int]], items: dict,
-                  query: str) -> Summary:
-    lessons = int((allowed & (snap.kinds == 0)).sum())
-    risks = int((allowed & (snap.kinds == 1)).sum())
-    pids = np.unique(snap.project_ids[allowed])
+def build_summary(snap: Snapshot, strong: np.ndarray, groups: list[list[int]], items: dict,
+                  query: str, *, filtered: bool = False) -> Summary:
+    """The answer built from the strong matches (`strong`, `groups`); when there are none,
+    a plain "nothing answers this" with what to try instead."""
+    lessons = int((strong & (snap.kinds == 0)).sum())
+    risks = int((strong & (snap.kinds == 1)).sum())
+    if query.strip() and not lessons and not risks:
+        return Summary(headline=NOT_ANSWERED, answered=False, suggestions=suggestions(query, filtered))
+    pids = np.unique(snap.project_ids[strong])
     projects = int((pids >= 0).sum())
     top, rep = summary_rows(snap, groups)
     causes = _top_categories(snap, top, items)
@@ -46,6 +50,23 @@ def build_summary(snap: Snapshot, allowed: np.ndarray, groups: list[list[int]], 
                       for r in rep if r in items]
     return Summary(headline=_headline(query, lessons, risks, projects, causes), lessons=lessons, risks=risks,
                    projects=projects, top_causes=causes, representative=representative)
+
+
+NOT_ANSWERED = "Nothing in the knowledge base answers this question."
+
+
+def suggestions(query: str, filtered: bool) -> list[str]:
+    """What to try when no result is a confident match."""
+    tips = []
+    if filtered:
+        tips.append("Remove a filter: the answer may sit in another project type, year or category.")
+    if len(query.split()) > 3:
+        tips.append("Use fewer words, or the words a project report would use (e.g. \"data migration\", \"vendor delay\").")
+    else:
+        tips.append("Try other words, as a project report would put it (e.g. \"cutover rehearsal\", \"scope change\").")
+    tips.append("Browse the recurring themes to see what the knowledge base does cover.")
+    tips.append("If projects should have learned this, it is a knowledge gap: the PMO sees it on the metrics page.")
+    return tips
 
 
 def _top_categories(snap: Snapshot, rows: list[int], items: dict, n: int = 3) -> list[SummaryPoint]:
@@ -90,7 +111,7 @@ def _headline(query: str, lessons: int, risks: int, projects: int, causes: list[
         return "Nothing in the knowledge base matches yet."
     found = _plural(lessons, "lesson") + " and " + _plural(risks, "risk")
     where = f" from {_plural(projects, 'project')}" if projects else ""
-    lead = f"{found}{where} match" if query.strip() else f"The knowledge base holds {found}{where}"
+    lead = f"{found}{where} match closely" if query.strip() else f"The knowledge base holds {found}{where}"
     if causes:
         themes = ", ".join(f"{p.text} ({p.count})" for p in causes)
         return f"{lead}. The commonest categories among the best results are {themes}."

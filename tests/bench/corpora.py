@@ -5,6 +5,7 @@ and synthetic scale-ups of it for latency and memory."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -15,7 +16,8 @@ from kb.drafts import ParsedDocument
 from kb.models import DocumentCreate, LessonCreate
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "corpus"
+SHARED = Path(os.environ.get("KB_BENCH_CORPUS") or ROOT.parent / "shared" / "corpus")
+"""The shared corpus; KB_BENCH_CORPUS points elsewhere (e.g. from a git worktree)."""
 NASA = SHARED / "nasa_llis_lessons.jsonl"
 DEMO = ROOT / "demo"
 HERE = Path(__file__).parent

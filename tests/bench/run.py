@@ -132,6 +132,30 @@ def quality_rows(label: str, kb, questions: list[dict], judge) -> list[Row]:
     return rows
 
 
+def answer_counts(kb, corpus: str, answerable: list[dict]) -> dict[str, int]:
+    """How often search declares "nothing answers this" on answerable and on unanswerable questions."""
+    from search import SearchEngine, SearchRequest
+
+    engine = SearchEngine(kb)
+    unanswerable = [q for q in load_questions(corpora.HERE / "eval_unanswerable.jsonl") if corpus in q["corpora"]]
+    declared = lambda qs: sum(not engine.search(SearchRequest(q=q["query"]), log=False).answered for q in qs)
+    return {"answerable": len(answerable), "false_no_answer": declared(answerable),
+            "unanswerable": len(unanswerable), "true_no_answer": declared(unanswerable)}
+
+
+def answer_rows(label: str, c: dict[str, int]) -> list[Row]:
+    """Precision of "no answer" and the share of answerable questions wrongly declared unanswered."""
+    said_no = c["true_no_answer"] + c["false_no_answer"]
+    precision = f"{c['true_no_answer'] / said_no:.3f}" if said_no else "n/a"
+    section = f"answers {label} ({c['answerable']} answerable + {c['unanswerable']} unanswerable q)"
+    return [(section, "precision of 'no answer'", precision,
+             f"{c['true_no_answer']} of {said_no} declared unanswered truly have no answer"),
+            (section, "unanswerable questions caught", f"{c['true_no_answer'] / max(c['unanswerable'], 1):.3f}",
+             f"{c['true_no_answer']} of {c['unanswerable']}"),
+            (section, "answerable wrongly declared unanswered", f"{c['false_no_answer'] / max(c['answerable'], 1):.3f}",
+             f"{c['false_no_answer']} of {c['answerable']}")]
+
+
 def all_items(kb) -> tuple[list[tuple[str, int]], list[str]]:
     from kb.texts import lesson_text, risk_text
 
@@ -269,19 +293,24 @@ def main() -> None:
     embedder = SentenceTransformerEmbedder()
     embedder.embed_batch(["warm up"])
     rows: list[Row] = []
+    answers: list[dict] = []  # "no answer" counts per corpus, summed at the end
     demo_eval = corpora.HERE / "eval_demo.jsonl"
     if corpora.DEMO.exists() and demo_eval.exists():
-        rows += demo_quality(embedder, load_questions(demo_eval))
+        rows += demo_quality(embedder, load_questions(demo_eval), answers)
     else:
         print("skipping demo quality: demo/ or tests/bench/eval_demo.jsonl is missing", file=sys.stderr)
     if corpora.NASA.exists():
         ingest, kb = ingestion_rows(embedder)
         questions = load_questions(corpora.HERE / "eval_nasa.jsonl")
         rows += quality_rows("NASA LLIS", kb, questions, nasa_judge(kb))
+        answers.append(answer_counts(kb, "nasa", questions))
+        rows += answer_rows("NASA LLIS", answers[-1])
         rows += latency_rows(kb, [q["query"] for q in questions] + [q["query"] + " lessons" for q in questions])
         rows += ingest
     else:
         print(f"skipping NASA quality, latency and ingestion: {corpora.NASA} not found", file=sys.stderr)
+    if len(answers) > 1:
+        rows += answer_rows("demo + NASA", {k: sum(c[k] for c in answers) for k in answers[0]})
     rows += insights_rows()
     rows += load_rows()
     rows.append(("run", "bench wall time", f"{time.perf_counter() - started:.0f} s", ""))
@@ -292,16 +321,23 @@ def main() -> None:
     (out / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md").write_text(text + "\n", encoding="utf-8")
 
 
-def demo_quality(embedder, questions: list[dict]) -> list[Row]:
-    try:
-        from ingest import collect_files, ingest_file
-    except ImportError:
-        print("skipping demo quality: the ingest package is not ready", file=sys.stderr)
-        return []
+def demo_store(embedder):
+    from ingest import collect_files, ingest_file
+
     kb = open_store("demo", embedder)
     for path in collect_files([corpora.DEMO]):
         ingest_file(kb, path)
-    return quality_rows("demo", kb, questions, demo_judge(kb))
+    return kb
+
+
+def demo_quality(embedder, questions: list[dict], answers: list[dict]) -> list[Row]:
+    try:
+        kb = demo_store(embedder)
+    except ImportError:
+        print("skipping demo quality: the ingest package is not ready", file=sys.stderr)
+        return []
+    answers.append(answer_counts(kb, "demo", questions))
+    return quality_rows("demo", kb, questions, demo_judge(kb)) + answer_rows("demo", answers[-1])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,121 @@
+"""How sure search is that a result answers the question, on an absolute scale.
+
+Fused scores are divided by the best score of each query, so the first result
+always looks perfect, even for a question the knowledge base cannot answer
+("how do we handle lunar dust" matched "handle" and scored 0.96). Confidence
+is instead a logistic model of two signals that mean the same thing for every
+query: the dense cosine of question and item, and the share of the question's
+words (weighted by rarity) the item contains. Words the knowledge base has
+never seen count as missing from every item, so "lunar dust" cannot be
+carried by "handle".
+
+The coefficients are fitted on the graded question sets by
+`python -m tests.bench.calibrate`, which prints the fit; paste its output here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from search.index import Snapshot
+from search.models import DetectedFacet
+from search.text import term_counts
+
+# Fitted by tests.bench.calibrate on eval_demo + eval_nasa: 1,362 (question, top-20 result)
+# pairs, 32% relevant. Predicted and observed rates agree within 0.05 in every bin.
+INTERCEPT = -2.89
+COSINE = 3.28
+COVERAGE = 2.01
+STRONG = 0.25
+"""A result at or above this probability of being relevant answers the question;
+a search with none is not answered and counts as a knowledge gap. The highest bar
+at which at most 10% of the graded (answerable) questions are declared unanswered
+(5 of 76); a stricter bar wrongly told 14 of them that nothing answers them."""
+
+
+def coverage(snap: Snapshot, weights: dict[str, float], satisfied: Iterable[str] = ()) -> np.ndarray:
+    """Per row, the share of the question's idf mass whose words the row contains.
+
+    Content words count, and so do the words of facets applied as filters
+    (`satisfied`: "went wrong", "ERP migrations"), which every filtered row has;
+    question words ("past", "lessons") and facets that only rank do not, unless
+    the question has nothing else ("testing").
+    Unknown words weigh as much as the rarest possible word and are never present."""
+    satisfied = {t: 1.0 for t in satisfied if t in weights}
+    weights = {t: w for t, w in weights.items() if w == 1.0} | satisfied or weights
+    if not weights or not snap.size:
+        return np.zeros(snap.size, dtype=np.float32)
+    unseen_idf = float(np.log1p((snap.size + 0.5) / 0.5))
+    known = [t for t in weights if t in snap.vocab]
+    total = sum(weights[t] * (float(snap.idf[snap.vocab[t]]) if t in snap.vocab else unseen_idf) for t in weights)
+    if not known or total <= 0:
+        return np.zeros(snap.size, dtype=np.float32)
+    found = [t for t in known if t not in satisfied]
+    given = sum(weights[t] * float(snap.idf[snap.vocab[t]]) for t in known if t in satisfied)
+    if not found:
+        return np.full(snap.size, given / total, dtype=np.float32)
+    mass = np.array([weights[t] * float(snap.idf[snap.vocab[t]]) for t in found], dtype=np.float32)
+    present = (snap.bm25[:, [snap.vocab[t] for t in found]] > 0).astype(np.float32)
+    return (np.asarray(present @ mass).ravel() + given) / total
+
+
+def signals(snap: Snapshot, dense: np.ndarray | None, weights: dict[str, float],
+            satisfied: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """(cosine, coverage) per row; cosine is zero where the query has no vector."""
+    cos = np.clip(dense, 0.0, 1.0) if dense is not None else np.zeros(snap.size, dtype=np.float32)
+    return cos, coverage(snap, weights, satisfied)
+
+
+def filter_terms(detected: Iterable[DetectedFacet]) -> set[str]:
+    """Stemmed words of the facets read from the question that were applied as filters."""
+    return {t for d in detected if d.applied for t in term_counts(d.phrase)}
+
+
+def probability(cos: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """P(relevant) from the two signals."""
+    z = INTERCEPT + COSINE * np.asarray(cos, dtype=np.float64) + COVERAGE * np.asarray(cover, dtype=np.float64)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def confidences(snap: Snapshot, dense: np.ndarray | None, weights: dict[str, float],
+                satisfied: Iterable[str] = ()) -> np.ndarray:
+    """Calibrated confidence per snapshot row for one question (zeros without query words)."""
+    if not weights:
+        return np.zeros(snap.size)
+    return probability(*signals(snap, dense, weights, satisfied))
+
+
+@dataclass
+class Verdict:
+    """Whether a search answers its question, and how sure each row is."""
+
+    confidence: np.ndarray | None
+    """Per snapshot row; None when the query has no words to judge (browsing, filters only)."""
+    strong: np.ndarray
+    """Bool per row: allowed and at or above STRONG (every allowed row when browsing)."""
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.strong.any())
+
+    def best(self, allowed: np.ndarray) -> float | None:
+        if self.confidence is None or not allowed.any():
+            return None
+        return float(self.confidence[allowed].max())
+
+    def of(self, row: int) -> tuple[float, bool]:
+        if self.confidence is None:
+            return 0.0, True
+        return round(float(self.confidence[row]), 4), bool(self.strong[row])
+
+
+def judge(snap: Snapshot, dense: np.ndarray | None, weights: dict[str, float], allowed: np.ndarray,
+          detected: Iterable[DetectedFacet] = ()) -> Verdict:
+    """Confidence for every row; the rows of `allowed` that clear STRONG answer the question."""
+    if not weights:
+        return Verdict(None, allowed.copy())
+    conf = confidences(snap, dense, weights, filter_terms(detected))
+    return Verdict(conf, allowed & (conf >= STRONG))

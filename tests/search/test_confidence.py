@@ -1,0 +1,93 @@
+"""Search knows when it does not know: calibrated confidence per hit, `answered`
+per search, a plain "nothing answers this" summary and the knowledge-gap metric
+that follows it (real model over the fixture corpus)."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from kb.metrics import GAP_SCORE_THRESHOLD, compute_metrics
+from search import SearchRequest
+from search.confidence import STRONG, probability
+from search.summary import NOT_ANSWERED
+
+LUNAR = "how do we handle lunar dust"
+ERP = "what went wrong on past ERP migrations"
+
+
+def search(engine, q: str, **kw):
+    return engine.search(SearchRequest(q=q, **kw), log=False)
+
+
+def test_a_question_nothing_answers_says_so(engine):
+    resp = search(engine, LUNAR)
+    assert resp.answered is False and resp.summary.answered is False
+    assert resp.summary.headline == NOT_ANSWERED
+    assert resp.summary.suggestions and any("fewer words" in s or "other words" in s for s in resp.summary.suggestions)
+    assert resp.strong == 0 and (resp.best_confidence or 0.0) < STRONG
+    assert all(not h.strong and h.confidence < STRONG for h in resp.hits)
+
+
+def test_a_question_the_corpus_answers_is_answered(engine):
+    resp = search(engine, ERP)
+    assert resp.answered is True and resp.summary.answered is True
+    assert resp.hits[0].strong and resp.hits[0].confidence >= STRONG
+    assert "match closely" in resp.summary.headline
+
+
+def test_confidence_is_a_probability_and_follows_relevance(engine):
+    resp = search(engine, "users were trained too late", limit=20)
+    assert all(0.0 <= h.confidence <= 1.0 for h in resp.hits)
+    by_title = {h.title: h.confidence for h in resp.hits}
+    relevant = by_title["Sales users were trained too late to adopt the CRM"]
+    unrelated = by_title.get("Furniture supplier delivered the wrong desks", 0.0)
+    assert relevant > unrelated
+    other = search(engine, "the telecom carrier delivered circuits late").hits[0]
+    assert other.title == "The telecom carrier delivered circuits months late"
+    lunar_best = search(engine, LUNAR).best_confidence or 0.0
+    assert other.confidence > lunar_best and relevant > lunar_best
+
+
+def test_the_model_rises_with_each_signal():
+    cos, cover = np.array([0.1, 0.4, 0.7]), np.array([0.0, 0.5, 1.0])
+    assert np.all(np.diff(probability(cos, np.full(3, 0.5))) > 0)
+    assert np.all(np.diff(probability(np.full(3, 0.5), cover)) > 0)
+
+
+def test_a_single_word_counts_only_the_close_matches(engine):
+    resp = search(engine, "testing")
+    s = resp.summary
+    assert resp.total == 19  # every item matches the word's category boost, as before
+    assert s.lessons + s.risks == int(resp.strong + sum(len(h.seen_in) - 1 for h in resp.hits if h.strong))
+    assert resp.strong < resp.total
+    if resp.answered:
+        assert "match closely" in s.headline
+
+
+def test_browsing_without_words_is_answered(engine):
+    resp = search(engine, "")
+    assert resp.answered and resp.best_confidence is None
+    assert resp.summary.headline.startswith("The knowledge base holds")
+
+
+def test_the_gap_metric_follows_answered(fresh_engine):
+    assert GAP_SCORE_THRESHOLD == STRONG  # one bar for "answered" and for "knowledge gap"
+    fresh_engine.search(SearchRequest(q=LUNAR))
+    fresh_engine.search(SearchRequest(q=ERP))
+    with fresh_engine.kb.session() as session:
+        report = compute_metrics(session)
+    gaps = [g["query"] for g in report.gaps]
+    assert LUNAR in gaps and ERP not in gaps
+    assert report.value("knowledge_gap_rate") == 50.0
+
+
+def test_api_search_says_whether_it_answered(corpus_kb):
+    from web.app import create_app
+
+    with TestClient(create_app(corpus_kb.settings, kb=corpus_kb)) as client:
+        lunar = client.get("/api/search", params={"q": LUNAR}).json()
+        erp = client.get("/api/search", params={"q": ERP}).json()
+    assert lunar["answered"] is False and erp["answered"] is True
+    assert all(0 <= h["confidence"] <= 1 for h in lunar["hits"] + erp["hits"])
+    assert erp["hits"][0]["confidence"] >= STRONG > max([h["confidence"] for h in lunar["hits"]], default=0.0)

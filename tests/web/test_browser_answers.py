@@ -1,0 +1,84 @@
+"""In a real browser, with the real model (confidence is calibrated on its cosines):
+a question nothing answers shows the "nothing found" summary and weak matches,
+and a question the fixtures answer shows the usual answer."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import load_fixtures
+from tests.web.test_browser import ARGS, CHROMIUM, free_port
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
+                                                     "(apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, embedder):
+    import uvicorn
+
+    from kb.settings import Settings
+    from kb.store import KnowledgeBase
+    from web.app import create_app
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("answers") / "data", database_url="", chroma_url="",
+                        _env_file=None)
+    with TestClient(create_app(settings, kb=KnowledgeBase.open(settings, embedder=embedder))) as client:
+        load_fixtures(client)
+        port = free_port()
+        uv = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off"))
+        thread = threading.Thread(target=uv.run, daemon=True)
+        thread.start()
+        deadline = time.time() + 15
+        while not uv.started and time.time() < deadline:
+            time.sleep(0.05)
+        assert uv.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = chromium.new_context(base_url=server)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        chromium.close()
+
+
+def test_an_unanswerable_question_shows_nothing_found(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    page.fill("#q", "how do we handle lunar dust")
+    page.keyboard.press("Enter")
+    answer = page.locator("section.answer")
+    expect(answer).to_have_class("answer not-answered")
+    expect(answer.locator("h2")).to_have_text("Nothing in the knowledge base answers this question.")
+    expect(answer).to_contain_text("What to try")
+    expect(answer.locator("a[href='/themes']")).to_be_visible()
+    if page.locator(".hit").count():
+        expect(page.locator(".weak-heading")).to_be_visible()
+        expect(page.locator(".hit .weak-match").first).to_be_visible()
+
+
+def test_an_answerable_question_shows_its_answer(page):
+    from playwright.sync_api import expect
+
+    page.goto("/search?q=what+went+wrong+on+past+ERP+migrations")
+    answer = page.locator("section.answer")
+    expect(answer.locator("h2")).to_contain_text("match closely")
+    expect(page.locator(".weak-heading")).to_have_count(0)
