@@ -225,7 +225,8 @@ class SearchEngine:
         summary = build_summary(snap, verdict.strong, strong_groups, items, request.q, filtered=bool(plan.applied))
         response = SearchResponse(
             query=request.q, answered=verdict.answered, total=max(int(allowed.sum()) - merged, len(groups)),
-            strong=len(strong_groups), best_confidence=verdict.best(allowed), hits=hits,
+            strong=max(int(verdict.strong.sum()) - sum(len(g) - 1 for g in strong_groups), len(strong_groups)),
+            best_confidence=verdict.best(allowed), hits=hits,
             facets=self._facet_counts(snap, plan, scores.match), detected=plan.detected,
             applied_filters=plan.applied, summary=summary, offset=request.offset, limit=request.limit, notes=plan.notes,
         )

@@ -59,8 +59,8 @@ def test_a_single_word_counts_only_the_close_matches(engine):
     resp = search(engine, "testing")
     s = resp.summary
     assert resp.total == 19  # every item matches the word's category boost, as before
-    assert s.lessons + s.risks == int(resp.strong + sum(len(h.seen_in) - 1 for h in resp.hits if h.strong))
-    assert resp.strong < resp.total
+    assert resp.strong <= s.lessons + s.risks <= resp.strong + 1  # the corpus has one near-duplicate pair
+    assert 0 < resp.strong < resp.total
     if resp.answered:
         assert "match closely" in s.headline
 
