@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, ProjectNotFound, RiskNotFound
 from kb.models import (
-    CHECKLIST_STATES, ChecklistItem, Document, DocumentPublic, KickoffPack, Lesson, LessonFeedback, LessonPublic,
-    Project, ProjectCreate, ProjectPublic, Risk, RiskPublic, utcnow,
+    CHECKLIST_STATES, ChecklistItem, Document, DocumentPublic, DocumentVersion, DocumentVersionPublic, KickoffPack,
+    Lesson, LessonFeedback, LessonPublic, Project, ProjectCreate, ProjectPublic, Risk, RiskPublic, utcnow,
 )
 
 T = TypeVar("T")
@@ -211,6 +211,21 @@ def original_file(*, session: Session, data_dir: Path, document_id: int) -> tupl
     if not doc.stored_path or not path.is_file() or not path.is_relative_to(data_dir.resolve()):
         raise DocumentNotFound(f"The original file of {doc.source_name} is no longer stored.")
     return path, doc.source_name, doc.media_type or "application/octet-stream"
+
+
+def document_versions(*, session: Session, document_id: int) -> list[DocumentVersionPublic]:
+    """Every version of a document, newest (the current one, `replaced_at` None) first."""
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise DocumentNotFound(f"No document with id {document_id}.")
+    counts = _count_by(session, Lesson, [doc.id]), _count_by(session, Risk, [doc.id])
+    current = DocumentVersionPublic(
+        document_id=doc.id, version=doc.version, source_name=doc.source_name, title=doc.title, sha256=doc.sha256,
+        size_bytes=doc.size_bytes, lessons=counts[0].get(doc.id, 0), risks=counts[1].get(doc.id, 0),
+        ingested_at=doc.ingested_at, replaced_at=None)
+    older = session.exec(select(DocumentVersion).where(DocumentVersion.document_id == document_id)
+                         .order_by(col(DocumentVersion.version).desc())).all()
+    return [current] + [DocumentVersionPublic.model_validate(v, from_attributes=True) for v in older]
 
 
 def document_items(*, session: Session, document_id: int) -> tuple[list[LessonPublic], list[RiskPublic]]:

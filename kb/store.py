@@ -455,18 +455,10 @@ class KnowledgeBase:
 
     def document_versions(self, document_id: int) -> list[DocumentVersionPublic]:
         """Every version of a document, newest (the current one) first."""
+        from kb.queries import document_versions
+
         with self.session() as session:
-            doc = session.get(Document, document_id)
-            if doc is None:
-                raise DocumentNotFound(f"No document with id {document_id}.")
-            counts = {m: session.exec(select(func.count()).where(m.document_id == doc.id)).one() for m in (Lesson, Risk)}
-            current = DocumentVersionPublic(
-                document_id=doc.id, version=doc.version, source_name=doc.source_name, title=doc.title,
-                sha256=doc.sha256, size_bytes=doc.size_bytes, lessons=counts[Lesson], risks=counts[Risk],
-                ingested_at=doc.ingested_at, replaced_at=None)
-            older = session.exec(select(DocumentVersion).where(DocumentVersion.document_id == document_id)
-                                 .order_by(DocumentVersion.version.desc())).all()
-            return [current] + [DocumentVersionPublic.model_validate(v, from_attributes=True) for v in older]
+            return document_versions(session=session, document_id=document_id)
 
     def version_file(self, document_id: int, version: int) -> tuple[Path, str, str | None]:
         """The original file of one version: (path, file name, media type)."""

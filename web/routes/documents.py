@@ -29,13 +29,14 @@ def documents_page(request: Request, session: SessionDep, page: int = Query(1, g
 
 
 @router.get("/documents/{document_id}")
-def document_page(request: Request, document_id: int, session: SessionDep, kb: KBDep,
+def document_page(request: Request, document_id: int, session: SessionDep,
                   restored: str = Query("", max_length=300)):
     doc = queries.get_document(session=session, document_id=document_id)
     summary = queries.document_summary(session=session, document_id=document_id)
     html, headings = render_document_html(doc.content)
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
-                  table=register_table(doc.rows), versions=kb.document_versions(document_id), restored=restored)
+                  table=register_table(doc.rows),
+                  versions=queries.document_versions(session=session, document_id=document_id), restored=restored)
 
 
 @router.get("/documents/{document_id}/versions/{version}/original")
@@ -54,13 +55,14 @@ def restore(document_id: int, version: int, services: ServicesDep):
 
 
 @router.get("/documents/{document_id}/delete")
-def delete_confirm(request: Request, document_id: int, session: SessionDep, kb: KBDep):
+def delete_confirm(request: Request, document_id: int, session: SessionDep):
     summary = queries.document_summary(session=session, document_id=document_id)
     return render(request, "delete_confirm.html", what=f"the document {summary.source_name}",
                   action=f"/documents/{document_id}/delete", back=f"/documents/{document_id}",
                   parts=[f"the {_items(summary.lessons, summary.risks)} extracted from it, with their tag "
                          "corrections and feedback",
-                         f"all {len(kb.document_versions(document_id))} versions and their original files"])
+                         f"all {len(queries.document_versions(session=session, document_id=document_id))} versions and "
+                         "their original files"])
 
 
 @router.post("/documents/{document_id}/delete")
