@@ -52,6 +52,9 @@ def print_response(console: Console, response: SearchResponse) -> None:
 
     if response.summary:
         console.print(f"[bold]{escape(response.summary.headline)}[/]")
+        if not response.answered:
+            for tip in response.summary.suggestions:
+                console.print(f"  [dim]- {escape(tip)}[/]")
     if response.detected:
         read = ", ".join(f"{d.facet.replace('_', ' ')}={d.value} ('{d.phrase}'{'' if d.applied else ', boost only'})"
                          for d in response.detected)
@@ -70,7 +73,9 @@ def print_hit(console: Console, rank: int, hit: Hit) -> None:
 
     tags = " · ".join(x for x in (hit.kind, hit.polarity or hit.status, hit.category) if x)
     project = f"{hit.project.code} ({hit.project.project_type or 'type unknown'})" if hit.project else "no project"
-    console.print(f"[bold cyan]{rank}.[/] [bold]{escape(hit.title)}[/]  [dim]{hit.score:.2f} · {escape(tags)}[/]")
+    match = "" if hit.strong else "weak match · "
+    console.print(f"[bold cyan]{rank}.[/] [bold]{escape(hit.title)}[/]  "
+                  f"[dim]{match}confidence {hit.confidence:.2f} · {escape(tags)}[/]")
     console.print(f"   {escape(hit.snippet)}")
     where = f"{hit.source.document}" + (f", {hit.source.location}" if hit.source.location else "")
     seen = f"; seen in {hit.project_count} projects" if hit.project_count > 1 else ""
