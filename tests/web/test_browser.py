@@ -4,74 +4,35 @@ uvicorn on a free local port. Never `playwright install`: the system browser is 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.web.browsing import BROWSER_MARKS, chromium, served, watched_page
 from tests.web.conftest import build_client, load_fixtures
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app, loaded with the fixture documents, served by uvicorn in a thread."""
-    import uvicorn
-
     with build_client(tmp_path_factory.mktemp("browser") / "data") as client:
         load_fixtures(client)
-        port = free_port()
-        config = uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-        uv = uvicorn.Server(config)
-        thread = threading.Thread(target=uv.run, daemon=True)
-        thread.start()
-        deadline = time.time() + 15
-        while not uv.started and time.time() < deadline:
-            time.sleep(0.05)
-        assert uv.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-        uv.should_exit = True
-        thread.join(timeout=10)
+        with served(client.app) as url:
+            yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(base_url=server, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with watched_page(browser, server, accept_downloads=True) as page:
+        yield page
 
 
 def test_search_with_a_facet_then_remove_a_detected_chip(page):

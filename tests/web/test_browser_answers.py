@@ -4,26 +4,18 @@ and a question the fixtures answer shows the usual answer."""
 
 from __future__ import annotations
 
-import threading
-import time
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import load_fixtures
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.browsing import BROWSER_MARKS, chromium, served, watched_page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):
-    import uvicorn
-
     from kb.settings import Settings
     from kb.store import KnowledgeBase
     from web.app import create_app
@@ -32,31 +24,14 @@ def server(tmp_path_factory, embedder):
                         _env_file=None)
     with TestClient(create_app(settings, kb=KnowledgeBase.open(settings, embedder=embedder))) as client:
         load_fixtures(client)
-        port = free_port()
-        uv = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-        thread = threading.Thread(target=uv.run, daemon=True)
-        thread.start()
-        deadline = time.time() + 15
-        while not uv.started and time.time() < deadline:
-            time.sleep(0.05)
-        assert uv.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-        uv.should_exit = True
-        thread.join(timeout=10)
+        with served(client.app) as url:
+            yield url
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = chromium.new_context(base_url=server)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
+    with chromium() as browser, watched_page(browser, server) as page:
         yield page
-        chromium.close()
 
 
 def test_an_unanswerable_question_shows_nothing_found(page):

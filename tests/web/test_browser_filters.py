@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from tests.web.browsing import BROWSER_MARKS
+from tests.web.test_browser import browser, page, server  # noqa: F401  (shared fixtures)
 
-from tests.web.test_browser import CHROMIUM, browser, page, server  # noqa: F401  (shared fixtures)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def test_a_detected_polarity_is_ticked_in_the_sidebar_and_unticking_removes_it(page):  # noqa: F811

@@ -5,19 +5,13 @@ checklist is worked through with plain form posts."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 
 import pytest
 
 from tests.web.conftest import build_client, load_fixtures
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.browsing import BROWSER_MARKS, chromium, served, watched_page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 # A PMO lessons log with an instruction meant only for ERP migrations, one naming another
 # project's plant, and one general lesson that transfers to any project.
@@ -34,41 +28,18 @@ PLANTED = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     with build_client(tmp_path_factory.mktemp("browser-kickoff") / "data") as client:
         load_fixtures(client)
         planted = client.post("/api/ingest", files=[("files", ("pmo-lessons-log.csv", PLANTED.encode()))]).json()
         assert planted[0]["outcome"] != "rejected", planted
-        port = free_port()
-        uv = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-        thread = threading.Thread(target=uv.run, daemon=True)
-        thread.start()
-        deadline = time.time() + 15
-        while not uv.started and time.time() < deadline:
-            time.sleep(0.05)
-        assert uv.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-        uv.should_exit = True
-        thread.join(timeout=10)
+        with served(client.app) as url:
+            yield url
 
 
 @pytest.fixture
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = chromium.new_context(base_url=server)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    with chromium() as browser, watched_page(browser, server) as page:
         yield page
-        chromium.close()
-        assert not errors, f"JavaScript errors: {errors}"
 
 
 def test_the_kickoff_pack_for_a_crm_project_holds_no_erp_only_instruction(page):

@@ -9,13 +9,10 @@ import re
 import httpx
 import pytest
 
-from tests.web.test_browser import CHROMIUM, browser, page, server  # noqa: F401  (fixtures)
+from tests.web.browsing import BROWSER_MARKS
+from tests.web.test_browser import browser, page, server  # noqa: F401  (fixtures)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 CANVAS = """c => {
   const box = c.parentElement.getBoundingClientRect(), r = c.getBoundingClientRect();
