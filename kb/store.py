@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
+from pydantic import BaseModel
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -80,9 +81,8 @@ class SavePlan:
     message: str = ""
 
 
-@dataclass
-class Deletion:
-    """What a deletion removed."""
+class Deletion(BaseModel):
+    """What a deletion removed (also the JSON the API returns for it)."""
 
     documents: int = 0
     lessons: int = 0

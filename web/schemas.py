@@ -100,20 +100,6 @@ class FileReportOut(BaseModel):
         return cls(**fields)
 
 
-class DeletionOut(BaseModel):
-    """What a deletion removed."""
-
-    documents: int = 0
-    lessons: int = 0
-    risks: int = 0
-    files: int = 0
-    projects: int = 0
-
-    @classmethod
-    def of(cls, deletion: Any) -> "DeletionOut":
-        return cls(**{k: getattr(deletion, k) for k in cls.model_fields})
-
-
 class FeedbackIn(BaseModel):
     kind: str = Field("helpful", description="helpful or applied")
     project_id: int | None = Field(None, description="The project the lesson was applied to.")

@@ -23,10 +23,8 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -37,6 +35,8 @@ import gevent  # noqa: E402
 import requests  # noqa: E402
 from locust import HttpUser, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+
+from tests.processes import free_port, kb_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo"
@@ -74,17 +74,6 @@ def new_question() -> str:
 
 
 # --- the server ---------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def kb_env(data_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    return env | {"KB_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
-
 
 def kb(args: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=ROOT, **kwargs)

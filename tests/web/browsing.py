@@ -3,7 +3,6 @@ loopback port, and a page that fails the test on any JavaScript error."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from tests.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -22,12 +23,6 @@ BROWSER_MARKS = [
                                                      "(apt-get install chromium)"),
 ]
 """`pytestmark` of every browser test module."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

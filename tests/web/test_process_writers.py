@@ -6,10 +6,7 @@ seconds, no request failed, and `kb doctor` is clean."""
 
 from __future__ import annotations
 
-import inspect
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -19,29 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-import search.index
+from tests.processes import free_port, kb_env
+
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOSURES = ROOT / "demo" / "closure-reports"
 BY_CLI = ("ENR-ERP-2024_closure-report.md", "FIN-APP-2021_closure-report.md")
 BY_UPLOAD = ("FIN-CLD-2023_closure-report.md", "FIN-CRM-2020_closure-report.md", "FIN-OFF-2024_closure-report.md")
-
-
-READS_CHROMA = "iter_batches" in inspect.getsource(search.index)
-"""The snapshot read vectors from the embedded Chroma: that read hangs in Chroma's Rust core
-once another process has written to the same directory (seen here: `collection.get` never
-returns). Reading the vectors from SQL (issue 9, "Writers are safe together") lifts this skip."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def kb_env(data_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    return env | {"KB_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
 
 
 def wait_until_serving(url: str, server: subprocess.Popen, seconds: float = 180) -> None:
@@ -83,8 +64,6 @@ def search_until_stopped(url: str, stop: threading.Event, statuses: list) -> Non
                 statuses.append((q, client.get("/api/search", params={"q": q}).status_code))
 
 
-@pytest.mark.skipif(READS_CHROMA, reason="the search snapshot still reads the embedded Chroma, which hangs "
-                                         "while another process writes it; it must read vectors from SQL")
 def test_cli_ingest_while_the_server_ingests_and_searches(server, tmp_path: Path) -> None:
     url, env = server
     cli_dir = tmp_path / "by-cli"

@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from ingest import restore_version
 from kb import queries
 from kb.models import DocumentPublic, DocumentVersionPublic
+from kb.store import Deletion
 from web.deps import KBDep, ServicesDep, SessionDep
-from web.schemas import DeletionOut, FileReportOut, Limit, Offset
+from web.schemas import FileReportOut, Limit, Offset
 
 router = APIRouter(tags=["api"])
 
@@ -40,8 +41,8 @@ def api_restore_version(document_id: int, version: int, services: ServicesDep):
         return FileReportOut.of(restore_version(services.kb, document_id, version))
 
 
-@router.delete("/documents/{document_id}", response_model=DeletionOut)
+@router.delete("/documents/{document_id}", response_model=Deletion)
 def api_delete_document(document_id: int, services: ServicesDep):
     """Delete a document with every version, its lessons, risks, their feedback, vectors and original files."""
     with services.ingest_lock:
-        return DeletionOut.of(services.kb.delete_document(document_id))
+        return services.kb.delete_document(document_id)

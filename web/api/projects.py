@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from kb import queries
 from kb.models import ProjectCreate, ProjectPublic
 from search.models import ProjectMatch, ProjectProfile
+from kb.store import Deletion
 from web.deps import EngineDep, ServicesDep, SessionDep
-from web.schemas import DeletionOut, Limit, Offset
+from web.schemas import Limit, Offset
 
 router = APIRouter(tags=["api"])
 
@@ -41,9 +42,9 @@ def api_similar_projects(profile: ProjectProfile, engine: EngineDep, limit: Limi
     return engine.similar_projects(profile, limit=limit)
 
 
-@router.delete("/projects/{project_id}", response_model=DeletionOut)
+@router.delete("/projects/{project_id}", response_model=Deletion)
 def api_delete_project(project_id: int, services: ServicesDep):
     """Delete a project with all its documents, lessons and risks (e.g. a ghost left by a typo in a
     project code); kickoff packs made for it are kept, no longer linked to it."""
     with services.ingest_lock:
-        return DeletionOut.of(services.kb.delete_project(project_id))
+        return services.kb.delete_project(project_id)
