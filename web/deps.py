@@ -32,6 +32,7 @@ from typing import Annotated, Iterator
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from kb.access import Audience
 from kb.settings import Settings
 from kb.store import KnowledgeBase
 from search.engine import SearchEngine
@@ -98,11 +99,17 @@ def get_settings(request: Request) -> Settings:
     return get_services(request).settings
 
 
+def get_audience(request: Request) -> Audience:
+    """Who is asking. Until sign-in exists everyone is the system and sees everything."""
+    return Audience.system()
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
 KBDep = Annotated[KnowledgeBase, Depends(get_kb)]
 EngineDep = Annotated[SearchEngine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+AudienceDep = Annotated[Audience, Depends(get_audience)]
 
 
 def is_htmx(request: Request) -> bool:
