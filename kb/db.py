@@ -7,7 +7,7 @@ from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from kb import models  # noqa: F401  (registers the tables)
+from kb import accounts, models  # noqa: F401  (registers the tables)
 from kb.migrations import upgrade_database
 from kb.settings import Settings
 
