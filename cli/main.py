@@ -191,6 +191,7 @@ def serve(
         fail(f"--workers {workers} needs a Chroma server: the embedded store is not safe for several processes. "
              "Start one with `chroma run --path /srv/kb-chroma --port 8001` and set KB_CHROMA_URL=http://127.0.0.1:8001, "
              "or serve with --workers 1.")
+    first_admin(settings)
     console.print(f"Serving Lessons KB on http://{host}:{port}" + (f" with {workers} workers" if workers > 1 else ""))
     if workers == 1:
         uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning")
@@ -200,11 +201,24 @@ def serve(
                     log_level="warning")
 
 
+def first_admin(settings: Settings) -> None:
+    """On a store with no accounts, create the PMO admin `admin`; a generated password is printed this once."""
+    from kb import accounts
+
+    with open_kb(settings).session() as session:
+        password = accounts.create_first_admin(session=session, password=settings.admin_password or None)
+    if password and not settings.admin_password:
+        console.print(f"Created the PMO admin [bold]admin[/] with the one-time password [bold]{password}[/] "
+                      "(it is not shown again; add people with `kb users add NAME --role viewer`).")
+    elif password:
+        console.print("Created the PMO admin [bold]admin[/] with the password in KB_ADMIN_PASSWORD.")
+
+
 def _register_optional_commands() -> None:
     """Commands owned by other modules of this package (search, metrics, themes)."""
     import importlib
 
-    for name in ("cli.search_cmd", "cli.insights_cmd", "cli.documents_cmd", "cli.backup_cmd"):
+    for name in ("cli.search_cmd", "cli.insights_cmd", "cli.documents_cmd", "cli.backup_cmd", "cli.users_cmd"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

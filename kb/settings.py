@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     port: int = 8000
     max_upload_mb: int = 50
     """Largest file the ingest page and API accept."""
+    session_hours: float = 12
+    """How long a sign-in lasts; signing out or `kb users disable` ends it at once."""
+    auth_header: str = ""
+    """A header naming the signed-in user (e.g. X-Forwarded-User), set by a single sign-on proxy;
+    empty means people sign in with a password. Honoured only from KB_TRUSTED_PROXIES."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks (10.0.0.0/8) of the proxies allowed to send KB_AUTH_HEADER."""
+    admin_password: str = ""
+    """The password of the PMO admin `admin` that the first `kb serve` creates; empty means a generated one."""
 
     @property
     def sqlalchemy_url(self) -> str:

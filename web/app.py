@@ -15,7 +15,9 @@ from kb.settings import Settings
 from kb.store import KnowledgeBase
 from search.engine import SearchEngine
 from web import errors
+from web.auth import AccessMiddleware
 from web.deps import Services
+from web.rules import check_every_route_has_a_rule
 from web.security import SameOriginMiddleware
 from web.uploads import upload_queue
 
@@ -45,10 +47,12 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
                   lifespan=lifespan)
     app.state.services = services
     app.state.jobs = upload_queue(services)
+    app.add_middleware(AccessMiddleware, router=app.router, services=services)
     app.add_middleware(SameOriginMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     _include_routers(app)
+    check_every_route_has_a_rule(app.routes)
     return app
 
 
@@ -76,8 +80,8 @@ class WorkerHeader:
 
 def _include_routers(app: FastAPI) -> None:
     from web import api
-    from web.routes import docs, documents, ingest, insights, items, kickoff, projects, search
+    from web.routes import account, docs, documents, ingest, insights, items, kickoff, projects, search
 
-    for module in (search, items, projects, documents, ingest, kickoff, insights, docs):
+    for module in (search, items, projects, documents, ingest, kickoff, insights, docs, account):
         app.include_router(module.router)
     app.include_router(api.router)

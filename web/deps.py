@@ -29,7 +29,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Iterator
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 
 from kb.access import Audience
@@ -100,8 +100,12 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_audience(request: Request) -> Audience:
-    """Who is asking. Until sign-in exists everyone is the system and sees everything."""
-    return Audience.system()
+    """Who is asking: the signed-in user, as web.auth.AccessMiddleware identified them. Every route but the
+    sign-in page needs someone signed in, so an anonymous caller never reaches a route that asks."""
+    who = request.scope.get("kb.audience")
+    if who is None:
+        raise HTTPException(status_code=401, detail="Sign in first.")
+    return who
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

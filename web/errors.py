@@ -17,7 +17,8 @@ from web.forms import InvalidEdit
 
 log = logging.getLogger("web")
 
-TITLES = {400: "That request could not be handled", 404: "Not found", 405: "Not allowed here",
+TITLES = {400: "That request could not be handled", 401: "Please sign in", 403: "Not allowed for your role",
+          404: "Not found", 405: "Not allowed here",
           413: "That file is too large", 415: "Unsupported file type", 422: "Please check what you entered",
           500: "Something went wrong on our side", 503: "The search index is unavailable"}
 
