@@ -26,11 +26,12 @@ def percentile(values: list[float], p: float) -> float:
 def api_client(settings, kb):
     """The web app's JSON API if it is importable, else a minimal FastAPI app over the same engine."""
     from fastapi.testclient import TestClient
+    from tests.accounts import as_admin
 
     try:
         from web.app import create_app
 
-        client = TestClient(create_app(settings))
+        client = as_admin(TestClient(create_app(settings)))
         got = client.get("/api/search", params={"q": "test", **QUERY_FILTER})
         if got.status_code == 200:
             return client, "web.app.create_app GET /api/search"

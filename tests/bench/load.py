@@ -36,6 +36,7 @@ import requests  # noqa: E402
 from locust import HttpUser, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
+from tests.accounts import cli_token  # noqa: E402
 from tests.processes import free_port, kb_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,12 +49,19 @@ FORMS = ("what went wrong with {a}", "lessons about {a} and {b}", "how did {a} a
 KNOWN = ("vendor delays", "data migration testing", "scope creep", "training users", "budget overrun")
 
 
+AUTH: dict[str, str] = {}
+"""The Authorization header every request sends, set once the store exists."""
+
+
 class Browser(HttpUser):
     """One PMO member: a search, then a page."""
 
     wait_time = between(0.1, 0.5)
     projects: list[int] = []
     lessons: list[int] = []
+
+    def on_start(self) -> None:
+        self.client.headers.update(AUTH)
 
     @task
     def search_then_browse(self) -> None:
@@ -86,7 +94,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{url}/api/search", params={"q": "warm up"}, timeout=60).ok:
+            if requests.get(f"{url}/api/search", params={"q": "warm up"}, headers=AUTH, timeout=60).ok:
                 return server
         except requests.ConnectionError:
             time.sleep(0.5)
@@ -95,11 +103,12 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
 
 
 def ids(url: str, path: str, key: str = "items") -> list[int]:
-    return [row["id"] for row in requests.get(f"{url}{path}", params={"limit": 100}, timeout=30).json()[key]]
+    rows = requests.get(f"{url}{path}", params={"limit": 100}, headers=AUTH, timeout=30).json()[key]
+    return [row["id"] for row in rows]
 
 
 def document_count(url: str) -> int:
-    return requests.get(f"{url}/api/documents", params={"limit": 1}, timeout=30).json()["total"]
+    return requests.get(f"{url}/api/documents", params={"limit": 1}, headers=AUTH, timeout=30).json()["total"]
 
 
 # --- the bulk ingest -----------------------------------------------------------
@@ -120,7 +129,7 @@ def bulk_ingest(url: str, stats: dict, stop_at: float) -> None:
         if time.monotonic() > stop_at:
             break
         try:
-            reply = requests.post(f"{url}/api/ingest", files=[("files", (name, data))], timeout=300)
+            reply = requests.post(f"{url}/api/ingest", files=[("files", (name, data))], headers=AUTH, timeout=300)
             outcomes = [r["outcome"] for r in reply.json()] if reply.ok else [f"HTTP {reply.status_code}"]
         except requests.RequestException as exc:
             outcomes = [type(exc).__name__]
@@ -135,6 +144,7 @@ def run(users: int, seconds: int, data_dir: Path | None = None) -> dict:
     env = kb_env(data_dir)
     print(f"load: ingesting the demo corpus into {data_dir} ...", flush=True)
     kb(["ingest", str(DEMO)], env, check=True, stdout=subprocess.DEVNULL)
+    AUTH["Authorization"] = f"Bearer {cli_token(env, ROOT)}"  # a PMO admin's token, made as a script would
     port = free_port()
     server = start_server(env, port)
     url = f"http://127.0.0.1:{port}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.accounts import as_admin
 from typer.testing import CliRunner
 
 SAMPLES = Path(__file__).parents[1] / "samples"
@@ -40,7 +41,7 @@ def cli_and_api(tmp_path, monkeypatch, embedder):
         shutil.copy(SAMPLES / name, folder / name)
     run("ingest", str(folder))
     store = kb.store.KnowledgeBase.open(Settings(), embedder=embedder)
-    with TestClient(create_app(kb=store)) as client:
+    with as_admin(TestClient(create_app(kb=store))) as client:
         yield run, client
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from fastapi.testclient import TestClient
+from tests.accounts import as_admin
 
 from kb.metrics import GAP_SCORE_THRESHOLD, compute_metrics
 from search import SearchRequest
@@ -85,7 +86,7 @@ def test_the_gap_metric_follows_answered(fresh_engine):
 def test_api_search_says_whether_it_answered(corpus_kb):
     from web.app import create_app
 
-    with TestClient(create_app(corpus_kb.settings, kb=corpus_kb)) as client:
+    with as_admin(TestClient(create_app(corpus_kb.settings, kb=corpus_kb))) as client:
         lunar = client.get("/api/search", params={"q": LUNAR}).json()
         erp = client.get("/api/search", params={"q": ERP}).json()
     assert lunar["answered"] is False and erp["answered"] is True

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.accounts import as_admin
 
 from kb.drafts import ParsedDocument
 from kb.models import DocumentCreate
@@ -59,7 +60,7 @@ def web(folding_kb, engine):
     from web.app import create_app
 
     settings, kb = folding_kb
-    with TestClient(create_app(settings, kb=kb, engine=engine)) as client:
+    with as_admin(TestClient(create_app(settings, kb=kb, engine=engine))) as client:
         yield client
 
 

@@ -11,6 +11,7 @@ from typing import Iterator
 
 import pytest
 
+from tests.accounts import session_cookie
 from tests.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,9 +26,14 @@ BROWSER_MARKS = [
 """`pytestmark` of every browser test module."""
 
 
+SIGNED_IN: dict[str, str] = {}
+"""The session cookie of each served app, by base URL."""
+
+
 @contextmanager
 def served(app) -> Iterator[str]:
-    """`app` served by uvicorn in a thread; yields its base URL."""
+    """`app` served by uvicorn in a thread; yields its base URL. Pages opened on it with
+    `watched_page` are signed in as a PMO admin."""
     import uvicorn
 
     port = free_port()
@@ -38,9 +44,12 @@ def served(app) -> Iterator[str]:
     while not server.started and time.time() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
+    url = f"http://127.0.0.1:{port}"
+    SIGNED_IN[url] = session_cookie(app.state.services.kb)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
+        SIGNED_IN.pop(url, None)
         server.should_exit = True
         thread.join(timeout=10)
 
@@ -59,8 +68,10 @@ def chromium() -> Iterator:
 
 @contextmanager
 def watched_page(browser, base_url: str, **context_options) -> Iterator:
-    """A page on `base_url` whose JavaScript errors fail the test when it closes."""
+    """A page on `base_url`, signed in when `served` serves it, whose JavaScript errors fail the test when it closes."""
     context = browser.new_context(base_url=base_url, **context_options)
+    if base_url in SIGNED_IN:
+        context.add_cookies([{"name": "kb_session", "value": SIGNED_IN[base_url], "url": base_url}])
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kb.settings import Settings
+from tests.accounts import as_admin
 from tests.conftest import HashingEmbedder
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -22,12 +23,13 @@ def fixture_files() -> list[Path]:
 
 
 def build_client(data_dir: Path) -> TestClient:
+    """A client signed in as a PMO admin (an API token in its headers)."""
     from kb.store import KnowledgeBase
     from web.app import create_app
 
     settings = Settings(data_dir=data_dir, database_url="", chroma_url="", _env_file=None)
     kb = KnowledgeBase.open(settings, embedder=HashingEmbedder())
-    return TestClient(create_app(settings, kb=kb), raise_server_exceptions=False)
+    return as_admin(TestClient(create_app(settings, kb=kb), raise_server_exceptions=False))
 
 
 def load_fixtures(client: TestClient) -> list[dict]:

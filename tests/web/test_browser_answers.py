@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.accounts import as_admin
 
 from tests.web.conftest import load_fixtures
 from tests.web.browsing import BROWSER_MARKS, chromium, served, watched_page
@@ -22,7 +23,7 @@ def server(tmp_path_factory, embedder):
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("answers") / "data", database_url="", chroma_url="",
                         _env_file=None)
-    with TestClient(create_app(settings, kb=KnowledgeBase.open(settings, embedder=embedder))) as client:
+    with as_admin(TestClient(create_app(settings, kb=KnowledgeBase.open(settings, embedder=embedder)))) as client:
         load_fixtures(client)
         with served(client.app) as url:
             yield url

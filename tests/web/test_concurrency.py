@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from tests.accounts import as_admin
 from sqlalchemy import event
 from sqlmodel import create_engine
 
@@ -39,7 +40,7 @@ def small_pool_client(data_dir: Path) -> tuple[TestClient, object]:
     kb.engine = create_engine(settings.sqlalchemy_url, pool_size=2, max_overflow=1, pool_timeout=POOL_TIMEOUT,
                               connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(kb.engine, "connect", _sqlite_pragmas)
-    return TestClient(create_app(settings, kb=kb), raise_server_exceptions=False), kb
+    return as_admin(TestClient(create_app(settings, kb=kb), raise_server_exceptions=False)), kb
 
 
 def first_id(client: TestClient, path: str) -> int:

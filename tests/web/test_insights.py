@@ -17,6 +17,7 @@ pytest.importorskip("web.app")
 @pytest.fixture
 def client(fast_kb, settings):
     from fastapi.testclient import TestClient
+    from tests.accounts import as_admin
 
     from kb.models import SearchLog
     from tests.factories import planted_documents
@@ -29,7 +30,7 @@ def client(fast_kb, settings):
                               created_at=datetime(2024, 3, 1, tzinfo=timezone.utc)))
         session.add(SearchLog(query="data migration", result_count=8, top_score=0.9))
         session.commit()
-    with TestClient(create_app(settings, kb=fast_kb)) as c:
+    with as_admin(TestClient(create_app(settings, kb=fast_kb))) as c:
         yield c
 
 

@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest import ingest_file
+from tests.accounts import user_token
 from tests.backends import servers_configured
 
 pytestmark = pytest.mark.scaleout
@@ -54,6 +55,10 @@ def kb_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "cli.main", *args]
 
 
+AUTH: dict[str, str] = {}
+"""The Authorization header of the served app's PMO admin, set by the `served` fixture."""
+
+
 @pytest.fixture
 def served(request, settings):
     """`kb serve --workers 2` on a free loopback port over a store holding one closure report;
@@ -64,6 +69,7 @@ def served(request, settings):
     # Seeded first, so a worker's first search with hits (lazy set-up, seconds on a busy
     # machine) is behind us and the test times consistency, not a cold start.
     ingest_file(request.getfixturevalue("kb"), SAMPLES / "FIN-ERP-2021_closure_report.md")
+    AUTH["Authorization"] = f"Bearer {user_token(request.getfixturevalue('kb'))}"
     port = free_port()
     server = subprocess.Popen(kb_command("serve", "--workers", str(WORKERS), "--host", "127.0.0.1", "--port", str(port)),
                               env=kb_env(settings), cwd=ROOT, start_new_session=True,
@@ -97,7 +103,7 @@ def wait_for_workers(base: str, server: subprocess.Popen, seconds: float = 240) 
 def ask(base: str, q: str) -> tuple[str, list[str]] | None:
     """(worker pid, hit titles) on a new connection each time, so the workers share the requests."""
     try:
-        r = httpx.get(f"{base}/api/search", params={"q": q}, headers={"Connection": "close"}, timeout=30)
+        r = httpx.get(f"{base}/api/search", params={"q": q}, headers={"Connection": "close", **AUTH}, timeout=30)
     except httpx.TransportError:
         return None
     r.raise_for_status()
@@ -133,7 +139,7 @@ def test_every_worker_sees_a_change_made_by_another_worker_or_process(served, se
     assert before and all("Zebrafish" not in " ".join(titles) for _, titles in before)
 
     lesson = "Zebrafish telemetry dashboards need an owner before go-live"
-    upload = httpx.post(f"{served}/api/ingest", timeout=120,
+    upload = httpx.post(f"{served}/api/ingest", timeout=120, headers=AUTH,
                         files=[("files", ("zebra-retro.md", retro("ZEB-2024", lesson)))])
     assert [r["outcome"] for r in upload.json()] == ["ingested"]
     via_worker = seconds_until_every_worker_sees(served, "zebrafish telemetry", lesson, since=time.monotonic())
