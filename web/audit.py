@@ -49,3 +49,33 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return str(value)
+
+
+def restored(request: Request, document_id: int, version: int, report) -> None:
+    """A restore that stored something (an unchanged or rejected restore changed nothing)."""
+    if report.outcome in ("ingested", "replaced"):
+        record(request, "restore", f"document {document_id}", before={"restored_version": version},
+               after={"outcome": report.outcome, "reason": report.reason or None})
+
+
+def ingested(request: Request, reports: list, project: str | None) -> None:
+    """One event per stored file: `ingest` for a new document, `replace` for a new version of one."""
+    for report in reports:
+        if getattr(report, "preview", False) or report.outcome not in ("ingested", "replaced"):
+            continue
+        action = "ingest" if report.outcome == "ingested" else "replace"
+        record(request, action, f"document {report.document_id} ({report.name})",
+               before={"replaced": report.reason} if action == "replace" else None,
+               after={"lessons": report.lessons, "risks": report.risks, "project": project})
+
+
+def theme_edit(request: Request, edit, *, undone: bool = False) -> None:
+    """A rename, merge or split (`edit`, the kb.models.ThemeOverride), or the undo of one."""
+    if edit is None:
+        return
+    # A split's centroids are vectors: the audit keeps what a person reads.
+    payload = {k: v for k, v in (edit.payload or {}).items() if k != "centroids"}
+    if undone:
+        record(request, "theme", f"undo {edit.action}", before=payload)
+    else:
+        record(request, "theme", edit.action, after=payload)

@@ -22,12 +22,12 @@ def fixture_files() -> list[Path]:
     return sorted(p for p in FIXTURES.iterdir() if p.is_file())
 
 
-def build_client(data_dir: Path) -> TestClient:
-    """A client signed in as a PMO admin (an API token in its headers)."""
+def build_client(data_dir: Path, **settings_) -> TestClient:
+    """A client signed in as a PMO admin (an API token in its headers); `settings_` override settings."""
     from kb.store import KnowledgeBase
     from web.app import create_app
 
-    settings = Settings(data_dir=data_dir, database_url="", chroma_url="", _env_file=None)
+    settings = Settings(data_dir=data_dir, database_url="", chroma_url="", _env_file=None, **settings_)
     kb = KnowledgeBase.open(settings, embedder=HashingEmbedder())
     return as_admin(TestClient(create_app(settings, kb=kb), raise_server_exceptions=False))
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ingest import restore_version
 from kb import queries
 from kb.models import DocumentPublic, DocumentVersionPublic
 from kb.store import Deletion
+from web import audit
 from web.deps import KBDep, ServicesDep, SessionDep
 from web.schemas import FileReportOut, Limit, Offset
 
@@ -34,15 +35,19 @@ def api_document_versions(document_id: int, kb: KBDep):
 
 
 @router.post("/documents/{document_id}/versions/{version}/restore", response_model=FileReportOut)
-def api_restore_version(document_id: int, version: int, services: ServicesDep):
+def api_restore_version(request: Request, document_id: int, version: int, services: ServicesDep):
     """Make an earlier version current again. It is ingested as the next version, so the version it
     replaces is kept too; lessons still in it keep their corrections and feedback."""
     with services.ingest_lock:
-        return FileReportOut.of(restore_version(services.kb, document_id, version))
+        report = restore_version(services.kb, document_id, version)
+    audit.restored(request, document_id, version, report)
+    return FileReportOut.of(report)
 
 
 @router.delete("/documents/{document_id}", response_model=Deletion)
-def api_delete_document(document_id: int, services: ServicesDep):
+def api_delete_document(request: Request, document_id: int, services: ServicesDep):
     """Delete a document with every version, its lessons, risks, their feedback, vectors and original files."""
     with services.ingest_lock:
-        return services.kb.delete_document(document_id)
+        removed = services.kb.delete_document(document_id)
+    audit.record(request, "delete", f"document {document_id}", before=removed.model_dump())
+    return removed

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from kb import queries
 from kb.models import LessonPublic, LessonUpdate, RiskPublic, RiskUpdate
 from search.models import Hit
+from web.audit import update_item
 from web.deps import EngineDep, KBDep, SessionDep, release
 from web.forms import check_lesson_update, check_risk_update
 from web.schemas import FeedbackIn, FeedbackOut, Limit
@@ -21,10 +22,10 @@ def api_lesson(lesson_id: int, session: SessionDep):
 
 
 @router.patch("/lessons/{lesson_id}", response_model=LessonPublic)
-def api_update_lesson(lesson_id: int, update: LessonUpdate, kb: KBDep):
+def api_update_lesson(request: Request, lesson_id: int, update: LessonUpdate, kb: KBDep):
     """Correct tags, title or publication; corrected tags survive a re-upload of the document."""
     check_lesson_update(update)
-    return kb.update_lesson(lesson_id, update)
+    return update_item(request, kb, "lesson", lesson_id, update)
 
 
 @router.get("/lessons/{lesson_id}/similar", response_model=list[Hit])
@@ -50,7 +51,7 @@ def api_risk(risk_id: int, session: SessionDep):
 
 
 @router.patch("/risks/{risk_id}", response_model=RiskPublic)
-def api_update_risk(risk_id: int, update: RiskUpdate, kb: KBDep):
+def api_update_risk(request: Request, risk_id: int, update: RiskUpdate, kb: KBDep):
     """Correct a risk's tags, status or publication."""
     check_risk_update(update)
-    return kb.update_risk(risk_id, update)
+    return update_item(request, kb, "risk", risk_id, update)

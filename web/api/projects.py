@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from kb import queries
 from kb.models import ProjectCreate, ProjectPublic
 from search.models import ProjectMatch, ProjectProfile
 from kb.store import Deletion
+from web import audit
 from web.deps import EngineDep, ServicesDep, SessionDep
 from web.schemas import Limit, Offset
 
@@ -43,8 +44,10 @@ def api_similar_projects(profile: ProjectProfile, engine: EngineDep, limit: Limi
 
 
 @router.delete("/projects/{project_id}", response_model=Deletion)
-def api_delete_project(project_id: int, services: ServicesDep):
+def api_delete_project(request: Request, project_id: int, services: ServicesDep):
     """Delete a project with all its documents, lessons and risks (e.g. a ghost left by a typo in a
     project code); kickoff packs made for it are kept, no longer linked to it."""
     with services.ingest_lock:
-        return services.kb.delete_project(project_id)
+        removed = services.kb.delete_project(project_id)
+    audit.record(request, "delete", f"project {project_id}", before=removed.model_dump())
+    return removed

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from ingest import restore_version
 from kb import queries
+from web import audit
 from web.deps import KBDep, ServicesDep, SessionDep, SettingsDep
 from web.rendering import register_table, render_document_html
 from web.templating import render
@@ -47,10 +48,11 @@ def version_original(document_id: int, version: int, kb: KBDep):
 
 
 @router.post("/documents/{document_id}/versions/{version}/restore")
-def restore(document_id: int, version: int, services: ServicesDep):
+def restore(request: Request, document_id: int, version: int, services: ServicesDep):
     """Make an earlier version current again; it becomes the next version, so nothing is lost."""
     with services.ingest_lock:
         report = restore_version(services.kb, document_id, version)
+    audit.restored(request, document_id, version, report)
     return RedirectResponse(f"/documents/{document_id}?restored={report.reason or report.outcome}", status_code=303)
 
 
@@ -66,10 +68,11 @@ def delete_confirm(request: Request, document_id: int, session: SessionDep):
 
 
 @router.post("/documents/{document_id}/delete")
-def delete_document(document_id: int, services: ServicesDep):
+def delete_document(request: Request, document_id: int, services: ServicesDep):
     name = services.kb.document_versions(document_id)[0].source_name
     with services.ingest_lock:
-        services.kb.delete_document(document_id)
+        removed = services.kb.delete_document(document_id)
+    audit.record(request, "delete", f"document {document_id} ({name})", before=removed.model_dump())
     return RedirectResponse(f"/documents?deleted={name}", status_code=303)
 
 

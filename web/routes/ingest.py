@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from kb import queries
 from kb.errors import NotFound, StorageUnavailable
+from web.audit import ingested, record
 from web.deps import ServicesDep, SessionDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
@@ -57,7 +58,9 @@ def upload(request: Request, services: ServicesDep, files: Annotated[list[Upload
     except BaseException:
         batch.discard()
         raise
-    job.finished_event.wait(INLINE_WAIT_SECONDS)
+    record(request, "upload", f"batch {job.id}", after={"files": list(job.names), "project": project})
+    if job.finished_event.wait(INLINE_WAIT_SECONDS):
+        ingested(request, job.reports, project)
     return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
 
 

@@ -23,6 +23,7 @@ from search.themes import (
     DEFINITIONS, METHOD, UNTYPED, Item, Theme, ThemeReport, compute_themes, merge_themes, rename_theme,
     repeat_counts, split_theme, undo_last_edit,
 )
+from web.audit import theme_edit
 from web.deps import KBDep, SessionDep
 from web.schemas import PERIOD
 from web.templating import render
@@ -221,29 +222,30 @@ def member_rows(report: ThemeReport, members: list[Item], repeat_of: dict) -> li
 # --- PMO edits (plain forms: POST, then redirect) -----------------------------------------
 
 @router.post("/themes/rename", include_in_schema=False)
-def rename_theme_form(kb: KBDep, theme_id: Annotated[str, Form()], name: Annotated[str, Form(max_length=200)]):
-    rename_theme(kb, theme_id, name)
+def rename_theme_form(request: Request, kb: KBDep, theme_id: Annotated[str, Form()],
+                      name: Annotated[str, Form(max_length=200)]):
+    theme_edit(request, rename_theme(kb, theme_id, name))
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
 
 
 @router.post("/themes/merge", include_in_schema=False)
-def merge_themes_form(kb: KBDep, theme_id: Annotated[list[str], Form()] = (),
+def merge_themes_form(request: Request, kb: KBDep, theme_id: Annotated[list[str], Form()] = (),
                  name: Annotated[str, Form(max_length=200)] = ""):
-    merge_themes(kb, list(theme_id), name or None)
+    theme_edit(request, merge_themes(kb, list(theme_id), name or None))
     return RedirectResponse("/themes#themes-table", status_code=303)
 
 
 @router.post("/themes/split", include_in_schema=False)
-def split_theme_form(kb: KBDep, theme_id: Annotated[str, Form()], member: Annotated[list[str], Form()] = (),
+def split_theme_form(request: Request, kb: KBDep, theme_id: Annotated[str, Form()], member: Annotated[list[str], Form()] = (),
                 name_kept: Annotated[str, Form(max_length=200)] = "",
                 name_new: Annotated[str, Form(max_length=200)] = ""):
-    split_theme(kb, theme_id, list(member) or None, names=(name_kept or None, name_new or None))
+    theme_edit(request, split_theme(kb, theme_id, list(member) or None, names=(name_kept or None, name_new or None)))
     return RedirectResponse("/themes#themes-table", status_code=303)
 
 
 @router.post("/themes/undo", include_in_schema=False)
-def undo_theme_edit_form(kb: KBDep):
-    undo_last_edit(kb)
+def undo_theme_edit_form(request: Request, kb: KBDep):
+    theme_edit(request, undo_last_edit(kb), undone=True)
     return RedirectResponse("/themes", status_code=303)
 
 

@@ -13,6 +13,7 @@ from kb.errors import KBError
 from kb.models import LessonUpdate, RiskUpdate
 from search.engine import SearchEngine
 from search.models import Hit, Source
+from web.audit import update_item
 from web.deps import EngineDep, KBDep, SessionDep, is_htmx, release
 from web.forms import FeedbackForm, LessonTagsForm, PublishForm, RiskTagsForm, local_path
 from web.templating import render
@@ -67,13 +68,13 @@ def lesson_page(request: Request, lesson_id: int, session: SessionDep, engine: E
 
 @router.post("/lessons/{lesson_id}/tags")
 def edit_lesson_tags(request: Request, lesson_id: int, form: Annotated[LessonTagsForm, Form()], kb: KBDep):
-    lesson = kb.update_lesson(lesson_id, form.to_update())
+    lesson = update_item(request, kb, "lesson", lesson_id, form.to_update())
     return _after_post(request, form.next, f"/lessons/{lesson_id}", "_lesson_tags.html", lesson=lesson, saved=True)
 
 
 @router.post("/lessons/{lesson_id}/publish")
 def publish_lesson(request: Request, lesson_id: int, form: Annotated[PublishForm, Form()], kb: KBDep):
-    lesson = kb.update_lesson(lesson_id, LessonUpdate(published=form.published))
+    lesson = update_item(request, kb, "lesson", lesson_id, LessonUpdate(published=form.published))
     return _after_post(request, form.next, f"/lessons/{lesson_id}", "_lesson_tags.html", lesson=lesson, saved=True)
 
 
@@ -99,11 +100,11 @@ def risk_page(request: Request, risk_id: int, session: SessionDep, engine: Engin
 
 @router.post("/risks/{risk_id}/tags")
 def edit_risk_tags(request: Request, risk_id: int, form: Annotated[RiskTagsForm, Form()], kb: KBDep):
-    risk = kb.update_risk(risk_id, form.to_update())
+    risk = update_item(request, kb, "risk", risk_id, form.to_update())
     return _after_post(request, form.next, f"/risks/{risk_id}", "_risk_tags.html", risk=risk, saved=True)
 
 
 @router.post("/risks/{risk_id}/publish")
 def publish_risk(request: Request, risk_id: int, form: Annotated[PublishForm, Form()], kb: KBDep):
-    risk = kb.update_risk(risk_id, RiskUpdate(published=form.published))
+    risk = update_item(request, kb, "risk", risk_id, RiskUpdate(published=form.published))
     return _after_post(request, form.next, f"/risks/{risk_id}", "_risk_tags.html", risk=risk, saved=True)

@@ -15,6 +15,7 @@ from kb import queries
 from kb.errors import KBError
 from kb.models import ProjectCreate
 from web.schemas import parse_budget
+from web import audit
 from web.deps import ServicesDep, SessionDep
 from web.templating import render
 
@@ -94,9 +95,10 @@ def delete_confirm(request: Request, project_id: int, session: SessionDep):
 
 
 @router.post("/projects/{project_id}/delete")
-def delete_project(project_id: int, session: SessionDep, services: ServicesDep):
+def delete_project(request: Request, project_id: int, session: SessionDep, services: ServicesDep):
     code = queries.get_project(session=session, project_id=project_id).project.code
     session.close()  # the deletion takes its own connection
     with services.ingest_lock:
-        services.kb.delete_project(project_id)
+        removed = services.kb.delete_project(project_id)
+    audit.record(request, "delete", f"project {project_id} ({code})", before=removed.model_dump())
     return RedirectResponse(f"/projects?deleted={code}", status_code=303)
