@@ -204,9 +204,12 @@ def serve(
 def first_admin(settings: Settings) -> None:
     """On a store with no accounts, create the PMO admin `admin`; a generated password is printed this once."""
     from kb import accounts
+    from kb.db import Session, create_db_engine
 
-    with open_kb(settings).session() as session:
+    engine = create_db_engine(settings)
+    with Session(engine) as session:
         password = accounts.create_first_admin(session=session, password=settings.admin_password or None)
+    engine.dispose()
     if password and not settings.admin_password:
         console.print(f"Created the PMO admin [bold]admin[/] with the one-time password [bold]{password}[/] "
                       "(it is not shown again; add people with `kb users add NAME --role viewer`).")

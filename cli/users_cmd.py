@@ -19,9 +19,11 @@ def register(app: typer.Typer) -> None:
 
 
 def _accounts_session():
-    from cli.main import open_kb
+    """A session on the SQL database alone: managing accounts needs neither the model nor the vector index."""
+    from kb.db import Session, create_db_engine
+    from kb.settings import Settings
 
-    return open_kb().session()
+    return Session(create_db_engine(Settings()), expire_on_commit=False)
 
 
 @users.command("add")
