@@ -54,6 +54,18 @@ def served(app) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def sign_in(context, base_url: str):
+    """A browser context signed in to the app `served` serves at `base_url` (its session cookie)."""
+    if base_url in SIGNED_IN:
+        context.add_cookies([{"name": "kb_session", "value": SIGNED_IN[base_url], "url": base_url}])
+    return context
+
+
+def session_cookies(base_url: str) -> dict[str, str]:
+    """The signed-in session cookie, for a plain HTTP client talking to the served app."""
+    return {"kb_session": SIGNED_IN[base_url]} if base_url in SIGNED_IN else {}
+
+
 @contextmanager
 def chromium() -> Iterator:
     from playwright.sync_api import sync_playwright
@@ -69,9 +81,7 @@ def chromium() -> Iterator:
 @contextmanager
 def watched_page(browser, base_url: str, **context_options) -> Iterator:
     """A page on `base_url`, signed in when `served` serves it, whose JavaScript errors fail the test when it closes."""
-    context = browser.new_context(base_url=base_url, **context_options)
-    if base_url in SIGNED_IN:
-        context.add_cookies([{"name": "kb_session", "value": SIGNED_IN[base_url], "url": base_url}])
+    context = sign_in(browser.new_context(base_url=base_url, **context_options), base_url)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []

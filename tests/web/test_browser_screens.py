@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from tests.web.browsing import BROWSER_MARKS
+from tests.web.browsing import BROWSER_MARKS, session_cookies, sign_in
 from tests.web.test_browser import browser, page, server  # noqa: F401  (fixtures)
 
 pytestmark = BROWSER_MARKS
@@ -59,7 +59,7 @@ def wide_register(rows: int = 60) -> bytes:
 @pytest.fixture(scope="module")
 def wide_register_id(server) -> int:
     files = [("files", ("WEB-ERP-2022_wide_risk_register.csv", wide_register(), "text/csv"))]
-    report = httpx.post(f"{server}/api/ingest", files=files, timeout=120).json()[0]
+    report = httpx.post(f"{server}/api/ingest", files=files, cookies=session_cookies(server), timeout=120).json()[0]
     assert report["outcome"] == "ingested", report
     return report["document_id"]
 
@@ -121,7 +121,8 @@ def test_on_a_phone_the_upload_results_keep_the_reasons_on_screen(browser, serve
     notes.write_text("Minutes of the steering group.")
     empty = tmp_path / "WEB-EMPTY-2024_closure-report.md"
     empty.write_text("# Closure report\n\nNothing to report.\n")
-    context = browser.new_context(base_url=server, viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = sign_in(browser.new_context(base_url=server, viewport={"width": 390, "height": 844}, is_mobile=True),
+                      server)
     try:
         phone = context.new_page()
         phone.goto("/ingest")
