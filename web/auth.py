@@ -26,6 +26,7 @@ from kb import accounts
 from kb.access import Audience, Role
 from web.rules import OPEN, every_route, rule_for
 
+STATIC = "static"
 SESSION_COOKIE = "kb_session"
 AUDIENCE = "kb.audience"
 """The request scope key holding the caller's Audience (None: anonymous)."""
@@ -46,7 +47,11 @@ class AccessMiddleware:
             await self.app(scope, receive, send)
             return
         rule = self.rule_of(scope)
-        who = await run_in_threadpool(identify, self.services, scope)
+        if rule is STATIC:  # stylesheets and scripts: open, and no database lookup per file
+            await self.app(scope, receive, send)
+            return
+        who = await run_in_threadpool(identify, self.services, scope) \
+            if has_credentials(scope, self.services.settings.auth_header) else None
         scope[AUDIENCE] = who
         if rule is None or rule == OPEN or (who is not None and who.at_least(rule)):
             await self.app(scope, receive, send)
@@ -61,12 +66,18 @@ class AccessMiddleware:
             match, _ = route.matches(scope)
             if match is Match.FULL:
                 if not route.methods:  # the /static mount
-                    return OPEN
+                    return STATIC
                 return rule_for(scope["method"], route.path) or Role.ADMIN  # unlisted: closed, never open
         return None
 
 
 # --- identifying the caller ------------------------------------------------------
+
+def has_credentials(scope, auth_header: str) -> bool:
+    """Whether the request carries anything that could sign someone in; without, it is anonymous with no lookup."""
+    names = {b"authorization", b"cookie"} | ({auth_header.lower().encode("latin-1")} if auth_header else set())
+    return any(name in names for name, _ in scope.get("headers", ()))
+
 
 def identify(services, scope) -> Audience | None:
     headers = Headers(scope=scope)
