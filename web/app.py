@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
                   lifespan=lifespan)
     app.state.services = services
     app.state.jobs = upload_queue(services)
-    app.add_middleware(AccessMiddleware, router=app.router, services=services)
+    app.add_middleware(AccessMiddleware, fastapi_app=app, services=services)
     app.add_middleware(SameOriginMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)

@@ -218,6 +218,21 @@ def test_an_htmx_request_while_signed_out_is_sent_to_the_sign_in_page(people):
     assert reply.status_code == 401 and reply.headers["HX-Redirect"].startswith("/sign-in?next=%2Fsearch")
 
 
+def test_a_test_that_acts_as_someone_is_judged_as_that_someone(fresh):
+    """Overriding web.deps.get_audience (as other tests do to read as a viewer) also sets who the rules see."""
+    import web.deps
+    from kb.access import Audience
+
+    fresh.app.dependency_overrides[web.deps.get_audience] = lambda: Audience(user="vic", role=Role.VIEWER)
+    try:
+        assert fresh.get("/api/projects").status_code == 200
+        assert fresh.get("/audit").status_code == 403
+        assert "Signed in as vic · viewer" in fresh.get("/search").text
+    finally:
+        fresh.app.dependency_overrides.clear()
+    assert fresh.get("/audit").status_code == 200
+
+
 def test_static_files_and_the_sign_in_page_are_open(people):
     assert people.get("/static/app.css").status_code == 200
     assert people.get("/sign-in").status_code == 200
