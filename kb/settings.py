@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     port: int = 8000
     max_upload_mb: int = 50
     """Largest file the ingest page and API accept."""
+    allowed_hosts: str = "127.0.0.1,localhost,[::1],testserver"
+    """Comma-separated host names the app answers to (others get 400), against DNS rebinding; `*` allows any."""
 
     @property
     def sqlalchemy_url(self) -> str:
