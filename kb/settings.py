@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     port: int = 8000
     max_upload_mb: int = 50
     """Largest file the ingest page and API accept."""
+    max_batch_mb: int = 200
+    """Largest upload request (all files of one batch together); a larger one is refused with a 413 as it streams."""
     allowed_hosts: str = "127.0.0.1,localhost,[::1],testserver"
     """Comma-separated host names the app answers to (others get 400), against DNS rebinding; `*` allows any."""
 

@@ -17,6 +17,7 @@ from kb.store import KnowledgeBase
 from search.engine import SearchEngine
 from web import errors
 from web.deps import Services
+from web.limits import BodyLimitMiddleware
 from web.security import WebSecurityMiddleware, allowed_hosts, require_csrf_token
 from web.uploads import upload_queue
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
     app.state.services = services
     app.state.jobs = upload_queue(services)
     # The last added runs first: a request for a host not allowed is refused before anything else.
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(WebSecurityMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

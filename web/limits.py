@@ -1,0 +1,78 @@
+"""Request bodies bounded while they stream in, not after they have been spooled.
+
+A body larger than its route's limit is refused with a 413 before it is read when its
+Content-Length says so, and otherwise as soon as the bytes received pass the limit. Uploads
+(the ingest page and POST /api/ingest) may carry a batch of files up to KB_MAX_BATCH_MB;
+every other request body (forms, JSON) at most MAX_FORM_BYTES."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, Request
+
+from kb.settings import Settings
+
+UPLOAD_PATHS = {"/ingest", "/api/ingest"}
+MAX_FORM_BYTES = 1024 * 1024
+"""A form or JSON body: a tag edit or a kickoff brief is a few KB."""
+MULTIPART_SLACK = 1024 * 1024
+"""Room for the multipart framing and form fields around the files."""
+
+
+def upload_limit(settings: Settings) -> int:
+    """The largest upload request: a batch, and never less than one file of the largest size allowed."""
+    return max(settings.max_batch_mb, settings.max_upload_mb) * 1024 * 1024 + MULTIPART_SLACK
+
+
+def too_large(path: str, settings: Settings) -> str:
+    if path in UPLOAD_PATHS:
+        return (f"That upload is larger than {max(settings.max_batch_mb, settings.max_upload_mb)} MB altogether "
+                "(the KB_MAX_BATCH_MB limit), so none of it was stored. Upload the files in smaller batches.")
+    return f"That request is larger than {MAX_FORM_BYTES // 1024} KB, so it was refused. Send less at once."
+
+
+class BodyLimitMiddleware:
+    """Counts the bytes of each request body as `receive` hands them over."""
+
+    def __init__(self, app, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = upload_limit(self.settings) if scope["path"] in UPLOAD_PATHS else MAX_FORM_BYTES
+        if _declared_length(scope) > limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # Raised inside the route's body parsing; FastAPI passes an HTTPException on to the
+                    # app's error handler, which renders the 413 page (or JSON under /api).
+                    raise HTTPException(413, too_large(scope["path"], self.settings))
+            return message
+
+        await self.app(scope, counted, send)
+
+    async def _refuse(self, scope, receive, send) -> None:
+        from web.errors import error_response  # errors renders templates, which import the web layer
+
+        response = error_response(Request(scope), 413, too_large(scope["path"], self.settings))
+        response.headers["connection"] = "close"  # the rest of the body is not read
+        await response(scope, receive, send)
+
+
+def _declared_length(scope) -> int:
+    for key, value in scope.get("headers", []):
+        if key.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
