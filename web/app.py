@@ -17,7 +17,7 @@ from kb.store import KnowledgeBase
 from search.engine import SearchEngine
 from web import errors
 from web.deps import Services
-from web.limits import BodyLimitMiddleware
+from web.limits import BodyLimitMiddleware, ids_in_range
 from web.security import WebSecurityMiddleware, allowed_hosts, require_csrf_token
 from web.uploads import upload_queue
 
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
 
     # The built-in Swagger UI and ReDoc load from a CDN; /docs is our own page (web/routes/docs.py).
     app = FastAPI(title="Lessons KB", description=DESCRIPTION, version="0.1.0", docs_url=None, redoc_url=None,
-                  lifespan=lifespan, dependencies=[Depends(require_csrf_token)])
+                  lifespan=lifespan, dependencies=[Depends(require_csrf_token), Depends(ids_in_range)])
     app.state.services = services
     app.state.jobs = upload_queue(services)
     # The last added runs first: a request for a host not allowed is refused before anything else.

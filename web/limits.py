@@ -7,8 +7,11 @@ every other request body (forms, JSON) at most MAX_FORM_BYTES."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import HTTPException, Request
 
+from kb.errors import NotFound
 from kb.settings import Settings
 
 UPLOAD_PATHS = {"/ingest", "/api/ingest"}
@@ -66,6 +69,26 @@ class BodyLimitMiddleware:
         response = error_response(Request(scope), 413, too_large(scope["path"], self.settings))
         response.headers["connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)
+
+
+LARGEST_ID = 2**63 - 1
+"""The largest id the database can hold (a signed 64-bit integer)."""
+WHOLE_NUMBER = re.compile(r"-?\d+")
+
+
+def ids_in_range(request: Request) -> None:
+    """An app-wide dependency: a path id that no row can have (0, negative, beyond 64 bits) is a 404,
+    before it reaches the database, which would fail on the number rather than find nothing."""
+    for name in _int_path_params(request.scope.get("route")):
+        value = request.path_params.get(name)
+        if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value) and not 1 <= int(value) <= LARGEST_ID:
+            raise NotFound(f"There is nothing with {name.replace('_', ' ')} {value}: ids are whole numbers from 1.")
+
+
+def _int_path_params(route) -> list[str]:
+    """The path parameters a route declares as integers (a batch's hex id is a string, whatever its digits)."""
+    dependant = getattr(route, "dependant", None)
+    return [f.name for f in getattr(dependant, "path_params", []) if f.field_info.annotation is int]
 
 
 def _declared_length(scope) -> int:

@@ -54,6 +54,15 @@ class SearchQuery(BaseModel):
         # A plain HTML form submits empty number boxes as "".
         return None if value == "" else value
 
+    @field_validator("year")
+    @classmethod
+    def _four_digits(cls, values: list[str]) -> list[str]:
+        # A year facet is matched as text, so "abc" would quietly find nothing; say so instead.
+        bad = [v for v in values if v.strip() and not (v.strip().isdigit() and len(v.strip()) == 4)]
+        if bad:
+            raise ValueError(f"'{bad[0][:40]}' is not a year: give four digits such as 2023 (repeat year for several).")
+        return [v.strip() for v in values]
+
     @model_validator(mode="after")
     def _within_ranked_depth(self) -> "SearchQuery":
         if self.depth > MAX_RANKED:
