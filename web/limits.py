@@ -13,6 +13,7 @@ from fastapi import HTTPException, Request
 
 from kb.errors import NotFound
 from kb.settings import Settings
+from web.schemas import LARGEST_ID
 
 UPLOAD_PATHS = {"/ingest", "/api/ingest"}
 MAX_FORM_BYTES = 1024 * 1024
@@ -71,8 +72,6 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-LARGEST_ID = 2**63 - 1
-"""The largest id the database can hold (a signed 64-bit integer)."""
 WHOLE_NUMBER = re.compile(r"-?\d+")
 
 

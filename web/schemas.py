@@ -14,6 +14,10 @@ MAX_QUERY = 500
 PERIOD = r"^(\d{4}(-[Qq][1-4])?)?$"
 """A year (2023) or a quarter (2023-Q2), or blank for all time."""
 
+LARGEST_ID = 2**63 - 1
+"""The largest id the database can hold; a larger one in a query or body is a 422, not a database error."""
+ProjectIdQuery = Annotated[int | None, Query(ge=1, le=LARGEST_ID)]
+
 MAX_RANKED = 1_000
 """How deep search results go: offset + limit at most this, so that no request makes the engine rank
 more than a fixed number of candidates (it ranks about twice the depth asked for). Deeper asks get a 422."""
@@ -139,7 +143,7 @@ class FileReportOut(BaseModel):
 
 class FeedbackIn(BaseModel):
     kind: str = Field("helpful", description="helpful or applied")
-    project_id: int | None = Field(None, description="The project the lesson was applied to.")
+    project_id: int | None = Field(None, ge=1, le=LARGEST_ID, description="The project the lesson was applied to.")
 
 
 class FeedbackOut(BaseModel):
