@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     """Comma-separated addresses or networks (10.0.0.0/8) of the proxies allowed to send KB_AUTH_HEADER."""
     admin_password: str = ""
     """The password of the PMO admin `admin` that the first `kb serve` creates; empty means a generated one."""
+    max_batch_mb: int = 200
+    """Largest upload request (all files of one batch together); a larger one is refused with a 413 as it streams."""
+    allowed_hosts: str = "127.0.0.1,localhost,[::1],testserver"
+    """Comma-separated host names the app answers to (others get 400), against DNS rebinding; `*` allows any."""
 
     @property
     def sqlalchemy_url(self) -> str:

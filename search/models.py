@@ -157,7 +157,7 @@ class ProjectProfile(BaseModel):
     size: str | None = None
     """small, medium or large (by budget) when no budget is given."""
     description: str = ""
-    project_id: int | None = None
+    project_id: int | None = Field(None, ge=1, le=2**63 - 1)  # a database id: a larger one could not be stored
     """The registered project the pack is for (a new or active project), when there is one."""
 
 

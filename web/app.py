@@ -8,8 +8,9 @@ import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kb.settings import Settings
 from kb.store import KnowledgeBase
@@ -17,8 +18,9 @@ from search.engine import SearchEngine
 from web import errors
 from web.auth import AccessMiddleware
 from web.deps import Services
+from web.limits import BodyLimitMiddleware, ids_in_range
 from web.rules import check_every_route_has_a_rule
-from web.security import SameOriginMiddleware
+from web.security import WebSecurityMiddleware, allowed_hosts, require_csrf_token
 from web.uploads import upload_queue
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -44,11 +46,14 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
 
     # The built-in Swagger UI and ReDoc load from a CDN; /docs is our own page (web/routes/docs.py).
     app = FastAPI(title="Lessons KB", description=DESCRIPTION, version="0.1.0", docs_url=None, redoc_url=None,
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=[Depends(require_csrf_token), Depends(ids_in_range)])
     app.state.services = services
     app.state.jobs = upload_queue(services)
     app.add_middleware(AccessMiddleware, fastapi_app=app, services=services)
-    app.add_middleware(SameOriginMiddleware)
+    # The last added runs first: a request for a host not allowed is refused before anything else.
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
+    app.add_middleware(WebSecurityMiddleware)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     _include_routers(app)

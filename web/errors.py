@@ -55,7 +55,8 @@ def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "body", "path", "form"))
-        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", "invalid"))
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")  # our own validators' messages read whole
+        parts.append(f"{where}: {msg}" if where else msg)
     return "; ".join(parts) or "The request was not valid."
 
 

@@ -92,10 +92,24 @@ def _check(name: str, value: str | None, allowed) -> None:
         raise InvalidEdit(f"Unknown {name} '{value}'. Use one of: {', '.join(allowed)}.")
 
 
+REQUIRED = ("title", "tags", "published", "materialised")
+"""Fields a correction may change but not empty: null clears a tag such as the phase, not these."""
+
+
+def _check_required(update: LessonUpdate | RiskUpdate) -> None:
+    for name in REQUIRED:
+        if name in update.model_fields_set and getattr(update, name) is None:
+            raise InvalidEdit(f"{name} cannot be null. Leave {name} out to keep it as it is, or give a value.")
+    if update.title is not None and not update.title.strip():
+        raise InvalidEdit("The title cannot be blank. Leave title out to keep it as it is.")
+
+
 def check_lesson_update(update: LessonUpdate) -> None:
     """Polarity is a closed set; categories and phases may carry the PMO's own words."""
+    _check_required(update)
     _check("polarity", update.polarity, list(vocab.POLARITIES))
 
 
 def check_risk_update(update: RiskUpdate) -> None:
+    _check_required(update)
     _check("status", update.status, list(vocab.RISK_STATUSES))

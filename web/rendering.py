@@ -41,10 +41,30 @@ def render_document_html(text: str) -> tuple[Markup, list[Heading]]:
     for index, anchor in list_items(tokens, [h.anchor for h in headings]):
         tokens[index].attrSet("id", anchor)  # a lesson read from a bullet links to that bullet
     for token in tokens:
+        if token.children:
+            token.children = _images_as_links(token.children)
         for child in token.children or []:
             if child.type == "link_open" and str(child.attrGet("href") or "").startswith(("http:", "https:")):
                 child.attrSet("rel", "nofollow noopener noreferrer")
     return Markup(md.renderer.render(tokens, md.options, {})), headings
+
+
+def _images_as_links(children: list) -> list:
+    """Each image becomes a link to it: opening a document must not fetch anything from another
+    server (a remote image tells its owner who read the document, and when). The CSP's img-src
+    is the second line of defence."""
+    from markdown_it.token import Token
+
+    out = []
+    for child in children:
+        if child.type != "image" or str(child.attrGet("src") or "").startswith("data:"):
+            out.append(child)
+            continue
+        alt = child.content or "image"
+        out += [Token("link_open", "a", 1, attrs={"href": str(child.attrGet("src") or ""),
+                                                   "rel": "nofollow noopener noreferrer", "class": "image-link"}),
+                Token("text", "", 0, content=f"Image: {alt}"), Token("link_close", "a", -1)]
+    return out
 
 
 def _assign_heading_ids(text: str, tokens) -> list[Heading]:

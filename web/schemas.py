@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from search.models import FACETS, Hit, ProjectProfile, SearchRequest, SearchResponse
 
@@ -14,8 +14,20 @@ MAX_QUERY = 500
 PERIOD = r"^(\d{4}(-[Qq][1-4])?)?$"
 """A year (2023) or a quarter (2023-Q2), or blank for all time."""
 
+LARGEST_ID = 2**63 - 1
+"""The largest id the database can hold; a larger one in a query or body is a 422, not a database error."""
+ProjectIdQuery = Annotated[int | None, Query(ge=1, le=LARGEST_ID)]
+
+MAX_RANKED = 1_000
+"""How deep search results go: offset + limit at most this, so that no request makes the engine rank
+more than a fixed number of candidates (it ranks about twice the depth asked for). Deeper asks get a 422."""
+MAX_LISTED = 10_000
+"""How deep a plain list (projects, documents) goes: offset at most this; deeper asks get a 422."""
+TOO_DEEP = (f"Search results go {MAX_RANKED:,} deep: ask for offset + limit up to {MAX_RANKED:,} "
+            "(or a page within that). Add words or filters to reach the results beyond.")
+
 Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_LISTED, description=f"At most {MAX_LISTED:,}; narrow the list to go further.")]
 
 
 class SearchQuery(BaseModel):
@@ -25,7 +37,7 @@ class SearchQuery(BaseModel):
 
     q: str = Field("", max_length=MAX_QUERY, description="Words or a plain-language question.")
     limit: int = Field(10, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, description=f"offset + limit at most {MAX_RANKED:,}.")
     kind: list[str] = Field([], description="lesson or risk")
     polarity: list[str] = Field([], description="went well, went wrong or improvement")
     category: list[str] = []
@@ -46,6 +58,26 @@ class SearchQuery(BaseModel):
         # A plain HTML form submits empty number boxes as "".
         return None if value == "" else value
 
+    @field_validator("year")
+    @classmethod
+    def _four_digits(cls, values: list[str]) -> list[str]:
+        # A year facet is matched as text, so "abc" would quietly find nothing; say so instead.
+        bad = [v for v in values if v.strip() and not (v.strip().isdigit() and len(v.strip()) == 4)]
+        if bad:
+            raise ValueError(f"'{bad[0][:40]}' is not a year: give four digits such as 2023 (repeat year for several).")
+        return [v.strip() for v in values]
+
+    @model_validator(mode="after")
+    def _within_ranked_depth(self) -> "SearchQuery":
+        if self.depth > MAX_RANKED:
+            raise ValueError(TOO_DEEP)
+        return self
+
+    @property
+    def depth(self) -> int:
+        """How many ranked results this request reaches down to."""
+        return self.offset + self.limit
+
     def filters(self) -> dict[str, list[str]]:
         return {f: [v for v in getattr(self, f) if v] for f in FACETS if any(getattr(self, f))}
 
@@ -63,7 +95,16 @@ class SearchQuery(BaseModel):
 class SearchPageQuery(SearchQuery):
     """The search page counts in pages, not offsets."""
 
-    page: int = Field(1, ge=1, le=10_000)
+    page: int = Field(1, ge=1, le=MAX_RANKED)
+
+    @property
+    def depth(self) -> int:
+        return self.page * self.limit
+
+    @property
+    def last_page(self) -> int:
+        """The deepest page this page size reaches within MAX_RANKED."""
+        return MAX_RANKED // self.limit
 
     def to_request(self, offset: int | None = None) -> SearchRequest:
         return super().to_request(offset=(self.page - 1) * self.limit)
@@ -102,7 +143,7 @@ class FileReportOut(BaseModel):
 
 class FeedbackIn(BaseModel):
     kind: str = Field("helpful", description="helpful or applied")
-    project_id: int | None = Field(None, description="The project the lesson was applied to.")
+    project_id: int | None = Field(None, ge=1, le=LARGEST_ID, description="The project the lesson was applied to.")
 
 
 class FeedbackOut(BaseModel):

@@ -15,9 +15,11 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from kb import vocab
+from web import security
 from web.deps import is_htmx
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -146,11 +148,23 @@ def source_url(document_id: int, anchor: str | None) -> str:
     return f"/documents/{document_id}" + (f"#{anchor}" if anchor else "")
 
 
+@pass_context
+def csrf_field(context) -> Markup:
+    """`{{ csrf_field() }}` in every POST form: the hidden input holding this browser's CSRF token."""
+    return security.csrf_field(context["request"])
+
+
+@pass_context
+def htmx_headers(context) -> Markup:
+    """`<body hx-headers="{{ htmx_headers() }}">`: htmx sends the CSRF token with every request."""
+    return security.htmx_headers(context["request"])
+
+
 env = templates.env
 env.filters.update(highlight=highlight, money=money, signed=signed, nice_date=nice_date, filesize=filesize,
                    facet_label=facet_label, domid=domid)
 env.globals.update(
-    NAV=NAV, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
+    NAV=NAV, csrf_field=csrf_field, htmx_headers=htmx_headers, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
     POLARITIES=list(vocab.POLARITIES), CATEGORIES=list(vocab.CATEGORIES), PHASES=list(vocab.PHASES),
     PROJECT_TYPES=list(vocab.PROJECT_TYPES), OUTCOMES=list(vocab.OUTCOMES),
     RISK_STATUSES=list(vocab.RISK_STATUSES), DOCUMENT_KINDS=list(vocab.DOCUMENT_KINDS),

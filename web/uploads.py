@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from fastapi import UploadFile
 
@@ -21,16 +21,19 @@ class NoFiles(KBError):
     """An upload with no file in it (a 400, as every domain error not in web.errors.STATUS_OF)."""
 
 
-def read_uploads(files: list[UploadFile | str], max_bytes: int) -> list[tuple[str, bytes | None]]:
-    """(name, data) per chosen file; data is None when the file is larger than allowed.
+def read_uploads(files: list[UploadFile | str], max_bytes: int) -> Iterator[tuple[str, bytes | None]]:
+    """(name, data) per chosen file, each read only when the batch reaches it, so that a batch's files
+    are never all in memory at once (until then they wait in the request's spooled temporary files);
+    data is None when the file is larger than allowed. NoFiles at once when no file was chosen.
 
     Browsers send one nameless empty part when nothing was chosen (it arrives as a
     string, not a file): that is "no files", not a malformed request."""
-    out = []
-    for name, upload in _chosen(files):
-        data = upload.file.read(max_bytes + 1)
-        out.append((name, data if len(data) <= max_bytes else None))
-    return out
+    return (_read(name, upload, max_bytes) for name, upload in _chosen(files))
+
+
+def _read(name: str, upload: UploadFile, max_bytes: int) -> tuple[str, bytes | None]:
+    data = upload.file.read(max_bytes + 1)
+    return name, data if len(data) <= max_bytes else None
 
 
 def receive_uploads(files: list[UploadFile | str], batch: Batch, max_bytes: int) -> None:
@@ -53,7 +56,7 @@ def _chosen(files: list[UploadFile | str]) -> list[tuple[str, UploadFile]]:
     return out
 
 
-def ingest_uploads(services: Services, batch: list[tuple[str, bytes | None]], *,
+def ingest_uploads(services: Services, batch: Iterable[tuple[str, bytes | None]], *,
                    progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
                    **options) -> Iterator[FileReportOut]:
     """Ingest the uploads under the app's ingest lock, by the batch rules; one report per file, in order.

@@ -29,7 +29,18 @@ def build_client(data_dir: Path, **settings_) -> TestClient:
 
     settings = Settings(data_dir=data_dir, database_url="", chroma_url="", _env_file=None, **settings_)
     kb = KnowledgeBase.open(settings, embedder=HashingEmbedder())
-    return as_admin(TestClient(create_app(settings, kb=kb), raise_server_exceptions=False))
+    return as_browser(as_admin(TestClient(create_app(settings, kb=kb), raise_server_exceptions=False)))
+
+
+CSRF_TOKEN = "test-browser-token"
+
+
+def as_browser(client: TestClient) -> TestClient:
+    """Send what a browser on Lessons KB's own pages sends: the CSRF cookie, and the same token in
+    the header htmx adds (web/security.py). tests/web/test_security.py tests the refusals."""
+    client.cookies.set("kb_csrf", CSRF_TOKEN)
+    client.headers["X-CSRF-Token"] = CSRF_TOKEN
+    return client
 
 
 def load_fixtures(client: TestClient) -> list[dict]:

@@ -23,7 +23,7 @@ from kb.db import _sqlite_pragmas
 from kb.models import LessonUpdate
 from kb.settings import Settings
 from tests.conftest import HashingEmbedder
-from tests.web.conftest import load_fixtures
+from tests.web.conftest import as_browser, load_fixtures
 
 THREADS = 60
 POOL_TIMEOUT = 5  # seconds: a request that waits longer for a connection fails, so a deadlock shows as errors
@@ -40,7 +40,7 @@ def small_pool_client(data_dir: Path) -> tuple[TestClient, object]:
     kb.engine = create_engine(settings.sqlalchemy_url, pool_size=2, max_overflow=1, pool_timeout=POOL_TIMEOUT,
                               connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(kb.engine, "connect", _sqlite_pragmas)
-    return as_admin(TestClient(create_app(settings, kb=kb), raise_server_exceptions=False)), kb
+    return as_browser(as_admin(TestClient(create_app(settings, kb=kb), raise_server_exceptions=False))), kb
 
 
 def first_id(client: TestClient, path: str) -> int:

@@ -21,6 +21,7 @@ def client(fast_kb, settings):
 
     from kb.models import SearchLog
     from tests.factories import planted_documents
+    from tests.web.conftest import as_browser
     from web.app import create_app
 
     for parsed in planted_documents():
@@ -30,7 +31,7 @@ def client(fast_kb, settings):
                               created_at=datetime(2024, 3, 1, tzinfo=timezone.utc)))
         session.add(SearchLog(query="data migration", result_count=8, top_score=0.9))
         session.commit()
-    with as_admin(TestClient(create_app(settings, kb=fast_kb))) as c:
+    with as_browser(as_admin(TestClient(create_app(settings, kb=fast_kb)))) as c:
         yield c
 
 

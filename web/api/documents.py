@@ -10,14 +10,14 @@ from kb.models import DocumentPublic, DocumentVersionPublic
 from kb.store import Deletion
 from web import audit
 from web.deps import KBDep, ServicesDep, SessionDep
-from web.schemas import FileReportOut, Limit, Offset
+from web.schemas import FileReportOut, Limit, Offset, ProjectIdQuery
 
 router = APIRouter(tags=["api"])
 
 
 @router.get("/documents", response_model=queries.Page[queries.DocumentSummary])
 def api_documents(session: SessionDep, limit: Limit = 20, offset: Offset = 0, kind: str | None = None,
-                  project_id: int | None = None):
+                  project_id: ProjectIdQuery = None):
     """Documents, most recently ingested first, without their text."""
     return queries.list_documents(session=session, limit=limit, offset=offset, kind=kind, project_id=project_id)
 

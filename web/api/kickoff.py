@@ -13,6 +13,7 @@ from kb.errors import ProjectNotFound
 from kb.models import Project
 from search.models import KickoffPackResult, ProjectProfile
 from web.deps import EngineDep, SessionDep
+from web.schemas import ProjectIdQuery
 
 router = APIRouter(tags=["api"])
 
@@ -45,7 +46,7 @@ def build_pack(engine, session, profile: ProjectProfile) -> KickoffPackResult:
 
 
 @router.get("/kickoff", response_model=list[queries.PackSummary])
-def api_kickoff_packs(session: SessionDep, project_id: int | None = None):
+def api_kickoff_packs(session: SessionDep, project_id: ProjectIdQuery = None):
     """Saved kickoff packs, newest first; `project_id` keeps one project's."""
     return queries.list_packs(session=session, project_id=project_id)
 

@@ -12,6 +12,7 @@ from ingest import restore_version
 from kb import queries
 from web import audit
 from web.deps import KBDep, ServicesDep, SessionDep, SettingsDep
+from web.schemas import MAX_LISTED
 from web.rendering import register_table, render_document_html
 from web.templating import render
 
@@ -21,10 +22,10 @@ PER_PAGE = 25
 
 
 @router.get("/documents")
-def documents_page(request: Request, session: SessionDep, page: int = Query(1, ge=1, le=10_000),
+def documents_page(request: Request, session: SessionDep, page: int = Query(1, ge=1, le=MAX_LISTED // PER_PAGE),
                    kind: str = Query("", max_length=40), deleted: str = Query("", max_length=300)):
     listing = queries.list_documents(session=session, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, kind=kind or None)
-    pages = max(1, math.ceil(listing.total / PER_PAGE))
+    pages = max(1, min(math.ceil(listing.total / PER_PAGE), MAX_LISTED // PER_PAGE))
     return render(request, "documents.html", listing=listing, docs=listing.items, page=page, pages=pages, kind=kind,
                   deleted=deleted)
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from kb import queries
 from kb.errors import KBError
 from kb.models import ProjectCreate
-from web.schemas import parse_budget
 from web import audit
+from web.schemas import MAX_LISTED, parse_budget
 from web.deps import ServicesDep, SessionDep
 from web.templating import render
 
@@ -25,10 +25,10 @@ PER_PAGE = 20
 
 
 @router.get("/projects")
-def projects_page(request: Request, session: SessionDep, page: int = Query(1, ge=1, le=10_000),
+def projects_page(request: Request, session: SessionDep, page: int = Query(1, ge=1, le=MAX_LISTED // PER_PAGE),
                   q: str = Query("", max_length=200), deleted: str = Query("", max_length=300)):
     listing = queries.list_projects(session=session, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, q=q)
-    pages = max(1, math.ceil(listing.total / PER_PAGE))
+    pages = max(1, min(math.ceil(listing.total / PER_PAGE), MAX_LISTED // PER_PAGE))
     return render(request, "projects.html", partial="_projects_table.html", listing=listing, page=page,
                   pages=pages, q=q, deleted=deleted)
 

@@ -98,7 +98,8 @@ def empty_state(engine: SearchEngine, session: Session, *, landing: bool) -> dic
 def search_context(params: SearchPageQuery, response: SearchResponse) -> dict:
     """What the search templates need besides the response itself."""
     explicit = params.filters()
-    pages = max(1, math.ceil(response.total / params.limit))
+    # The pages offered stop where search results stop (web.schemas.MAX_RANKED).
+    pages = max(1, min(math.ceil(response.total / params.limit), params.last_page))
     shown = [d for d in response.detected if f"{d.facet}:{d.value}" not in params.ignored]
     detected = [Chip(d.facet, d.value, d.phrase) for d in shown if d.applied]
     applied = response.applied_filters
