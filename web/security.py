@@ -110,14 +110,14 @@ async def require_csrf_token(request: Request) -> None:
 
 
 def needs_token(request: Request) -> bool:
-    """A request with cookies always does (a browser sends them by itself); one without does when a
-    browser made it (Sec-Fetch-Site or Origin) and it carries no bearer token of a script."""
+    """A request signed with a bearer token never does: a browser does not attach one by itself, and
+    such a request is judged by its token alone (web/auth.py), never by a cookie it also carries.
+    Otherwise a request with cookies does (a browser sends them by itself), and one without does when
+    a browser made it (Sec-Fetch-Site or Origin)."""
     headers = request.headers
-    if "cookie" in headers:
-        return True
     if headers.get("authorization", "").lower().startswith("bearer "):
         return False
-    return "sec-fetch-site" in headers or "origin" in headers
+    return "cookie" in headers or "sec-fetch-site" in headers or "origin" in headers
 
 
 async def _form_token(request: Request) -> str:

@@ -18,7 +18,7 @@ from sqlmodel import select
 from kb import accounts
 from kb.access import Role
 from tests.accounts import TEST_ADMIN, user_token
-from tests.web.conftest import build_client, first_id, load_fixtures
+from tests.web.conftest import as_browser, build_client, first_id, load_fixtures
 from web.rules import OPEN, RULES, MissingRule, check_every_route_has_a_rule, every_route
 
 PROXY = "10.9.8.7"
@@ -27,8 +27,9 @@ ROLES = {"viewer": Role.VIEWER, "pm": Role.PM, "admin": Role.ADMIN}
 
 
 def anonymous(client: TestClient) -> TestClient:
+    """A browser that has not signed in: no token, but the CSRF cookie and header of Lessons KB's pages."""
     client.headers.pop("Authorization", None)
-    return client
+    return as_browser(client)
 
 
 def kb_of(client: TestClient):

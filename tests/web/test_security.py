@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts import as_admin, session_cookie
 from tests.web.conftest import CSRF_TOKEN, first_id
+from web.auth import SESSION_COOKIE
 from web.rendering import render_document_html
 
 TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
@@ -93,8 +95,11 @@ def test_every_post_form_carries_the_token_and_is_refused_without_it(fresh):
     actions = {re.sub(r"\d+", "N", f["action"]) for f in forms}
     assert len(actions) >= 15, actions  # tags, publish, feedback, themes, checklist, kickoff, uploads, deletes...
     del fresh.headers["X-CSRF-Token"]  # a plain form post: the token travels only in the form
+    del fresh.headers["Authorization"]  # and a signed-in browser, not a script with an API token
+    fresh.cookies.set(SESSION_COOKIE, session_cookie(fresh.app.state.services.kb))
     done_as_they_stand = 0
-    for form in sorted(forms, key=lambda f: "delete" in f["action"]):  # deletions last: they remove the rest
+    # Deletions last, as they remove the rest, and signing out after them.
+    for form in sorted(forms, key=lambda f: (f["action"] == "/sign-out", "delete" in f["action"])):
         fields = form["fields"]
         assert ("csrf_token", CSRF_TOKEN) in fields, form
         without = [(k, v) for k, v in fields if k != "csrf_token"]
@@ -115,10 +120,12 @@ def test_htmx_sends_the_token_as_a_header(fresh):
     lesson = first_id(fresh, "/api/search", q="vendor", kind="lesson")
     edit = fresh.post(f"/lessons/{lesson}/publish", data={"published": "false"}, headers={"HX-Request": "true"})
     assert edit.status_code == 200 and "hidden from search" in edit.text
-    del fresh.headers["X-CSRF-Token"]
+    del fresh.headers["X-CSRF-Token"]  # a signed-in browser (no API token) without the header
+    token = fresh.headers.pop("Authorization")
+    fresh.cookies.set(SESSION_COOKIE, session_cookie(fresh.app.state.services.kb))
     refused = fresh.patch(f"/api/lessons/{lesson}", json={"published": True})
     assert refused.status_code == 403 and refused.json() == {"ok": False, "error": refused.json()["error"], "status": 403}
-    assert fresh.get(f"/api/lessons/{lesson}").json()["published"] is False
+    assert fresh.get(f"/api/lessons/{lesson}", headers={"Authorization": token}).json()["published"] is False
 
 
 def test_a_first_visit_gets_its_token_in_a_cookie_and_in_the_page(client):
@@ -134,21 +141,27 @@ def test_a_first_visit_gets_its_token_in_a_cookie_and_in_the_page(client):
     assert made.status_code == 303
 
 
-def test_scripts_without_cookies_need_no_token(client):
+def test_scripts_with_a_bearer_token_need_no_csrf_token(client):
+    # The client signs every request with a PMO admin's API token (tests/accounts.py).
     client.cookies.clear()
     del client.headers["X-CSRF-Token"]
-    made = client.post("/api/projects", json={"code": "SCRIPT-1", "name": "From a script"},
-                       headers={"Authorization": "Bearer some-token"})
+    made = client.post("/api/projects", json={"code": "SCRIPT-1", "name": "From a script"})
     assert made.status_code == 201
-    assert client.post("/api/projects", json={"code": "SCRIPT-2", "name": "Plain script"}).status_code == 201
-    # A browser that blocks cookies still says where it is: it needs the token.
+    # A token is never attached by a browser on its own, so it needs no CSRF token even beside the
+    # browser's cookies or a browser's Sec-Fetch-Site: the request is judged by the token alone.
+    client.cookies.set("kb_csrf", CSRF_TOKEN)
+    assert client.post("/api/projects", json={"code": "SCRIPT-2", "name": "x"},
+                       headers={"Sec-Fetch-Site": "same-origin"}).status_code == 201
+    # ...and a wrong token is not rescued by the cookies.
+    forged = client.post("/api/projects", json={"code": "B-2", "name": "x"}, headers={"Authorization": "Bearer t"})
+    assert forged.status_code == 401
+    # A signed-in browser (session cookie, no bearer token) that sends no CSRF token is refused.
+    del client.headers["Authorization"]
+    client.cookies.set(SESSION_COOKIE, session_cookie(client.app.state.services.kb))
     browser = client.post("/api/projects", json={"code": "B-1", "name": "x"}, headers={"Sec-Fetch-Site": "same-origin"})
     assert browser.status_code == 403
-    # A bearer token does not excuse a request that carries the browser's cookies.
-    client.cookies.set("kb_csrf", CSRF_TOKEN)
-    cookie = client.post("/api/projects", json={"code": "B-2", "name": "x"}, headers={"Authorization": "Bearer t"})
-    assert cookie.status_code == 403
-    assert [p["code"] for p in client.get("/api/projects").json()["items"]].count("B-1") == 0
+    codes = [p["code"] for p in as_admin(client).get("/api/projects").json()["items"]]
+    assert "B-1" not in codes and "B-2" not in codes
 
 
 def test_a_cross_site_post_gets_the_apps_error_page(client):
@@ -215,8 +228,9 @@ def test_searches_go_a_fixed_depth(loaded):
     assert loaded.get("/projects", params={"page": 501}).status_code == 422
 
 
-def asgi_post(app, path: str, chunks, headers=()) -> tuple[int, int]:
-    """POST `chunks` to `app` one ASGI message at a time: (status, chunks the app asked for)."""
+def asgi_post(client, path: str, chunks, headers=()) -> tuple[int, int]:
+    """POST `chunks` to the client's app one ASGI message at a time, signed in as the client is:
+    (status, chunks the app asked for)."""
     asked, sent = 0, []
 
     async def receive():
@@ -230,11 +244,13 @@ def asgi_post(app, path: str, chunks, headers=()) -> tuple[int, int]:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "headers": [(b"host", b"testserver"), (b"content-type", b"multipart/form-data; boundary=zz"), *headers],
+             "headers": [(b"host", b"testserver"), (b"content-type", b"multipart/form-data; boundary=zz"),
+                         (b"authorization", client.headers["Authorization"].encode()), *headers],
              "scheme": "http", "server": ("testserver", 80), "client": ("127.0.0.1", 1), "root_path": "",
              "http_version": "1.1", "asgi": {"version": "3.0"}}
-    asyncio.run(app(scope, receive, send))
+    asyncio.run(client.app(scope, receive, send))
     return sent[0]["status"], asked
+
 
 
 @pytest.mark.parametrize("path", ["/ingest", "/api/ingest"])
@@ -242,10 +258,10 @@ def test_an_upload_is_refused_as_soon_as_it_passes_the_batch_limit(client, monke
     monkeypatch.setattr(client.app.state.services.settings, "max_batch_mb", 2)
     monkeypatch.setattr(client.app.state.services.settings, "max_upload_mb", 1)
     megabyte = b"--zz\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.md\"\r\n\r\n" + b"x" * 2**20
-    status, asked = asgi_post(client.app, path, [megabyte] * 50)
+    status, asked = asgi_post(client, path, [megabyte] * 50)
     assert status == 413 and asked <= 5  # past 2 MB (+1 MB for the form around the files), not all 50 MB
     declared = [(b"content-length", str(50 * 2**20).encode())]
-    status, asked = asgi_post(client.app, path, [megabyte] * 50, headers=declared)
+    status, asked = asgi_post(client, path, [megabyte] * 50, headers=declared)
     assert status == 413 and asked == 0  # refused from its Content-Length, before a byte is read
     refused = client.post(path, files=[("files", ("big.md", b"# x\n" + b"y" * 4 * 2**20))])
     assert refused.status_code == 413 and "KB_MAX_BATCH_MB" in refused.text
