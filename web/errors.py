@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kb.access import Forbidden
 from kb.errors import (
     IndexUnavailable, InvalidDocument, KBError, NotFound, StorageUnavailable, UnsupportedFormat,
 )
@@ -17,13 +18,14 @@ from web.forms import InvalidEdit
 
 log = logging.getLogger("web")
 
-TITLES = {400: "That request could not be handled", 404: "Not found", 405: "Not allowed here",
+TITLES = {400: "That request could not be handled", 403: "Not allowed", 404: "Not found", 405: "Not allowed here",
           413: "That file is too large", 415: "Unsupported file type", 422: "Please check what you entered",
           500: "Something went wrong on our side", 503: "The search index is unavailable"}
 
 
 STATUS_OF: tuple[tuple[type[KBError], int], ...] = (
     (NotFound, 404),
+    (Forbidden, 403),
     (UnsupportedFormat, 415),
     (InvalidDocument, 422),
     (InvalidEdit, 422),
