@@ -21,8 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("project") as batch_op:
-        batch_op.add_column(sa.Column("confidential", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN: a batch would copy the project table, which the foreign keys of other tables forbid.
+    op.add_column("project", sa.Column("confidential", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "project_access",
         sa.Column("project_id", sa.Integer(), nullable=False),
