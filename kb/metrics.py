@@ -371,6 +371,9 @@ class Snapshot:
     searches: list[SearchFact]
     launch: date | None
     foreseeable_known: bool = False
+    gaps_listed: bool = True
+    """Whether the report lists the gap queries: only for the PMO, as what people searched for may name a
+    confidential project (the gap rate is counted for everyone)."""
 
     def cut(self, piece: Slice) -> "Snapshot":
         return replace(self, projects=piece.projects, risks=piece.risks, new_projects=piece.new_projects,
@@ -410,7 +413,7 @@ def load_snapshot(session: Session, *, foreseeable_risk_ids: Iterable[int] | Non
                            SearchLog.top_score).order_by(SearchLog.id))]
     launch = _launch(session, packs, visible)
     return Snapshot(projects, risks, new_projects(projects, packs, launch), packs, feedback, searches, launch,
-                    foreseeable_risk_ids is not None)
+                    foreseeable_risk_ids is not None, gaps_listed=not visible.restricted)
 
 
 def _load_projects(session: Session, visible: Visibility) -> list[ProjectFact]:
@@ -593,7 +596,8 @@ def report_from(snapshot: Snapshot, *, by: Iterable[str] = (), portfolio: str | 
     breakdowns = {g: {label: evaluate(piece) for label, piece in slices(cut, g).items()} for g in by}
     filters = {k: v for k, v in (("portfolio", portfolio), ("type", project_type)) if v}
     return MetricsReport(period or "all time", filters, evaluate(top), breakdowns,
-                         {p.id: p for p in snapshot.projects}, knowledge_gaps(top.searches or []))
+                         {p.id: p for p in snapshot.projects},
+                         knowledge_gaps(top.searches or []) if snapshot.gaps_listed else [])
 
 
 def knowledge_gaps(searches: list[SearchFact], limit: int = 50) -> list[dict]:
