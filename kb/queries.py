@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, true
 from sqlmodel import Session, col, select
 
-from kb.access import EVERYTHING, Visibility
+from kb.access import EVERYTHING, Forbidden, Visibility
 from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, ProjectNotFound, RiskNotFound
 from kb.models import (
     CHECKLIST_STATES, ChecklistItem, Document, DocumentPublic, DocumentVersion, DocumentVersionPublic, KickoffPack,
@@ -226,7 +226,32 @@ def visible_document(session: Session, document_id: int, visible: Visibility = E
 
 
 def get_document(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> DocumentPublic:
-    return DocumentPublic.model_validate(visible_document(session, document_id, visible))
+    """The document; without its text and rows when they would show an unpublished item (`withheld`)."""
+    doc = DocumentPublic.model_validate(visible_document(session, document_id, visible))
+    if withheld(session=session, document_id=document_id, visible=visible):
+        doc = doc.model_copy(update={"content": "", "rows": None})
+    return doc
+
+
+WITHHELD = ("The PMO unpublished part of this document, so its text and original file are shown to PMO admins "
+            "only; its published lessons and risks are under Review.")
+
+
+def withheld(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> bool:
+    """Whether the audience may not read the document's text and original file: they hold a lesson or risk
+    the PMO unpublished, which the audience may not see."""
+    if visible.unpublished:
+        return False
+    return any(session.exec(select(model.id).where(model.document_id == document_id,
+                                                   model.published == False).limit(1)).first()  # noqa: E712
+               for model in (Lesson, Risk))
+
+
+def check_original(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> None:
+    """Raise unless the audience may download the document's original files (of any version)."""
+    visible_document(session, document_id, visible)
+    if withheld(session=session, document_id=document_id, visible=visible):
+        raise Forbidden(WITHHELD)
 
 
 def document_summary(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> DocumentSummary:
@@ -236,6 +261,7 @@ def document_summary(*, session: Session, document_id: int, visible: Visibility 
 def original_file(*, session: Session, data_dir: Path, document_id: int,
                   visible: Visibility = EVERYTHING) -> tuple[Path, str, str]:
     """Where the original upload lies, with its file name and media type."""
+    check_original(session=session, document_id=document_id, visible=visible)
     doc = visible_document(session, document_id, visible)
     path = (data_dir / doc.stored_path).resolve()
     # stored_path comes from our own store, but never serve outside the data directory.

@@ -371,6 +371,21 @@ def test_unpublished_lessons_are_hidden_from_everyone_but_the_pmo(shared_kb, unp
     assert HIDDEN_UNPUBLISHED in get(shared_kb, ADMIN, f"/documents/{doc}/review").text.lower()
 
 
+def test_a_document_holding_an_unpublished_lesson_is_shown_without_its_text(shared_kb):
+    pid = project_id(shared_kb, "WEB-OPS-2021")
+    doc = get(shared_kb, ADMIN, f"/api/projects/{pid}").json()["documents"][0]["id"]
+    for path in (f"/documents/{doc}", f"/api/documents/{doc}"):
+        page = get(shared_kb, VIEWER, path)
+        assert page.status_code == 200 and HIDDEN_UNPUBLISHED not in page.text.lower(), path
+        assert "night shift" not in page.text.lower()  # the text is withheld whole, not cut around the lesson
+        assert HIDDEN_UNPUBLISHED in get(shared_kb, ADMIN, path).text.lower(), path
+    assert "PMO admins only" in get(shared_kb, VIEWER, f"/documents/{doc}").text
+    for path in (f"/documents/{doc}/original", f"/documents/{doc}/versions/1/original"):
+        refused = get(shared_kb, VIEWER, path)
+        assert refused.status_code == 403 and HIDDEN_UNPUBLISHED not in refused.text.lower(), path
+        assert get(shared_kb, ADMIN, path).status_code == 200, path
+
+
 def test_the_pmo_restores_an_unpublished_lesson(fresh):
     lesson = fresh.get("/api/search", params={"q": "vendor sandbox"}).json()["hits"][0]["id"]
     with acting_as(fresh, ADMIN):

@@ -39,12 +39,13 @@ def document_page(request: Request, document_id: int, session: SessionDep, visib
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
                   table=register_table(doc.rows),
                   versions=queries.document_versions(session=session, document_id=document_id, visible=visible),
-                  restored=restored)
+                  restored=restored, withheld=queries.WITHHELD if queries.withheld(
+                      session=session, document_id=document_id, visible=visible) else None)
 
 
 @router.get("/documents/{document_id}/versions/{version}/original")
 def version_original(document_id: int, version: int, kb: KBDep, session: SessionDep, visible: VisibilityDep):
-    queries.visible_document(session, document_id, visible)
+    queries.check_original(session=session, document_id=document_id, visible=visible)
     release(session)
     path, filename, media_type = kb.version_file(document_id, version)
     return FileResponse(path, media_type=media_type or "application/octet-stream", filename=filename,
