@@ -213,7 +213,7 @@ class SearchEngine:
         start = time.perf_counter()
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
-        found = self._detect(snap, request, base)
+        found = self._detect(snap, request, base, visible)
         weights = query_weights(request.q, found)
         scores = self.text_scores(snap, request.q, weights)
         plan = self._plan(snap, request, found, scores.match, base)
@@ -244,17 +244,18 @@ class SearchEngine:
         """Facet counts over the request's matching set, without ranking."""
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
-        found = self._detect(snap, request, base)
+        found = self._detect(snap, request, base, visible)
         scores = self.text_scores(snap, request.q, query_weights(request.q, found))
         plan = self._plan(snap, request, found, scores.match, base)
         return self._facet_counts(snap, plan, scores.match)
 
-    def _detect(self, snap: Snapshot, request: SearchRequest, base: np.ndarray) -> Detection:
+    def _detect(self, snap: Snapshot, request: SearchRequest, base: np.ndarray, visible: Visibility) -> Detection:
         if not request.detect_facets or not request.q.strip():
             return Detection()
         # Only values of rows the audience may see: a hidden project's industry is never read from a question.
-        extra = value_rules("industry", labels_in(snap, "industry", base)) + \
-            value_rules("portfolio", labels_in(snap, "portfolio", base))
+        hidden = visible.hidden_projects
+        extra = value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
+            value_rules("portfolio", labels_in(snap, "portfolio", base, hidden))
         return detect(request.q, extra)
 
     def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float]) -> ranking.TextScores:
@@ -459,16 +460,29 @@ def visible_rows(snap: Snapshot, visible: Visibility, include_unpublished: bool 
     were asked for and the audience may see them), less the rows of its hidden projects."""
     rows = np.ones(snap.size, dtype=bool) if include_unpublished and visible.unpublished else snap.published.copy()
     if visible.hidden_projects:
-        rows &= ~np.isin(snap.project_ids, np.fromiter(visible.hidden_projects, dtype=np.int64))
+        rows &= ~_hidden_rows(snap, visible.hidden_projects)
     return rows
 
 
-def labels_in(snap: Snapshot, facet: str, rows: np.ndarray) -> list[str]:
-    """The facet's values that some of `rows` have."""
-    if rows.all():
+def _hidden_rows(snap: Snapshot, hidden: frozenset[int]) -> np.ndarray:
+    # Kept with the snapshot (read-only once made): a few distinct hidden sets per generation at most.
+    key = ("hidden rows", hidden)
+    mask = snap.cache.get(key)
+    if mask is None:
+        mask = np.isin(snap.project_ids, np.fromiter(hidden, dtype=np.int64))
+        snap.cache[key] = mask
+    return mask
+
+
+def labels_in(snap: Snapshot, facet: str, rows: np.ndarray, hidden: frozenset[int]) -> list[str]:
+    """The facet's values that some of `rows` (the visible rows, less `hidden` projects') have."""
+    if not hidden:  # project facets of visible projects only; unpublished rows add no values to hide
         return snap.labels[facet]
-    codes = np.unique(snap.codes[facet][rows])
-    return [snap.labels[facet][c] for c in codes if c >= 0]
+    key = ("labels", facet, hidden)
+    if key not in snap.cache:
+        codes = np.unique(snap.codes[facet][rows])
+        snap.cache[key] = [snap.labels[facet][c] for c in codes if c >= 0]
+    return snap.cache[key]
 
 
 def facet_mask(snap: Snapshot, facet: str, values: list[str]) -> np.ndarray:
