@@ -487,3 +487,17 @@ def test_deleting_a_confidential_project_deletes_its_packs(fresh):
         fresh.patch(f"/api/projects/{pid}", json={"confidential": True, "shared_with": ["user:alice"]})
         assert fresh.delete(f"/api/projects/{pid}").status_code == 200
     assert fresh.get(f"/api/kickoff/{pack}").status_code == 404
+
+
+def test_upload_batches_that_name_it_are_shown_only_to_the_pmo_and_those_it_is_shared_with(shared_kb):
+    notes = b"# Zorblatt merger integration notes\n\n## Went wrong\n\n- The zorblatt holdings board met late.\n"
+    with acting_as(shared_kb, ADMIN):
+        sent = shared_kb.post("/ingest", files=[("files", ("ZRB-MA-2024_board_notes.md", notes))],
+                              data={"project": "ZRB-MA-2024"}, follow_redirects=False)
+    job = sent.headers["location"]
+    assert_trace(get(shared_kb, ADMIN, job).text)
+    shared_kb.app.state.jobs.get(job.rsplit("/", 1)[1]).finished_event.wait(30)
+    assert get(shared_kb, VIEWER, job).status_code == 404
+    assert_no_trace(get(shared_kb, VIEWER, "/ingest").text)
+    assert get(shared_kb, ALICE, job).status_code == 200
+    assert "ZRB-MA-2024_board_notes.md" in get(shared_kb, ADMIN, "/ingest").text

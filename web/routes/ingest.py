@@ -35,8 +35,9 @@ def jobs(request: Request) -> JobRunner:
 
 
 @router.get("/ingest")
-def ingest_page(request: Request, session: SessionDep, visible: VisibilityDep):
-    return render(request, "ingest.html", accept=ACCEPT, recent=jobs(request).recent(),
+def ingest_page(request: Request, session: SessionDep, visible: VisibilityDep, audience: AudienceDep):
+    recent = [job for job in jobs(request).recent(limit=20) if job_shown(session, job, audience, visible)][:5]
+    return render(request, "ingest.html", accept=ACCEPT, recent=recent,
                   projects=queries.project_choices(session=session, visible=visible))
 
 
@@ -51,6 +52,7 @@ def upload(request: Request, services: ServicesDep, audience: AudienceDep,
     try:
         receive_uploads(files, batch, services.settings.max_upload_mb * 1024 * 1024)
         batch.project = claim_project(services, audience, project, preview=False)
+        batch.owner = audience.user
         job = jobs(request).submit(batch)
     except OSError as exc:
         batch.discard()
@@ -79,14 +81,30 @@ def preview_page(request: Request, services: ServicesDep, files: list[UploadFile
 
 
 @router.get("/ingest/jobs/{job_id}")
-def job_page(request: Request, job_id: str, session: SessionDep, visible: VisibilityDep):
+def job_page(request: Request, job_id: str, session: SessionDep, visible: VisibilityDep, audience: AudienceDep):
     job = jobs(request).get(job_id)
-    if job is None:
+    if job is None or not job_shown(session, job, audience, visible):
         raise NotFound("That upload batch is no longer known: batch reports are kept for a week "
                        "(the last 50). Its documents are listed under Documents.")
     return render(request, "ingest_job.html", partial="_ingest_job.html", job=job,
                   documents=review_documents(session, job, visible) if job.finished else [],
                   next_url=f"/ingest/jobs/{job.id}")
+
+
+def job_shown(session: Session, job: IngestJob, audience: Audience, visible: Visibility) -> bool:
+    """Whether a batch may be shown: to the PMO and its uploader always; to anyone else once it has
+    finished and every document it stored is one they may see (its file names could name a
+    confidential project)."""
+    if not visible.restricted or (job.owner is not None and job.owner == audience.user):
+        return True
+    if not job.finished or any(r.document_id is None for r in job.reports):
+        return False
+    try:
+        for report in job.reports:
+            queries.visible_document(session, report.document_id, visible)
+    except NotFound:
+        return False
+    return True
 
 
 def review_documents(session: Session, job: IngestJob, visible: Visibility) -> list:
