@@ -168,7 +168,7 @@ def shown(column, visible: Visibility):
     """SQL: rows whose project (`column`) the audience may see; rows of no project always are."""
     if not visible.hidden_projects:
         return true()
-    return col(column).is_(None) | col(column).not_in(visible.hidden_projects)
+    return col(column).is_(None) | col(column).not_in(sorted(visible.hidden_projects))
 
 
 def published(model, visible: Visibility):
@@ -378,9 +378,9 @@ def _project_public(session: Session, project_id: int | None) -> ProjectPublic |
 # --- usage: feedback and kickoff packs --------------------------------------------------
 
 def feedback_summary(*, session: Session, lesson_id: int, visible: Visibility = EVERYTHING) -> FeedbackSummary:
-    rows = session.exec(select(LessonFeedback).where(LessonFeedback.lesson_id == lesson_id)).all()
-    pids = sorted({r.project_id for r in rows if r.kind == "applied" and r.project_id
-                   and not visible.hides_project(r.project_id)})
+    rows = [r for r in session.exec(select(LessonFeedback).where(LessonFeedback.lesson_id == lesson_id))
+            if not visible.hides_project(r.project_id)]  # applied to a hidden project: not counted either
+    pids = sorted({r.project_id for r in rows if r.kind == "applied" and r.project_id})
     projects = session.exec(select(Project).where(col(Project.id).in_(pids)).order_by(Project.name)).all() if pids else []
     return FeedbackSummary(helpful=sum(r.kind == "helpful" for r in rows), applied=sum(r.kind == "applied" for r in rows),
                            applied_to=[ProjectPublic.model_validate(p) for p in projects])
