@@ -11,6 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from kb.errors import KBError
+from kb.models import Project, ProjectAccess
+
 
 class Role(StrEnum):
     VIEWER = "viewer"
@@ -47,3 +54,198 @@ class Audience:
 
     def at_least(self, role: Role) -> bool:
         return self.role.rank >= role.rank
+
+
+# --- what an audience may see and change ---------------------------------------------
+#
+# The rules, in one place:
+# - A PMO admin (and the system) sees everything, unpublished lessons and risks included.
+# - Anyone else never sees an unpublished lesson or risk, nor a confidential project unless it is
+#   shared with them (their "user:NAME" or one of their "group:NAME"s), at level read or manage.
+#   Hidden means hidden everywhere: pages and API answer 404 as for an id that does not exist, and
+#   lists, counts, facets, themes, metrics and kickoff packs are computed as if it were not there.
+# - A project manager manages (uploads documents for) the projects shared with them at level
+#   manage; a project a PM creates, by registering it or by uploading its first document, is
+#   shared with them at level manage, so it is theirs. Viewers manage nothing; admins everything.
+
+LEVELS = ("read", "manage")
+PRINCIPAL_KINDS = ("user", "group")
+
+
+class Forbidden(KBError):
+    """The person asking may see this but not change it (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What one audience may see, resolved once per request: the reads of every floor filter by it.
+
+    `hidden_projects` are project ids to leave out as if they did not exist; `unpublished` says
+    whether unpublished lessons and risks are shown."""
+
+    hidden_projects: frozenset[int] = frozenset()
+    unpublished: bool = True
+
+    @classmethod
+    def everything(cls) -> Visibility:
+        return EVERYTHING
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.hidden_projects) or not self.unpublished
+
+    def hides_project(self, project_id: int | None) -> bool:
+        return project_id is not None and project_id in self.hidden_projects
+
+    def hides(self, item) -> bool:
+        """Whether a lesson or risk (anything with `project_id` and `published`) is hidden."""
+        return self.hides_project(item.project_id) or (not self.unpublished and not item.published)
+
+
+EVERYTHING = Visibility()
+
+
+def principals(audience: Audience) -> set[str]:
+    """The names a project can be shared with that stand for this audience."""
+    if audience.user is None:
+        return set()
+    return {f"user:{audience.user.lower()}"} | {f"group:{g.lower()}" for g in audience.groups}
+
+
+def hidden_project_ids(session: Session, audience: Audience) -> frozenset[int]:
+    """Confidential projects not shared with this audience (none for an admin or the system)."""
+    if audience.is_admin:
+        return frozenset()
+    confidential = set(session.exec(select(Project.id).where(Project.confidential == True)))  # noqa: E712
+    if not confidential:
+        return frozenset()
+    shared = _shared(session, audience, LEVELS)
+    return frozenset(confidential - shared)
+
+
+def visibility(session: Session, audience: Audience) -> Visibility:
+    """What `audience` may see; an admin's costs no query."""
+    if audience.is_admin:
+        return EVERYTHING
+    return Visibility(hidden_project_ids(session, audience), unpublished=audience.sees_unpublished)
+
+
+def visible_project_ids(session: Session, audience: Audience) -> set[int]:
+    hidden = hidden_project_ids(session, audience)
+    return {pid for pid in session.exec(select(Project.id)) if pid not in hidden}
+
+
+def can_manage(session: Session, audience: Audience, project: Project) -> bool:
+    """Whether `audience` may upload documents for `project` (the PM rule above)."""
+    if audience.is_admin:
+        return True
+    if audience.role is not Role.PM or project.id is None:
+        return False
+    return project.id in _shared(session, audience, ("manage",))
+
+
+def check_manage(session: Session, audience: Audience, project: Project) -> None:
+    if not can_manage(session, audience, project):
+        raise Forbidden(f"You may upload only for projects you manage, and {project.code} is not one of them. "
+                        f"Ask a PMO admin to share {project.code} with you at level manage.")
+
+
+def check_admin(audience: Audience, what: str) -> None:
+    if not audience.is_admin:
+        raise Forbidden(f"Only a PMO admin may {what}.")
+
+
+def _shared(session: Session, audience: Audience, levels: tuple[str, ...]) -> set[int]:
+    names = principals(audience)
+    if not names:
+        return set()
+    query = select(ProjectAccess.project_id).where(col(ProjectAccess.principal).in_(names),
+                                                   col(ProjectAccess.level).in_(levels))
+    return set(session.exec(query))
+
+
+# --- sharing (the PMO) -----------------------------------------------------------------
+
+class Share(BaseModel):
+    principal: str
+    """"user:NAME" or "group:NAME"."""
+    level: str = "read"
+
+
+def parse_share(value: str | dict | Share) -> Share:
+    """A share from "user:alice", "group:finance=manage" or {"principal": ..., "level": ...}."""
+    if isinstance(value, Share):
+        share = value
+    elif isinstance(value, dict):
+        share = Share(principal=str(value.get("principal", "")), level=str(value.get("level") or "read"))
+    else:
+        principal, _, level = str(value).partition("=")
+        share = Share(principal=principal, level=level or "read")
+    kind, _, name = share.principal.strip().partition(":")
+    level = share.level.strip().lower()
+    if kind.lower() not in PRINCIPAL_KINDS or not name.strip() or level not in LEVELS:
+        raise KBError(f"'{value}' is not a share: write user:NAME or group:NAME, optionally followed by "
+                      "=read or =manage (e.g. user:alice, group:finance=manage).")
+    return Share(principal=f"{kind.lower()}:{name.strip().lower()}", level=level)
+
+
+def shares(session: Session, project_id: int) -> list[Share]:
+    rows = session.exec(select(ProjectAccess).where(ProjectAccess.project_id == project_id)
+                        .order_by(ProjectAccess.principal))
+    return [Share(principal=r.principal, level=r.level) for r in rows]
+
+
+def set_access(session: Session, project: Project, *, confidential: bool | None = None,
+               shared_with: list | None = None) -> None:
+    """Mark a project confidential (or not) and/or replace the list it is shared with; commits.
+    Every share is checked before anything changes."""
+    parsed = [parse_share(v) for v in shared_with] if shared_with is not None else None
+    if confidential is not None:
+        project.confidential = confidential
+        session.add(project)
+    if parsed is not None:
+        for row in session.exec(select(ProjectAccess).where(ProjectAccess.project_id == project.id)):
+            session.delete(row)
+        session.flush()
+        for share in {s.principal: s for s in parsed}.values():
+            session.add(ProjectAccess(project_id=project.id, principal=share.principal, level=share.level))
+    # No generation bump: every read resolves the audience's Visibility from SQL per request, and
+    # the caches of derived views (themes, foreseeable risks) are keyed by the hidden set.
+    session.commit()
+
+
+def make_owner(session: Session, audience: Audience, project_id: int) -> None:
+    """A project a PM created is theirs: shared with them at level manage. Commits."""
+    if audience.role is not Role.PM or audience.user is None:
+        return
+    principal = f"user:{audience.user.lower()}"
+    row = session.get(ProjectAccess, (project_id, principal))
+    if row is None:
+        session.add(ProjectAccess(project_id=project_id, principal=principal, level="manage"))
+    elif row.level != "manage":
+        row.level = "manage"
+        session.add(row)
+    session.commit()
+
+
+def upload_project(session: Session, audience: Audience, code: str | None, *, preview: bool = False) -> str | None:
+    """The project an upload is filed under, checked against the rule for uploads: a PMO admin (and the
+    system) uploads anything; a project manager names the project and must manage it, or names a new
+    code, which is registered at once as theirs (not for a preview); a viewer uploads nothing."""
+    if audience.is_admin:
+        return code
+    if audience.role is not Role.PM:
+        raise Forbidden("Only project managers and PMO admins upload documents.")
+    if not code:
+        raise Forbidden("Choose the project you are uploading for: a project manager uploads documents only "
+                        "for projects they manage, or for a new project code, which becomes theirs.")
+    project = session.exec(select(Project).where(func.upper(Project.code) == code.upper())).first()
+    if project is not None:
+        check_manage(session, audience, project)
+        return project.code
+    if not preview:
+        project = Project(code=code, name=code)
+        session.add(project)
+        session.commit()
+        make_owner(session, audience, project.id)
+    return code

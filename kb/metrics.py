@@ -33,6 +33,8 @@ from typing import Callable, Iterable
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from kb import queries
+from kb.access import EVERYTHING, Visibility
 from kb.dates import as_date
 from kb.models import Document, KickoffPack, Lesson, LessonFeedback, PlanVsActual, Project, Risk, SearchLog
 from kb.texts import match_key
@@ -369,6 +371,9 @@ class Snapshot:
     searches: list[SearchFact]
     launch: date | None
     foreseeable_known: bool = False
+    gaps_listed: bool = True
+    """Whether the report lists the gap queries: only for the PMO, as what people searched for may name a
+    confidential project (the gap rate is counted for everyone)."""
 
     def cut(self, piece: Slice) -> "Snapshot":
         return replace(self, projects=piece.projects, risks=piece.risks, new_projects=piece.new_projects,
@@ -382,38 +387,45 @@ def new_projects(projects: list[ProjectFact], packs: list[PackFact], launch: dat
 
 
 def load_snapshot(session: Session, *, foreseeable_risk_ids: Iterable[int] | None = None,
-                  gap_threshold: float = GAP_SCORE_THRESHOLD) -> Snapshot:
-    """Read projects, risks and usage records; `foreseeable_risk_ids` comes from `search.foreseeable`."""
-    projects = _load_projects(session)
+                  gap_threshold: float = GAP_SCORE_THRESHOLD, visible: Visibility = EVERYTHING) -> Snapshot:
+    """Read projects, risks and usage records; `foreseeable_risk_ids` comes from `search.foreseeable`
+    (computed with the same `visible`). What `visible` hides is left out of every fact, so an audience's
+    metrics are those of a knowledge base without it."""
+    projects = _load_projects(session, visible)
     by_id = {p.id: p for p in projects}
     foreseeable = set(foreseeable_risk_ids) if foreseeable_risk_ids is not None else set()
     risks = [RiskFact(rid, by_id.get(pid), bool(mat) or status == "materialised", rid in foreseeable)
              for rid, pid, mat, status in session.exec(
-                 select(Risk.id, Risk.project_id, Risk.materialised, Risk.status).order_by(Risk.id))]
-    packs = _load_packs(session, projects)
+                 select(Risk.id, Risk.project_id, Risk.materialised, Risk.status)
+                 .where(queries.published(Risk, visible)).order_by(Risk.id))]
+    packs = _load_packs(session, projects, visible)
+    hidden_lessons = set() if not visible.restricted else set(session.exec(
+        select(Lesson.id).where(~queries.published(Lesson, visible))))
     feedback = [FeedbackFact(lid, kind, as_date(created), by_id.get(pid))
                 for lid, kind, created, pid in session.exec(
                     select(LessonFeedback.lesson_id, LessonFeedback.kind, LessonFeedback.created_at,
-                           LessonFeedback.project_id))]
+                           LessonFeedback.project_id))
+                if lid not in hidden_lessons and not visible.hides_project(pid)]
     searches = [SearchFact(sid, as_date(created), query, count, score,
                            count == 0 or (score is not None and score < gap_threshold))
                 for sid, created, query, count, score in session.exec(
                     select(SearchLog.id, SearchLog.created_at, SearchLog.query, SearchLog.result_count,
                            SearchLog.top_score).order_by(SearchLog.id))]
-    launch = _launch(session, packs)
+    launch = _launch(session, packs, visible)
     return Snapshot(projects, risks, new_projects(projects, packs, launch), packs, feedback, searches, launch,
-                    foreseeable_risk_ids is not None)
+                    foreseeable_risk_ids is not None, gaps_listed=not visible.restricted)
 
 
-def _load_projects(session: Session) -> list[ProjectFact]:
+def _load_projects(session: Session, visible: Visibility) -> list[ProjectFact]:
     lessons = dict(session.exec(select(Lesson.project_id, func.count(Lesson.id))
-                                .where(Lesson.project_id.is_not(None)).group_by(Lesson.project_id)).all())
+                                .where(Lesson.project_id.is_not(None), queries.published(Lesson, visible))
+                                .group_by(Lesson.project_id)).all())
     reports = _closure_report_dates(session)
     cols = [getattr(Project, f) for f in (
         "id", "code", "name", "portfolio", "project_type", "planned_start", "planned_end", "actual_start",
         "actual_end", "planned_budget", "actual_budget", "outcome", "planned_value", "earned_value", "actual_cost")]
     out = []
-    for row in session.exec(select(*cols).order_by(Project.id)):
+    for row in session.exec(select(*cols).where(queries.shown(Project.id, visible)).order_by(Project.id)):
         pid, code, name, portfolio, ptype, *rest = row
         out.append(ProjectFact(pid, code, name, portfolio or UNSPECIFIED, ptype or UNSPECIFIED, *rest,
                                lessons=lessons.get(pid, 0), report_date=reports.get(pid),
@@ -433,14 +445,15 @@ def _closure_report_dates(session: Session) -> dict[int, date]:
     return dates
 
 
-def _load_packs(session: Session, projects: list[ProjectFact]) -> list[PackFact]:
+def _load_packs(session: Session, projects: list[ProjectFact], visible: Visibility) -> list[PackFact]:
     by_id = {p.id: p for p in projects}
     by_name: dict[str, ProjectFact] = {}
     for p in projects:
         by_name.setdefault(match_key(p.code), p)
         by_name.setdefault(match_key(p.name), p)
     rows = session.exec(select(KickoffPack.id, KickoffPack.created_at, KickoffPack.project_id,
-                               KickoffPack.project_name, KickoffPack.project_type).order_by(KickoffPack.id))
+                               KickoffPack.project_name, KickoffPack.project_type)
+                       .where(queries.shown(KickoffPack.project_id, visible)).order_by(KickoffPack.id))
     return [_pack_fact(row, by_id, by_name) for row in rows]
 
 
@@ -453,8 +466,9 @@ def _pack_fact(row, by_id, by_name) -> PackFact:
     return PackFact(pack_id, as_date(created), project, ptype)
 
 
-def _launch(session: Session, packs: list[PackFact]) -> date | None:
-    first_doc = session.exec(select(func.min(Document.ingested_at))).one()
+def _launch(session: Session, packs: list[PackFact], visible: Visibility) -> date | None:
+    first_doc = session.exec(select(func.min(Document.ingested_at))
+                             .where(queries.shown(Document.project_id, visible))).one()
     candidates = [d for d in (as_date(first_doc) if first_doc else None, min((p.created for p in packs), default=None))
                   if d]
     return min(candidates) if candidates else None
@@ -582,7 +596,8 @@ def report_from(snapshot: Snapshot, *, by: Iterable[str] = (), portfolio: str | 
     breakdowns = {g: {label: evaluate(piece) for label, piece in slices(cut, g).items()} for g in by}
     filters = {k: v for k, v in (("portfolio", portfolio), ("type", project_type)) if v}
     return MetricsReport(period or "all time", filters, evaluate(top), breakdowns,
-                         {p.id: p for p in snapshot.projects}, knowledge_gaps(top.searches or []))
+                         {p.id: p for p in snapshot.projects},
+                         knowledge_gaps(top.searches or []) if snapshot.gaps_listed else [])
 
 
 def knowledge_gaps(searches: list[SearchFact], limit: int = 50) -> list[dict]:

@@ -108,6 +108,8 @@ class ProjectBase(PlanVsActual, SQLModel):
 class Project(ProjectBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
+    confidential: bool = False
+    """Seen only by PMO admins and the users and groups it is shared with (`kb.access`)."""
 
 
 class ProjectCreate(ProjectBase):
@@ -116,6 +118,20 @@ class ProjectCreate(ProjectBase):
 
 class ProjectPublic(ProjectBase):
     id: int
+    confidential: bool = False
+
+
+class ProjectAccess(SQLModel, table=True):
+    """A confidential project shared with a user or a group, to read it or to manage it
+    (upload its documents); a project manager's own projects are those shared with them
+    at level manage. Rules in `kb.access`."""
+
+    __tablename__ = "project_access"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    principal: str = Field(primary_key=True, max_length=200)
+    """"user:NAME" or "group:NAME"."""
+    level: str = Field(default="read", max_length=10)
+    """read or manage."""
 
 
 # --- Document ----------------------------------------------------------------

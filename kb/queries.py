@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import func, true
 from sqlmodel import Session, col, select
 
+from kb.access import EVERYTHING, Forbidden, Visibility
 from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, ProjectNotFound, RiskNotFound
 from kb.models import (
     CHECKLIST_STATES, ChecklistItem, Document, DocumentPublic, DocumentVersion, DocumentVersionPublic, KickoffPack,
@@ -24,6 +25,9 @@ from kb.models import (
 )
 
 T = TypeVar("T")
+
+# Every read takes the `Visibility` of the audience asking (`kb.access`); the default, EVERYTHING,
+# is the system's (the CLI). What it hides is answered as "not found" and left out of every count.
 
 FEEDBACK_KINDS = ("helpful", "applied")
 
@@ -105,48 +109,72 @@ class ProjectChoice(BaseModel):
 
 # --- projects -------------------------------------------------------------------
 
-def list_projects(*, session: Session, limit: int = 20, offset: int = 0, q: str = "") -> Page[ProjectSummary]:
+def list_projects(*, session: Session, limit: int = 20, offset: int = 0, q: str = "",
+                  visible: Visibility = EVERYTHING) -> Page[ProjectSummary]:
     """Projects, newest first by start date, optionally filtered by a word in code or name."""
-    query = select(Project)
+    query = select(Project).where(shown(Project.id, visible))
     if q:
         pattern = f"%{q.strip()}%"
         query = query.where(col(Project.name).ilike(pattern) | col(Project.code).ilike(pattern))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     order = (Project.start.desc(), Project.name)
     rows = session.exec(query.order_by(*order).limit(limit).offset(offset)).all()
-    counts = _project_counts(session, [p.id for p in rows])
+    counts = _project_counts(session, [p.id for p in rows], visible)
     items = [ProjectSummary(**p.model_dump(), **counts.get(p.id, {})) for p in rows]
     return Page[ProjectSummary](items=items, total=total, limit=limit, offset=offset)
 
 
-def get_project(*, session: Session, project_id: int) -> ProjectDetail:
-    project = session.get(Project, project_id)
-    if project is None:
+def visible_project(session: Session, project_id: int | None, visible: Visibility = EVERYTHING) -> Project:
+    """The project, or ProjectNotFound when there is none or the audience may not see it."""
+    project = session.get(Project, project_id) if project_id is not None else None
+    if project is None or visible.hides_project(project.id):
         raise ProjectNotFound(f"No project with id {project_id}.")
-    counts = _project_counts(session, [project_id]).get(project_id, {})
-    lessons = session.exec(select(Lesson).where(Lesson.project_id == project_id).order_by(Lesson.id)).all()
-    risks = session.exec(select(Risk).where(Risk.project_id == project_id).order_by(Risk.id)).all()
+    return project
+
+
+def get_project(*, session: Session, project_id: int, visible: Visibility = EVERYTHING) -> ProjectDetail:
+    project = visible_project(session, project_id, visible)
+    counts = _project_counts(session, [project_id], visible).get(project_id, {})
+    lessons = session.exec(select(Lesson).where(Lesson.project_id == project_id, published(Lesson, visible))
+                           .order_by(Lesson.id)).all()
+    risks = session.exec(select(Risk).where(Risk.project_id == project_id, published(Risk, visible))
+                         .order_by(Risk.id)).all()
     docs = session.exec(select(Document).where(Document.project_id == project_id).order_by(Document.id)).all()
     return ProjectDetail(
         project=ProjectSummary(**project.model_dump(), **counts),
         variance=variance(project),
         lessons=[LessonPublic.model_validate(x) for x in lessons],
         risks=[RiskPublic.model_validate(x) for x in risks],
-        documents=_summaries(session, docs),
+        documents=_summaries(session, docs, visible),
     )
 
 
-def project_choices(*, session: Session) -> list[ProjectChoice]:
+def project_choices(*, session: Session, visible: Visibility = EVERYTHING) -> list[ProjectChoice]:
     """Every project, by name, for 'applied to project' and similar pickers."""
-    rows = session.exec(select(Project.id, Project.code, Project.name).order_by(Project.name)).all()
+    rows = session.exec(select(Project.id, Project.code, Project.name).where(shown(Project.id, visible))
+                        .order_by(Project.name)).all()
     return [ProjectChoice(id=i, code=c, name=n) for i, c, n in rows]
 
 
-def distinct_values(*, session: Session, field: str) -> list[str]:
+def distinct_values(*, session: Session, field: str, visible: Visibility = EVERYTHING) -> list[str]:
     """The values a project field takes (industry, portfolio...), for form suggestions."""
     column = getattr(Project, field)
-    rows = session.exec(select(column).where(column.is_not(None)).distinct().order_by(column)).all()
+    rows = session.exec(select(column).where(column.is_not(None), shown(Project.id, visible))
+                        .distinct().order_by(column)).all()
     return [r for r in rows if r]
+
+
+def shown(column, visible: Visibility):
+    """SQL: rows whose project (`column`) the audience may see; rows of no project always are."""
+    if not visible.hidden_projects:
+        return true()
+    return col(column).is_(None) | col(column).not_in(sorted(visible.hidden_projects))
+
+
+def published(model, visible: Visibility):
+    """SQL: lessons or risks the audience may see, by publication and project."""
+    clause = shown(model.project_id, visible)
+    return clause if visible.unpublished else clause & (model.published == True)  # noqa: E712
 
 
 def variance(project: Project | ProjectPublic) -> Variance:
@@ -160,12 +188,14 @@ def _one_decimal(pct: float | None) -> float | None:
     return round(pct, 1) if pct is not None else None
 
 
-def _project_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
+def _project_counts(session: Session, ids: list[int], visible: Visibility) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {i: {"lessons": 0, "risks": 0, "documents": 0} for i in ids}
     if not ids:
         return out
     for key, model in (("lessons", Lesson), ("risks", Risk), ("documents", Document)):
         query = select(model.project_id, func.count()).where(col(model.project_id).in_(ids))
+        if model is not Document:
+            query = query.where(published(model, visible))
         for pid, n in session.exec(query.group_by(model.project_id)):
             out[pid][key] = n
     return out
@@ -174,9 +204,9 @@ def _project_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int
 # --- documents ------------------------------------------------------------------
 
 def list_documents(*, session: Session, limit: int = 20, offset: int = 0, kind: str | None = None,
-                   project_id: int | None = None) -> Page[DocumentSummary]:
+                   project_id: int | None = None, visible: Visibility = EVERYTHING) -> Page[DocumentSummary]:
     """Documents, most recently ingested first."""
-    query = select(Document)
+    query = select(Document).where(shown(Document.project_id, visible))
     if kind:
         query = query.where(Document.kind == kind)
     if project_id is not None:
@@ -184,28 +214,55 @@ def list_documents(*, session: Session, limit: int = 20, offset: int = 0, kind: 
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Document.ingested_at).desc(), col(Document.id).desc())
                         .limit(limit).offset(offset)).all()
-    return Page[DocumentSummary](items=_summaries(session, rows), total=total, limit=limit, offset=offset)
+    return Page[DocumentSummary](items=_summaries(session, rows, visible), total=total, limit=limit, offset=offset)
 
 
-def get_document(*, session: Session, document_id: int) -> DocumentPublic:
+def visible_document(session: Session, document_id: int, visible: Visibility = EVERYTHING) -> Document:
+    """The document, or DocumentNotFound when there is none or the audience may not see its project."""
     doc = session.get(Document, document_id)
-    if doc is None:
+    if doc is None or visible.hides_project(doc.project_id):
         raise DocumentNotFound(f"No document with id {document_id}.")
-    return DocumentPublic.model_validate(doc)
+    return doc
 
 
-def document_summary(*, session: Session, document_id: int) -> DocumentSummary:
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise DocumentNotFound(f"No document with id {document_id}.")
-    return _summaries(session, [doc])[0]
+def get_document(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> DocumentPublic:
+    """The document; without its text and rows when they would show an unpublished item (`withheld`)."""
+    doc = DocumentPublic.model_validate(visible_document(session, document_id, visible))
+    if withheld(session=session, document_id=document_id, visible=visible):
+        doc = doc.model_copy(update={"content": "", "rows": None})
+    return doc
 
 
-def original_file(*, session: Session, data_dir: Path, document_id: int) -> tuple[Path, str, str]:
+WITHHELD = ("The PMO unpublished part of this document, so its text and original file are shown to PMO admins "
+            "only; its published lessons and risks are under Review.")
+
+
+def withheld(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> bool:
+    """Whether the audience may not read the document's text and original file: they hold a lesson or risk
+    the PMO unpublished, which the audience may not see."""
+    if visible.unpublished:
+        return False
+    return any(session.exec(select(model.id).where(model.document_id == document_id,
+                                                   model.published == False).limit(1)).first()  # noqa: E712
+               for model in (Lesson, Risk))
+
+
+def check_original(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> None:
+    """Raise unless the audience may download the document's original files (of any version)."""
+    visible_document(session, document_id, visible)
+    if withheld(session=session, document_id=document_id, visible=visible):
+        raise Forbidden(WITHHELD)
+
+
+def document_summary(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> DocumentSummary:
+    return _summaries(session, [visible_document(session, document_id, visible)], visible)[0]
+
+
+def original_file(*, session: Session, data_dir: Path, document_id: int,
+                  visible: Visibility = EVERYTHING) -> tuple[Path, str, str]:
     """Where the original upload lies, with its file name and media type."""
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise DocumentNotFound(f"No document with id {document_id}.")
+    check_original(session=session, document_id=document_id, visible=visible)
+    doc = visible_document(session, document_id, visible)
     path = (data_dir / doc.stored_path).resolve()
     # stored_path comes from our own store, but never serve outside the data directory.
     if not doc.stored_path or not path.is_file() or not path.is_relative_to(data_dir.resolve()):
@@ -213,12 +270,11 @@ def original_file(*, session: Session, data_dir: Path, document_id: int) -> tupl
     return path, doc.source_name, doc.media_type or "application/octet-stream"
 
 
-def document_versions(*, session: Session, document_id: int) -> list[DocumentVersionPublic]:
+def document_versions(*, session: Session, document_id: int,
+                      visible: Visibility = EVERYTHING) -> list[DocumentVersionPublic]:
     """Every version of a document, newest (the current one, `replaced_at` None) first."""
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise DocumentNotFound(f"No document with id {document_id}.")
-    counts = _count_by(session, Lesson, [doc.id]), _count_by(session, Risk, [doc.id])
+    doc = visible_document(session, document_id, visible)
+    counts = _count_by(session, Lesson, [doc.id], visible), _count_by(session, Risk, [doc.id], visible)
     current = DocumentVersionPublic(
         document_id=doc.id, version=doc.version, source_name=doc.source_name, title=doc.title, sha256=doc.sha256,
         size_bytes=doc.size_bytes, lessons=counts[0].get(doc.id, 0), risks=counts[1].get(doc.id, 0),
@@ -228,17 +284,20 @@ def document_versions(*, session: Session, document_id: int) -> list[DocumentVer
     return [current] + [DocumentVersionPublic.model_validate(v, from_attributes=True) for v in older]
 
 
-def document_items(*, session: Session, document_id: int) -> tuple[list[LessonPublic], list[RiskPublic]]:
-    """What was extracted from one document, published or not, in file order."""
-    lessons = session.exec(select(Lesson).where(Lesson.document_id == document_id).order_by(Lesson.id)).all()
-    risks = session.exec(select(Risk).where(Risk.document_id == document_id).order_by(Risk.id)).all()
+def document_items(*, session: Session, document_id: int,
+                   visible: Visibility = EVERYTHING) -> tuple[list[LessonPublic], list[RiskPublic]]:
+    """What was extracted from one document in file order (unpublished ones too, for the PMO)."""
+    lessons = session.exec(select(Lesson).where(Lesson.document_id == document_id, published(Lesson, visible))
+                           .order_by(Lesson.id)).all()
+    risks = session.exec(select(Risk).where(Risk.document_id == document_id, published(Risk, visible))
+                         .order_by(Risk.id)).all()
     return [LessonPublic.model_validate(x) for x in lessons], [RiskPublic.model_validate(x) for x in risks]
 
 
-def _summaries(session: Session, docs: list[Document]) -> list[DocumentSummary]:
+def _summaries(session: Session, docs: list[Document], visible: Visibility) -> list[DocumentSummary]:
     ids = [d.id for d in docs]
-    lessons = _count_by(session, Lesson, ids)
-    risks = _count_by(session, Risk, ids)
+    lessons = _count_by(session, Lesson, ids, visible)
+    risks = _count_by(session, Risk, ids, visible)
     pids = {d.project_id for d in docs if d.project_id}
     projects = {p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(pids)))} if pids else {}
     out = []
@@ -252,55 +311,63 @@ def _summaries(session: Session, docs: list[Document]) -> list[DocumentSummary]:
     return out
 
 
-def _count_by(session: Session, model, document_ids: list[int]) -> dict[int, int]:
+def _count_by(session: Session, model, document_ids: list[int], visible: Visibility) -> dict[int, int]:
     if not document_ids:
         return {}
-    query = select(model.document_id, func.count()).where(col(model.document_id).in_(document_ids))
+    query = select(model.document_id, func.count()).where(col(model.document_id).in_(document_ids),
+                                                          published(model, visible))
     return dict(session.exec(query.group_by(model.document_id)).all())
 
 
 # --- lessons and risks ------------------------------------------------------------
 
-def get_lesson(*, session: Session, lesson_id: int) -> LessonDetail:
-    lesson = session.get(Lesson, lesson_id)
-    if lesson is None:
-        raise LessonNotFound(f"No lesson with id {lesson_id}.")
+def visible_item(session: Session, model, item_id: int, visible: Visibility = EVERYTHING):
+    """A lesson or risk, or its NotFound when there is none or the audience may not see it
+    (unpublished, or of a confidential project not shared with them)."""
+    item = session.get(model, item_id)
+    if item is None or visible.hides(item):
+        kind, missing = ("lesson", LessonNotFound) if model is Lesson else ("risk", RiskNotFound)
+        raise missing(f"No {kind} with id {item_id}.")
+    return item
+
+
+def get_lesson(*, session: Session, lesson_id: int, visible: Visibility = EVERYTHING) -> LessonDetail:
+    lesson = visible_item(session, Lesson, lesson_id, visible)
     return LessonDetail(
         lesson=LessonPublic.model_validate(lesson),
         project=_project_public(session, lesson.project_id),
-        document=document_summary(session=session, document_id=lesson.document_id),
-        feedback=feedback_summary(session=session, lesson_id=lesson_id),
+        document=document_summary(session=session, document_id=lesson.document_id, visible=visible),
+        feedback=feedback_summary(session=session, lesson_id=lesson_id, visible=visible),
     )
 
 
-def get_risk(*, session: Session, risk_id: int) -> RiskDetail:
-    risk = session.get(Risk, risk_id)
-    if risk is None:
-        raise RiskNotFound(f"No risk with id {risk_id}.")
+def get_risk(*, session: Session, risk_id: int, visible: Visibility = EVERYTHING) -> RiskDetail:
+    risk = visible_item(session, Risk, risk_id, visible)
     return RiskDetail(
         risk=RiskPublic.model_validate(risk),
         project=_project_public(session, risk.project_id),
-        document=document_summary(session=session, document_id=risk.document_id),
+        document=document_summary(session=session, document_id=risk.document_id, visible=visible),
     )
 
 
-def popular_tags(*, session: Session, limit: int = 12) -> list[tuple[str, int]]:
+def popular_tags(*, session: Session, limit: int = 12, visible: Visibility = EVERYTHING) -> list[tuple[str, int]]:
     """The commonest free tags on published lessons and risks, for empty search states."""
     counts: Counter[str] = Counter()
     for model in (Lesson, Risk):
-        for tags in session.exec(select(model.tags).where(model.published == True)):  # noqa: E712
+        query = select(model.tags).where(model.published == True, shown(model.project_id, visible))  # noqa: E712
+        for tags in session.exec(query):
             counts.update(t for t in (tags or []) if t)
     return counts.most_common(limit)
 
 
-def totals(*, session: Session) -> dict[str, int]:
+def totals(*, session: Session, visible: Visibility = EVERYTHING) -> dict[str, int]:
     """How much the knowledge base holds: published lessons and risks, projects, documents."""
-    def count(model, published: bool = False) -> int:
-        query = select(func.count()).select_from(model)
+    def count(model, column, published: bool = False) -> int:
+        query = select(func.count()).select_from(model).where(shown(column, visible))
         return session.exec(query.where(model.published == True) if published else query).one()  # noqa: E712
 
-    return {"lessons": count(Lesson, True), "risks": count(Risk, True), "projects": count(Project),
-            "documents": count(Document)}
+    return {"lessons": count(Lesson, Lesson.project_id, True), "risks": count(Risk, Risk.project_id, True),
+            "projects": count(Project, Project.id), "documents": count(Document, Document.project_id)}
 
 
 def _project_public(session: Session, project_id: int | None) -> ProjectPublic | None:
@@ -310,22 +377,23 @@ def _project_public(session: Session, project_id: int | None) -> ProjectPublic |
 
 # --- usage: feedback and kickoff packs --------------------------------------------------
 
-def feedback_summary(*, session: Session, lesson_id: int) -> FeedbackSummary:
-    rows = session.exec(select(LessonFeedback).where(LessonFeedback.lesson_id == lesson_id)).all()
+def feedback_summary(*, session: Session, lesson_id: int, visible: Visibility = EVERYTHING) -> FeedbackSummary:
+    rows = [r for r in session.exec(select(LessonFeedback).where(LessonFeedback.lesson_id == lesson_id))
+            if not visible.hides_project(r.project_id)]  # applied to a hidden project: not counted either
     pids = sorted({r.project_id for r in rows if r.kind == "applied" and r.project_id})
     projects = session.exec(select(Project).where(col(Project.id).in_(pids)).order_by(Project.name)).all() if pids else []
     return FeedbackSummary(helpful=sum(r.kind == "helpful" for r in rows), applied=sum(r.kind == "applied" for r in rows),
                            applied_to=[ProjectPublic.model_validate(p) for p in projects])
 
 
-def add_feedback(*, session: Session, lesson_id: int, kind: str, project_id: int | None = None) -> LessonFeedback:
+def add_feedback(*, session: Session, lesson_id: int, kind: str, project_id: int | None = None,
+                 visible: Visibility = EVERYTHING) -> LessonFeedback:
     """Record that a lesson was helpful, or applied to a project (feeds the reuse metrics)."""
     if kind not in FEEDBACK_KINDS:
         raise KBError(f"Unknown feedback '{kind}': use one of {', '.join(FEEDBACK_KINDS)}.")
-    if session.get(Lesson, lesson_id) is None:
-        raise LessonNotFound(f"No lesson with id {lesson_id}.")
-    if project_id is not None and session.get(Project, project_id) is None:
-        raise ProjectNotFound(f"No project with id {project_id}.")
+    visible_item(session, Lesson, lesson_id, visible)
+    if project_id is not None:
+        visible_project(session, project_id, visible)
     row = LessonFeedback(lesson_id=lesson_id, kind=kind, project_id=project_id)
     session.add(row)
     session.commit()
@@ -391,23 +459,30 @@ def create_project(*, session: Session, project: ProjectCreate) -> Project:
     return row
 
 
-def active_projects(*, session: Session) -> list[ProjectChoice]:
+def active_projects(*, session: Session, visible: Visibility = EVERYTHING) -> list[ProjectChoice]:
     """Projects still running or planned (no actual end, no outcome), by name: the ones a lesson
     can be applied to and a kickoff pack made for."""
     rows = session.exec(select(Project.id, Project.code, Project.name)
-                        .where(Project.actual_end.is_(None), Project.outcome.is_(None))
+                        .where(Project.actual_end.is_(None), Project.outcome.is_(None), shown(Project.id, visible))
                         .order_by(Project.name)).all()
     return [ProjectChoice(id=i, code=c, name=n) for i, c, n in rows]
 
 
-def link_pack(*, session: Session, pack_id: int, project_id: int) -> list[ChecklistItem]:
+def visible_pack(session: Session, pack_id: int, visible: Visibility = EVERYTHING) -> KickoffPack:
+    """A saved kickoff pack, or NotFound when there is none or it was made for a project the audience
+    may not see."""
+    pack = session.get(KickoffPack, pack_id)
+    if pack is None or visible.hides_project(pack.project_id):
+        raise NotFound(f"No kickoff pack with id {pack_id}.")
+    return pack
+
+
+def link_pack(*, session: Session, pack_id: int, project_id: int,
+              visible: Visibility = EVERYTHING) -> list[ChecklistItem]:
     """Make a saved pack the given project's, and its lines that project's checklist (kept as they are
     when the pack was already its)."""
-    pack = session.get(KickoffPack, pack_id)
-    if pack is None:
-        raise NotFound(f"No kickoff pack with id {pack_id}.")
-    if session.get(Project, project_id) is None:
-        raise ProjectNotFound(f"No project with id {project_id}.")
+    pack = visible_pack(session, pack_id, visible)
+    visible_project(session, project_id, visible)
     pack.project_id = project_id
     session.add(pack)
     lines = session.exec(select(ChecklistItem).where(ChecklistItem.pack_id == pack_id)).all()
@@ -430,9 +505,23 @@ def pack_lines(content: dict) -> list[tuple[str, int, str]]:
     return out
 
 
-def checklist(*, session: Session, pack_id: int) -> list[ChecklistItem]:
-    return list(session.exec(select(ChecklistItem).where(ChecklistItem.pack_id == pack_id)
-                             .order_by(ChecklistItem.id)).all())
+def checklist(*, session: Session, pack_id: int, visible: Visibility = EVERYTHING) -> list[ChecklistItem]:
+    rows = session.exec(select(ChecklistItem).where(ChecklistItem.pack_id == pack_id).order_by(ChecklistItem.id))
+    return _shown_lines(session, list(rows), visible)
+
+
+def _shown_lines(session: Session, lines: list[ChecklistItem], visible: Visibility) -> list[ChecklistItem]:
+    """Checklist lines less those quoting a lesson or risk the audience may not see (a pack the PMO made
+    may cite a confidential project)."""
+    if not visible.restricted or not lines:
+        return lines
+    hidden = set()
+    for kind, model in (("lesson", Lesson), ("risk", Risk)):
+        ids = [line.item_id for line in lines if line.kind == kind]
+        if ids:
+            query = select(model.id).where(col(model.id).in_(ids), ~published(model, visible))
+            hidden |= {(kind, i) for i in session.exec(query)}
+    return [line for line in lines if (line.kind, line.item_id) not in hidden]
 
 
 def checklist_line_of(*, session: Session, pack_id: int, line_id: int) -> ChecklistItem:
@@ -465,21 +554,23 @@ def update_checklist_line(*, session: Session, line_id: int, state: str, reason:
     return line
 
 
-def checklist_progress(*, session: Session, project_id: int) -> ChecklistProgress:
-    counts = Counter(session.exec(select(ChecklistItem.state).where(ChecklistItem.project_id == project_id)).all())
+def checklist_progress(*, session: Session, project_id: int, visible: Visibility = EVERYTHING) -> ChecklistProgress:
+    counts = Counter(line.state for line in project_checklist(session=session, project_id=project_id, visible=visible))
     return ChecklistProgress(total=sum(counts.values()), **{s: counts.get(s, 0) for s in CHECKLIST_STATES})
 
 
-def project_checklist(*, session: Session, project_id: int) -> list[ChecklistItem]:
+def project_checklist(*, session: Session, project_id: int, visible: Visibility = EVERYTHING) -> list[ChecklistItem]:
     """Every line of every pack made for the project, open ones first."""
     rows = session.exec(select(ChecklistItem).where(ChecklistItem.project_id == project_id)
                         .order_by(ChecklistItem.pack_id, ChecklistItem.id)).all()
-    return sorted(rows, key=lambda r: r.state != "open")
+    return sorted(_shown_lines(session, list(rows), visible), key=lambda r: r.state != "open")
 
 
-def list_packs(*, session: Session, project_id: int | None = None, limit: int = 50) -> list[PackSummary]:
+def list_packs(*, session: Session, project_id: int | None = None, limit: int = 50,
+               visible: Visibility = EVERYTHING) -> list[PackSummary]:
     """Saved kickoff packs, newest first (of one project when `project_id` is given)."""
     query = select(KickoffPack, Project.code).join(Project, KickoffPack.project_id == Project.id, isouter=True)
+    query = query.where(shown(KickoffPack.project_id, visible))
     if project_id is not None:
         query = query.where(KickoffPack.project_id == project_id)
     rows = session.exec(query.order_by(KickoffPack.id.desc()).limit(limit)).all()

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb.db import bump_generation, create_db_engine
 from kb.drafts import ParsedDocument
@@ -37,7 +37,7 @@ from kb.errors import (
 from kb.identity import match_items
 from kb.models import (
     ChecklistItem, Document, DocumentVersion, DocumentVersionPublic, ItemVector, KickoffPack, Lesson, LessonFeedback,
-    LessonUpdate, Project, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
+    LessonUpdate, Project, ProjectAccess, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
 )
 from kb.settings import Settings
 from kb.texts import item_text, lesson_text, match_key, parse_vector_id, risk_text, text_sha256, vector_id
@@ -489,7 +489,8 @@ class KnowledgeBase:
 
     def delete_project(self, project_id: int) -> Deletion:
         """Remove a project with all its documents (as `delete_document`) and any lessons or
-        risks of other documents filed under it; kickoff packs made for it are kept, unlinked."""
+        risks of other documents filed under it; kickoff packs made for it are kept, unlinked (those of a
+        confidential project are deleted with it: unlinked, anyone could read what they cite)."""
         with self.writing(), self.session() as session:
             project = session.get(Project, project_id)
             if project is None:
@@ -500,6 +501,10 @@ class KnowledgeBase:
             for kind, model in (("lesson", Lesson), ("risk", Risk)):
                 for row in session.exec(select(model).where(model.project_id == project_id)).all():
                     self._delete_item(session, kind, row, gone, vids)
+            if project.confidential:
+                _delete_packs(session, project_id)
+            for share in session.exec(select(ProjectAccess).where(ProjectAccess.project_id == project_id)).all():
+                session.delete(share)
             for pack in session.exec(select(KickoffPack).where(KickoffPack.project_id == project_id)).all():
                 pack.project_id = None
                 session.add(pack)
@@ -841,6 +846,16 @@ def with_retagged(row: Lesson | Risk, changes: dict) -> dict:
         if tag:
             kept.setdefault(tag.lower(), tag)
     return {**changes, "tags": list(kept.values())}
+
+
+def _delete_packs(session: Session, project_id: int) -> None:
+    packs = session.exec(select(KickoffPack).where(KickoffPack.project_id == project_id)).all()
+    for line in session.exec(select(ChecklistItem).where(col(ChecklistItem.pack_id).in_([p.id for p in packs]))):
+        session.delete(line)
+    session.flush()
+    for pack in packs:
+        session.delete(pack)
+    session.flush()
 
 
 def _drop_dependants(session: Session, kind: str, item_id: int) -> None:

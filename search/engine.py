@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import event
 from threadpoolctl import ThreadpoolController
 
+from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.errors import LessonNotFound, RiskNotFound
 from kb.models import SearchLog
@@ -206,13 +207,16 @@ class SearchEngine:
     # --- search -------------------------------------------------------------
 
     @quiet_blas
-    def search(self, request: SearchRequest, *, log: bool = True) -> SearchResponse:
+    def search(self, request: SearchRequest, *, log: bool = True, visible: Visibility = EVERYTHING) -> SearchResponse:
+        """`visible`: what the audience asking may see (`kb.access`); hidden rows are left out before
+        anything is ranked or counted, so facets, totals and the summary never count them."""
         start = time.perf_counter()
         snap = self.snapshot()
-        found = self._detect(snap, request)
+        base = visible_rows(snap, visible, request.include_unpublished)
+        found = self._detect(snap, request, base, visible)
         weights = query_weights(request.q, found)
         scores = self.text_scores(snap, request.q, weights)
-        plan = self._plan(snap, request, found, scores.match)
+        plan = self._plan(snap, request, found, scores.match, base)
         groups, fused, allowed = self._rank(snap, request, scores, plan)
         page = groups[request.offset:request.offset + request.limit]
         verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected)
@@ -236,18 +240,22 @@ class SearchEngine:
         return response
 
     @quiet_blas
-    def facets(self, request: SearchRequest) -> dict[str, list[FacetValue]]:
+    def facets(self, request: SearchRequest, *, visible: Visibility = EVERYTHING) -> dict[str, list[FacetValue]]:
         """Facet counts over the request's matching set, without ranking."""
         snap = self.snapshot()
-        found = self._detect(snap, request)
+        base = visible_rows(snap, visible, request.include_unpublished)
+        found = self._detect(snap, request, base, visible)
         scores = self.text_scores(snap, request.q, query_weights(request.q, found))
-        plan = self._plan(snap, request, found, scores.match)
+        plan = self._plan(snap, request, found, scores.match, base)
         return self._facet_counts(snap, plan, scores.match)
 
-    def _detect(self, snap: Snapshot, request: SearchRequest) -> Detection:
+    def _detect(self, snap: Snapshot, request: SearchRequest, base: np.ndarray, visible: Visibility) -> Detection:
         if not request.detect_facets or not request.q.strip():
             return Detection()
-        extra = value_rules("industry", snap.labels["industry"]) + value_rules("portfolio", snap.labels["portfolio"])
+        # Only values of rows the audience may see: a hidden project's industry is never read from a question.
+        hidden = visible.hidden_projects
+        extra = value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
+            value_rules("portfolio", labels_in(snap, "portfolio", base, hidden))
         return detect(request.q, extra)
 
     def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float]) -> ranking.TextScores:
@@ -263,8 +271,9 @@ class SearchEngine:
 
     # --- facets ----------------------------------------------------------------
 
-    def _plan(self, snap: Snapshot, request: SearchRequest, found: Detection, match: np.ndarray) -> Plan:
-        plan = Plan(base=np.ones(snap.size, dtype=bool) if request.include_unpublished else snap.published.copy())
+    def _plan(self, snap: Snapshot, request: SearchRequest, found: Detection, match: np.ndarray,
+              base: np.ndarray) -> Plan:
+        plan = Plan(base=base.copy())
         for facet, values in request.filters.items():
             values = [str(v) for v in values if str(v).strip()]
             if facet in FACETS and values:
@@ -366,12 +375,13 @@ class SearchEngine:
     # --- more like this ---------------------------------------------------------
 
     @quiet_blas
-    def more_like_this(self, kind: str, item_id: int, limit: int = 5) -> list[Hit]:
+    def more_like_this(self, kind: str, item_id: int, limit: int = 5, *,
+                       visible: Visibility = EVERYTHING) -> list[Hit]:
         """Lessons and risks closest in meaning to one item (never the item itself)."""
         snap = self.snapshot()
-        row = self._row(snap, kind, item_id)
+        allowed = visible_rows(snap, visible)
+        row = self._row(snap, kind, item_id, allowed if visible.restricted else None)
         sims = snap.dense @ snap.dense[row]
-        allowed = snap.published.copy()
         allowed[row] = False
         rows = ranking.top_rows(sims, allowed, max(POOL // 2, limit * 4))
         groups = ranking.group_duplicates(snap, rows)[:limit]
@@ -381,18 +391,19 @@ class SearchEngine:
         return [make_hit(snap, g, items, float(sims[g[0]]), terms) for g in groups if g[0] in items]
 
     @quiet_blas
-    def sources_of(self, kind: str, item_id: int) -> list[Source]:
+    def sources_of(self, kind: str, item_id: int, *, visible: Visibility = EVERYTHING) -> list[Source]:
         """Every source of one lesson or risk: its own, then the near-duplicates other projects recorded."""
         snap = self.snapshot()
-        row = self._row(snap, kind, item_id)
-        rows = [row] + ranking.duplicates_of(snap, row)
+        shown = visible_rows(snap, visible, include_unpublished=True)
+        row = self._row(snap, kind, item_id, shown if visible.restricted else None)
+        rows = [row] + [r for r in ranking.duplicates_of(snap, row) if shown[r]]
         items = fetch_rows(self.kb, snap, rows)
         return [source_of(snap, items[r]) for r in rows if r in items]
 
     @staticmethod
-    def _row(snap: Snapshot, kind: str, item_id: int) -> int:
+    def _row(snap: Snapshot, kind: str, item_id: int, shown: np.ndarray | None = None) -> int:
         row = snap.row(kind, item_id)
-        if row is None:
+        if row is None or (shown is not None and not shown[row]):
             missing = LessonNotFound if kind == "lesson" else RiskNotFound
             raise missing(f"No {kind} with id {item_id}.")
         return row
@@ -400,22 +411,24 @@ class SearchEngine:
     # --- projects and kickoff ----------------------------------------------------
 
     @quiet_blas
-    def similar_projects(self, profile: ProjectProfile, limit: int = 5) -> list[ProjectMatch]:
+    def similar_projects(self, profile: ProjectProfile, limit: int = 5, *,
+                         visible: Visibility = EVERYTHING) -> list[ProjectMatch]:
         from search.projects import similar_projects
 
-        return similar_projects(self, profile, limit)
+        return similar_projects(self, profile, limit, visible=visible)
 
     @quiet_blas
-    def kickoff_pack(self, profile: ProjectProfile, *, record: bool = True, limit: int = 30) -> KickoffPackResult:
+    def kickoff_pack(self, profile: ProjectProfile, *, record: bool = True, limit: int = 30,
+                     visible: Visibility = EVERYTHING) -> KickoffPackResult:
         from search.projects import kickoff_pack
 
-        return kickoff_pack(self, profile, record=record, limit=limit)
+        return kickoff_pack(self, profile, record=record, limit=limit, visible=visible)
 
-    def load_pack(self, pack_id: int) -> KickoffPackResult:
-        """A recorded kickoff pack, exactly as it was generated."""
+    def load_pack(self, pack_id: int, *, visible: Visibility = EVERYTHING) -> KickoffPackResult:
+        """A recorded kickoff pack as it was generated, less what the audience may not see."""
         from search.projects import load_pack
 
-        return load_pack(self, pack_id)
+        return load_pack(self, pack_id, visible=visible)
 
     # --- usage log ----------------------------------------------------------------
 
@@ -440,6 +453,36 @@ def query_weights(query: str, found: Detection) -> dict[str, float]:
 
 
 _QUESTION_STEMS = {stem(w) for w in QUESTION_WORDS}
+
+
+def visible_rows(snap: Snapshot, visible: Visibility, include_unpublished: bool = False) -> np.ndarray:
+    """A fresh bool mask of the rows an audience may see: published ones (all, when unpublished ones
+    were asked for and the audience may see them), less the rows of its hidden projects."""
+    rows = np.ones(snap.size, dtype=bool) if include_unpublished and visible.unpublished else snap.published.copy()
+    if visible.hidden_projects:
+        rows &= ~_hidden_rows(snap, visible.hidden_projects)
+    return rows
+
+
+def _hidden_rows(snap: Snapshot, hidden: frozenset[int]) -> np.ndarray:
+    # Kept with the snapshot (read-only once made): a few distinct hidden sets per generation at most.
+    key = ("hidden rows", hidden)
+    mask = snap.cache.get(key)
+    if mask is None:
+        mask = np.isin(snap.project_ids, np.fromiter(hidden, dtype=np.int64))
+        snap.cache[key] = mask
+    return mask
+
+
+def labels_in(snap: Snapshot, facet: str, rows: np.ndarray, hidden: frozenset[int]) -> list[str]:
+    """The facet's values that some of `rows` (the visible rows, less `hidden` projects') have."""
+    if not hidden:  # project facets of visible projects only; unpublished rows add no values to hide
+        return snap.labels[facet]
+    key = ("labels", facet, hidden)
+    if key not in snap.cache:
+        codes = np.unique(snap.codes[facet][rows])
+        snap.cache[key] = [snap.labels[facet][c] for c in codes if c >= 0]
+    return snap.cache[key]
 
 
 def facet_mask(snap: Snapshot, facet: str, values: list[str]) -> np.ndarray:

@@ -58,11 +58,13 @@ class Item:
         return (self.kind == "risk", self.id)
 
 
-def load_projects(session: Session) -> dict[int, DatedProject]:
+def load_projects(session: Session, hidden: frozenset[int] = frozenset()) -> dict[int, DatedProject]:
+    """Every project but the `hidden` ones (`kb.access.Visibility.hidden_projects`): their items are
+    then left out too, as `load_items` keeps only items of the projects it is given or of none."""
     cols = (Project.id, Project.code, Project.name, Project.project_type, Project.start, Project.end,
             Project.actual_end)
     return {pid: DatedProject(pid, code, name, ptype or UNTYPED, start, end, actual_end)
-            for pid, code, name, ptype, start, end, actual_end in session.exec(select(*cols))}
+            for pid, code, name, ptype, start, end, actual_end in session.exec(select(*cols)) if pid not in hidden}
 
 
 def load_items(session: Session, projects: dict[int, DatedProject], *, polarity: str | None = "went wrong",
@@ -71,12 +73,17 @@ def load_items(session: Session, projects: dict[int, DatedProject], *, polarity:
     ingested = {did: as_date(at) for did, at in session.exec(select(Document.id, Document.ingested_at))}
     items = [_item("lesson", row.id, row.title, lesson_text(row), projects.get(row.project_id), row.lesson_date,
                    ingested.get(row.document_id))
-             for row in session.exec(_lessons_query(polarity))]
+             for row in session.exec(_lessons_query(polarity)) if _known(row.project_id, projects)]
     if risks:
         items += [_item("risk", row.id, row.title, risk_text(row), projects.get(row.project_id), None,
                         ingested.get(row.document_id))
-                  for row in session.exec(_materialised_risks_query())]
+                  for row in session.exec(_materialised_risks_query()) if _known(row.project_id, projects)]
     return items
+
+
+def _known(project_id: int | None, projects: dict[int, DatedProject]) -> bool:
+    # A project missing from `projects` was hidden from the audience (load_projects).
+    return project_id is None or project_id in projects
 
 
 def _lessons_query(polarity: str | None):

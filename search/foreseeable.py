@@ -20,6 +20,7 @@ from datetime import date
 
 import numpy as np
 
+from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from search.failures import Item, item_vectors, load_items, load_projects
 
@@ -42,19 +43,22 @@ class Foresight:
 
 
 _cache: dict[tuple, tuple[int, dict[int, Foresight]]] = {}
+CACHED_AUDIENCES = 16
 _lock = threading.Lock()
 
 
-def foreseeable_risks(kb, *, threshold: float = THRESHOLD, use_cache: bool = True) -> dict[int, Foresight]:
-    """Materialised risk id -> the most similar earlier lesson, for risks an earlier lesson described."""
-    key = (kb.settings.sqlalchemy_url, kb.settings.chroma_collection, threshold)
+def foreseeable_risks(kb, *, threshold: float = THRESHOLD, use_cache: bool = True,
+                      visible: Visibility = EVERYTHING) -> dict[int, Foresight]:
+    """Materialised risk id -> the most similar earlier lesson, for risks an earlier lesson described;
+    computed as if the projects `visible` hides did not exist (cached per hidden set)."""
+    key = (kb.settings.sqlalchemy_url, kb.settings.chroma_collection, threshold, visible.hidden_projects)
     with kb.session() as session:
         gen = generation(session)
         with _lock:
             hit = _cache.get(key)
         if use_cache and hit and hit[0] == gen:
             return hit[1]
-        projects = load_projects(session)
+        projects = load_projects(session, visible.hidden_projects)
         items = load_items(session, projects, polarity=None, risks=True)
     lessons = [i for i in items if i.kind == "lesson"]
     risks = [i for i in items if i.kind == "risk"]
@@ -62,6 +66,8 @@ def foreseeable_risks(kb, *, threshold: float = THRESHOLD, use_cache: bool = Tru
     found = match(risks, lessons, item_vectors(kb, risks), item_vectors(kb, lessons), starts, threshold)
     with _lock:
         _cache[key] = (gen, found)
+        while len(_cache) > CACHED_AUDIENCES:  # one entry per distinct hidden set: keep the newest
+            _cache.pop(next(iter(_cache)))
     return found
 
 

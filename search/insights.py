@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from kb import metrics
+from kb.access import EVERYTHING, Visibility
 from kb.errors import KBError
 from search import themes
 from search.foreseeable import THRESHOLD as FORESEEABLE_THRESHOLD
@@ -20,10 +21,10 @@ if TYPE_CHECKING:
     from kb.store import KnowledgeBase
 
 
-def foresight_or_none(kb: KnowledgeBase) -> dict[int, Foresight] | None:
+def foresight_or_none(kb: KnowledgeBase, visible: Visibility = EVERYTHING) -> dict[int, Foresight] | None:
     """Foreseeable risks need the vector index; without it the metric is n/a (None)."""
     try:
-        return foreseeable_risks(kb)
+        return foreseeable_risks(kb, visible=visible)
     except KBError:
         return None
 
@@ -36,11 +37,12 @@ def foreseeable_ids(foresight: dict[int, Foresight] | None):
 # --- metrics -----------------------------------------------------------------------
 
 def metrics_json(kb: KnowledgeBase, session: Session, *, portfolio: str | None = None,
-                 project_type: str | None = None, period: str | None = None) -> dict[str, Any]:
+                 project_type: str | None = None, period: str | None = None,
+                 visible: Visibility = EVERYTHING) -> dict[str, Any]:
     """Every metric with breakdowns by year, quarter, portfolio and type, the knowledge gaps,
-    and the foreseeable failures behind that metric. Blank filters mean no filter."""
-    foresight = foresight_or_none(kb)
-    snapshot = metrics.load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight))
+    and the foreseeable failures behind that metric, of what `visible` shows. Blank filters mean no filter."""
+    foresight = foresight_or_none(kb, visible)
+    snapshot = metrics.load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight), visible=visible)
     report = metrics.report_from(snapshot, by=metrics.GROUPINGS, portfolio=portfolio or None,
                                  project_type=project_type or None, period=period.upper() if period else None)
     return metrics_report_json(report, foresight or {})
@@ -80,9 +82,9 @@ def measure_of(report: metrics.MetricsReport, key: str) -> metrics.Measure:
 
 # --- themes ------------------------------------------------------------------------
 
-def themes_json(kb: KnowledgeBase, *, limit: int) -> dict[str, Any]:
+def themes_json(kb: KnowledgeBase, *, limit: int, visible: Visibility = EVERYTHING) -> dict[str, Any]:
     """Recurring failure themes, most repeated first (the first `limit`), with the total."""
-    report = themes.compute_themes(kb)
+    report = themes.compute_themes(kb, visible=visible)
     return {"generation": report.generation, "definitions": themes.DEFINITIONS, "years": report.years,
             "project_types": report.project_types, "total": len(report.themes),
             "repeat_failures": themes.repeat_counts(report), "precedent_threshold": themes.PRECEDENT_THRESHOLD,

@@ -10,6 +10,7 @@ import numpy as np
 
 from sqlmodel import select
 
+from kb.access import EVERYTHING, Visibility
 from kb.errors import NotFound
 from kb.models import KickoffPack, Lesson
 from kb.vocab import PROJECT_TYPE
@@ -59,8 +60,10 @@ def profile_text(profile: ProjectProfile) -> str:
     return " ".join(x for x in (profile.project_type, profile.industry, profile.description) if x).strip()
 
 
-def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int = 5) -> list[ProjectMatch]:
-    """Past projects ranked by type and industry match, size and what their lessons say."""
+def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int = 5, *,
+                     visible: Visibility = EVERYTHING) -> list[ProjectMatch]:
+    """Past projects ranked by type and industry match, size and what their lessons say (never one
+    the audience may not see)."""
     snap = engine.snapshot()
     if not snap.projects:
         return []
@@ -72,7 +75,7 @@ def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int =
     matches = []
     recorded = set(np.unique(snap.project_ids[snap.project_ids >= 0]).tolist())
     for i, pid in enumerate(pids):
-        if pid not in recorded or pid == profile.project_id:
+        if pid not in recorded or pid == profile.project_id or visible.hides_project(pid):
             continue  # a project with nothing recorded yet (a new one) is not a past project to learn from
         p = snap.projects[pid]
         parts, reasons = {}, []
@@ -131,19 +134,19 @@ distinct by construction, so only lessons of different documents of one project 
 
 
 def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool = True,
-                 limit: int = 30) -> KickoffPackResult:
+                 limit: int = 30, visible: Visibility = EVERYTHING) -> KickoffPackResult:
     """Lessons worth reading before a new project starts, as a checklist by category,
-    plus the risks that materialised on similar past projects."""
-    similar = similar_projects(engine, profile, limit=5)
+    plus the risks that materialised on similar past projects (all of them ones `visible` shows)."""
+    similar = similar_projects(engine, profile, limit=5, visible=visible)
     snap = engine.snapshot()
-    hits, left_out = _pack_lessons(engine, snap, profile, limit)
+    hits, left_out = _pack_lessons(engine, snap, profile, limit, visible)
     items = fetch_rows(engine.kb, snap, [snap.row("lesson", h.id) for h in hits])
     sections: OrderedDict[str, list[PackItem]] = OrderedDict()
     for hit in hits:
         row = items.get(snap.row("lesson", hit.id))
         sections.setdefault(hit.category or "general", []).append(PackItem(hit=hit, checklist=checklist_line(hit, row)))
     ordered = sorted(sections.items(), key=lambda kv: -len(kv[1]))
-    risks = _materialised_risks(engine, snap, profile, similar)
+    risks = _materialised_risks(engine, snap, profile, similar, visible)
     result = KickoffPackResult(profile=profile, similar_projects=similar,
                                sections=[PackSection(category=c, items=i) for c, i in ordered],
                                materialised_risks=[r.hit for r in risks], risks=risks, left_out=left_out)
@@ -152,13 +155,14 @@ def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool 
     return result
 
 
-def _pack_lessons(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile, limit: int) -> tuple[list[Hit], int]:
+def _pack_lessons(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile, limit: int,
+                  visible: Visibility) -> tuple[list[Hit], int]:
     """Lessons from projects of the same type first, then lessons from other types that transfer;
     near-duplicates merged into one line. Returns the lessons and how many were left out."""
     ptype = PROJECT_TYPE.canonical(profile.project_type) or profile.project_type
     local_names(engine, snap)
-    own = _search_lessons(engine, profile, {"project_type": [ptype]}, limit) if ptype else []
-    others = [h for h in _search_lessons(engine, profile, {}, 100) if not _same(_type_of(h), ptype)]
+    own = _search_lessons(engine, profile, {"project_type": [ptype]}, limit, visible) if ptype else []
+    others = [h for h in _search_lessons(engine, profile, {}, 100, visible) if not _same(_type_of(h), ptype)]
     items = fetch_rows(engine.kb, snap, [snap.row("lesson", h.id) for h in others])
     transfer = [h for h in others if transfers(snap, items.get(snap.row("lesson", h.id)), ptype)]
     keep = limit * 2 // 3 if transfer else limit
@@ -168,10 +172,11 @@ def _pack_lessons(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile,
     return merged, len(others) - len(transfer)
 
 
-def _search_lessons(engine: SearchEngine, profile: ProjectProfile, extra: dict, limit: int) -> list[Hit]:
+def _search_lessons(engine: SearchEngine, profile: ProjectProfile, extra: dict, limit: int,
+                    visible: Visibility) -> list[Hit]:
     request = SearchRequest(q=profile_text(profile), filters={"kind": ["lesson"], **extra}, limit=min(limit, 100),
                             detect_facets=False)
-    return engine.search(request, log=False).hits
+    return engine.search(request, log=False, visible=visible).hits
 
 
 def _type_of(hit: Hit) -> str | None:
@@ -372,13 +377,15 @@ def checklist_line(hit: Hit, row) -> str:
 
 
 def _materialised_risks(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile, similar: list[ProjectMatch],
-                        limit: int = 10) -> list[PackRisk]:
+                        visible: Visibility, limit: int = 10) -> list[PackRisk]:
     code = snap.code_of("status", "materialised")
     if code is None:
         return []
     pids = [m.project.id for m in similar]
     ptype = PROJECT_TYPE.canonical(profile.project_type) or profile.project_type
-    mask = (snap.kinds == RISK) & (snap.codes["status"] == code) & snap.published
+    from search.engine import visible_rows  # which imports this module
+
+    mask = (snap.kinds == RISK) & (snap.codes["status"] == code) & visible_rows(snap, visible)
     near = np.isin(snap.project_ids, pids)
     type_code = snap.code_of("project_type", ptype) if ptype else None
     if type_code is not None:
@@ -419,19 +426,53 @@ def _record(engine: SearchEngine, pack: KickoffPackResult) -> int:
         return row.id
 
 
-def load_pack(engine: SearchEngine, pack_id: int) -> KickoffPackResult:
-    """A recorded pack as it was generated; packs recorded before content was kept are rebuilt."""
+def load_pack(engine: SearchEngine, pack_id: int, *, visible: Visibility = EVERYTHING) -> KickoffPackResult:
+    """A recorded pack as it was generated, less the lines and projects `visible` hides (a pack made
+    by the PMO may cite a confidential project); packs recorded before content was kept are rebuilt.
+    A pack made for a project the audience may not see is not found."""
     with engine.kb.session() as session:
         row = session.get(KickoffPack, pack_id)
-    if row is None:
+    if row is None or visible.hides_project(row.project_id):
         raise NotFound(f"No kickoff pack with id {pack_id}.")
     if row.content:
         pack = KickoffPackResult.model_validate(row.content)
         pack.profile.project_id = row.project_id  # linked (or unlinked by a deletion) after it was made
-        return pack
+        return redact_pack(engine.snapshot(), pack, visible) if visible.restricted else pack
     profile = ProjectProfile(name=row.project_name, project_type=row.project_type, industry=row.industry,
                              budget=row.budget, size=row.size, description=row.description or "",
                              project_id=row.project_id)
-    pack = kickoff_pack(engine, profile, record=False)
+    pack = kickoff_pack(engine, profile, record=False, visible=visible)
     pack.pack_id = pack_id
     return pack
+
+
+def redact_pack(snap: Snapshot, pack: KickoffPackResult, visible: Visibility) -> KickoffPackResult:
+    """A recorded pack without the lessons, risks, sources and similar projects `visible` hides."""
+    from search.engine import visible_rows  # which imports this module
+
+    shown = visible_rows(snap, visible)
+    hidden_codes = {snap.projects[p].code for p in visible.hidden_projects if p in snap.projects}
+
+    def ok(kind: str, item_id: int | None, project_code: str | None = None) -> bool:
+        row = snap.row(kind, item_id) if item_id is not None else None
+        # An item no longer indexed (deleted since) is judged by the project it was recorded with.
+        return bool(shown[row]) if row is not None else project_code not in hidden_codes
+
+    def clean(hit: Hit, kind: str) -> Hit | None:
+        if not ok(kind, hit.id, hit.project.code if hit.project else None):
+            return None
+        seen = [s for s in hit.seen_in if ok(kind, s.item_id, s.project_code)] or [hit.source]
+        projects = {s.project_code or f"doc:{s.document_id}" for s in seen}
+        return hit.model_copy(update={"seen_in": seen, "project_count": len(projects)})
+
+    sections = []
+    for section in pack.sections:
+        items = [item.model_copy(update={"hit": h}) for item in section.items if (h := clean(item.hit, "lesson"))]
+        if items:
+            sections.append(section.model_copy(update={"items": items}))
+    risks = [r.model_copy(update={"hit": h}) for r in pack.risks if (h := clean(r.hit, "risk"))]
+    return pack.model_copy(update={
+        "sections": sections, "risks": risks,
+        "materialised_risks": [h for h in (clean(x, "risk") for x in pack.materialised_risks) if h],
+        "similar_projects": [m for m in pack.similar_projects if not visible.hides_project(m.project.id)],
+    })

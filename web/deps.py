@@ -32,7 +32,7 @@ from typing import Annotated, Iterator
 from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 
-from kb.access import Audience
+from kb.access import EVERYTHING, Audience, Visibility, visibility
 from kb.settings import Settings
 from kb.store import KnowledgeBase
 from search.engine import SearchEngine
@@ -108,12 +108,24 @@ def get_audience(request: Request) -> Audience:
     return who
 
 
+def get_visibility(audience: Annotated[Audience, Depends(get_audience)],
+                   kb: Annotated[KnowledgeBase, Depends(get_kb)]) -> Visibility:
+    """What the person asking may see (`kb.access`), resolved once per request with a short session of
+    its own (an admin's needs none), so no connection is held while the route calls the engine."""
+    if audience.is_admin:
+        return EVERYTHING
+    with kb.session() as session:
+        return visibility(session, audience)
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
 KBDep = Annotated[KnowledgeBase, Depends(get_kb)]
 EngineDep = Annotated[SearchEngine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AudienceDep = Annotated[Audience, Depends(get_audience)]
+VisibilityDep = Annotated[Visibility, Depends(get_visibility)]
+"""Every read route takes this and passes it down: search, queries, metrics, themes, kickoff packs."""
 
 
 def is_htmx(request: Request) -> bool:

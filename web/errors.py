@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kb.access import Forbidden
 from kb.errors import (
     IndexUnavailable, InvalidDocument, KBError, NotFound, StorageUnavailable, UnsupportedFormat,
 )
@@ -25,6 +26,7 @@ TITLES = {400: "That request could not be handled", 401: "Please sign in", 403: 
 
 STATUS_OF: tuple[tuple[type[KBError], int], ...] = (
     (NotFound, 404),
+    (Forbidden, 403),
     (UnsupportedFormat, 415),
     (InvalidDocument, 422),
     (InvalidEdit, 422),

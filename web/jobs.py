@@ -52,6 +52,8 @@ class IngestJob:
     names: list[str]
     project: str | None = None
     """The project the uploader filed the batch under, for documents that name none."""
+    owner: str | None = None
+    """Who uploaded it (their user name), so they can follow it whatever it holds."""
     state: str = "queued"
     """queued, running, done or failed."""
     stored: list[str | None] = field(default_factory=list)
@@ -119,7 +121,7 @@ class JobRunner:
 
     def submit(self, batch: "Batch") -> IngestJob:
         """Queue a received batch: its folder and manifest are on disk before this returns."""
-        job = IngestJob(id=batch.id, names=batch.names, stored=batch.stored, project=batch.project)
+        job = IngestJob(id=batch.id, names=batch.names, stored=batch.stored, project=batch.project, owner=batch.owner)
         batch.folder.mkdir(parents=True, exist_ok=True)
         _write_json(batch.folder / MANIFEST, self._manifest(job))
         os.replace(batch.folder, self.queue_dir / job.id)
@@ -268,7 +270,7 @@ class JobRunner:
         files = [{"name": name, "stored": stored, "report": _dump(job.reports[n]) if n < job.done else None}
                  for n, (name, stored) in enumerate(zip(job.names, job.stored))]
         return {"id": job.id, "created": job.created, "finished_at": job.finished_at, "state": job.state,
-                "error": job.error, "project": job.project, "files": files}
+                "error": job.error, "project": job.project, "owner": job.owner, "files": files}
 
     def _load(self, folder: Path) -> IngestJob | None:
         """The batch kept in `folder`, or None when there is none (or its manifest cannot be read)."""
@@ -277,7 +279,7 @@ class JobRunner:
             files = data["files"]
             reports = [self._report_of(f["report"]) for f in files if f.get("report")]
             job = IngestJob(id=data["id"], names=[f["name"] for f in files], state=data["state"],
-                            project=data.get("project"),
+                            project=data.get("project"), owner=data.get("owner"),
                             stored=[f.get("stored") for f in files], reports=reports,
                             error=data.get("error"), created=data["created"], finished_at=data.get("finished_at"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -298,6 +300,7 @@ class Batch:
     def __init__(self, queue_dir: Path, job_id: str) -> None:
         self.id = job_id
         self.project: str | None = None
+        self.owner: str | None = None
         self.folder = queue_dir / f"{job_id}.part"
         self.names: list[str] = []
         self.stored: list[str | None] = []

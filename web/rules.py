@@ -97,6 +97,7 @@ RULES: dict[tuple[str, str], Role | str] = {
     ("POST", "/projects/{project_id}/delete"): ADMIN,
     ("DELETE", "/api/projects/{project_id}"): ADMIN,
     ("PATCH", "/api/projects/{project_id}"): ADMIN,  # confidentiality and sharing
+    ("POST", "/projects/{project_id}/access"): ADMIN,
     ("GET", "/audit"): ADMIN,
     ("GET", "/audit.csv"): ADMIN,
 }

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from sqlmodel import select
 
+from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.errors import NotFound
 from kb.models import ThemeOverride
@@ -198,13 +199,17 @@ def repeat_counts(report: "ThemeReport") -> dict:
 # --- the entry point ------------------------------------------------------------------
 
 _cache: dict[tuple, Clustering] = {}
+CACHED_AUDIENCES = 16
 _lock = threading.Lock()
 
 
-def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True) -> Clustering:
-    """Items, vectors and theme labels, recomputed only when the index generation changed."""
+def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True,
+                       visible: Visibility = EVERYTHING) -> Clustering:
+    """Items, vectors and theme labels, recomputed only when the index generation changed. The items
+    of projects `visible` hides are left out before clustering (cached per hidden set), so an audience's
+    themes are those of a knowledge base without those projects."""
     key = (kb.settings.sqlalchemy_url, kb.settings.chroma_url or str(kb.settings.chroma_path),
-           kb.settings.chroma_collection, max_themes)
+           kb.settings.chroma_collection, max_themes, visible.hidden_projects)
     with kb.session() as session:
         gen = generation(session)
         with _lock:
@@ -212,20 +217,23 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
         if use_cache and hit is not None and hit.generation == gen:
             return replace(hit, from_cache=True)
         started = time.perf_counter()
-        projects = load_projects(session)
+        projects = load_projects(session, visible.hidden_projects)
         items = load_items(session, projects)
     vectors = item_vectors(kb, items)
     labels = cluster(vectors, max_themes=max_themes) if items else np.zeros(0, dtype=int)
     result = Clustering(gen, items, vectors, labels, projects, time.perf_counter() - started)
     with _lock:
         _cache[key] = result
+        while len(_cache) > CACHED_AUDIENCES:  # one entry per distinct hidden set: keep the newest
+            _cache.pop(next(iter(_cache)))
     return result
 
 
-def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True) -> ThemeReport:
-    """Recurring failure themes with the PMO's edits applied, most repeated first."""
+def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True,
+                   visible: Visibility = EVERYTHING) -> ThemeReport:
+    """Recurring failure themes with the PMO's edits applied, most repeated first (of what `visible` shows)."""
     started = time.perf_counter()
-    base = compute_clustering(kb, max_themes=max_themes, use_cache=use_cache)
+    base = compute_clustering(kb, max_themes=max_themes, use_cache=use_cache, visible=visible)
     with kb.session() as session:
         overrides = list(session.exec(select(ThemeOverride).order_by(ThemeOverride.id)))
     themes = build_themes(base.items, base.vectors, base.labels) if base.items else []

@@ -218,6 +218,8 @@ def test_a_database_from_an_earlier_version_is_brought_up_to_date(settings, fake
         conn.execute(text("DROP TABLE checklist_item"))  # and before kickoff packs became checklists
         for table in ("audit_event", "api_token", "user_session", "account"):  # and before accounts
             conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("DROP TABLE project_access"))  # and before projects could be confidential
+        conn.execute(text("ALTER TABLE project DROP COLUMN confidential"))
     engine.dispose()
     kb = KnowledgeBase.open(settings, embedder=fake_embedder)
     assert kb.save_document(closure(), b"v1").outcome == "ingested"

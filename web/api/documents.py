@@ -9,29 +9,30 @@ from kb import queries
 from kb.models import DocumentPublic, DocumentVersionPublic
 from kb.store import Deletion
 from web import audit
-from web.deps import KBDep, ServicesDep, SessionDep
+from web.deps import KBDep, ServicesDep, SessionDep, VisibilityDep
 from web.schemas import FileReportOut, Limit, Offset, ProjectIdQuery
 
 router = APIRouter(tags=["api"])
 
 
 @router.get("/documents", response_model=queries.Page[queries.DocumentSummary])
-def api_documents(session: SessionDep, limit: Limit = 20, offset: Offset = 0, kind: str | None = None,
-                  project_id: ProjectIdQuery = None):
+def api_documents(session: SessionDep, visible: VisibilityDep, limit: Limit = 20, offset: Offset = 0,
+                  kind: str | None = None, project_id: ProjectIdQuery = None):
     """Documents, most recently ingested first, without their text."""
-    return queries.list_documents(session=session, limit=limit, offset=offset, kind=kind, project_id=project_id)
+    return queries.list_documents(session=session, limit=limit, offset=offset, kind=kind, project_id=project_id,
+                                  visible=visible)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic)
-def api_document(document_id: int, session: SessionDep):
+def api_document(document_id: int, session: SessionDep, visible: VisibilityDep):
     """A document with its readable text (`content`) and, for registers, its `rows`."""
-    return queries.get_document(session=session, document_id=document_id)
+    return queries.get_document(session=session, document_id=document_id, visible=visible)
 
 
 @router.get("/documents/{document_id}/versions", response_model=list[DocumentVersionPublic])
-def api_document_versions(document_id: int, kb: KBDep):
+def api_document_versions(document_id: int, session: SessionDep, visible: VisibilityDep):
     """Every version of a document, the current one first (`replaced_at` is null for it)."""
-    return kb.document_versions(document_id)
+    return queries.document_versions(session=session, document_id=document_id, visible=visible)
 
 
 @router.post("/documents/{document_id}/versions/{version}/restore", response_model=FileReportOut)

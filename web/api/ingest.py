@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
+from kb import access
 from web.audit import ingested
-from web.deps import ServicesDep
+from web.deps import AudienceDep, ServicesDep
 from web.schemas import FileReportOut
 from web.uploads import ingest_uploads, read_uploads
 
@@ -15,13 +16,17 @@ router = APIRouter(tags=["api"])
 
 
 @router.post("/ingest", response_model=list[FileReportOut])
-def api_ingest(request: Request, services: ServicesDep, files: Annotated[list[UploadFile | str], File()] = [],
+def api_ingest(request: Request, services: ServicesDep, audience: AudienceDep,
+               files: Annotated[list[UploadFile | str], File()] = [],
                project: Annotated[str, Form(max_length=64)] = "", preview: Annotated[bool, Form()] = False):
     """Upload files (multipart, field `files`, repeatable); one report per file, in order.
     A rejected file is reported with its reason; nothing of it is stored. `project` files documents
     that name no project under that code; with `preview=true` nothing is stored and each report says
-    what would happen (`preview: true`, e.g. "replaces version 2 of ...")."""
+    what would happen (`preview: true`, e.g. "replaces version 2 of ..."). A project manager must give
+    `project`: one they manage, or a new code, which becomes theirs (403 otherwise)."""
     batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
-    reports = list(ingest_uploads(services, batch, project=project.strip() or None, preview=preview))
-    ingested(request, reports, project.strip() or None)
+    with services.kb.session() as session:
+        project = access.upload_project(session, audience, project.strip() or None, preview=preview)
+    reports = list(ingest_uploads(services, batch, project=project, preview=preview))
+    ingested(request, reports, project)
     return reports

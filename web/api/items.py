@@ -8,7 +8,7 @@ from kb import queries
 from kb.models import LessonPublic, LessonUpdate, RiskPublic, RiskUpdate
 from search.models import Hit
 from web.audit import update_item
-from web.deps import EngineDep, KBDep, SessionDep, release
+from web.deps import EngineDep, KBDep, SessionDep, VisibilityDep, release
 from web.forms import check_lesson_update, check_risk_update
 from web.schemas import FeedbackIn, FeedbackOut, Limit
 
@@ -16,9 +16,9 @@ router = APIRouter(tags=["api"])
 
 
 @router.get("/lessons/{lesson_id}", response_model=LessonPublic)
-def api_lesson(lesson_id: int, session: SessionDep):
-    """One lesson, published or not."""
-    return queries.get_lesson(session=session, lesson_id=lesson_id).lesson
+def api_lesson(lesson_id: int, session: SessionDep, visible: VisibilityDep):
+    """One lesson (an unpublished one only for PMO admins)."""
+    return queries.get_lesson(session=session, lesson_id=lesson_id, visible=visible).lesson
 
 
 @router.patch("/lessons/{lesson_id}", response_model=LessonPublic)
@@ -29,25 +29,27 @@ def api_update_lesson(request: Request, lesson_id: int, update: LessonUpdate, kb
 
 
 @router.get("/lessons/{lesson_id}/similar", response_model=list[Hit])
-def api_similar_lessons(lesson_id: int, engine: EngineDep, session: SessionDep, limit: Limit = 5):
+def api_similar_lessons(lesson_id: int, engine: EngineDep, session: SessionDep, visible: VisibilityDep,
+                        limit: Limit = 5):
     """Lessons and risks closest in meaning to this lesson."""
-    queries.get_lesson(session=session, lesson_id=lesson_id)  # a clean 404 for an unknown id
+    queries.get_lesson(session=session, lesson_id=lesson_id, visible=visible)  # a clean 404 for an unknown id
     release(session)
-    return engine.more_like_this("lesson", lesson_id, limit=limit)
+    return engine.more_like_this("lesson", lesson_id, limit=limit, visible=visible)
 
 
 @router.post("/lessons/{lesson_id}/feedback", response_model=FeedbackOut)
-def api_lesson_feedback(lesson_id: int, feedback: FeedbackIn, session: SessionDep):
+def api_lesson_feedback(lesson_id: int, feedback: FeedbackIn, session: SessionDep, visible: VisibilityDep):
     """Mark a lesson helpful, or applied to a project (`kind: applied` with `project_id`)."""
-    queries.add_feedback(session=session, lesson_id=lesson_id, kind=feedback.kind, project_id=feedback.project_id)
-    summary = queries.feedback_summary(session=session, lesson_id=lesson_id)
+    queries.add_feedback(session=session, lesson_id=lesson_id, kind=feedback.kind, project_id=feedback.project_id,
+                         visible=visible)
+    summary = queries.feedback_summary(session=session, lesson_id=lesson_id, visible=visible)
     return FeedbackOut(helpful=summary.helpful, applied=summary.applied)
 
 
 @router.get("/risks/{risk_id}", response_model=RiskPublic)
-def api_risk(risk_id: int, session: SessionDep):
-    """One risk, published or not."""
-    return queries.get_risk(session=session, risk_id=risk_id).risk
+def api_risk(risk_id: int, session: SessionDep, visible: VisibilityDep):
+    """One risk (an unpublished one only for PMO admins)."""
+    return queries.get_risk(session=session, risk_id=risk_id, visible=visible).risk
 
 
 @router.patch("/risks/{risk_id}", response_model=RiskPublic)

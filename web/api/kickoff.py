@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from kb import queries
+from kb.access import EVERYTHING, Visibility
 from kb.errors import ProjectNotFound
-from kb.models import Project
 from search.models import KickoffPackResult, ProjectProfile
-from web.deps import EngineDep, SessionDep
+from web.deps import EngineDep, SessionDep, VisibilityDep, release
 from web.schemas import ProjectIdQuery
 
 router = APIRouter(tags=["api"])
@@ -29,42 +29,51 @@ class ChecklistUpdate(BaseModel):
 
 
 @router.post("/kickoff", response_model=KickoffPackResult)
-def api_kickoff(profile: ProjectProfile, engine: EngineDep, session: SessionDep):
+def api_kickoff(profile: ProjectProfile, engine: EngineDep, session: SessionDep, visible: VisibilityDep):
     """Build (and record) a kickoff pack for a new project; with `project_id` it becomes that project's
     pack and its lines that project's checklist."""
-    return build_pack(engine, session, profile)
+    return build_pack(engine, session, profile, visible)
 
 
-def build_pack(engine, session, profile: ProjectProfile) -> KickoffPackResult:
-    """Record a pack, and when it is for a registered project, link it and start the project's checklist."""
-    if profile.project_id is not None and session.get(Project, profile.project_id) is None:
-        raise ProjectNotFound(f"No project with id {profile.project_id}: register it first (POST /api/projects).")
-    pack = engine.kickoff_pack(profile, record=True)
+def build_pack(engine, session, profile: ProjectProfile, visible: Visibility = EVERYTHING) -> KickoffPackResult:
+    """Record a pack, and when it is for a registered project, link it and start the project's checklist.
+    Everything in it is what `visible` shows."""
+    if profile.project_id is not None:
+        try:
+            queries.visible_project(session, profile.project_id, visible)
+        except ProjectNotFound:
+            raise ProjectNotFound(f"No project with id {profile.project_id}: register it first "
+                                  "(POST /api/projects).") from None
+        release(session)
+    pack = engine.kickoff_pack(profile, record=True, visible=visible)
     if profile.project_id is not None and pack.pack_id is not None:
-        queries.link_pack(session=session, pack_id=pack.pack_id, project_id=profile.project_id)
+        queries.link_pack(session=session, pack_id=pack.pack_id, project_id=profile.project_id, visible=visible)
     return pack
 
 
 @router.get("/kickoff", response_model=list[queries.PackSummary])
-def api_kickoff_packs(session: SessionDep, project_id: ProjectIdQuery = None):
+def api_kickoff_packs(session: SessionDep, visible: VisibilityDep, project_id: ProjectIdQuery = None):
     """Saved kickoff packs, newest first; `project_id` keeps one project's."""
-    return queries.list_packs(session=session, project_id=project_id)
+    return queries.list_packs(session=session, project_id=project_id, visible=visible)
 
 
 @router.get("/kickoff/{pack_id}", response_model=KickoffPackResult)
-def api_kickoff_pack(pack_id: int, engine: EngineDep):
-    """A kickoff pack built earlier, exactly as it was generated."""
-    return engine.load_pack(pack_id)
+def api_kickoff_pack(pack_id: int, engine: EngineDep, visible: VisibilityDep):
+    """A kickoff pack built earlier, as it was generated (less what the caller may not see)."""
+    return engine.load_pack(pack_id, visible=visible)
 
 
 @router.get("/kickoff/{pack_id}/checklist", response_model=list[queries.ChecklistLine])
-def api_checklist(pack_id: int, session: SessionDep):
+def api_checklist(pack_id: int, session: SessionDep, visible: VisibilityDep):
     """The checklist of a pack linked to a project (empty for a pack not linked to one)."""
-    return queries.checklist(session=session, pack_id=pack_id)
+    queries.visible_pack(session, pack_id, visible)
+    return queries.checklist(session=session, pack_id=pack_id, visible=visible)
 
 
 @router.post("/kickoff/{pack_id}/checklist/{line_id}", response_model=queries.ChecklistLine)
-def api_checklist_line(pack_id: int, line_id: int, change: ChecklistUpdate, session: SessionDep):
+def api_checklist_line(pack_id: int, line_id: int, change: ChecklistUpdate, session: SessionDep,
+                       visible: VisibilityDep):
     """Tick, dismiss (with a reason), turn into an action (with an owner and a due date) or reopen a line."""
+    queries.visible_pack(session, pack_id, visible)
     queries.checklist_line_of(session=session, pack_id=pack_id, line_id=line_id)
     return queries.update_checklist_line(session=session, line_id=line_id, **change.model_dump())

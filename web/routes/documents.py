@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from ingest import restore_version
 from kb import queries
 from web import audit
-from web.deps import KBDep, ServicesDep, SessionDep, SettingsDep
+from web.deps import KBDep, ServicesDep, SessionDep, SettingsDep, VisibilityDep, release
 from web.schemas import MAX_LISTED
 from web.rendering import register_table, render_document_html
 from web.templating import render
@@ -22,27 +22,33 @@ PER_PAGE = 25
 
 
 @router.get("/documents")
-def documents_page(request: Request, session: SessionDep, page: int = Query(1, ge=1, le=MAX_LISTED // PER_PAGE),
+def documents_page(request: Request, session: SessionDep, visible: VisibilityDep,
+                   page: int = Query(1, ge=1, le=MAX_LISTED // PER_PAGE),
                    kind: str = Query("", max_length=40), deleted: str = Query("", max_length=300)):
-    listing = queries.list_documents(session=session, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, kind=kind or None)
+    listing = queries.list_documents(session=session, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, kind=kind or None,
+                                     visible=visible)
     pages = max(1, min(math.ceil(listing.total / PER_PAGE), MAX_LISTED // PER_PAGE))
     return render(request, "documents.html", listing=listing, docs=listing.items, page=page, pages=pages, kind=kind,
                   deleted=deleted)
 
 
 @router.get("/documents/{document_id}")
-def document_page(request: Request, document_id: int, session: SessionDep,
+def document_page(request: Request, document_id: int, session: SessionDep, visible: VisibilityDep,
                   restored: str = Query("", max_length=300)):
-    doc = queries.get_document(session=session, document_id=document_id)
-    summary = queries.document_summary(session=session, document_id=document_id)
+    doc = queries.get_document(session=session, document_id=document_id, visible=visible)
+    summary = queries.document_summary(session=session, document_id=document_id, visible=visible)
     html, headings = render_document_html(doc.content)
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
                   table=register_table(doc.rows),
-                  versions=queries.document_versions(session=session, document_id=document_id), restored=restored)
+                  versions=queries.document_versions(session=session, document_id=document_id, visible=visible),
+                  restored=restored, withheld=queries.WITHHELD if queries.withheld(
+                      session=session, document_id=document_id, visible=visible) else None)
 
 
 @router.get("/documents/{document_id}/versions/{version}/original")
-def version_original(document_id: int, version: int, kb: KBDep):
+def version_original(document_id: int, version: int, kb: KBDep, session: SessionDep, visible: VisibilityDep):
+    queries.check_original(session=session, document_id=document_id, visible=visible)
+    release(session)
     path, filename, media_type = kb.version_file(document_id, version)
     return FileResponse(path, media_type=media_type or "application/octet-stream", filename=filename,
                         content_disposition_type="attachment")
@@ -58,8 +64,8 @@ def restore(request: Request, document_id: int, version: int, services: Services
 
 
 @router.get("/documents/{document_id}/delete")
-def delete_confirm(request: Request, document_id: int, session: SessionDep):
-    summary = queries.document_summary(session=session, document_id=document_id)
+def delete_confirm(request: Request, document_id: int, session: SessionDep, visible: VisibilityDep):
+    summary = queries.document_summary(session=session, document_id=document_id, visible=visible)
     return render(request, "delete_confirm.html", what=f"the document {summary.source_name}",
                   action=f"/documents/{document_id}/delete", back=f"/documents/{document_id}",
                   parts=[f"the {_items(summary.lessons, summary.risks)} extracted from it, with their tag "
@@ -78,16 +84,16 @@ def delete_document(request: Request, document_id: int, services: ServicesDep):
 
 
 @router.get("/documents/{document_id}/original")
-def document_original(document_id: int, session: SessionDep, settings: SettingsDep):
+def document_original(document_id: int, session: SessionDep, settings: SettingsDep, visible: VisibilityDep):
     path, filename, media_type = queries.original_file(session=session, data_dir=settings.data_dir,
-                                                       document_id=document_id)
+                                                       document_id=document_id, visible=visible)
     return FileResponse(path, media_type=media_type, filename=filename, content_disposition_type="attachment")
 
 
 @router.get("/documents/{document_id}/review")
-def document_review(request: Request, document_id: int, session: SessionDep):
-    summary = queries.document_summary(session=session, document_id=document_id)
-    lessons, risks = queries.document_items(session=session, document_id=document_id)
+def document_review(request: Request, document_id: int, session: SessionDep, visible: VisibilityDep):
+    summary = queries.document_summary(session=session, document_id=document_id, visible=visible)
+    lessons, risks = queries.document_items(session=session, document_id=document_id, visible=visible)
     return render(request, "review.html", documents=[(summary, lessons, risks)],
                   next_url=f"/documents/{document_id}/review")
 

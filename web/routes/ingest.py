@@ -8,10 +8,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from kb import queries
+from kb import access, queries
+from kb.access import Audience, Visibility
 from kb.errors import NotFound, StorageUnavailable
 from web.audit import ingested, record
-from web.deps import ServicesDep, SessionDep
+from web.deps import AudienceDep, ServicesDep, SessionDep, VisibilityDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
 from web.uploads import ingest_uploads, read_uploads, receive_uploads
@@ -35,21 +36,24 @@ def jobs(request: Request) -> JobRunner:
 
 
 @router.get("/ingest")
-def ingest_page(request: Request, session: SessionDep):
-    return render(request, "ingest.html", accept=ACCEPT, recent=jobs(request).recent(),
-                  projects=queries.project_choices(session=session))
+def ingest_page(request: Request, session: SessionDep, visible: VisibilityDep, audience: AudienceDep):
+    recent = [job for job in jobs(request).recent(limit=20) if job_shown(session, job, audience, visible)][:5]
+    return render(request, "ingest.html", accept=ACCEPT, recent=recent,
+                  projects=queries.project_choices(session=session, visible=visible))
 
 
 @router.post("/ingest")
-def upload(request: Request, services: ServicesDep, files: Annotated[list[UploadFile | str], File()] = [],
+def upload(request: Request, services: ServicesDep, audience: AudienceDep,
+           files: Annotated[list[UploadFile | str], File()] = [],
            project: Annotated[str, Form(max_length=64)] = "", preview: Annotated[bool, Form()] = False):
-    project = project.strip() or None
+    project = claim_project(services, audience, project, preview=True)  # may they? (403 before reading files)
     if preview:
         return preview_page(request, services, files, project)
     batch = jobs(request).new_batch()
-    batch.project = project
     try:
         receive_uploads(files, batch, services.settings.max_upload_mb * 1024 * 1024)
+        batch.project = claim_project(services, audience, project, preview=False)
+        batch.owner = audience.user
         job = jobs(request).submit(batch)
     except OSError as exc:
         batch.discard()
@@ -64,6 +68,13 @@ def upload(request: Request, services: ServicesDep, files: Annotated[list[Upload
     return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
 
 
+def claim_project(services: ServicesDep, audience: Audience, project: str | None, *, preview: bool) -> str | None:
+    """The upload's project by the rule for uploads (`kb.access.upload_project`), in a short session of its
+    own: the upload itself takes connections of its own."""
+    with services.kb.session() as session:
+        return access.upload_project(session, audience, (project or "").strip() or None, preview=preview)
+
+
 def preview_page(request: Request, services: ServicesDep, files: list[UploadFile | str], project: str | None):
     """What uploading these files would do, worked out without storing anything (parsing only, so
     it answers at once): which are new, unchanged, or replace which version of which document."""
@@ -73,21 +84,41 @@ def preview_page(request: Request, services: ServicesDep, files: list[UploadFile
 
 
 @router.get("/ingest/jobs/{job_id}")
-def job_page(request: Request, job_id: str, session: SessionDep):
+def job_page(request: Request, job_id: str, session: SessionDep, visible: VisibilityDep, audience: AudienceDep):
     job = jobs(request).get(job_id)
-    if job is None:
+    if job is None or not job_shown(session, job, audience, visible):
         raise NotFound("That upload batch is no longer known: batch reports are kept for a week "
                        "(the last 50). Its documents are listed under Documents.")
     return render(request, "ingest_job.html", partial="_ingest_job.html", job=job,
-                  documents=review_documents(session, job) if job.finished else [],
+                  documents=review_documents(session, job, visible) if job.finished else [],
                   next_url=f"/ingest/jobs/{job.id}")
 
 
-def review_documents(session: Session, job: IngestJob) -> list:
-    """What each newly stored document yielded, for the review list."""
+def job_shown(session: Session, job: IngestJob, audience: Audience, visible: Visibility) -> bool:
+    """Whether a batch may be shown: to the PMO and its uploader always; to anyone else once it has
+    finished and every document it stored is one they may see (its file names could name a
+    confidential project)."""
+    if not visible.restricted or (job.owner is not None and job.owner == audience.user):
+        return True
+    if not job.finished or any(r.document_id is None for r in job.reports):
+        return False
+    try:
+        for report in job.reports:
+            queries.visible_document(session, report.document_id, visible)
+    except NotFound:
+        return False
+    return True
+
+
+def review_documents(session: Session, job: IngestJob, visible: Visibility) -> list:
+    """What each newly stored document yielded, for the review list (those the audience may see)."""
     out = []
     for report in job.reports:
         if report.document_id and report.outcome in ("ingested", "replaced"):
-            summary = queries.document_summary(session=session, document_id=report.document_id)
-            out.append((summary, *queries.document_items(session=session, document_id=report.document_id)))
+            try:
+                summary = queries.document_summary(session=session, document_id=report.document_id, visible=visible)
+            except NotFound:  # deleted since, or of a project the audience may not see
+                continue
+            out.append((summary, *queries.document_items(session=session, document_id=report.document_id,
+                                                         visible=visible)))
     return out

@@ -16,6 +16,7 @@ from kb.metrics import (
     GAP_SCORE_THRESHOLD, GROUPS, METRICS, MetricsReport, MetricValue, format_value, load_snapshot, options,
     report_from,
 )
+from kb.access import EVERYTHING, Visibility
 from kb.store import KnowledgeBase
 from search import FORESEEABLE_THRESHOLD, Foresight
 from search.insights import foresight_or_none, foreseeable_ids, iso, measure_of
@@ -24,7 +25,7 @@ from search.themes import (
     repeat_counts, split_theme, undo_last_edit,
 )
 from web.audit import theme_edit
-from web.deps import KBDep, SessionDep
+from web.deps import KBDep, SessionDep, VisibilityDep
 from web.schemas import PERIOD
 from web.templating import render
 
@@ -42,10 +43,10 @@ TOP_THEMES_CHART = 8
 # --- metrics -----------------------------------------------------------------------
 
 def build_metrics(kb: KnowledgeBase, session: Session, *, by: tuple[str, ...], portfolio: str | None,
-                  project_type: str | None, period: str | None):
+                  project_type: str | None, period: str | None, visible: Visibility = EVERYTHING):
     """The report behind the metrics page, the filter choices, and the foreseeable risks found."""
-    foresight = foresight_or_none(kb)
-    snapshot = load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight))
+    foresight = foresight_or_none(kb, visible)
+    snapshot = load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight), visible=visible)
     report = report_from(snapshot, by=by, portfolio=portfolio or None, project_type=project_type or None,
                          period=period or None)
     return report, options(snapshot), foresight or {}
@@ -107,12 +108,12 @@ def _value(values: list[MetricValue], key: str):
 
 @router.get("/metrics", include_in_schema=False)
 @router.get("/metrics.csv", include_in_schema=False)
-def metrics_page(request: Request, kb: KBDep, session: SessionDep, by: Grouping = "year",
+def metrics_page(request: Request, kb: KBDep, session: SessionDep, visible: VisibilityDep, by: Grouping = "year",
                  portfolio: str = Query("", max_length=200), type: str = Query("", max_length=200),
                  period: str = Query("", max_length=7, pattern=PERIOD),
                  format: Format = "html", table: MetricTable = "summary"):
     report, choices, foresight = build_metrics(kb, session, by=(by,), portfolio=portfolio, project_type=type,
-                                               period=period.upper() or None)
+                                               period=period.upper() or None, visible=visible)
     if format == "csv" or request.url.path.endswith(".csv"):
         return csv_response(metric_rows(report, table, foresight), f"metrics-{table}.csv")
     return render(request, "metrics.html", partial="_metrics_body.html", report=report, options=choices, by=by,
@@ -173,13 +174,13 @@ def trend_chart(report: ThemeReport, themes: list[Theme], chart_id: str, title: 
 
 @router.get("/themes", include_in_schema=False)
 @router.get("/themes.csv", include_in_schema=False)
-def themes_page(request: Request, kb: KBDep, limit: int = Query(50, ge=1, le=500), format: Format = "html",
-                table: ThemeTable = "themes"):
-    report = compute_themes(kb)
+def themes_page(request: Request, kb: KBDep, visible: VisibilityDep, limit: int = Query(50, ge=1, le=500),
+                format: Format = "html", table: ThemeTable = "themes"):
+    report = compute_themes(kb, visible=visible)
     themes = report.themes[:limit]
     if format == "csv" or request.url.path.endswith(".csv"):
         return csv_response(theme_rows(report, themes, table), f"themes-{table}.csv")
-    foresight = foresight_or_none(kb)
+    foresight = foresight_or_none(kb, visible)
     foreseen = sorted(foresight.values(), key=lambda f: (f.project_start, f.risk_id)) if foresight is not None else None
     return render(request, "themes.html", partial="_themes_body.html", report=report, themes=themes, limit=limit,
                   heat=heatmap(report, themes), definitions=DEFINITIONS, method=METHOD, tables=THEME_TABLES,
@@ -189,9 +190,9 @@ def themes_page(request: Request, kb: KBDep, limit: int = Query(50, ge=1, le=500
 
 
 @router.get("/themes/{theme_id}", include_in_schema=False)
-def theme_page(request: Request, theme_id: str, kb: KBDep, year: int | None = None,
+def theme_page(request: Request, theme_id: str, kb: KBDep, visible: VisibilityDep, year: int | None = None,
                type: str = Query("", max_length=200), format: Format = "html"):
-    report = compute_themes(kb)
+    report = compute_themes(kb, visible=visible)
     theme = report.get(theme_id)
     members = [m for m in theme.members if (year is None or (m.occurred and m.occurred.year == year))
                and (not type or _type_of(report, m) == type)]

@@ -13,8 +13,9 @@ from kb.errors import KBError
 from kb.models import LessonUpdate, RiskUpdate
 from search.engine import SearchEngine
 from search.models import Hit, Source
+from kb.access import Visibility
 from web.audit import update_item
-from web.deps import EngineDep, KBDep, SessionDep, is_htmx, release
+from web.deps import EngineDep, KBDep, SessionDep, VisibilityDep, is_htmx, release
 from web.forms import FeedbackForm, LessonTagsForm, PublishForm, RiskTagsForm, local_path
 from web.templating import render
 
@@ -23,18 +24,18 @@ router = APIRouter(include_in_schema=False)
 SIMILAR = 5
 
 
-def similar_items(engine: SearchEngine, kind: str, item_id: int) -> list[Hit]:
+def similar_items(engine: SearchEngine, kind: str, item_id: int, visible: Visibility) -> list[Hit]:
     """Closest items in meaning; an empty list when the index does not know the item yet."""
     try:
-        return engine.more_like_this(kind, item_id, limit=SIMILAR)
+        return engine.more_like_this(kind, item_id, limit=SIMILAR, visible=visible)
     except Exception:  # a just-written item may not be in the snapshot; the page still works
         return []
 
 
-def seen_in(engine: SearchEngine, kind: str, own: Source) -> list[Source]:
+def seen_in(engine: SearchEngine, kind: str, own: Source, visible: Visibility) -> list[Source]:
     """Every source of this item: its own, then near-duplicates recorded on other projects."""
     try:
-        return engine.sources_of(kind, own.item_id) or [own]
+        return engine.sources_of(kind, own.item_id, visible=visible) or [own]
     except KBError:  # a just-written item may not be in the index yet
         return [own]
 
@@ -56,12 +57,12 @@ def _after_post(request: Request, next_url: str, default: str, partial: str, **c
 # --- lessons -------------------------------------------------------------------
 
 @router.get("/lessons/{lesson_id}")
-def lesson_page(request: Request, lesson_id: int, session: SessionDep, engine: EngineDep):
-    detail = queries.get_lesson(session=session, lesson_id=lesson_id)
-    projects = queries.active_projects(session=session)
+def lesson_page(request: Request, lesson_id: int, session: SessionDep, engine: EngineDep, visible: VisibilityDep):
+    detail = queries.get_lesson(session=session, lesson_id=lesson_id, visible=visible)
+    projects = queries.active_projects(session=session, visible=visible)
     release(session)
-    similar = similar_items(engine, "lesson", lesson_id)
-    sources = seen_in(engine, "lesson", own_source(detail.lesson, detail))
+    similar = similar_items(engine, "lesson", lesson_id, visible)
+    sources = seen_in(engine, "lesson", own_source(detail.lesson, detail), visible)
     return render(request, "lesson.html", detail=detail, lesson=detail.lesson, similar=similar, sources=sources,
                   projects=projects, feedback=detail.feedback)
 
@@ -79,22 +80,25 @@ def publish_lesson(request: Request, lesson_id: int, form: Annotated[PublishForm
 
 
 @router.post("/lessons/{lesson_id}/feedback")
-def lesson_feedback(request: Request, lesson_id: int, form: Annotated[FeedbackForm, Form()], session: SessionDep):
-    queries.add_feedback(session=session, lesson_id=lesson_id, kind=form.kind, project_id=form.project())
-    feedback = queries.feedback_summary(session=session, lesson_id=lesson_id)
+def lesson_feedback(request: Request, lesson_id: int, form: Annotated[FeedbackForm, Form()], session: SessionDep,
+                    visible: VisibilityDep):
+    queries.add_feedback(session=session, lesson_id=lesson_id, kind=form.kind, project_id=form.project(),
+                         visible=visible)
+    feedback = queries.feedback_summary(session=session, lesson_id=lesson_id, visible=visible)
     return _after_post(request, form.next, f"/lessons/{lesson_id}#feedback", "_feedback.html",
-                       lesson_id=lesson_id, feedback=feedback, projects=queries.active_projects(session=session),
+                       lesson_id=lesson_id, feedback=feedback,
+                       projects=queries.active_projects(session=session, visible=visible),
                        thanks=form.kind)
 
 
 # --- risks ---------------------------------------------------------------------
 
 @router.get("/risks/{risk_id}")
-def risk_page(request: Request, risk_id: int, session: SessionDep, engine: EngineDep):
-    detail = queries.get_risk(session=session, risk_id=risk_id)
+def risk_page(request: Request, risk_id: int, session: SessionDep, engine: EngineDep, visible: VisibilityDep):
+    detail = queries.get_risk(session=session, risk_id=risk_id, visible=visible)
     release(session)
-    similar = similar_items(engine, "risk", risk_id)
-    sources = seen_in(engine, "risk", own_source(detail.risk, detail))
+    similar = similar_items(engine, "risk", risk_id, visible)
+    sources = seen_in(engine, "risk", own_source(detail.risk, detail), visible)
     return render(request, "risk.html", detail=detail, risk=detail.risk, similar=similar, sources=sources)
 
 

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from kb import queries
+from kb import access, queries
 from kb.errors import KBError
 from kb.models import ProjectCreate
 from web import audit
 from web.schemas import MAX_LISTED, parse_budget
-from web.deps import ServicesDep, SessionDep
+from web.deps import AudienceDep, ServicesDep, SessionDep, VisibilityDep
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,9 +25,11 @@ PER_PAGE = 20
 
 
 @router.get("/projects")
-def projects_page(request: Request, session: SessionDep, page: int = Query(1, ge=1, le=MAX_LISTED // PER_PAGE),
+def projects_page(request: Request, session: SessionDep, visible: VisibilityDep,
+                  page: int = Query(1, ge=1, le=MAX_LISTED // PER_PAGE),
                   q: str = Query("", max_length=200), deleted: str = Query("", max_length=300)):
-    listing = queries.list_projects(session=session, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, q=q)
+    listing = queries.list_projects(session=session, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, q=q,
+                                    visible=visible)
     pages = max(1, min(math.ceil(listing.total / PER_PAGE), MAX_LISTED // PER_PAGE))
     return render(request, "projects.html", partial="_projects_table.html", listing=listing, page=page,
                   pages=pages, q=q, deleted=deleted)
@@ -63,29 +65,53 @@ def _day(text: str, what: str) -> date | None:
 
 # Registered before /projects/{project_id} so "new" is not read as a project id.
 @router.get("/projects/new")
-def new_project_page(request: Request, session: SessionDep):
+def new_project_page(request: Request, session: SessionDep, visible: VisibilityDep):
     return render(request, "project_new.html", form=NewProjectForm(),
-                  industries=queries.distinct_values(session=session, field="industry"))
+                  industries=queries.distinct_values(session=session, field="industry", visible=visible))
 
 
 @router.post("/projects")
-def register_project(form: Annotated[NewProjectForm, Form()], session: SessionDep):
+def register_project(form: Annotated[NewProjectForm, Form()], session: SessionDep, audience: AudienceDep):
     project = queries.create_project(session=session, project=form.to_create())
+    access.make_owner(session, audience, project.id)  # a project manager's new project is theirs
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
 
 @router.get("/projects/{project_id}")
-def project_page(request: Request, project_id: int, session: SessionDep):
-    detail = queries.get_project(session=session, project_id=project_id)
+def project_page(request: Request, project_id: int, session: SessionDep, visible: VisibilityDep,
+                 audience: AudienceDep):
+    detail = queries.get_project(session=session, project_id=project_id, visible=visible)
     return render(request, "project.html", detail=detail, project=detail.project, v=detail.variance,
-                  progress=queries.checklist_progress(session=session, project_id=project_id),
-                  packs=queries.list_packs(session=session, project_id=project_id),
-                  checklist=queries.project_checklist(session=session, project_id=project_id))
+                  progress=queries.checklist_progress(session=session, project_id=project_id, visible=visible),
+                  packs=queries.list_packs(session=session, project_id=project_id, visible=visible),
+                  checklist=queries.project_checklist(session=session, project_id=project_id, visible=visible),
+                  admin=audience.is_admin,
+                  shares=access.shares(session, project_id) if audience.is_admin else [])
+
+
+class AccessForm(BaseModel):
+    """Confidentiality and sharing as the project page's PMO form posts them."""
+
+    confidential: bool = False
+    shared_with: str = Field("", max_length=5000)
+    """One share per line (or comma-separated): user:NAME or group:NAME, optionally =manage."""
+
+    def shares(self) -> list[str]:
+        return [x.strip() for line in self.shared_with.splitlines() for x in line.split(",") if x.strip()]
+
+
+@router.post("/projects/{project_id}/access")
+def project_access(project_id: int, form: Annotated[AccessForm, Form()], session: SessionDep, audience: AudienceDep):
+    """Mark a project confidential (or not) and set who it is shared with: PMO admins only."""
+    access.check_admin(audience, "change who may see a project")
+    project = queries.visible_project(session, project_id)
+    access.set_access(session, project, confidential=form.confidential, shared_with=form.shares())
+    return RedirectResponse(f"/projects/{project_id}#access-heading", status_code=303)
 
 
 @router.get("/projects/{project_id}/delete")
-def delete_confirm(request: Request, project_id: int, session: SessionDep):
-    detail = queries.get_project(session=session, project_id=project_id)
+def delete_confirm(request: Request, project_id: int, session: SessionDep, visible: VisibilityDep):
+    detail = queries.get_project(session=session, project_id=project_id, visible=visible)
     return render(request, "delete_confirm.html", what=f"the project {detail.project.code} ({detail.project.name})",
                   action=f"/projects/{project_id}/delete", back=f"/projects/{project_id}",
                   parts=[f"its {len(detail.documents)} documents with every version and original file",
@@ -95,8 +121,9 @@ def delete_confirm(request: Request, project_id: int, session: SessionDep):
 
 
 @router.post("/projects/{project_id}/delete")
-def delete_project(request: Request, project_id: int, session: SessionDep, services: ServicesDep):
-    code = queries.get_project(session=session, project_id=project_id).project.code
+def delete_project(request: Request, project_id: int, session: SessionDep, services: ServicesDep,
+                   visible: VisibilityDep):
+    code = queries.get_project(session=session, project_id=project_id, visible=visible).project.code
     session.close()  # the deletion takes its own connection
     with services.ingest_lock:
         removed = services.kb.delete_project(project_id)

@@ -12,7 +12,8 @@ from sqlmodel import Session
 from kb import queries
 from search.engine import RANK_ONLY_FACETS, SearchEngine
 from search.models import SearchRequest, SearchResponse
-from web.deps import EngineDep, SessionDep
+from kb.access import Visibility
+from web.deps import EngineDep, SessionDep, VisibilityDep
 from web.schemas import SearchPageQuery
 from web.templating import render
 
@@ -46,13 +47,13 @@ class Chip:
 @router.get("/")
 @router.get("/search")
 def search_page(request: Request, params: Annotated[SearchPageQuery, Query()], engine: EngineDep,
-                session: SessionDep):
+                session: SessionDep, visible: VisibilityDep):
     params = read_sidebar(request, params)
     # Only searches someone typed or filtered are logged: the empty landing page is not a search.
-    response = engine.search(params.to_request(), log=params.active)
+    response = engine.search(params.to_request(), log=params.active, visible=visible)
     context = search_context(params, response)
     if not response.hits:
-        context.update(empty_state(engine, session, landing=not params.active))
+        context.update(empty_state(engine, session, landing=not params.active, visible=visible))
     return render(request, "search.html", partial="_search_body.html", **context)
 
 
@@ -85,13 +86,13 @@ def read_sidebar(request: Request, params: SearchPageQuery) -> SearchPageQuery:
     return params.model_copy(update=update)
 
 
-def empty_state(engine: SearchEngine, session: Session, *, landing: bool) -> dict:
+def empty_state(engine: SearchEngine, session: Session, *, landing: bool, visible: Visibility) -> dict:
     """Somewhere to go next when a search finds nothing: popular categories and tags."""
-    facets = engine.facets(SearchRequest())
+    facets = engine.facets(SearchRequest(), visible=visible)
     return {
         "categories": sorted(facets.get("category", []), key=lambda f: -f.count)[:10],
-        "popular": queries.popular_tags(session=session, limit=12),
-        "totals": queries.totals(session=session) if landing else None,
+        "popular": queries.popular_tags(session=session, limit=12, visible=visible),
+        "totals": queries.totals(session=session, visible=visible) if landing else None,
     }
 
 
