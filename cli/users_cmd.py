@@ -10,6 +10,9 @@ import sys
 
 import typer
 
+CLI = "kb users"
+"""Who the audit log names for account changes made on the command line."""
+
 users = typer.Typer(help="Accounts for the web app and its JSON API: add, list, disable, and API tokens.",
                     no_args_is_help=True)
 
@@ -45,6 +48,8 @@ def add(
     with _accounts_session() as session:
         user = accounts.add_user(session=session, name=name, role=role, password=password,
                                  groups=accounts.parse_groups(groups))
+        accounts.record(session=session, actor=CLI, action="user", target=f"add {name}",
+                        after={"role": user.role, "groups": user.groups})
     typer.echo(f"Added {user.name} ({user.role}).")
 
 
@@ -69,6 +74,8 @@ def disable(name: str = typer.Argument(...)) -> None:
 
     with _accounts_session() as session:
         accounts.disable_user(session=session, name=name)
+        accounts.record(session=session, actor=CLI, action="user", target=f"disable {name}",
+                        before={"disabled": False}, after={"disabled": True})
     typer.echo(f"Disabled {name}; its sessions and API tokens no longer work.")
 
 
@@ -78,4 +85,6 @@ def token(name: str = typer.Argument(...)) -> None:
     from kb import accounts
 
     with _accounts_session() as session:
-        typer.echo(accounts.new_api_token(session=session, name=name))
+        token = accounts.new_api_token(session=session, name=name)
+        accounts.record(session=session, actor=CLI, action="user", target=f"token {name}")
+    typer.echo(token)

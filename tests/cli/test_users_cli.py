@@ -48,6 +48,9 @@ def test_add_list_token_and_disable(users, tmp_path):
     assert "vic\tviewer\tfinance,ops\tdisabled" in users("list").output
     with Session(engine) as session:
         assert accounts.user_for_api_token(session=session, token=token) is None
+        logged = [(e.actor, e.target) for e in accounts.audit_events(session=session, action="user").events]
+    assert logged == [("kb users", "disable vic"), ("kb users", "token vic"), ("kb users", "add pam"),
+                      ("kb users", "add vic")]
 
 
 @pytest.mark.parametrize("args, stdin, message", [
