@@ -16,6 +16,7 @@ that carries no browser marker at all (no Sec-Fetch-Site, no Origin), needs no t
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from urllib.parse import urlparse
 
@@ -140,8 +141,6 @@ def csrf_field(request: Request) -> Markup:
 
 def htmx_headers(request: Request) -> Markup:
     """The JSON of <body hx-headers>: every htmx request sends the token as a header."""
-    import json
-
     return escape(json.dumps({CSRF_HEADER: csrf_token(request)}))
 
 

@@ -78,8 +78,25 @@ def assert_handled(response, method: str, path: str, how: str) -> None:
         assert body["ok"] is False and body["status"] == response.status_code and body["error"], body
 
 
+def test_the_statuses_the_issue_names(fresh):
+    lesson = fresh.get("/api/search", params={"q": "vendor", "kind": "lesson"}).json()["hits"][0]["id"]
+    before = fresh.get(f"/api/lessons/{lesson}").json()
+    nulled = fresh.patch(f"/api/lessons/{lesson}", json={"title": None})
+    assert nulled.status_code == 422 and "title cannot be null" in nulled.json()["error"]
+    assert fresh.patch(f"/api/lessons/{lesson}", json={"title": "  "}).status_code == 422
+    assert fresh.get(f"/api/lessons/{lesson}").json() == before
+    for bad in (2**63, -1, 0, 10**30):
+        assert fresh.get(f"/api/lessons/{bad}").status_code == 404
+        assert fresh.get(f"/lessons/{bad}").status_code == 404
+        assert fresh.patch(f"/api/risks/{bad}", json={"tags": ["x"]}).status_code == 404
+    year = fresh.get("/api/search", params={"q": "vendor", "year": "abc"})
+    assert year.status_code == 422 and "four digits" in year.json()["error"]
+    assert fresh.get("/api/search", params={"q": "vendor", "year": "2022"}).status_code == 200
+
+
 @pytest.mark.parametrize(("method", "route"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_no_hostile_request_is_a_server_error(loaded, method, route):
+    # `loaded` is this module's own copy: a DELETE of id 1 along the way only turns later id-1 requests into 404s.
     for path in paths(route):
         assert_handled(loaded.request(method, path), method, path, "no body")
         for headers in FORGED_HEADERS:
@@ -96,19 +113,3 @@ def test_the_sweep_covers_the_routes_that_change_things():
     """The enumeration found the app's routes, including the state-changing ones."""
     assert ("PATCH", "/api/lessons/{lesson_id}") in ROUTES and ("POST", "/ingest") in ROUTES
     assert len(ROUTES) > 50
-
-
-def test_the_statuses_the_issue_names(loaded):
-    lesson = loaded.get("/api/search", params={"q": "vendor", "kind": "lesson"}).json()["hits"][0]["id"]
-    before = loaded.get(f"/api/lessons/{lesson}").json()
-    nulled = loaded.patch(f"/api/lessons/{lesson}", json={"title": None})
-    assert nulled.status_code == 422 and "title cannot be null" in nulled.json()["error"]
-    assert loaded.patch(f"/api/lessons/{lesson}", json={"title": "  "}).status_code == 422
-    assert loaded.get(f"/api/lessons/{lesson}").json() == before
-    for bad in (2**63, -1, 0, 10**30):
-        assert loaded.get(f"/api/lessons/{bad}").status_code == 404
-        assert loaded.get(f"/lessons/{bad}").status_code == 404
-        assert loaded.patch(f"/api/risks/{bad}", json={"tags": ["x"]}).status_code == 404
-    year = loaded.get("/api/search", params={"q": "vendor", "year": "abc"})
-    assert year.status_code == 422 and "four digits" in year.json()["error"]
-    assert loaded.get("/api/search", params={"q": "vendor", "year": "2022"}).status_code == 200
