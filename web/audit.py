@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
-from kb import accounts
+from kb import access, accounts
 from kb.models import Lesson, LessonUpdate, Risk, RiskUpdate
 from kb.store import KnowledgeBase
 from web.auth import AUDIENCE
@@ -79,3 +79,14 @@ def theme_edit(request: Request, edit, *, undone: bool = False) -> None:
         record(request, "theme", f"undo {edit.action}", before=payload)
     else:
         record(request, "theme", edit.action, after=payload)
+
+
+def set_access(request: Request, session, project, *, confidential: bool | None, shared_with: list | None) -> None:
+    """`kb.access.set_access`, recorded as a confidentiality change with who could see it before and after."""
+    def state() -> dict:
+        return {"confidential": project.confidential,
+                "shared_with": [f"{s.principal}={s.level}" for s in access.shares(session, project.id)]}
+
+    before = state()
+    access.set_access(session, project, confidential=confidential, shared_with=shared_with)
+    record(request, "confidentiality", f"project {project.code}", before=before, after=state())

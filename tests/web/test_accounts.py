@@ -341,3 +341,16 @@ def test_sessions_last_as_long_as_the_setting_says(tmp_path):
         with kb_of(c).session() as session:
             row = session.exec(select(accounts.UserSession)).one()
         assert timedelta(minutes=29) < row.expires_at - row.created_at <= timedelta(minutes=30)
+
+
+def test_marking_a_project_confidential_is_recorded_with_who_could_see_it(fresh):
+    project = first_id(fresh, "/api/projects")
+    changed = fresh.patch(f"/api/projects/{project}", json={"confidential": True, "shared_with": ["user:alice"]})
+    assert changed.status_code == 200
+    fresh.post(f"/projects/{project}/access", data={"shared_with": "group:finance"}, follow_redirects=False)
+    with kb_of(fresh).session() as session:
+        events = [e for e in accounts.audit_events(session=session).events if e.action == "confidentiality"]
+    assert len(events) == 2 and all(e.actor == TEST_ADMIN for e in events)
+    first = min(events, key=lambda e: e.id)
+    assert first.before == {"confidential": False, "shared_with": []}
+    assert first.after["confidential"] is True and first.after["shared_with"] == ["user:alice=read"]

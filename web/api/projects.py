@@ -49,12 +49,13 @@ def api_project(project_id: int, session: SessionDep, visible: VisibilityDep):
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectAccessOut)
-def api_project_access(project_id: int, change: ProjectAccessIn, session: SessionDep, audience: AudienceDep):
+def api_project_access(request: Request, project_id: int, change: ProjectAccessIn, session: SessionDep,
+                       audience: AudienceDep):
     """PMO admins: mark a project confidential (`{"confidential": true}`) and/or replace who it is shared
     with (`{"shared_with": ["user:alice", "group:finance=manage"]}`). Anyone else gets 403."""
     access.check_admin(audience, "change who may see a project")
     project = queries.visible_project(session, project_id)
-    access.set_access(session, project, confidential=change.confidential, shared_with=change.shared_with)
+    audit.set_access(request, session, project, confidential=change.confidential, shared_with=change.shared_with)
     return ProjectAccessOut(id=project.id, code=project.code, confidential=project.confidential,
                             shared_with=access.shares(session, project.id))
 

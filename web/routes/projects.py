@@ -101,11 +101,12 @@ class AccessForm(BaseModel):
 
 
 @router.post("/projects/{project_id}/access")
-def project_access(project_id: int, form: Annotated[AccessForm, Form()], session: SessionDep, audience: AudienceDep):
+def project_access(request: Request, project_id: int, form: Annotated[AccessForm, Form()], session: SessionDep,
+                   audience: AudienceDep):
     """Mark a project confidential (or not) and set who it is shared with: PMO admins only."""
     access.check_admin(audience, "change who may see a project")
     project = queries.visible_project(session, project_id)
-    access.set_access(session, project, confidential=form.confidential, shared_with=form.shares())
+    audit.set_access(request, session, project, confidential=form.confidential, shared_with=form.shares())
     return RedirectResponse(f"/projects/{project_id}#access-heading", status_code=303)
 
 
