@@ -216,6 +216,8 @@ def test_a_database_from_an_earlier_version_is_brought_up_to_date(settings, fake
         conn.execute(text("ALTER TABLE document DROP COLUMN key"))
         conn.execute(text("ALTER TABLE document DROP COLUMN version"))
         conn.execute(text("DROP TABLE checklist_item"))  # and before kickoff packs became checklists
+        conn.execute(text("ALTER TABLE lesson DROP COLUMN language"))  # and before items recorded a language
+        conn.execute(text("ALTER TABLE risk DROP COLUMN language"))
     engine.dispose()
     kb = KnowledgeBase.open(settings, embedder=fake_embedder)
     assert kb.save_document(closure(), b"v1").outcome == "ingested"
