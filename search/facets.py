@@ -19,7 +19,9 @@ _PROJ = r"(?:projects?|programmes?|programs?|migrations?|rollouts?|roll-outs?|im
 _Y = r"((?:19[89]|20[0-9])[0-9])"
 
 _HAN = r"[\u4e00-\u9fff]"
-_ZH_PROJ = r"(?:项目|工程|系统)?"
+# What follows a project type in a Chinese question ('ERP迁移项目'): part of the facet's phrase,
+# so it does not stay behind as a topic word.
+_ZH_PROJ = r"(?:\s*(?:系统)?(?:迁移|实施|上线|切换|升级|改造|建设|推广))?(?:项目|工程)?"
 # The same facets asked in Chinese. Chinese has no spaces, so these patterns match inside
 # a question ('ERP迁移项目出过哪些问题') and Latin names are bounded by letters only.
 ZH_RULES: list[tuple[str, str, str]] = [
@@ -34,15 +36,15 @@ ZH_RULES: list[tuple[str, str, str]] = [
     ("outcome", "failed", r"(?:失败|取消|终止)(?:了)?的\w{0,8}项目"),
     ("outcome", "successful", r"成功的\w{0,8}项目"),
     ("outcome", "challenged", r"(?:延期|超支)(?:完成)?的\w{0,8}项目"),
-    ("project_type", "ERP migration", r"(?<![a-z])(?:erp|sap)(?![a-z])|企业资源计划"),
-    ("project_type", "CRM rollout", r"(?<![a-z])crm(?![a-z])|客户关系管理"),
-    ("project_type", "cloud migration", r"数据中心|云迁移|上云|机房搬迁"),
-    ("project_type", "web or mobile app", r"移动应用|手机应用|小程序|(?<=" + _HAN + r")app|app(?=" + _HAN + r")|网站" + _ZH_PROJ),
-    ("project_type", "regulatory compliance", r"合规|监管报送|个人信息保护"),
-    ("project_type", "office relocation", r"办公室?搬迁|搬迁项目"),
-    ("project_type", "data warehouse and BI", r"数据仓库|商业智能|数据平台|报表平台|(?<![a-z])bi(?=" + _HAN + r")"),
-    ("project_type", "network upgrade", r"网络(?:升级|改造)"),
-    ("project_type", "M&A integration", r"并购|收购整合"),
+    ("project_type", "ERP migration", r"(?:(?<![a-z])(?:erp|sap)(?![a-z])|企业资源计划)" + _ZH_PROJ),
+    ("project_type", "CRM rollout", r"(?:(?<![a-z])crm(?![a-z])|客户关系管理)" + _ZH_PROJ),
+    ("project_type", "cloud migration", r"(?:数据中心|云迁移|上云|机房搬迁)" + _ZH_PROJ),
+    ("project_type", "web or mobile app", r"(?:移动应用|手机应用|小程序|网站|(?<=" + _HAN + r")app|app(?=" + _HAN + r"))" + _ZH_PROJ),
+    ("project_type", "regulatory compliance", r"(?:合规|监管报送|个人信息保护)" + _ZH_PROJ),
+    ("project_type", "office relocation", r"(?:办公室?搬迁|搬迁项目)" + _ZH_PROJ),
+    ("project_type", "data warehouse and BI", r"(?:数据仓库|商业智能|数据平台|报表平台|(?<![a-z])bi(?=" + _HAN + r"))" + _ZH_PROJ),
+    ("project_type", "network upgrade", r"(?:网络(?:升级|改造))" + _ZH_PROJ),
+    ("project_type", "M&A integration", r"(?:并购|收购整合)" + _ZH_PROJ),
     ("category", "vendor and procurement", r"供应商|承包商|外包|采购|第三方|厂商|集成商"),
     ("category", "scope", r"范围蔓延|范围变更|需求蔓延"),
     ("category", "schedule", r"延期|延误|拖期|进度(?:滞后|拖延)"),
