@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.language import HAN
+from kb.language import has_han
 
 WENT_WELL, WENT_WRONG, IMPROVEMENT = "went well", "went wrong", "improvement"
 
@@ -70,10 +70,9 @@ _SECTIONS: tuple[tuple[str, SectionRole], ...] = (
     (r"^(学到的?|学到了什么)$", SectionRole(IMPROVEMENT, retro=True)),
     (r"经验教训|经验总结|主要经验|经验与教训|教训总结|^经验$|^教训$", SectionRole(IMPROVEMENT)),
 )
-# Whole words; Chinese headings have no spaces, so their patterns match inside a heading
-# ('三、项目存在的问题') and a Han character never blocks an English one.
-_COMPILED = tuple((re.compile(rf"(?:(?<![\w'])|(?<=[{HAN}])|(?=[{HAN}]))(?:{p})(?:(?![\w'])|(?<=[{HAN}]))"), role)
-                  for p, role in _SECTIONS)
+# Whole words; Chinese headings have no spaces, so their patterns match anywhere in a heading
+# ('项目存在的问题').
+_COMPILED = tuple((re.compile(p if has_han(p) else rf"(?<![\w'])(?:{p})(?![\w'])"), role) for p, role in _SECTIONS)
 
 
 def normalise_heading(text: str) -> str:

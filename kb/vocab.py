@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from kb.language import HAN
+from kb.language import HAN, has_han
 
 POLARITIES: dict[str, tuple[str, ...]] = {
     "went well": ("went well", "what went well", "worked well", "successes", "success", "strengths",
@@ -119,7 +120,7 @@ PHASES: dict[str, tuple[str, ...]] = {
 PROJECT_TYPES: dict[str, tuple[str, ...]] = {
     "ERP migration": ("erp", "erp migration", "erp implementation", "sap", "s/4hana", "oracle e-business",
                       "dynamics 365", "netsuite", "enterprise resource planning",
-                      "企业资源计划", "erp迁移", "erp 迁移"),
+                      "企业资源计划"),
     "CRM rollout": ("crm", "crm rollout", "salesforce", "customer relationship", "dynamics crm", "hubspot",
                     "客户关系管理"),
     "cloud migration": ("cloud migration", "data centre", "data center", "datacenter", "cloud", "aws", "azure",
@@ -193,26 +194,45 @@ class Vocabulary:
 
 def matches(phrases: tuple[str, ...], text: str) -> list[str]:
     """The phrases that occur in `text` on word boundaries (a trailing `*` marks a stem)."""
-    low = text.lower()
-    return [phrase for phrase in phrases if re.search(phrase_pattern(phrase), low)]
+    low = spaced(text.lower())
+    return [phrase for phrase in phrases if _compiled(phrase).search(low)]
+
+
+@lru_cache(maxsize=None)
+def _compiled(phrase: str) -> re.Pattern:
+    # The vocabulary has more phrases than `re` keeps compiled (512): without this cache,
+    # every detect() recompiled them all.
+    return re.compile(phrase_pattern(phrase))
 
 
 def phrase_pattern(phrase: str) -> str:
-    """Regex for one vocabulary phrase: whole words, or a prefix when it ends in `*`."""
-    return WORD_START + phrase_body(phrase)
+    """Regex for one vocabulary phrase: whole words, or a prefix when it ends in `*`; a Chinese
+    phrase anywhere in its run (see `spaced`)."""
+    return re.escape(phrase) if is_chinese(phrase) else WORD_START + phrase_body(phrase)
 
 
-# Chinese is written without spaces, so a Han character next to a phrase is a word boundary
-# too ('ERP迁移', '数据迁移出现延误'). English text has none, so it matches exactly as before.
-WORD_START = rf"(?:(?<![\w-])|(?<=[{HAN}])|(?=[{HAN}]))"
-_WORD_END = rf"(?:(?![\w-])|(?=[{HAN}])|(?<=[{HAN}]))"
+WORD_START = r"(?<![\w-])"
 
 
 def phrase_body(phrase: str) -> str:
     """The phrase's regex after the word-start check, so many phrases can share one check."""
     if phrase.endswith("*"):
         return re.escape(phrase[:-1]) + r"\w*"
-    return re.escape(phrase) + _WORD_END
+    return re.escape(phrase) + r"(?![\w-])"
+
+
+def is_chinese(phrase: str) -> bool:
+    """A Chinese phrase: it matches anywhere in a run of Chinese, which has no spaces between words."""
+    return has_han(phrase)
+
+
+_HAN_RUN = re.compile(f"[{HAN}]+")
+
+
+def spaced(text: str) -> str:
+    """`text` with spaces around each run of Chinese, so 'ERP迁移' reads as 'ERP 迁移' and English
+    phrases keep their whole-word rule; text without Chinese is returned unchanged."""
+    return _HAN_RUN.sub(r" \g<0> ", text) if has_han(text) else text
 
 
 POLARITY = Vocabulary("polarity", POLARITIES)
