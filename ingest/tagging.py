@@ -71,7 +71,7 @@ def matcher(facet: str) -> PhraseMatcher:
 # and explicit phase columns; these stronger ones also count in the body.
 _WEAK_PHASE_WORDS = {"plan", "planning", "build", "development", "implementation", "delivery", "configuration",
                      "estimate", "estimates", "estimation", "closing", "launch", "execution", "executing",
-                     "design phase", "initiating"}
+                     "design phase", "initiating", "规划", "估算", "执行", "实施", "开发", "建设"}
 _STRONG_PHASES = {v: tuple(p for p in ps if p not in _WEAK_PHASE_WORDS) for v, ps in vocab.PHASES.items()}
 
 
