@@ -38,10 +38,11 @@ FIXED_TIME = datetime(2026, 10, 30, 9, 0, 0)
 ZIP_TIME = (2026, 10, 30, 9, 0, 0)
 
 # Which closure reports are published as Word documents and which as PDFs.
-DOCX_REPORTS = {"LOG-ERP-2019", "RET-ERP-2022", "GRP-CLD-2021", "RET-WEB-2023", "GRP-BI-2020", "FIN-MNA-2022"}
+DOCX_REPORTS = {"LOG-ERP-2019", "RET-ERP-2022", "GRP-CLD-2021", "RET-WEB-2023", "GRP-BI-2020", "FIN-MNA-2022",
+                "CHN-CRM-2023", "CHN-BI-2022"}
 PDF_REPORTS = {"MFG-ERP-2020", "ENR-CRM-2023", "FIN-REG-2020", "LOG-OFF-2022", "LOG-NET-2019", "GRP-MNA-2020"}
 # Word reports whose metadata is a two-column table; the others use `Key: value` paragraphs.
-DOCX_TABLE_METADATA = {"LOG-ERP-2019", "GRP-CLD-2021", "RET-WEB-2023"}
+DOCX_TABLE_METADATA = {"LOG-ERP-2019", "GRP-CLD-2021", "RET-WEB-2023", "CHN-BI-2022"}
 
 # How each front-matter key is labelled in the generated documents, as a PMO template would.
 LABELS = {
@@ -65,6 +66,14 @@ LABELS = {
     "earned_value": "EV",
     "actual_cost": "AC",
     "report_date": "Report date",
+}
+# The labels of a Chinese PMO template (项目收尾报告), for reports whose project name is Chinese.
+ZH_LABELS = {
+    "project": "项目名称", "code": "项目编号", "portfolio": "项目群", "project_type": "项目类型", "industry": "所属行业",
+    "methodology": "交付方法", "sponsor": "项目发起人", "manager": "项目经理", "planned_start": "计划开始日期",
+    "planned_end": "计划结束日期", "actual_start": "实际开始日期", "actual_end": "实际完成日期",
+    "planned_budget": "预算", "actual_budget": "实际成本", "currency": "币种", "outcome": "项目结果",
+    "report_date": "报告日期",
 }
 SKIP_KEYS = {"kind"}
 
@@ -142,7 +151,8 @@ def doc_date(meta: dict) -> datetime:
 
 
 def metadata_items(meta: dict) -> list[tuple[str, str]]:
-    return [(LABELS.get(k, k), v) for k, v in meta.items() if k not in SKIP_KEYS]
+    labels = ZH_LABELS if re.search(r"[\u4e00-\u9fff]", meta.get("project", "")) else LABELS
+    return [(labels.get(k, k), v) for k, v in meta.items() if k not in SKIP_KEYS]
 
 
 # --- DOCX ---------------------------------------------------------------------------------
@@ -160,7 +170,7 @@ def build_docx(code: str, meta: dict, lines: list[str], target: Path) -> None:
     else:
         for label, value in metadata_items(meta):
             p = doc.add_paragraph()
-            p.add_run(f"{label}: ").bold = True
+            p.add_run(f"{label}：" if re.search(r"[\u4e00-\u9fff]", label) else f"{label}: ").bold = True
             p.add_run(value)
     for kind, content in body:
         add_docx_block(doc, kind, content)

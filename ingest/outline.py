@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.language import has_han
+
 WENT_WELL, WENT_WRONG, IMPROVEMENT = "went well", "went wrong", "improvement"
 
 
@@ -55,14 +57,30 @@ _SECTIONS: tuple[tuple[str, SectionRole], ...] = (
     (r"^(learned|learnt)$", SectionRole(IMPROVEMENT, retro=True)),
     (r"lessons? (learned|learnt|identified)|lessons report|^lessons$|key (learnings?|lessons)|^learnings?$",
      SectionRole(IMPROVEMENT)),
+    # The headings of Chinese closure reports (项目收尾报告) and retrospectives (项目复盘), same roles.
+    (r"根本原因|原因分析|问题原因", SectionRole(WENT_WRONG, "cause")),
+    (r"存在的?问题|不足之处|^不足$|做得不好|做得不够好|遇到的问题|主要问题|问题与挑战|^挑战$|失败之处|待改进",
+     SectionRole(WENT_WRONG)),
+    (r"^(不满意|难过|生气|停止|停止做|缺少的)$", SectionRole(WENT_WRONG, retro=True)),
+    (r"做得好|成功经验|^亮点$|项目亮点|主要亮点|值得肯定|好的做法|^优点$", SectionRole(WENT_WELL)),
+    (r"^(喜欢的?|高兴|继续|继续做|保持)$", SectionRole(WENT_WELL, retro=True)),
+    (r"改进建议|改进措施|^建议$|建议与改进|后续行动|行动项|下一步(行动|工作|计划)?|后续工作|下次怎么做",
+     SectionRole(IMPROVEMENT, "recommendation")),
+    (r"^(开始|开始做|尝试|期望的?)$", SectionRole(IMPROVEMENT, "recommendation", retro=True)),
+    (r"^(学到的?|学到了什么)$", SectionRole(IMPROVEMENT, retro=True)),
+    (r"经验教训|经验总结|主要经验|经验与教训|教训总结|^经验$|^教训$", SectionRole(IMPROVEMENT)),
 )
-_COMPILED = tuple((re.compile(rf"(?<![\w'])(?:{p})(?![\w'])"), role) for p, role in _SECTIONS)
+# Whole words; Chinese headings have no spaces, so their patterns match anywhere in a heading
+# ('项目存在的问题').
+_COMPILED = tuple((re.compile(p if has_han(p) else rf"(?<![\w'])(?:{p})(?![\w'])"), role) for p, role in _SECTIONS)
 
 
 def normalise_heading(text: str) -> str:
     """'3.2 What didn’t go well? 😞' → "what didn't go well"."""
     text = text.replace("’", "'").replace("‘", "'").lower()
     text = re.sub(r"^\s*(section\s+)?(\d+(\.\d+)*\.?|[ivx]+\.|[a-z]\))\s+", "", text)
+    text = re.sub(r"^\s*(第[一二三四五六七八九十\d]+[章节部分]+|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
+                  r"|\d+(\.\d+)*[、.．])\s*", "", text)
     text = re.sub(r"[^\w' ]+", " ", text)
     return " ".join(text.split())
 

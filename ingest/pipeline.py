@@ -21,6 +21,8 @@ from pydantic import ValidationError
 
 from kb.drafts import ParsedDocument
 from kb.errors import IndexUnavailable, InvalidDocument, KBError, StorageUnavailable
+from kb.language import ENGLISH, language_of
+from kb.texts import lesson_text, risk_text
 from ingest.context import ParseContext
 from ingest.registry import parser_for
 
@@ -70,7 +72,21 @@ def parse_bytes(name: str, data: bytes, context: ParseContext) -> ParsedDocument
                               "file and save it again.") from exc
     parsed.document.sha256 = hashlib.sha256(data).hexdigest()
     parsed.document.size_bytes = len(data)
+    _record_languages(parsed)
     return parsed
+
+
+def _record_languages(parsed: ParsedDocument) -> None:
+    """The language of each lesson and risk from its own text, and of the document from all of it
+    (a register's content is only its title, so its rows decide)."""
+    for lesson in parsed.lessons:
+        lesson.language = language_of(lesson_text(lesson))
+    for risk in parsed.risks:
+        risk.language = language_of(risk_text(risk))
+    items = [*parsed.lessons, *parsed.risks]
+    found = [i.language for i in items if i.language]
+    parsed.document.language = (max(set(found), key=found.count) if found else None) \
+        or language_of(parsed.document.content) or ENGLISH
 
 
 def _check_size(data: bytes, context: ParseContext) -> None:

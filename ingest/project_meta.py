@@ -6,41 +6,42 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.language import HAN, has_han
 from kb.models import ProjectCreate
 from kb.vocab import OUTCOME
 from ingest.tagging import project_type_of
 from ingest.values import clean_text, code_from_name, normalise_key, parse_date, parse_money
 
 _ALIASES = {
-    "name": ("project", "project name", "name", "project title"),
-    "code": ("code", "project code", "project id", "project ref", "project reference"),
-    "portfolio": ("portfolio", "programme", "program"),
-    "project_type": ("project type", "type"),
-    "industry": ("industry", "sector"),
-    "methodology": ("methodology", "approach", "delivery approach", "method"),
-    "sponsor": ("sponsor", "project sponsor", "executive sponsor", "executive"),
-    "manager": ("manager", "project manager", "pm"),
-    "description": ("description", "project description"),
-    "planned_start": ("planned start", "baseline start", "planned start date", "start date"),
+    "name": ("project", "project name", "name", "project title", "项目名称", "项目", "名称"),
+    "code": ("code", "project code", "project id", "project ref", "project reference", "项目编号", "项目代码", "编号"),
+    "portfolio": ("portfolio", "programme", "program", "项目组合", "项目群", "所属项目群"),
+    "project_type": ("project type", "type", "项目类型", "类型"),
+    "industry": ("industry", "sector", "所属行业", "行业"),
+    "methodology": ("methodology", "approach", "delivery approach", "method", "交付方法", "方法论", "开发模式"),
+    "sponsor": ("sponsor", "project sponsor", "executive sponsor", "executive", "项目发起人", "发起人", "项目赞助人"),
+    "manager": ("manager", "project manager", "pm", "项目经理", "负责人"),
+    "description": ("description", "project description", "项目描述", "项目简介"),
+    "planned_start": ("planned start", "baseline start", "planned start date", "start date", "计划开始日期", "计划开始", "开始日期"),
     "planned_end": ("planned end", "baseline finish", "baseline end", "planned finish", "planned end date",
-                    "planned go live", "target date"),
-    "actual_start": ("actual start", "actual start date"),
+                    "planned go live", "target date", "计划结束日期", "计划结束", "计划完成日期", "计划上线日期"),
+    "actual_start": ("actual start", "actual start date", "实际开始日期", "实际开始"),
     "actual_end": ("actual end", "actual finish", "go live", "actual end date", "actual go live", "end date",
-                   "closed", "closure date", "completion date"),
-    "planned_budget": ("planned budget", "budget", "baseline budget", "bac", "approved budget"),
-    "actual_budget": ("actual budget", "actual cost", "final cost", "spend", "actual spend", "outturn"),
-    "currency": ("currency",),
-    "outcome": ("outcome", "status", "result", "project outcome", "rag"),
+                   "closed", "closure date", "completion date", "实际完成日期", "实际结束日期", "实际完成", "实际上线日期", "结束日期"),
+    "planned_budget": ("planned budget", "budget", "baseline budget", "bac", "approved budget", "预算", "项目预算", "批准预算", "计划预算"),
+    "actual_budget": ("actual budget", "actual cost", "final cost", "spend", "actual spend", "outturn", "实际成本", "实际花费", "实际支出", "决算"),
+    "currency": ("currency", "币种", "货币"),
+    "outcome": ("outcome", "status", "result", "project outcome", "rag", "项目结果", "结果", "项目状态"),
     "planned_value": ("planned value", "pv"),
     "earned_value": ("earned value", "ev"),
     "actual_cost": ("ac",),
     # Not project fields: what the document is and when it was written.
-    "kind": ("kind", "document type", "document kind", "report type"),
-    "title": ("title", "document title", "report title"),
-    "date": ("date", "report date", "retrospective date", "retro date", "date of retrospective"),
-    "sprint": ("sprint", "iteration"),
-    "team": ("team", "squad"),
-    "organization": ("organization", "organisation", "department", "business unit", "division"),
+    "kind": ("kind", "document type", "document kind", "report type", "文档类型", "报告类型"),
+    "title": ("title", "document title", "report title", "标题", "报告标题"),
+    "date": ("date", "report date", "retrospective date", "retro date", "date of retrospective", "日期", "报告日期", "复盘日期"),
+    "sprint": ("sprint", "iteration", "迭代", "冲刺"),
+    "team": ("team", "squad", "团队", "小组"),
+    "organization": ("organization", "organisation", "department", "business unit", "division", "部门", "组织", "业务单元", "事业部"),
 }
 KEY_TO_FIELD = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
 DATE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end")
@@ -66,10 +67,16 @@ def collect(pairs) -> dict[str, object]:
         name = field_for(key)
         if name and name not in meta and value not in (None, ""):
             meta[name] = value
+            if has_han(str(key)):
+                meta[CHINESE_KEYS] = True
     return meta
 
 
-_KEY_LINE = re.compile(r"^\s*\**\s*([A-Za-z][A-Za-z /()_&.-]{0,40}?)\s*\**\s*:\s*\**\s*(.+?)\s*$")
+CHINESE_KEYS = "_chinese_keys"
+"""Set in the metadata when its keys are Chinese ('预算：¥3,200,000'): then '¥' means yuan, not yen."""
+
+
+_KEY_LINE = re.compile(rf"^\s*\**\s*([A-Za-z{HAN}][A-Za-z{HAN} /()（）_&.-]{{0,40}}?)\s*\**\s*[:：]\s*\**\s*(.+?)\s*$")
 
 
 def key_value_line(text: str) -> tuple[str, str] | None:
@@ -137,7 +144,7 @@ def _money(meta: dict, warnings: list[str]) -> dict[str, object]:
     for name in MONEY_FIELDS:
         if meta.get(name) in (None, ""):
             continue
-        amount, currency = parse_money(meta[name])
+        amount, currency = parse_money(meta[name], yen="CNY" if meta.get(CHINESE_KEYS) else "JPY")
         if amount is None:
             warnings.append(f"{name.replace('_', ' ')} '{meta[name]}' is not an amount; left empty.")
             continue

@@ -305,7 +305,7 @@ def _document_code(register: Register, context: ParseContext) -> str | None:
     for cells in register.preamble:
         texts = [clean_text(c) for c in cells if not is_empty_cell(c)]
         for i, text in enumerate(texts):
-            match = re.match(r"^project(?: code| id)?\s*:\s*(.*)$", text, re.IGNORECASE)
+            match = re.match(r"^(?:project(?: code| id)?|项目编号|项目代码)\s*[:：]\s*(.*)$", text, re.IGNORECASE)
             if not match:
                 continue
             value = match[1].strip() or (texts[i + 1] if i + 1 < len(texts) else "")
@@ -320,7 +320,7 @@ def _title(register: Register) -> str:
     for cells in register.preamble:
         for cell in cells:
             text = clean_text(cell)
-            if text and ":" not in text:
+            if text and ":" not in text and "：" not in text:
                 return shorten(text, 120)
     return register.name.rsplit(".", 1)[0].replace("_", " ")
 

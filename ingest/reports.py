@@ -18,6 +18,9 @@ from ingest.context import ParseContext
 from ingest.outline import Block, SectionRole, classify
 from ingest.tagging import tag
 from ingest.values import clean_text, first_sentence, looks_like_code, parse_date, shorten
+from kb.language import HAN
+
+HAN_CHAR = re.compile(f"[{HAN}]")
 
 PSEUDO_LEVEL = 7
 """Bold 'Went well' paragraphs open sections below every real heading."""
@@ -153,10 +156,14 @@ _LABELS = {
     "impact": "impact", "effect": "impact", "effects": "impact", "consequence": "impact", "consequences": "impact",
     "recommendation": "recommendation", "recommendations": "recommendation", "action": "recommendation",
     "actions": "recommendation", "recommended action": "recommendation", "next time": "recommendation",
+    "根本原因": "cause", "原因": "cause", "原因分析": "cause", "影响": "impact", "后果": "impact",
+    "建议": "recommendation", "改进建议": "recommendation", "措施": "recommendation", "改进措施": "recommendation",
+    "后续行动": "recommendation", "下次": "recommendation",
 }
+# 'Cause: ...' or '原因：...' (full-width colon), at a line start or after a sentence end.
 _LABEL_RE = re.compile(
-    r"(?:^|(?<=\n)|(?<=[.!?;] ))[ \t]*(?:[-•*][ \t]*)?(" + "|".join(sorted(_LABELS, key=len, reverse=True))
-    + r")[ \t]*:[ \t]*", re.IGNORECASE)
+    r"(?:^|(?<=\n)|(?<=[.!?;] )|(?<=[。！？；]))[ \t]*(?:[-•*][ \t]*)?(" + "|".join(sorted(_LABELS, key=len, reverse=True))
+    + r")[ \t]*[:：][ \t]*", re.IGNORECASE)
 
 
 def split_fields(text: str) -> tuple[str, dict[str, str]]:
@@ -198,8 +205,9 @@ def pieces_of(section: Section) -> list[Piece]:
 
 
 def _stands_alone(text: str) -> bool:
-    """Not an intro line such as 'The following issues were raised:'."""
-    return not text.rstrip().endswith(":") and len(text.split()) >= 4
+    """Not an intro line such as 'The following issues were raised:' or '主要问题如下：'."""
+    # A Chinese sentence has no spaces: count its characters instead (about two per word).
+    return not text.rstrip().endswith((":", "：")) and (len(text.split()) >= 4 or len(HAN_CHAR.findall(text)) >= 8)
 
 
 @dataclass
@@ -237,7 +245,7 @@ def _title_and_rest(piece: Piece, body: str) -> tuple[str, str]:
     lead = clean_text(piece.heading or piece.lead or "")
     if lead and not is_label_line(lead + ":"):
         rest = body[len(lead):].strip() if body.startswith(lead) else body
-        return _tidy_title(lead), rest.lstrip(".:—–- ").strip()
+        return _tidy_title(lead), rest.lstrip(".:—–- 。：").strip()
     sentence, rest = first_sentence(body)
     title = _tidy_title(sentence)
     if title.endswith("…"):
@@ -246,7 +254,7 @@ def _title_and_rest(piece: Piece, body: str) -> tuple[str, str]:
 
 
 def _tidy_title(text: str) -> str:
-    return shorten(text.strip().rstrip(".:;").strip("*_ "), 140)
+    return shorten(text.strip().rstrip(".:;。：；").strip("*_ "), 140)
 
 
 # --- the document ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from kb import vocab
+from kb.language import has_han
 from ingest.values import parse_yes_no
 
 # Longest phrases first so 'very high' is not read as 'high'.
@@ -14,8 +15,13 @@ _RATING_WORDS = (
     ("insignificant", 1), ("rare", 1), ("medium", 3), ("moderate", 3), ("possible", 3), ("med", 3),
     ("high", 4), ("likely", 4), ("major", 4), ("significant", 4), ("low", 2), ("unlikely", 2),
     ("minor", 2),
+    # Chinese registers: 很高 … 很低, longest first for the same reason ('很高' is not '高').
+    ("非常高", 5), ("极高", 5), ("很高", 5), ("非常低", 1), ("极低", 1), ("很低", 1), ("较高", 4), ("较低", 2),
+    ("中等", 3), ("一般", 3), ("严重", 5), ("轻微", 1), ("高", 4), ("中", 3), ("低", 2),
 )
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(%)?")
+_CHINESE_RATING = re.compile(r"\s*([\u4e00-\u9fff]{1,3}?)(?:风险|概率|影响|等级|级)?\s*")
+"""'高', '中等', '很高', '高风险': the cell is the rating word, perhaps with a unit."""
 
 
 def rating(value: object) -> float | None:
@@ -32,7 +38,8 @@ def rating(value: object) -> float | None:
     if match:
         return _from_number(float(match[1]), percent=bool(match[2]))
     for phrase, score in _RATING_WORDS:
-        if re.search(rf"\b{phrase}\b", text):
+        if re.search(rf"\b{phrase}\b", text) or (has_han(phrase) and _CHINESE_RATING.fullmatch(text)
+                                                   and _CHINESE_RATING.fullmatch(text)[1] == phrase):
             return float(score)
     return None
 

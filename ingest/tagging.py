@@ -36,14 +36,20 @@ class PhraseMatcher:
                     stems.append(phrase)
         self.stems = stems
         alternatives = sorted(self.owners, key=len, reverse=True)
+        latin = [p for p in alternatives if not vocab.is_chinese(p)]
         # One word-start check before the alternation: checking it per phrase made tagging 7x slower.
-        self.pattern = re.compile(vocab.WORD_START + "(?:" + "|".join(vocab.phrase_body(p) for p in alternatives) + ")")
+        self.pattern = re.compile(vocab.WORD_START + "(?:" + "|".join(vocab.phrase_body(p) for p in latin) + ")")
+        chinese = [re.escape(p) for p in alternatives if vocab.is_chinese(p)]
+        self.chinese = re.compile("|".join(chinese)) if chinese else None
 
     def count(self, text: str) -> dict[str, int]:
         """Value → number of distinct phrases of that value found in `text`."""
         found: dict[str, set[str]] = {}
-        for match in self.pattern.finditer(text.lower()):
-            phrase = self._phrase(match.group())
+        low = vocab.spaced(text.lower())
+        matched = [m.group() for m in self.pattern.finditer(low)]
+        if self.chinese is not None and vocab.has_han(low):
+            matched += [m.group() for m in self.chinese.finditer(low)]
+        for phrase in map(self._phrase, matched):
             for value in self.owners.get(phrase, ()):
                 found.setdefault(value, set()).add(phrase)
         return {value: len(phrases) for value, phrases in found.items()}
@@ -65,7 +71,7 @@ def matcher(facet: str) -> PhraseMatcher:
 # and explicit phase columns; these stronger ones also count in the body.
 _WEAK_PHASE_WORDS = {"plan", "planning", "build", "development", "implementation", "delivery", "configuration",
                      "estimate", "estimates", "estimation", "closing", "launch", "execution", "executing",
-                     "design phase", "initiating"}
+                     "design phase", "initiating", "规划", "估算", "执行", "实施", "开发", "建设"}
 _STRONG_PHASES = {v: tuple(p for p in ps if p not in _WEAK_PHASE_WORDS) for v, ps in vocab.PHASES.items()}
 
 

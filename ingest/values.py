@@ -3,9 +3,12 @@ dates, money, yes/no, codes, and text with HTML leftovers."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from datetime import date, datetime, timedelta
+
+from kb.language import has_han
 
 # --- text --------------------------------------------------------------------
 
@@ -51,7 +54,8 @@ def _fix_quot(match: re.Match) -> str:
 
 
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "approx", "fig", "no", "dr", "mr", "mrs", "ms", "st", "inc", "ltd", "co"}
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])")
+# Chinese ends a sentence with a full-width mark and no space after it.
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])|[。！？](?=.)")
 
 
 def first_sentence(text: str) -> tuple[str, str]:
@@ -78,10 +82,10 @@ def shorten(text: str, limit: int = 140) -> str:
 def normalise_key(key: object) -> str:
     """A header or metadata key reduced for matching: 'Probability (1-5)' → 'probability', 'P × I' → 'p x i'."""
     text = str(key or "").replace("\u00a0", " ").lower()
-    text = re.sub(r"\((?!s\))[^)]*\)", " ", text)  # drop '(1-5)' but keep 'lesson(s)' readable below
+    text = re.sub(r"\((?!s\))[^)]*\)|（[^）]*）", " ", text)  # drop '(1-5)', '（万元）'; keep 'lesson(s)' below
     text = text.replace("(s)", "").replace("×", " x ").replace("*", " x ")
     text = re.sub(r"\s*/\s*", "/", text)
-    text = re.sub(r"[_\s]+", " ", text).strip(" :?.-")
+    text = re.sub(r"[_\s]+", " ", text).strip(" :?.-：？")
     return text
 
 
@@ -103,11 +107,14 @@ def code_from_name(name: str) -> str:
     code = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").upper()
     if len(code) > 64:
         code = code[:64].rsplit("-", 1)[0]
+    if has_han(name):  # '华东仓储 ERP 迁移' would shrink to 'ERP': keep names apart with a digest
+        digest = hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:6].upper()
+        code = f"{code}-{digest}" if code else f"P-{digest}"
     return code or "UNNAMED"
 
 
 _NONE_VALUES = {"", "n/a", "na", "none", "-", "--", "—", "tbd", "tbc", "unknown", "not applicable",
-                "not specified", "various", "multiple", "null", "nil"}
+                "not specified", "various", "multiple", "null", "nil", "无", "暂无", "不适用", "待定", "不详"}
 
 
 def is_blank(value: object) -> bool:
@@ -117,8 +124,8 @@ def is_blank(value: object) -> bool:
 
 # --- yes / no ------------------------------------------------------------------
 
-_YES = {"yes", "y", "true", "1", "x", "✓", "✔", "occurred", "materialised", "materialized"}
-_NO = {"no", "n", "false", "0", "not occurred", "did not occur"}
+_YES = {"yes", "y", "true", "1", "x", "✓", "✔", "occurred", "materialised", "materialized", "是", "有", "已发生"}
+_NO = {"no", "n", "false", "0", "not occurred", "did not occur", "否", "无", "未发生"}
 
 
 def parse_yes_no(value: object) -> bool | None:
@@ -154,7 +161,7 @@ def parse_date(value: object, *, day_first: bool = True) -> date | None:
     text = str(value or "").strip()
     if not text:
         return None
-    return _iso(text) or _numeric(text, day_first) or _with_month_name(text)
+    return _iso(text) or _numeric(text, day_first) or _chinese_date(text) or _with_month_name(text)
 
 
 def _excel_serial(number: float) -> date | None:
@@ -182,6 +189,15 @@ def _numeric(text: str, day_first: bool) -> date | None:
     if a > 12 or (day_first and b <= 12):
         return _safe_date(year, b, a)
     return _safe_date(year, a, b)
+
+
+_CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
+
+
+def _chinese_date(text: str) -> date | None:
+    """'2024年3月15日' (or '2024年3月' for the first of the month)."""
+    match = _CHINESE_DATE.match(text)
+    return _safe_date(int(match[1]), int(match[2]), int(match[3] or 1)) if match else None
 
 
 def _with_month_name(text: str) -> date | None:
@@ -227,11 +243,20 @@ _MONEY = re.compile(
 )
 
 
-def parse_money(value: object) -> tuple[float | None, str | None]:
-    """(amount, ISO currency) from '£1.2m', '$850k', '1,200,000 EUR' or a number; (None, None) if unreadable."""
+_YUAN = re.compile(r"(?P<pre>[¥￥]|rmb|cny|人民币)?\s*(?P<num>\d[\d,，]*(?:\.\d+)?)\s*(?P<mult>千|万|亿)?"
+                   r"\s*(?P<post>元|人民币|rmb|cny)?", re.IGNORECASE)
+_YUAN_MULTIPLIERS = {"千": 1e3, "万": 1e4, "亿": 1e8}
+
+
+def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str | None]:
+    """(amount, ISO currency) from '£1.2m', '$850k', '1,200,000 EUR', '320万元', '3.2亿' or a number;
+    (None, None) if unreadable. `yen` is what a bare '¥' means: 'CNY' in a document written in Chinese."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value), None
     text = str(value or "").strip()
+    if has_han(text) or "￥" in text or (yen == "CNY" and "¥" in text):
+        amount, currency = _yuan(text)
+        return amount, currency or ("CNY" if amount is not None and yen == "CNY" else None)
     match = _MONEY.search(text)
     if not match:
         return None, None
@@ -239,6 +264,15 @@ def parse_money(value: object) -> tuple[float | None, str | None]:
     mult = _MULTIPLIERS.get((match["mult"] or "").lower(), 1.0)
     # Round to cents: '£2.05m' is 2,050,000, not 2,049,999.9999999998.
     return round(number * mult, 2), _currency(match["pre"], match["post"])
+
+
+def _yuan(text: str) -> tuple[float | None, str | None]:
+    match = _YUAN.search(text)
+    if not match:
+        return None, None
+    number = float(re.sub(r"[,，]", "", match["num"])) * _YUAN_MULTIPLIERS.get(match["mult"] or "", 1.0)
+    marked = match["pre"] or match["post"] or "元" in text or "人民币" in text
+    return round(number, 2), "CNY" if marked else None
 
 
 def _currency(pre: str | None, post: str | None) -> str | None:

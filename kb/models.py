@@ -252,6 +252,8 @@ class LessonBase(SQLModel):
     """HTML anchor on the document page that the citation links to."""
     lesson_date: date | None = None
     organization: str | None = None
+    language: str | None = None
+    """zh or en (kb.language), from the lesson's own text: a Chinese report may quote English lessons."""
     published: bool = True
 
 
@@ -312,6 +314,8 @@ class RiskBase(SQLModel):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     source_location: str | None = None
     source_anchor: str | None = None
+    language: str | None = None
+    """zh or en (kb.language), from the risk's own text."""
     published: bool = True
 
 

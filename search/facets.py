@@ -18,6 +18,48 @@ from search.models import DetectedFacet
 _PROJ = r"(?:projects?|programmes?|programs?|migrations?|rollouts?|roll-outs?|implementations?|upgrades?|launch(?:es)?|initiatives?|moves?)"
 _Y = r"((?:19[89]|20[0-9])[0-9])"
 
+_HAN = r"[\u4e00-\u9fff]"
+# What follows a project type in a Chinese question ('ERP迁移项目'): part of the facet's phrase,
+# so it does not stay behind as a topic word.
+_ZH_PROJ = r"(?:\s*(?:系统)?(?:迁移|实施|上线|切换|升级|改造|建设|推广))?(?:项目|工程)?"
+# The same facets asked in Chinese. Chinese has no spaces, so these patterns match inside
+# a question ('ERP迁移项目出过哪些问题') and Latin names are bounded by letters only.
+ZH_RULES: list[tuple[str, str, str]] = [
+    ("polarity", "went wrong", r"出(?:过|了|现过?)(?:哪些|什么|的)?问题|哪些问题|什么问题|做得不好|不足之处|出错"
+                               r"|(?:踩过?|遇到)(?:了|过)?(?:哪些|什么)?坑|失败的?教训"),
+    ("polarity", "went well", r"做得好|成功经验|哪些(?:好的)?做法|亮点|顺利的"),
+    ("polarity", "improvement", r"下次(?:应该|要)?怎么做|改进建议|如何改进|怎么改进"),
+    ("kind", "risk", r"风险(?!管理)"),
+    ("status", "materialised", r"已(?:经)?发生|发生了的|变成了?问题|转为问题"),
+    ("status", "open", r"(?:未关闭|处理中|开放)的风险"),
+    ("status", "closed", r"已关闭的风险"),
+    ("outcome", "failed", r"(?:失败|取消|终止)(?:了)?的\w{0,8}项目"),
+    ("outcome", "successful", r"成功的\w{0,8}项目"),
+    ("outcome", "challenged", r"(?:延期|超支)(?:完成)?的\w{0,8}项目"),
+    ("project_type", "ERP migration", r"(?:(?<![a-z])(?:erp|sap)(?![a-z])|企业资源计划)" + _ZH_PROJ),
+    ("project_type", "CRM rollout", r"(?:(?<![a-z])crm(?![a-z])|客户关系管理)" + _ZH_PROJ),
+    ("project_type", "cloud migration", r"(?:数据中心|云迁移|上云|机房搬迁)" + _ZH_PROJ),
+    ("project_type", "web or mobile app", r"(?:移动应用|手机应用|小程序|网站|(?<=" + _HAN + r")app|app(?=" + _HAN + r"))" + _ZH_PROJ),
+    ("project_type", "regulatory compliance", r"(?:合规|监管报送|个人信息保护)" + _ZH_PROJ),
+    ("project_type", "office relocation", r"(?:办公室?搬迁|搬迁项目)" + _ZH_PROJ),
+    ("project_type", "data warehouse and BI", r"(?:数据仓库|商业智能|数据平台|报表平台|(?<![a-z])bi(?=" + _HAN + r"))" + _ZH_PROJ),
+    ("project_type", "network upgrade", r"(?:网络(?:升级|改造))" + _ZH_PROJ),
+    ("project_type", "M&A integration", r"(?:并购|收购整合)" + _ZH_PROJ),
+    ("category", "vendor and procurement", r"供应商|承包商|外包|采购|第三方|厂商|集成商"),
+    ("category", "scope", r"范围蔓延|范围变更|需求蔓延"),
+    ("category", "schedule", r"延期|延误|拖期|进度(?:滞后|拖延)"),
+    ("category", "cost", r"超支|超预算"),
+    ("category", "requirements", r"需求(?:变更|不清|不明确|确认)"),
+    ("category", "testing", r"测试|用户验收"),
+    ("category", "data migration", r"数据迁移|数据质量|数据清洗|历史数据"),
+    ("category", "stakeholders and communication", r"干系人|利益相关者|发起人"),
+    ("category", "resources and staffing", r"人员流失|关键人员|离职|人手不足"),
+    ("category", "governance", r"治理|变更控制|指导委员会"),
+    ("category", "training", r"培训|关键用户"),
+    ("category", "change management", r"变革管理|用户采纳"),
+    ("category", "risk management", r"风险管理"),
+]
+
 # (facet, canonical value, pattern). Patterns are matched on the lower-cased query.
 RULES: list[tuple[str, str, str]] = [
     ("polarity", "went wrong", r"(?:what )?went wrong|gone wrong|go wrong|goes wrong|did(?:n't| not) go (?:well|to plan)|went badly"
@@ -59,6 +101,9 @@ RULES: list[tuple[str, str, str]] = [
     ("category", "training", r"\btraining\b|super[- ]users?"),
     ("category", "change management", r"change management|user adoption|resistance to change"),
     ("category", "risk management", r"risk management"),
+    ("language", "Chinese", r"\bin chinese\b|\bchinese (?:lessons|risks|documents|reports)|中文"),
+    ("language", "English", r"\bin english\b|\benglish (?:lessons|risks|documents|reports)|英文"),
+    *ZH_RULES,
 ]
 _COMPILED = [(f, v, re.compile(p)) for f, v, p in RULES]
 
@@ -69,6 +114,12 @@ YEAR_RULES: list[tuple[str, str]] = [
     (r"\b(?:before|until|prior to|up to) " + _Y, "to"),
     (r"\b(?:in|during) " + _Y, "in"),
     (r"\b(?:in )?the (?:last|past) (\d{1,2}) years\b", "last"),
+    # Chinese: 2020年到2022年, 2022年以来 / 自2022年起, 2022年以前, 2022年, 近3年.
+    (r"(?<!\d)" + _Y + r"\s*年?\s*(?:到|至|~|-|–)\s*" + _Y + r"\s*年?", "range"),
+    (r"(?:自|从)?\s*(?<!\d)" + _Y + r"\s*年?\s*(?:以来|之后|以后|起|至今)", "from"),
+    (r"(?<!\d)" + _Y + r"\s*年?\s*(?:以前|之前)", "before"),
+    (r"(?<!\d)" + _Y + r"\s*年", "in"),
+    (r"(?:近|最近|过去)\s*(\d{1,2})\s*年", "last"),
 ]
 
 
@@ -114,6 +165,8 @@ def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
             out.year_from = a + 1 if m.group(0).startswith("after") else a
         elif how == "to":
             out.year_to = a - 1 if m.group(0).startswith(("before", "prior")) else a
+        elif how == "before":
+            out.year_to = a - 1
         elif how == "in":
             out.year_from = out.year_to = a
         else:

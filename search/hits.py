@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
+from kb.language import has_han
 from kb.models import Lesson, Risk
 from kb.texts import lesson_text, risk_text
 from search.index import KINDS, Snapshot
 from search.models import Hit, ProjectRef, Source
-from search.text import STOP_WORDS, sentences, stem, words
+from search.text import STOP_WORDS, chinese_words, sentences, stem, words
 
 if TYPE_CHECKING:
     from kb.store import KnowledgeBase
@@ -99,4 +100,8 @@ def highlights(text: str, terms: dict[str, float]) -> list[str]:
         low = w.lower()
         if low not in STOP_WORDS and stem(low) in terms:
             found.setdefault(low, None)
+    if has_han(text):
+        for w in chinese_words(text):
+            if w not in STOP_WORDS and w in terms:
+                found.setdefault(w, None)
     return list(found)

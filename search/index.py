@@ -19,6 +19,7 @@ from scipy import sparse
 from sqlmodel import select
 
 from kb.db import generation
+from kb.language import LANGUAGES
 from kb.models import Document, Lesson, Project, Risk
 from kb.texts import lesson_text, risk_text, text_sha256
 from kb.vectors import from_blobs, read_vectors
@@ -33,9 +34,10 @@ KINDS = ("lesson", "risk")
 
 _LESSON_COLS = (Lesson.id, Lesson.title, Lesson.what_happened, Lesson.cause, Lesson.impact, Lesson.recommendation,
                 Lesson.polarity, Lesson.category, Lesson.phase, Lesson.lesson_date, Lesson.published,
-                Lesson.project_id, Lesson.document_id)
+                Lesson.project_id, Lesson.document_id, Lesson.language)
 _RISK_COLS = (Risk.id, Risk.title, Risk.description, Risk.cause, Risk.effect, Risk.response, Risk.category,
-              Risk.phase, Risk.status, Risk.materialised, Risk.published, Risk.project_id, Risk.document_id)
+              Risk.phase, Risk.status, Risk.materialised, Risk.published, Risk.project_id, Risk.document_id,
+              Risk.language)
 
 
 @dataclass
@@ -158,6 +160,7 @@ def _facet_columns(rows, projects: dict[int, IndexedProject]) -> dict[str, list]
             cols[facet].append(getattr(p, facet) if p else None)
         year = r.lesson_date.year if kind == LESSON and r.lesson_date else (p.year if p else None)
         cols["year"].append(str(year) if year else None)
+        cols["language"].append(LANGUAGES.get(r.language))  # shown by name: 'Chinese', not 'zh'
     return cols
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 # Facets a search can be filtered and counted by, in display order.
 FACETS = ("kind", "polarity", "category", "phase", "project_type", "industry", "portfolio", "year",
-          "outcome", "status")
+          "outcome", "status", "language")
 
 
 class SearchRequest(BaseModel):
