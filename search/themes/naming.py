@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
+from kb.language import has_han
 from search.failures import Item
+from search.text import HAN_RUN, chinese_segmenter
 
 if TYPE_CHECKING:  # theme.py imports this module to name the themes it builds
     from search.themes.theme import Theme
@@ -49,7 +51,7 @@ def name_terms(texts_by_theme: Sequence[Sequence[str]], weights_by_theme: Sequen
     if not any(t.strip() for t in texts):
         return [[] for _ in texts_by_theme]
     vectorizer = CountVectorizer(ngram_range=(1, 2), stop_words=sorted(ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS),
-                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z-]+\b")
+                                 tokenizer=theme_words, token_pattern=None)
     try:
         counts = vectorizer.fit_transform(texts).tocsr().astype(np.float64)
     except ValueError:  # nothing but stop words
@@ -67,6 +69,22 @@ def name_terms(texts_by_theme: Sequence[Sequence[str]], weights_by_theme: Sequen
     scores = tf * idf * np.sqrt(spread / np.maximum(n_sources, 1)[:, None])
     terms = vectorizer.get_feature_names_out()
     return [_top_terms(terms, scores[i], spread[i], n_sources[i], n_terms) for i in range(len(texts_by_theme))]
+
+
+_LATIN_TERM = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z-]+\b")
+_CHINESE_STOP_WORDS = frozenset("项目 问题 经验 教训 原因 影响 建议 没有 需要 导致 进行 通过 一个 我们 时间".split())
+
+
+def theme_words(text: str) -> list[str]:
+    """The words c-TF-IDF counts: English words as before, then Chinese words of two characters or more
+    (whole words as jieba cuts them, not the parts keyword search also indexes), so a theme of Chinese
+    lessons gets terms too."""
+    found = _LATIN_TERM.findall(text)
+    if has_han(text):
+        cut = chinese_segmenter().lcut
+        found += [w for run in HAN_RUN.findall(text) for w in cut(run)
+                  if len(w) >= 2 and w not in _CHINESE_STOP_WORDS]
+    return found
 
 
 def _source_spread(counts, rows: list[int], sources: Sequence[Sequence[object]], n_themes: int):
@@ -156,6 +174,8 @@ def shorten(title: str, words: int = NAME_WORDS) -> str:
     """The first clause of a title, at most `words` words, without the closing full stop.
 
     A clause still too long is cut at its last comma within `words` words, else after `words` words with "…"."""
+    if has_han(title):
+        return _shorten_chinese(title)
     clause = re.split(r"\s*(?:;|:|—|–|\s-\s|\.\s)\s*", title.strip(), maxsplit=1)[0]
     if len(clause.split()) < 3:  # "Stop: …" or "Note — …": the first clause says too little
         clause = title.strip()
@@ -172,3 +192,15 @@ def shorten(title: str, words: int = NAME_WORDS) -> str:
         cut = False
     text = " ".join(parts).rstrip(" .,;:") + ("…" if cut else "")
     return text[:1].upper() + text[1:]
+
+
+CHINESE_NAME_CHARS = 20
+"""A Chinese name longer than this is cut (with "…"): about as long to read as `NAME_WORDS` words."""
+
+
+def _shorten_chinese(title: str) -> str:
+    """The first clause of a Chinese title (up to its first '，' or '；'), at most `CHINESE_NAME_CHARS` characters."""
+    clause = re.split(r"[，；：。]", title.strip(), maxsplit=1)[0]
+    if len(clause) < 4:
+        clause = title.strip()
+    return clause if len(clause) <= CHINESE_NAME_CHARS else clause[:CHINESE_NAME_CHARS].rstrip("，、 ") + "…"
