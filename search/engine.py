@@ -15,6 +15,7 @@ from sqlalchemy import event
 from threadpoolctl import ThreadpoolController
 
 from kb.db import generation
+from kb.embedding import QueryBatcher
 from kb.errors import LessonNotFound, RiskNotFound
 from kb.models import SearchLog
 from search import confidence, ranking
@@ -119,6 +120,7 @@ class SearchEngine:
         self._checked = 0.0
         self._dirty = True
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._encoder = QueryBatcher(kb.embedder)
         self._cache_lock = threading.Lock()
         self._build_seconds = 0.0
         self._rebuilding = False
@@ -126,8 +128,9 @@ class SearchEngine:
 
     # --- index lifecycle -------------------------------------------------------
 
-    def _on_commit(self, _conn) -> None:
-        self._dirty = True
+    def _on_commit(self, conn) -> None:
+        if not conn.get_execution_options().get(USAGE_LOG_ONLY):
+            self._dirty = True
 
     def refresh(self) -> None:
         """Rebuild the in-memory index now."""
@@ -196,7 +199,7 @@ class SearchEngine:
             if vec is not None:
                 self._vectors.move_to_end(key)
                 return vec
-        vec = np.asarray(self.kb.embedder.embed_query(text), dtype=np.float32)
+        vec = self._encoder.encode(text)  # with the other requests' new questions of this moment
         with self._cache_lock:  # requests run in a thread pool
             self._vectors[key] = vec
             if len(self._vectors) > 2048:
@@ -424,8 +427,15 @@ class SearchEngine:
         row = SearchLog(query=request.q, filters=response.applied_filters, result_count=response.total,
                         top_score=response.best_confidence)
         with self.kb.session() as session:
+            # Marked, so that this commit does not send the next request to read the generation:
+            # a log row changes nothing the index holds.
+            session.connection(execution_options={USAGE_LOG_ONLY: True})
             session.add(row)
             session.commit()
+
+
+USAGE_LOG_ONLY = "kb_usage_log_only"
+"""Execution option of a connection whose commit wrote only the search log."""
 
 
 def query_weights(query: str, found: Detection) -> dict[str, float]:
