@@ -372,6 +372,10 @@ class SearchEngine:
     def more_like_this(self, kind: str, item_id: int, limit: int = 5) -> list[Hit]:
         """Lessons and risks closest in meaning to one item (never the item itself)."""
         snap = self.snapshot()
+        return kept(snap, ("more_like_this", kind, item_id, limit),
+                    lambda: self._more_like_this(snap, kind, item_id, limit))
+
+    def _more_like_this(self, snap: Snapshot, kind: str, item_id: int, limit: int) -> list[Hit]:
         row = self._row(snap, kind, item_id)
         sims = snap.dense @ snap.dense[row]
         allowed = snap.published.copy()
@@ -387,6 +391,9 @@ class SearchEngine:
     def sources_of(self, kind: str, item_id: int) -> list[Source]:
         """Every source of one lesson or risk: its own, then the near-duplicates other projects recorded."""
         snap = self.snapshot()
+        return kept(snap, ("sources_of", kind, item_id), lambda: self._sources_of(snap, kind, item_id))
+
+    def _sources_of(self, snap: Snapshot, kind: str, item_id: int) -> list[Source]:
         row = self._row(snap, kind, item_id)
         rows = [row] + ranking.duplicates_of(snap, row)
         items = fetch_rows(self.kb, snap, rows)
@@ -436,6 +443,25 @@ class SearchEngine:
 
 USAGE_LOG_ONLY = "kb_usage_log_only"
 """Execution option of a connection whose commit wrote only the search log."""
+
+
+ANSWERS_KEPT = 5_000
+"""Answers a snapshot keeps for items' pages (similar items, sources) before it starts afresh."""
+
+
+def kept(snap: Snapshot, key: tuple, compute):
+    """`compute()`, remembered with the snapshot under `key`: a lesson page asks for the same
+    similar items and sources until something changes, and any change is a new generation,
+    hence a new snapshot. Every argument that changes the answer belongs in `key` (an audience
+    too, once answers depend on who asks). An error (an unknown item) is not remembered."""
+    answers = snap.cache.setdefault("answers", {})
+    answer = answers.get(key)
+    if answer is None:
+        answer = compute()
+        if len(answers) >= ANSWERS_KEPT:
+            answers.clear()
+        answers[key] = answer
+    return list(answer)  # the caller's own list; the items in it are shared
 
 
 def query_weights(query: str, found: Detection) -> dict[str, float]:

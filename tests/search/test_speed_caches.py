@@ -63,3 +63,20 @@ def test_the_search_log_is_written_without_sending_the_next_search_to_the_databa
         session.exec(text("UPDATE kb_generation SET n = n"))
         session.commit()
     assert fresh_engine._dirty  # any other commit in this process is looked at
+
+
+def test_similar_items_follow_an_unpublished_lesson_at_once(fresh_engine):
+    query = SearchRequest(q="cutover rehearsal", limit=1, detect_facets=False)
+    item = fresh_engine.search(query, log=False).hits[0].id
+    similar = fresh_engine.more_like_this("lesson", item, limit=5)
+    assert fresh_engine.more_like_this("lesson", item, limit=5) == similar  # kept with the snapshot
+    hidden = next(h for h in similar if h.kind == "lesson")
+    fresh_engine.kb.update_lesson(hidden.id, LessonUpdate(published=False))
+    assert hidden.id not in {h.id for h in fresh_engine.more_like_this("lesson", item, limit=5) if h.kind == "lesson"}
+
+
+def test_sources_found_among_close_rows_only_are_every_duplicate_in_the_snapshot(engine):
+    snap = engine.snapshot()
+    for row in range(snap.size):
+        others = np.flatnonzero(np.arange(snap.size) != row)
+        assert ranking.duplicates_of(snap, row) == [int(r) for r in others[ranking.duplicate_mask(snap, row, others)]]
