@@ -47,7 +47,8 @@ class HttpServer:
         self.http = requests.Session()
 
     def search(self, q: str) -> None:
-        resp = self.http.get(f"{self.url}/api/search", params={"q": q, **QUERY_FILTER}, timeout=60)
+        # Generous: the first request builds the index (minutes at 100k on a busy machine).
+        resp = self.http.get(f"{self.url}/api/search", params={"q": q, **QUERY_FILTER}, timeout=600)
         assert resp.status_code == 200, resp.text[:200]
 
     def stop(self) -> None:
