@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     embedding_model: str = ""
     """A sentence-transformers model name or local path; empty means the packaged all-MiniLM-L6-v2."""
     embedding_batch_size: int = 64
+    embedding_threads: int = 1
+    """Threads torch uses for one encoding; 0 means torch's default (one per core)."""
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_mb: int = 50

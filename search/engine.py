@@ -16,6 +16,7 @@ from threadpoolctl import ThreadpoolController
 
 from kb.access import EVERYTHING, Visibility
 from kb.db import generation
+from kb.embedding import QueryBatcher
 from kb.errors import LessonNotFound, RiskNotFound
 from kb.models import SearchLog
 from search import confidence, ranking
@@ -120,6 +121,7 @@ class SearchEngine:
         self._checked = 0.0
         self._dirty = True
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._encoder = QueryBatcher(kb.embedder)
         self._cache_lock = threading.Lock()
         self._build_seconds = 0.0
         self._rebuilding = False
@@ -127,8 +129,9 @@ class SearchEngine:
 
     # --- index lifecycle -------------------------------------------------------
 
-    def _on_commit(self, _conn) -> None:
-        self._dirty = True
+    def _on_commit(self, conn) -> None:
+        if not conn.get_execution_options().get(USAGE_LOG_ONLY):
+            self._dirty = True
 
     def refresh(self) -> None:
         """Rebuild the in-memory index now."""
@@ -197,7 +200,7 @@ class SearchEngine:
             if vec is not None:
                 self._vectors.move_to_end(key)
                 return vec
-        vec = np.asarray(self.kb.embedder.embed_query(text), dtype=np.float32)
+        vec = self._encoder.encode(text)  # with the other requests' new questions of this moment
         with self._cache_lock:  # requests run in a thread pool
             self._vectors[key] = vec
             if len(self._vectors) > 2048:
@@ -379,6 +382,12 @@ class SearchEngine:
                        visible: Visibility = EVERYTHING) -> list[Hit]:
         """Lessons and risks closest in meaning to one item (never the item itself)."""
         snap = self.snapshot()
+        # The audience is part of the key: one user's similar items are never another's.
+        return kept(snap, ("more_like_this", kind, item_id, limit, visible),
+                    lambda: self._more_like_this(snap, kind, item_id, limit, visible))
+
+    def _more_like_this(self, snap: Snapshot, kind: str, item_id: int, limit: int,
+                        visible: Visibility) -> list[Hit]:
         allowed = visible_rows(snap, visible)
         row = self._row(snap, kind, item_id, allowed if visible.restricted else None)
         sims = snap.dense @ snap.dense[row]
@@ -394,6 +403,10 @@ class SearchEngine:
     def sources_of(self, kind: str, item_id: int, *, visible: Visibility = EVERYTHING) -> list[Source]:
         """Every source of one lesson or risk: its own, then the near-duplicates other projects recorded."""
         snap = self.snapshot()
+        return kept(snap, ("sources_of", kind, item_id, visible),
+                    lambda: self._sources_of(snap, kind, item_id, visible))
+
+    def _sources_of(self, snap: Snapshot, kind: str, item_id: int, visible: Visibility) -> list[Source]:
         shown = visible_rows(snap, visible, include_unpublished=True)
         row = self._row(snap, kind, item_id, shown if visible.restricted else None)
         rows = [row] + [r for r in ranking.duplicates_of(snap, row) if shown[r]]
@@ -437,8 +450,34 @@ class SearchEngine:
         row = SearchLog(query=request.q, filters=response.applied_filters, result_count=response.total,
                         top_score=response.best_confidence)
         with self.kb.session() as session:
+            # Marked, so that this commit does not send the next request to read the generation:
+            # a log row changes nothing the index holds.
+            session.connection(execution_options={USAGE_LOG_ONLY: True})
             session.add(row)
             session.commit()
+
+
+USAGE_LOG_ONLY = "kb_usage_log_only"
+"""Execution option of a connection whose commit wrote only the search log."""
+
+
+ANSWERS_KEPT = 5_000
+"""Answers a snapshot keeps for items' pages (similar items, sources) before it starts afresh."""
+
+
+def kept(snap: Snapshot, key: tuple, compute):
+    """`compute()`, remembered with the snapshot under `key`: a lesson page asks for the same
+    similar items and sources until something changes, and any change is a new generation,
+    hence a new snapshot. Every argument that changes the answer belongs in `key` (an audience
+    the audience's Visibility too). An error (an unknown item) is not remembered."""
+    answers = snap.cache.setdefault("answers", {})
+    answer = answers.get(key)
+    if answer is None:
+        answer = compute()
+        if len(answers) >= ANSWERS_KEPT:
+            answers.clear()
+        answers[key] = answer
+    return list(answer)  # the caller's own list; the items in it are shared
 
 
 def query_weights(query: str, found: Detection) -> dict[str, float]:

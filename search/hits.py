@@ -21,8 +21,34 @@ if TYPE_CHECKING:
 SNIPPET_CHARS = 280
 
 
+ROWS_KEPT = 20_000
+"""SQL rows a snapshot keeps once read (a search's page and summary cite up to ~60)."""
+
+
 def fetch_rows(kb: KnowledgeBase, snap: Snapshot, rows: list[int]) -> dict[int, Lesson | Risk]:
-    """SQL rows for snapshot rows, keyed by snapshot row."""
+    """SQL rows for snapshot rows, keyed by snapshot row.
+
+    Rows once read are kept with the snapshot: every write to a lesson or risk bumps
+    the index generation, which brings a new snapshot, so a kept row is never older
+    than the snapshot that ranked it. The rows are shared between requests: read them,
+    never change them."""
+    kept: dict[int, Lesson | Risk] = snap.cache.setdefault("rows", {})
+    fresh = _read_rows(kb, snap, [r for r in rows if r not in kept])
+    if fresh:
+        if len(kept) + len(fresh) > ROWS_KEPT:
+            kept.clear()
+        kept.update(fresh)
+    out = {}
+    for r in rows:
+        item = fresh.get(r) or kept.get(r)  # another request may have cleared `kept` meanwhile
+        if item is not None:
+            out[r] = item
+    return out
+
+
+def _read_rows(kb: KnowledgeBase, snap: Snapshot, rows: list[int]) -> dict[int, Lesson | Risk]:
+    if not rows:
+        return {}
     wanted: dict[int, list[int]] = {0: [], 1: []}
     for r in rows:
         wanted[int(snap.kinds[r])].append(int(snap.ids[r]))

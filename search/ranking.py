@@ -128,19 +128,55 @@ def _compatible_polarity(snap: Snapshot, row: int, others: np.ndarray) -> np.nda
 def group_duplicates(snap: Snapshot, rows: np.ndarray) -> list[list[int]]:
     """Near-duplicates in ranked rows, folded into the best-ranked one: [[rep, dup, ...], ...]."""
     rows = np.asarray(rows)
+    later = np.triu(duplicate_pairs(snap, rows), 1)  # only a lower-ranked row folds into a higher one
+    has_later = later.any(axis=1).tolist()
+    ids = rows.tolist()
     groups: list[list[int]] = []
     taken = np.zeros(len(rows), dtype=bool)
-    for i in range(len(rows)):
+    for i in range(len(ids)):
         if taken[i]:
             continue
-        later = np.flatnonzero(~taken[i + 1:]) + i + 1
-        dups = later[duplicate_mask(snap, int(rows[i]), rows[later])] if len(later) else later
+        if not has_later[i]:  # most rows: nothing to fold, no array work
+            groups.append([int(ids[i])])
+            continue
+        dups = np.flatnonzero(later[i] & ~taken)
         taken[dups] = True
-        groups.append([int(rows[i])] + [int(rows[j]) for j in dups])
+        groups.append([int(ids[i])] + [int(ids[j]) for j in dups])
     return groups
+
+
+def duplicate_pairs(snap: Snapshot, rows: np.ndarray) -> np.ndarray:
+    """`duplicate_mask` for every pair of `rows` at once: [i, j] says whether rows[j] is a
+    near-duplicate of rows[i]. One matrix product for a ranked pool of 200 instead of 200
+    gathers of the pool's vectors (measured: the pool's folding was a tenth of a search)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    vecs = snap.dense[rows]
+    sims = vecs @ vecs.T
+    kinds, projects, documents = snap.kinds[rows], snap.project_ids[rows], snap.document_ids[rows]
+    alike = (kinds[:, None] == kinds[None, :]) & _compatible_polarities(snap, rows)
+    same_story = alike & (projects[:, None] >= 0) & (projects[:, None] == projects[None, :])
+    same_document = documents[:, None] == documents[None, :]
+    limit = np.full(sims.shape, DUPLICATE_COSINE)
+    limit[alike] = SAME_LESSON_COSINE
+    limit[same_story & ~same_document] = SAME_PROJECT_COSINE
+    limit[same_story & same_document] = DUPLICATE_COSINE  # written as different lessons on purpose
+    return sims >= limit
+
+
+def _compatible_polarities(snap: Snapshot, rows: np.ndarray) -> np.ndarray:
+    """`_compatible_polarity` for every pair of `rows`."""
+    well, wrong = snap.code_of("polarity", "went well"), snap.code_of("polarity", "went wrong")
+    if well is None or wrong is None:
+        return np.ones((len(rows), len(rows)), dtype=bool)
+    codes = snap.codes["polarity"][rows]
+    return ~(((codes[:, None] == well) & (codes[None, :] == wrong)) | ((codes[:, None] == wrong) & (codes[None, :] == well)))
 
 
 def duplicates_of(snap: Snapshot, row: int) -> list[int]:
     """Every other row that is a near-duplicate of `row`, in the whole snapshot."""
-    others = np.flatnonzero(np.arange(snap.size) != row)
+    # Only rows above the lowest threshold can be duplicates: check those, rather than
+    # gathering every vector of the snapshot (150 MB at 100k) for each lesson page.
+    sims = snap.dense @ snap.dense[row]
+    others = np.flatnonzero(sims >= min(SAME_PROJECT_COSINE, SAME_LESSON_COSINE, DUPLICATE_COSINE) - 1e-6)
+    others = others[others != row]
     return [int(r) for r in others[duplicate_mask(snap, row, others)]]

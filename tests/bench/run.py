@@ -24,7 +24,7 @@ from tests.bench import corpora
 from tests.bench.metrics import dedupe, evaluate
 
 Row = tuple[str, str, str, str]  # section, name, value, note
-SCALES = (2_000, 10_000, 100_000)
+SCALES = (2_102, 10_000, 100_000)  # every NASA lesson, then synthetic ones made from them
 
 
 # --- machine ------------------------------------------------------------------
@@ -216,13 +216,29 @@ def ingestion_rows(embedder) -> tuple[list[Row], object]:
     how = corpora.ingest_nasa(kb)
     ingest_s = time.perf_counter() - t0
     _, texts, _ = lesson_texts(kb)
-    t0 = time.perf_counter()
-    kb.bench_vectors = embedder.embed_batch(texts)  # reused by the latency stores
-    raw_s = time.perf_counter() - t0
+    raw_s, raw_how, kb.bench_vectors = best_raw_embedding(embedder, texts, kb.settings.embedding_batch_size)
     n = len(texts)
     return [("ingestion", "ingest NASA jsonl into a fresh store", f"{n / ingest_s:.1f} items/s", f"{n} items, {ingest_s:.1f} s via {how}"),
-            ("ingestion", "raw embed_batch, same texts", f"{n / raw_s:.1f} items/s", f"{raw_s:.1f} s"),
+            ("ingestion", "raw embedding, same texts, best batching", f"{n / raw_s:.1f} items/s", f"{raw_s:.1f} s, {raw_how}"),
             ("ingestion", "ingest / raw", f"{raw_s / ingest_s:.2f}", "goal >= 0.80")], kb
+
+
+def best_raw_embedding(embedder, texts: list[str], batch_size: int) -> tuple[float, str, object]:
+    """The quicker of two raw ways to embed the texts, so that ingest / raw compares ingest with
+    the best it could do: one `embed_batch` call over all of them, and the texts sorted longest
+    first in chunks of 4 batches, as ingest embeds them. Returns (seconds, which, vectors in order)."""
+    t0 = time.perf_counter()
+    vectors = embedder.embed_batch(texts)  # reused by the latency stores
+    one_call = time.perf_counter() - t0
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    chunk = max(batch_size * 4, 256)
+    t0 = time.perf_counter()
+    for start in range(0, len(order), chunk):
+        embedder.embed_batch([texts[i] for i in order[start:start + chunk]])
+    sorted_chunks = time.perf_counter() - t0
+    if sorted_chunks < one_call:
+        return sorted_chunks, f"longest first in chunks of {chunk} (one call: {one_call:.1f} s)", vectors
+    return one_call, f"one call (longest first in chunks of {chunk}: {sorted_chunks:.1f} s)", vectors
 
 
 # --- latency --------------------------------------------------------------------------------
@@ -246,9 +262,15 @@ def latency_rows(kb, questions: list[str]) -> list[Row]:
             continue
         r = json.loads(line[7:])
         label = f"latency {n:,} items"
-        rows += [(label, "warm p50 / p95 (cached query vector)", f"{r['warm_p50']:.1f} / {r['warm_p95']:.1f} ms", r["via"] + ", polarity filter"),
-                 (label, "first-time query p50 / p95 (with encoding)", f"{r['cold_p50']:.1f} / {r['cold_p95']:.1f} ms", ""),
+        ratio = r["cold_p50"] / r["encode_p50"] if r["encode_p50"] else float("nan")
+        rows += [(label, "HTTP: new question p50 / p95", f"{r['cold_p50']:.1f} / {r['cold_p95']:.1f} ms",
+                  r["via"] + ", kind filter; goal at 100k: 30 / 80 ms"),
+                 (label, "HTTP: repeated question p50 / p95", f"{r['warm_p50']:.1f} / {r['warm_p95']:.1f} ms",
+                  "query vector cached"),
+                 (label, "in-process: new / repeated question p50", f"{r['inproc_cold_p50']:.1f} / "
+                  f"{r['inproc_warm_p50']:.1f} ms", f"p95 {r['inproc_cold_p95']:.1f} / {r['inproc_warm_p95']:.1f} ms"),
                  (label, "query encoding alone p50 (the floor)", f"{r['encode_p50']:.1f} ms", "all-MiniLM-L6-v2, CPU"),
+                 (label, "HTTP new question / encoding", f"{ratio:.2f}", "goal <= 1.5 at 2k"),
                  (label, "index load on first query", f"{r['index_load_s']:.1f} s", f"store built in {r['build_s']:.0f} s"),
                  (label, "peak RSS of the serving process", f"{r['peak_rss_mb']:.0f} MB", "model + index + app")]
     return rows
@@ -288,9 +310,10 @@ def load_rows() -> list[Row]:
 
 def main() -> None:
     from kb.embedding import SentenceTransformerEmbedder
+    from kb.settings import Settings
 
     started = time.perf_counter()
-    embedder = SentenceTransformerEmbedder()
+    embedder = SentenceTransformerEmbedder(threads=Settings(_env_file=None).embedding_threads)
     embedder.embed_batch(["warm up"])
     rows: list[Row] = []
     answers: list[dict] = []  # "no answer" counts per corpus, summed at the end
