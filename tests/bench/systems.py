@@ -86,12 +86,15 @@ def lessons_kb_ranker(engine, k: int = TOP) -> Ranker:
     return rank
 
 
-def rankers(kb, engine, k: int = TOP) -> dict[str, Ranker]:
-    """The systems that can run here; a missing bench extra drops its row with a note on stderr."""
+def rankers(kb, engine, k: int = TOP, only: list[str] | None = None) -> dict[str, Ranker]:
+    """The systems that can run here (or only those named); a missing bench extra drops
+    its row with a note on stderr."""
     keys, texts = published_items(kb)
     out: dict[str, Ranker] = {}
     for name, make in ((SYSTEMS[0], lambda: bm25s_ranker(keys, texts, k)), (SYSTEMS[1], lambda: dense_ranker(engine, k)),
                        (SYSTEMS[2], lambda: txtai_ranker(keys, texts, k)), (SYSTEMS[3], lambda: lessons_kb_ranker(engine, k))):
+        if only and name not in only:
+            continue
         try:
             out[name] = make()
         except ImportError as exc:
