@@ -1,9 +1,11 @@
 """`make bench`: retrieval quality, latency, ingestion throughput and memory,
 printed as one table and written to bench-results/.
 
-Quality rows compare BM25 alone, dense alone, our hybrid and a well-known
-peer (txtai's hybrid index on the same texts and model) on two judged
-question sets. The NASA parts need ../shared/corpus and are skipped without it.
+Quality rows compare BM25 alone (bm25s), dense alone (exact cosine), a well-known
+peer (txtai's hybrid index on the same texts and model) and Lessons KB's search
+(tests/bench/systems.py) on every judged question set: the demo set, the NASA
+project managers' questions in their tuning and held-out splits, and the first NASA
+set. The NASA parts need ../shared/corpus and are skipped without it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.bench import corpora
-from tests.bench.metrics import dedupe, evaluate
+from tests.bench.metrics import evaluate
 
 Row = tuple[str, str, str, str]  # section, name, value, note
 SCALES = (2_102, 10_000, 100_000)  # every NASA lesson, then synthetic ones made from them
@@ -63,73 +65,31 @@ def lesson_texts(kb) -> tuple[list[int], list[str], list[str]]:
 
 # --- quality --------------------------------------------------------------------------
 
-def rank_component(engine, query: str, mode: str, k: int = 20) -> list[tuple[str, int]]:
-    """BM25 alone or dense alone, over the same snapshot and tokenizer as the hybrid."""
-    from search.engine import query_weights
-    from search.facets import Detection
-    from search.index import KINDS
-    from search.ranking import top_rows
-
-    snap = engine.snapshot()
-    if mode == "bm25":
-        scores = engine.text_scores(snap, query, query_weights(query, Detection())).bm25
-        if scores is None:
-            return []
-    else:
-        scores = snap.dense @ engine.query_vector(query)
-    rows = top_rows(scores, snap.published & (scores > 0 if mode == "bm25" else True), k)
-    return [(KINDS[int(snap.kinds[r])], int(snap.ids[r])) for r in rows]
-
-
-def rank_hybrid(engine, query: str, k: int = 20) -> list[tuple[str, int]]:
-    """The product's search; folded near-duplicates count at their hit's rank."""
-    from search import SearchRequest
-
-    resp = engine.search(SearchRequest(q=query, limit=k), log=False)
-    out = []
-    for hit in resp.hits:
-        out.append((hit.kind, hit.id))
-        out.extend((hit.kind, s.item_id) for s in hit.seen_in if s.item_id != hit.id)
-    return dedupe(out)[:k]
-
-
-def rank_txtai(index, keys: list[tuple[str, int]], query: str, k: int = 20) -> list[tuple[str, int]]:
-    return [keys[int(i)] for i, _ in index.search(query, k)]
-
-
-def build_txtai(texts: list[str]):
-    from txtai import Embeddings
-
-    from kb.embedding import default_model_path
-
-    index = Embeddings(path=default_model_path(), hybrid=True, content=False)
-    index.index([(i, t, None) for i, t in enumerate(texts)])
-    return index
-
-
-def quality_rows(label: str, kb, questions: list[dict], judge) -> list[Row]:
-    """judge(question, item key) -> grade map over (kind, id) keys."""
+def quality_rows(label: str, kb, sets: list[tuple[str, list[dict]]], judge) -> list[Row]:
+    """One row per system and question set, every row measured in this run on the same
+    judgments (judge(question) -> grade map over (kind, id) keys)."""
     from search import SearchEngine
+    from tests.bench.systems import rankers
 
-    engine = SearchEngine(kb)
-    keys, texts = all_items(kb)
-    judgements = [judge(q) for q in questions]
-    systems = {
-        "BM25 alone": lambda q: rank_component(engine, q, "bm25"),
-        "dense alone": lambda q: rank_component(engine, q, "dense"),
-        "hybrid (ours)": lambda q: rank_hybrid(engine, q),
-    }
-    try:
-        index = build_txtai(texts)
-        systems["txtai hybrid (peer)"] = lambda q: rank_txtai(index, keys, q)
-    except Exception as exc:  # keep the rest of the bench useful
-        print(f"txtai unavailable: {exc}", file=sys.stderr)
+    systems = rankers(kb, SearchEngine(kb))
     rows = []
-    for name, rank in systems.items():
-        scores = evaluate([rank(q["query"]) for q in questions], judgements)
-        rows.append((f"quality {label} ({len(questions)} q)", name,
-                     " / ".join(f"{scores[m]:.3f}" for m in ("nDCG@10", "Recall@20", "MRR")), "nDCG@10 / R@20 / MRR"))
+    for set_name, questions in sets:
+        if not questions:
+            continue
+        judgements = [judge(q) for q in questions]
+        for name, rank in systems.items():
+            scores = evaluate([rank(q["query"]) for q in questions], judgements)
+            rows.append((f"quality {label} {set_name} ({len(questions)} q)", name,
+                         " / ".join(f"{scores[m]:.3f}" for m in ("nDCG@10", "Recall@20", "MRR")), "nDCG@10 / R@20 / MRR"))
     return rows
+
+
+def nasa_sets() -> list[tuple[str, list[dict]]]:
+    """The project managers' questions in their tuning and held-out splits, then the first set."""
+    pm = load_questions(corpora.HERE / "eval_nasa_pm.jsonl")
+    return [("PM tuning", [q for q in pm if q.get("split") != "heldout"]),
+            ("PM held-out", [q for q in pm if q.get("split") == "heldout"]),
+            ("first set", load_questions(corpora.HERE / "eval_nasa.jsonl"))]
 
 
 def answer_counts(kb, corpus: str, answerable: list[dict]) -> dict[str, int]:
@@ -156,18 +116,6 @@ def answer_rows(label: str, c: dict[str, int]) -> list[Row]:
              f"{c['false_no_answer']} of {c['answerable']}")]
 
 
-def all_items(kb) -> tuple[list[tuple[str, int]], list[str]]:
-    from kb.texts import lesson_text, risk_text
-
-    keys, texts = [], []
-    with kb.session() as session:
-        for kind, row in kb.iter_items(session):
-            if row.published:
-                keys.append((kind, row.id))
-                texts.append(lesson_text(row) if kind == "lesson" else risk_text(row))
-    return keys, texts
-
-
 def nasa_judge(kb):
     from sqlmodel import select
 
@@ -177,7 +125,8 @@ def nasa_judge(kb):
         by_ext = {r.external_id: r.id for r in session.exec(select(Lesson))}
 
     def judge(question: dict) -> dict:
-        return {("lesson", by_ext[str(j["lesson_id"])]): j["grade"] for j in question["relevant"]
+        # "judged" also lists the pooled lessons graded 0; older sets list the relevant ones only
+        return {("lesson", by_ext[str(j["lesson_id"])]): j["grade"] for j in question.get("judged", question.get("relevant", []))
                 if str(j["lesson_id"]) in by_ext}
     return judge
 
@@ -324,8 +273,9 @@ def main() -> None:
         print("skipping demo quality: demo/ or tests/bench/eval_demo.jsonl is missing", file=sys.stderr)
     if corpora.NASA.exists():
         ingest, kb = ingestion_rows(embedder)
-        questions = load_questions(corpora.HERE / "eval_nasa.jsonl")
-        rows += quality_rows("NASA LLIS", kb, questions, nasa_judge(kb))
+        sets = nasa_sets()
+        questions = sets[-1][1]
+        rows += quality_rows("NASA LLIS", kb, sets, nasa_judge(kb))
         answers.append(answer_counts(kb, "nasa", questions))
         rows += answer_rows("NASA LLIS", answers[-1])
         rows += latency_rows(kb, [q["query"] for q in questions] + [q["query"] + " lessons" for q in questions])
@@ -360,7 +310,7 @@ def demo_quality(embedder, questions: list[dict], answers: list[dict]) -> list[R
         print("skipping demo quality: the ingest package is not ready", file=sys.stderr)
         return []
     answers.append(answer_counts(kb, "demo", questions))
-    return quality_rows("demo", kb, questions, demo_judge(kb)) + answer_rows("demo", answers[-1])
+    return quality_rows("demo", kb, [("set", questions)], demo_judge(kb)) + answer_rows("demo", answers[-1])
 
 
 if __name__ == "__main__":
