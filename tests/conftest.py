@@ -94,6 +94,21 @@ def fast_kb(settings: Settings, fake_embedder):
     return KnowledgeBase.open(settings, embedder=fake_embedder)
 
 
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory, embedder):
+    """(knowledge base, per-file ingest reports) of the whole demo folder, ingested once with the
+    real model on SQLite + embedded Chroma. Shared by every test that reads the demo: do not write to it."""
+    if not (DEMO / "README.md").exists():
+        pytest.skip("demo/ is not there")
+    from ingest import collect_files, ingest_file
+    from kb.store import KnowledgeBase
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "data", database_url="", chroma_url="",
+                        _env_file=None)
+    kb = KnowledgeBase.open(settings, embedder=embedder)
+    return kb, [ingest_file(kb, path) for path in collect_files([DEMO])]
+
+
 @pytest.fixture
 def postgres_url() -> str:
     """The scale-out pass's PostgreSQL server (tests/servers.sh), for tests that make databases of

@@ -24,13 +24,9 @@ def load_eval() -> list[dict]:
 
 
 @pytest.fixture
-def demo_kb(fast_kb):
-    """The fast knowledge base with the whole demo folder ingested, plus the per-file reports."""
-    from ingest import collect_files, ingest_file
-
-    files = collect_files([DEMO])
-    reports = [ingest_file(fast_kb, path) for path in files]
-    return fast_kb, reports
+def demo_kb(demo_store):
+    """The whole demo folder ingested (once a session, real model), plus the per-file reports."""
+    return demo_store
 
 
 def test_readme_is_not_ingested():

@@ -8,8 +8,6 @@ import re
 
 import pytest
 
-from tests.conftest import DEMO
-
 pytestmark = pytest.mark.slow
 
 CRM = {"name": "Salesforce CRM rollout", "project_type": "CRM rollout", "industry": "Retail",
@@ -17,20 +15,10 @@ CRM = {"name": "Salesforce CRM rollout", "project_type": "CRM rollout", "industr
 
 
 @pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory, embedder):
-    if not (DEMO / "README.md").exists():
-        pytest.skip("demo/ is not there")
-    import ingest
-    from kb.settings import Settings
-    from kb.store import KnowledgeBase
+def demo_engine(demo_store):
     from search import SearchEngine
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("kickoff-demo") / "data", database_url="", chroma_url="",
-                        _env_file=None)
-    kb = KnowledgeBase.open(settings, embedder=embedder)
-    for path in ingest.collect_files([DEMO]):
-        ingest.ingest_file(kb, path)
-    return SearchEngine(kb)
+    return SearchEngine(demo_store[0])
 
 
 @pytest.fixture(scope="module")

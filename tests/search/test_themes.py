@@ -328,24 +328,8 @@ def demo_causes() -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def demo_themes(tmp_path_factory, embedder):
-    if not (DEMO / "README.md").exists():
-        pytest.skip("demo/ is not there")
-    ingest = pytest.importorskip("ingest")
-    from kb.settings import Settings
-    from kb.store import KnowledgeBase
-    from tests.conftest import HashingEmbedder
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "data", database_url="", chroma_url="",
-                        _env_file=None)
-    # Ingest quickly with the hashing embedder, then theme with the real model: `kb reindex` re-embeds
-    # every item with it from the SQL text (themes read the vectors SQL records, and never embed).
-    fast = KnowledgeBase.open(settings, embedder=HashingEmbedder())
-    for path in ingest.collect_files([DEMO]):
-        ingest.ingest_file(fast, path)
-    real = KnowledgeBase.open(settings.model_copy(update={"chroma_collection": "themes_demo"}), embedder=embedder)
-    assert real.reindex().embedded > 0
-    return T.compute_themes(real)
+def demo_themes(demo_store):
+    return T.compute_themes(demo_store[0])
 
 
 @pytest.mark.slow

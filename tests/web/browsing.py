@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.accounts import session_cookie
+from tests.accounts import session_cookie, user_token
 from tests.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,6 +28,9 @@ BROWSER_MARKS = [
 
 SIGNED_IN: dict[str, str] = {}
 """The session cookie of each served app, by base URL."""
+
+TOKENS: dict[str, str] = {}
+"""A PMO admin's API token for each served app, by base URL."""
 
 
 @contextmanager
@@ -46,10 +49,12 @@ def served(app) -> Iterator[str]:
     assert server.started, "uvicorn did not start"
     url = f"http://127.0.0.1:{port}"
     SIGNED_IN[url] = session_cookie(app.state.services.kb)
+    TOKENS[url] = user_token(app.state.services.kb)
     try:
         yield url
     finally:
         SIGNED_IN.pop(url, None)
+        TOKENS.pop(url, None)
         server.should_exit = True
         thread.join(timeout=10)
 
@@ -61,9 +66,10 @@ def sign_in(context, base_url: str):
     return context
 
 
-def session_cookies(base_url: str) -> dict[str, str]:
-    """The signed-in session cookie, for a plain HTTP client talking to the served app."""
-    return {"kb_session": SIGNED_IN[base_url]} if base_url in SIGNED_IN else {}
+def api_headers(base_url: str) -> dict[str, str]:
+    """A script's headers for the JSON API of the app `served` serves (a PMO admin's API token:
+    a bearer token needs no CSRF token, a session cookie would)."""
+    return {"Authorization": f"Bearer {TOKENS[base_url]}"}
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from tests.web.browsing import BROWSER_MARKS, session_cookies, sign_in
+from tests.web.browsing import BROWSER_MARKS, api_headers, sign_in
 from tests.web.test_browser import browser, page, server  # noqa: F401  (fixtures)
 
 pytestmark = BROWSER_MARKS
@@ -59,7 +59,7 @@ def wide_register(rows: int = 60) -> bytes:
 @pytest.fixture(scope="module")
 def wide_register_id(server) -> int:
     files = [("files", ("WEB-ERP-2022_wide_risk_register.csv", wide_register(), "text/csv"))]
-    report = httpx.post(f"{server}/api/ingest", files=files, cookies=session_cookies(server), timeout=120).json()[0]
+    report = httpx.post(f"{server}/api/ingest", files=files, headers=api_headers(server), timeout=120).json()[0]
     assert report["outcome"] == "ingested", report
     return report["document_id"]
 
