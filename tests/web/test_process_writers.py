@@ -68,6 +68,7 @@ def search_until_stopped(url: str, stop: threading.Event, statuses: list) -> Non
         while not stop.is_set():
             for q in ("vendor delays", "data migration testing", "what went wrong with the budget"):
                 statuses.append((q, client.get("/api/search", params={"q": q}).status_code))
+                stop.wait(0.1)  # a user's pace, not a tight loop: the writers are what is under test
 
 
 def test_cli_ingest_while_the_server_ingests_and_searches(server, tmp_path: Path) -> None:

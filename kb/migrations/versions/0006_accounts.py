@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("groups", sa.JSON(), nullable=False),
         sa.Column("password_hash", sa.String(), nullable=True),
         sa.Column("disabled", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
@@ -39,10 +39,10 @@ def upgrade() -> None:
             sa.Column("id", sa.Integer(), nullable=False),
             sa.Column("token_hash", sa.String(length=64), nullable=False),
             sa.Column("user_id", sa.Integer(), nullable=False),
-            sa.Column("created_at", sa.DateTime(), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         ]
         if table == "user_session":
-            columns.append(sa.Column("expires_at", sa.DateTime(), nullable=False))
+            columns.append(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False))
         op.create_table(table, *columns, sa.ForeignKeyConstraint(["user_id"], ["account.id"]),
                         sa.PrimaryKeyConstraint("id"), sa.UniqueConstraint("token_hash"))
         with op.batch_alter_table(table) as batch_op:
@@ -50,7 +50,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=True),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("target", sa.String(), nullable=False),
