@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from sqlmodel import select
 
 from kb import open_risks
@@ -125,6 +125,7 @@ class EarlyWarning(BaseModel):
     precedents: list[Precedent] = Field(default_factory=list)
     """The closest past projects first, at most `SHOWN_PROJECTS`."""
 
+    @computed_field
     @property
     def headline(self) -> str:
         kind = self.project.project_type or "past"
