@@ -35,8 +35,9 @@ from kb.access import EVERYTHING, Visibility
 from kb.errors import ProjectNotFound, RiskNotFound
 from kb.language import has_han
 from kb.models import Document, Lesson, Project, Risk
-from kb.texts import risk_text
+from kb.texts import risk_text, vector_id
 from search.engine import USAGE_LOG_ONLY, visible_rows
+from search.failures import Item, item_vectors, load_items, load_projects
 from search.hits import fetch_rows, project_ref, source_of
 from search.index import KINDS, RISK, Snapshot
 from search.models import ProjectRef, Source
@@ -343,3 +344,31 @@ def record_warnings(engine: SearchEngine, project_id: int, found: list[EarlyWarn
         session.connection(execution_options={USAGE_LOG_ONLY: True})
         open_risks.record_shown(session, project_id=project_id,
                                 shown=[(w.key, w.risk_id, w.title, w.project_count) for w in found])
+
+
+# --- for the metrics -------------------------------------------------------------------
+
+def high_risk_precedents(kb, *, visible: Visibility = EVERYTHING) -> set[int]:
+    """Ids of the open high risks of active projects that have precedent (the same rule as the pages), read
+    from SQL and its vectors without a search snapshot: what `kb.metrics` takes as `precedent_risk_ids`."""
+    with kb.session() as session:
+        projects = load_projects(session, visible.hidden_projects)
+        active = {p.id for p in session.exec(select(Project).where(
+            Project.actual_end.is_(None), Project.outcome.is_(None))) if p.id in projects}
+        risks = [r for r in session.exec(select(Risk).where(Risk.project_id.in_(active)).order_by(Risk.id))
+                 if open_risks.is_open(r) and open_risks.is_high(open_risks.severity(r)) and not visible.hides(r)]
+        past = {pid: p for pid, p in projects.items() if pid not in active}
+        candidates = [i for i in load_items(session, past) if i.project_id in past and not has_han(i.text)]
+    opened = [Item(vector_id("risk", r.id), "risk", r.id, r.title, risk_text(r), r.project_id, None, None)
+              for r in risks if not has_han(risk_text(r))]
+    if not opened or not candidates:
+        return set()
+    sims = item_vectors(kb, opened) @ item_vectors(kb, candidates).T
+    types = np.array([past[c.project_id].project_type.lower() for c in candidates])
+    found = set()
+    for item, row in zip(opened, sims):
+        own = (projects[item.project_id].project_type or "").lower()
+        limits = np.where(types == own, SAME_TYPE_COSINE, OTHER_TYPE_COSINE)
+        if (row >= limits).any():
+            found.add(item.id)
+    return found
