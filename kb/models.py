@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, event, func, select
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint, event, func, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
 
@@ -452,6 +452,7 @@ class WarningShown(SQLModel, table=True):
     once the project closes, the metrics can say whether the warned-of risk materialised."""
 
     __tablename__ = "warning"
+    __table_args__ = (UniqueConstraint("project_id", "item_key", name="uq_warning_project_item"),)
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(index=True)
     """No foreign key: deleting a project leaves its records, which then count nowhere."""

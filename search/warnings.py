@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, Field, computed_field
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from kb import open_risks
@@ -342,8 +343,11 @@ def record_warnings(engine: SearchEngine, project_id: int, found: list[EarlyWarn
         return
     with engine.kb.session() as session:
         session.connection(execution_options={USAGE_LOG_ONLY: True})
-        open_risks.record_shown(session, project_id=project_id,
-                                shown=[(w.key, w.risk_id, w.title, w.project_count) for w in found])
+        try:
+            open_risks.record_shown(session, project_id=project_id,
+                                    shown=[(w.key, w.risk_id, w.title, w.project_count) for w in found])
+        except IntegrityError:  # another request recorded the same warning a moment ago: it is recorded
+            session.rollback()
 
 
 # --- for the metrics -------------------------------------------------------------------

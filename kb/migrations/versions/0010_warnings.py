@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("precedents", sa.Integer(), nullable=False),
         sa.Column("first_shown", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("project_id", "item_key", name="uq_warning_project_item"),
     )
     with op.batch_alter_table("warning") as batch_op:
         batch_op.create_index("ix_warning_project_id", ["project_id"], unique=False)
