@@ -24,7 +24,7 @@ def metrics(
     """PMO value metrics: delivery, risk, knowledge flow and reuse, each with its formula."""
     from kb import metrics as M
     from cli.main import console, fail, open_kb
-    from search.insights import foresight_or_none, foreseeable_ids, metrics_json
+    from search.insights import foresight_or_none, foreseeable_ids, metrics_json, precedents_or_none
 
     if by and by not in M.GROUPINGS:
         fail(f"--by must be one of {', '.join(M.GROUPINGS)}.")
@@ -38,7 +38,8 @@ def metrics(
     with kb.session() as session:
         report = M.compute_metrics(session, by=(by,) if by else (), portfolio=portfolio, project_type=project_type,
                                    period=period.upper() if period else None,
-                                   foreseeable_risk_ids=foreseeable_ids(foresight))
+                                   foreseeable_risk_ids=foreseeable_ids(foresight),
+                                   precedent_risk_ids=precedents_or_none(kb))
     console.print(_metrics_table(report))
     if by:
         console.print(_breakdown_table(report, by))

@@ -221,7 +221,8 @@ def _register_optional_commands() -> None:
     """Commands owned by other modules of this package (search, metrics, themes)."""
     import importlib
 
-    for name in ("cli.search_cmd", "cli.insights_cmd", "cli.documents_cmd", "cli.backup_cmd", "cli.users_cmd"):
+    for name in ("cli.search_cmd", "cli.insights_cmd", "cli.documents_cmd", "cli.backup_cmd", "cli.users_cmd",
+                 "cli.warnings_cmd"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -33,10 +33,13 @@ from typing import Callable, Iterable
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from kb import queries
+from kb import open_risks, queries
 from kb.access import EVERYTHING, Visibility
 from kb.dates import as_date
-from kb.models import Document, KickoffPack, Lesson, LessonFeedback, PlanVsActual, Project, Risk, SearchLog
+from kb.models import (
+    Document, KickoffPack, Lesson, LessonFeedback, PlanVsActual, Project, Risk, SearchLog, WarningShown,
+)
+from kb.open_risks import HIGH_SEVERITY
 from kb.texts import match_key
 
 GROUPINGS = ("year", "quarter", "portfolio", "type")
@@ -96,6 +99,12 @@ class RiskFact:
     project: ProjectFact | None
     materialised: bool
     foreseeable: bool = False
+    open_high: bool = False
+    """Open, high (`kb.open_risks`) and of an active project."""
+    precedent: bool | None = None
+    """Whether an early warning found precedent for it (`search.warnings`); None when not computed."""
+    warned: bool = False
+    """An early warning was shown for it (`kb.models.WarningShown`)."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +242,20 @@ def _foreseeable(s: Slice) -> Measure:
     return _rate(len(seen), len(materialised), seen)
 
 
+def _high_with_precedent(s: Slice) -> Measure:
+    high = [r for r in s.risks if r.open_high]
+    if any(r.precedent is None for r in high):
+        return Measure(None)
+    warned = [r.id for r in high if r.precedent]
+    return _rate(len(warned), len(high), warned)
+
+
+def _warned_materialised(s: Slice) -> Measure:
+    judged = [r for r in s.risks if r.warned and r.project and r.project.closed]
+    hit = [r.id for r in judged if r.materialised]
+    return _rate(len(hit), len(judged), hit)
+
+
 def _lessons_per_closed(s: Slice) -> Measure:
     closed = s.closed
     total = sum(p.lessons for p in closed)
@@ -307,6 +330,16 @@ METRICS: tuple[Metric, ...] = (
            "materialised risks that a lesson from another project, recorded before their project started, "
            "already described (similar in meaning) ÷ materialised risks × 100", "%", _foreseeable, "lower",
            note="Needs the vector index; shown as n/a where it was not computed."),
+    Metric("high_risks_with_precedent", "Open high risks with precedent", "risk",
+           f"open risks of active projects with probability × impact ≥ {HIGH_SEVERITY:g} that an early warning "
+           f"matched to a materialised risk or “went wrong” lesson of a past project ÷ open risks of active projects "
+           f"with probability × impact ≥ {HIGH_SEVERITY:g} × 100", "%", _high_with_precedent, "",
+           note="Needs the vector index; shown as n/a where it was not computed."),
+    Metric("warned_risks_materialised", "Warned-of risks that materialised", "risk",
+           "risks of closed projects that materialised, of those an early warning was shown for while their project "
+           "ran ÷ risks of closed projects an early warning was shown for × 100", "%", _warned_materialised, "lower",
+           note="Compare with the risk materialisation rate: warnings help when warned-of risks materialise less "
+                "often than risks do in general."),
     Metric("lessons_per_closed_project", "Lessons captured per closed project", "knowledge flow",
            "lessons linked to closed projects ÷ closed projects", "per project", _lessons_per_closed),
     Metric("days_to_closure_report", "Days from close to closure report", "knowledge flow",
@@ -345,6 +378,10 @@ PLAIN_WORDS: dict[str, str] = {
     "cpi": "Value delivered for each unit of money spent, for projects that track earned value: "
            "1.0 is on budget, below 1 over budget.",
     "materialisation_rate": "Of the risks projects registered, the share that actually happened.",
+    "high_risks_with_precedent": "Of the high open risks of running projects, the share that already happened "
+                                 "on a past project: where an early warning has something to say.",
+    "warned_risks_materialised": "Of the risks a running project was warned of, the share that happened anyway "
+                                 "once the project finished.",
     "lessons_per_closed_project": "Lessons recorded for each finished project, on average.",
     "days_to_closure_report": "Typical number of days from a project's end to its closure report.",
     "closed_without_review": "Finished projects with no closure report in the knowledge base.",
@@ -387,17 +424,21 @@ def new_projects(projects: list[ProjectFact], packs: list[PackFact], launch: dat
 
 
 def load_snapshot(session: Session, *, foreseeable_risk_ids: Iterable[int] | None = None,
-                  gap_threshold: float = GAP_SCORE_THRESHOLD, visible: Visibility = EVERYTHING) -> Snapshot:
+                  gap_threshold: float = GAP_SCORE_THRESHOLD, visible: Visibility = EVERYTHING,
+                  precedent_risk_ids: Iterable[int] | None = None) -> Snapshot:
     """Read projects, risks and usage records; `foreseeable_risk_ids` comes from `search.foreseeable`
-    (computed with the same `visible`). What `visible` hides is left out of every fact, so an audience's
-    metrics are those of a knowledge base without it."""
+    and `precedent_risk_ids` from `search.warnings.high_risk_precedents` (computed with the same `visible`).
+    What `visible` hides is left out of every fact, so an audience's metrics are those of a knowledge base
+    without it."""
     projects = _load_projects(session, visible)
     by_id = {p.id: p for p in projects}
     foreseeable = set(foreseeable_risk_ids) if foreseeable_risk_ids is not None else set()
-    risks = [RiskFact(rid, by_id.get(pid), bool(mat) or status == "materialised", rid in foreseeable)
-             for rid, pid, mat, status in session.exec(
-                 select(Risk.id, Risk.project_id, Risk.materialised, Risk.status)
-                 .where(queries.published(Risk, visible)).order_by(Risk.id))]
+    precedent = set(precedent_risk_ids) if precedent_risk_ids is not None else None
+    warned = set(session.exec(select(WarningShown.risk_id).where(WarningShown.risk_id.is_not(None))))
+    risks = [_risk_fact(row, by_id.get(row.project_id), foreseeable, precedent, warned)
+             for row in session.exec(select(Risk.id, Risk.project_id, Risk.materialised, Risk.status, Risk.probability,
+                                            Risk.impact, Risk.score)
+                                     .where(queries.published(Risk, visible)).order_by(Risk.id))]
     packs = _load_packs(session, projects, visible)
     hidden_lessons = set() if not visible.restricted else set(session.exec(
         select(Lesson.id).where(~queries.published(Lesson, visible))))
@@ -414,6 +455,15 @@ def load_snapshot(session: Session, *, foreseeable_risk_ids: Iterable[int] | Non
     launch = _launch(session, packs, visible)
     return Snapshot(projects, risks, new_projects(projects, packs, launch), packs, feedback, searches, launch,
                     foreseeable_risk_ids is not None, gaps_listed=not visible.restricted)
+
+
+def _risk_fact(risk, project: ProjectFact | None, foreseeable: set[int], precedent: set[int] | None,
+               warned: set[int]) -> RiskFact:
+    open_high = bool(project and not project.closed and open_risks.is_open(risk)
+                     and open_risks.is_high(open_risks.severity(risk)))
+    return RiskFact(risk.id, project, bool(risk.materialised) or risk.status == "materialised", risk.id in foreseeable,
+                    open_high=open_high, precedent=(risk.id in precedent) if precedent is not None else None,
+                    warned=risk.id in warned)
 
 
 def _load_projects(session: Session, visible: Visibility) -> list[ProjectFact]:
@@ -581,9 +631,11 @@ def evaluate(piece: Slice) -> list[MetricValue]:
 def compute_metrics(session: Session, *, by: Iterable[str] = (), portfolio: str | None = None,
                     project_type: str | None = None, period: str | None = None,
                     foreseeable_risk_ids: Iterable[int] | None = None,
-                    gap_threshold: float = GAP_SCORE_THRESHOLD) -> MetricsReport:
+                    gap_threshold: float = GAP_SCORE_THRESHOLD,
+                    precedent_risk_ids: Iterable[int] | None = None) -> MetricsReport:
     """Every metric for the (optionally filtered) portfolio, plus breakdowns `by` year, quarter, portfolio or type."""
-    snapshot = load_snapshot(session, foreseeable_risk_ids=foreseeable_risk_ids, gap_threshold=gap_threshold)
+    snapshot = load_snapshot(session, foreseeable_risk_ids=foreseeable_risk_ids, gap_threshold=gap_threshold,
+                             precedent_risk_ids=precedent_risk_ids)
     return report_from(snapshot, by=by, portfolio=portfolio, project_type=project_type, period=period)
 
 

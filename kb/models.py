@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, event, func, select
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint, event, func, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
 
@@ -445,3 +445,22 @@ class ChecklistItem(SQLModel, table=True):
 
 
 CHECKLIST_STATES = ("open", "done", "dismissed", "action")
+
+
+class WarningShown(SQLModel, table=True):
+    """An early warning shown for an open risk of an active project (`search.warnings`): kept so that,
+    once the project closes, the metrics can say whether the warned-of risk materialised."""
+
+    __tablename__ = "warning"
+    __table_args__ = (UniqueConstraint("project_id", "item_key", name="uq_warning_project_item"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(index=True)
+    """No foreign key: deleting a project leaves its records, which then count nowhere."""
+    item_key: str = Field(max_length=200)
+    """Which open item: "risk:ID" for a register risk (`search.warnings.OpenItem.key`)."""
+    risk_id: int | None = Field(default=None, index=True)
+    """The register risk warned of (no foreign key: the record outlives a deleted risk)."""
+    title: str = ""
+    precedents: int = 0
+    """Past projects the warning cited, the most it ever cited."""
+    first_shown: datetime = Field(default_factory=utcnow)

@@ -16,6 +16,7 @@ from kb.errors import KBError
 from search import themes
 from search.foreseeable import THRESHOLD as FORESEEABLE_THRESHOLD
 from search.foreseeable import Foresight, foreseeable_risks
+from search.warnings import high_risk_precedents
 
 if TYPE_CHECKING:
     from kb.store import KnowledgeBase
@@ -25,6 +26,14 @@ def foresight_or_none(kb: KnowledgeBase, visible: Visibility = EVERYTHING) -> di
     """Foreseeable risks need the vector index; without it the metric is n/a (None)."""
     try:
         return foreseeable_risks(kb, visible=visible)
+    except KBError:
+        return None
+
+
+def precedents_or_none(kb: KnowledgeBase, visible: Visibility = EVERYTHING) -> set[int] | None:
+    """Open high risks with precedent (`search.warnings`), as `kb.metrics` takes them; None (n/a) without vectors."""
+    try:
+        return high_risk_precedents(kb, visible=visible)
     except KBError:
         return None
 
@@ -42,7 +51,8 @@ def metrics_json(kb: KnowledgeBase, session: Session, *, portfolio: str | None =
     """Every metric with breakdowns by year, quarter, portfolio and type, the knowledge gaps,
     and the foreseeable failures behind that metric, of what `visible` shows. Blank filters mean no filter."""
     foresight = foresight_or_none(kb, visible)
-    snapshot = metrics.load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight), visible=visible)
+    snapshot = metrics.load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight), visible=visible,
+                                     precedent_risk_ids=precedents_or_none(kb, visible))
     report = metrics.report_from(snapshot, by=metrics.GROUPINGS, portfolio=portfolio or None,
                                  project_type=project_type or None, period=period.upper() if period else None)
     return metrics_report_json(report, foresight or {})

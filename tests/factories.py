@@ -136,3 +136,77 @@ def planted_documents() -> list[ParsedDocument]:
                                     content=f"closure report {i}"),
             project_code=f"P{i}", projects=[project(i)], lessons=lessons[i], risks=risks.get(i, [])))
     return docs
+
+
+# --- a running project whose live risk register echoes past failures ------------------------------
+
+def _past(code: str, name: str, ptype: str, year: int) -> ProjectCreate:
+    return ProjectCreate(code=code, name=name, project_type=ptype, planned_start=date(year, 1, 1),
+                         planned_end=date(year, 12, 31), actual_end=date(year + 1, 2, 28), outcome="challenged")
+
+
+def _register(code: str, risks: list[RiskCreate], project: ProjectCreate | None = None) -> ParsedDocument:
+    for n, risk in enumerate(risks, 2):
+        risk.source_location, risk.source_anchor = f"row {n}", f"row-{n}"
+    return ParsedDocument(
+        document=DocumentCreate(kind="risk register", source_name=f"{code}_risk_register.csv", sha256="",
+                                content=f"risk register of {code}"),
+        project_code=code, projects=[project] if project else [], risks=risks)
+
+
+def warning_documents() -> list[ParsedDocument]:
+    """Past projects (closed) with materialised risks and went-wrong lessons, and one active ERP migration,
+    LIVE-ERP, whose live register holds: an open risk echoing two past ERP migrations' duplicate master data
+    (PAST-ERP-1's materialised risk, PAST-ERP-2's lesson), an unrelated open risk, a closed risk echoing
+    PAST-ERP-1's unrehearsed cutover, and an open risk echoing only SECRET-ERP's late interface adapters (the
+    test makes SECRET-ERP confidential)."""
+    erp1 = _past("PAST-ERP-1", "Ledger consolidation", "ERP migration", 2019)
+    erp2 = _past("PAST-ERP-2", "Plant ERP rollout", "ERP migration", 2020)
+    secret = _past("SECRET-ERP", "Confidential merger ERP", "ERP migration", 2021)
+    crm = _past("PAST-CRM-1", "Sales CRM", "CRM rollout", 2021)
+    live = ProjectCreate(code="LIVE-ERP", name="Finance ERP replacement", project_type="ERP migration",
+                         planned_start=date(2026, 1, 5), planned_end=date(2026, 12, 18))
+    return [
+        _register("PAST-ERP-1", [
+            RiskCreate(title="Legacy supplier and customer master data may contain duplicates that fail trial loads",
+                       description="Legacy supplier and customer master data may contain duplicates and invalid "
+                                   "records, causing trial loads to fail",
+                       effect="Two extra load cycles and a six-week slip to the first trial migration",
+                       response="Divisional teams cleanse their own supplier and customer lists before trial load 1",
+                       status="materialised", materialised=True, probability=4, impact=4),
+            RiskCreate(title="Cutover may overrun the weekend window", description="The cutover was not rehearsed "
+                       "end to end and overran the weekend window by a day", status="materialised",
+                       materialised=True, probability=3, impact=5)], erp1),
+        ParsedDocument(
+            document=DocumentCreate(kind="closure report", source_name="PAST-ERP-2_closure.md", sha256="",
+                                    content="closure report"),
+            project_code="PAST-ERP-2", projects=[erp2],
+            lessons=[LessonCreate(title="Material master data was full of duplicate and obsolete records",
+                                  what_happened="Duplicate and obsolete material master records made the first "
+                                                "trial loads fail to reconcile.",
+                                  recommendation="Cleanse the master data and remove duplicates before the first "
+                                                 "trial load.",
+                                  polarity="went wrong", source_location="What went wrong",
+                                  source_anchor="what-went-wrong")]),
+        _register("SECRET-ERP", [
+            RiskCreate(title="The systems integrator may deliver the interface adapters late",
+                       description="The systems integrator may deliver the interface adapters months late",
+                       effect="System testing started eleven weeks late", response="Dated milestones and penalties",
+                       status="materialised", materialised=True, probability=4, impact=4)], secret),
+        _register("PAST-CRM-1", [
+            RiskCreate(title="Sales staff may not adopt the new CRM", description="Sales staff kept their own "
+                       "spreadsheets instead of using the CRM", status="materialised", materialised=True)], crm),
+        _register("LIVE-ERP", [
+            RiskCreate(title="Material master data may contain duplicate and obsolete records that fail trial loads",
+                       description="Material master data may contain duplicate and obsolete records that fail "
+                                   "trial loads", status="open", probability=4, impact=4),
+            RiskCreate(title="The canteen may close for refurbishment in spring",
+                       description="The staff canteen may close for refurbishment in spring", status="open",
+                       probability=2, impact=1),
+            RiskCreate(title="Cutover may overrun the weekend window", description="The cutover may not be "
+                       "rehearsed end to end and may overrun the weekend window", status="closed",
+                       probability=3, impact=5),
+            RiskCreate(title="The systems integrator may deliver the interface adapters late",
+                       description="The systems integrator may deliver the interface adapters late",
+                       status="open", probability=3, impact=4)], live),
+    ]

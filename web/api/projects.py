@@ -11,7 +11,9 @@ from pydantic import BaseModel
 from kb import access, queries
 from kb.access import Share
 from kb.models import ProjectCreate, ProjectPublic
+from search import warnings
 from search.models import ProjectMatch, ProjectProfile
+from search.warnings import ProjectWarnings
 from kb.store import Deletion
 from web import audit
 from web.deps import AudienceDep, EngineDep, ServicesDep, SessionDep, VisibilityDep
@@ -46,6 +48,14 @@ def api_projects(session: SessionDep, visible: VisibilityDep, limit: Limit = 20,
 def api_project(project_id: int, session: SessionDep, visible: VisibilityDep):
     """A project with its schedule and cost variance, lessons, risks and documents."""
     return queries.get_project(session=session, project_id=project_id, visible=visible)
+
+
+@router.get("/projects/{project_id}/warnings", response_model=ProjectWarnings)
+def api_project_warnings(project_id: int, engine: EngineDep, visible: VisibilityDep):
+    """Early warnings of an active project: its open risks that materialised on past projects (same type from
+    cosine 0.60, other types from 0.65), each with the past projects, what happened and what they recommend,
+    cited; highest rank first. A closed project answers `active: false` and no warnings."""
+    return warnings.project_warnings(engine, project_id, visible=visible, record=True)
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectAccessOut)

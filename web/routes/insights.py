@@ -19,7 +19,7 @@ from kb.metrics import (
 from kb.access import EVERYTHING, Visibility
 from kb.store import KnowledgeBase
 from search import FORESEEABLE_THRESHOLD, Foresight
-from search.insights import foresight_or_none, foreseeable_ids, iso, measure_of
+from search.insights import foresight_or_none, foreseeable_ids, iso, measure_of, precedents_or_none
 from search.themes import (
     DEFINITIONS, METHOD, UNTYPED, Item, Theme, ThemeReport, compute_themes, merge_themes, rename_theme,
     repeat_counts, split_theme, undo_last_edit,
@@ -46,7 +46,8 @@ def build_metrics(kb: KnowledgeBase, session: Session, *, by: tuple[str, ...], p
                   project_type: str | None, period: str | None, visible: Visibility = EVERYTHING):
     """The report behind the metrics page, the filter choices, and the foreseeable risks found."""
     foresight = foresight_or_none(kb, visible)
-    snapshot = load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight), visible=visible)
+    snapshot = load_snapshot(session, foreseeable_risk_ids=foreseeable_ids(foresight), visible=visible,
+                             precedent_risk_ids=precedents_or_none(kb, visible))
     report = report_from(snapshot, by=by, portfolio=portfolio or None, project_type=project_type or None,
                          period=period or None)
     return report, options(snapshot), foresight or {}

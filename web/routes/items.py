@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from kb import queries
 from kb.errors import KBError
 from kb.models import LessonUpdate, RiskUpdate
+from search import warnings
 from search.engine import SearchEngine
 from search.models import Hit, Source
 from kb.access import Visibility
@@ -99,7 +100,9 @@ def risk_page(request: Request, risk_id: int, session: SessionDep, engine: Engin
     release(session)
     similar = similar_items(engine, "risk", risk_id, visible)
     sources = seen_in(engine, "risk", own_source(detail.risk, detail), visible)
-    return render(request, "risk.html", detail=detail, risk=detail.risk, similar=similar, sources=sources)
+    warning = warnings.risk_warning(engine, risk_id, visible=visible, record=True)
+    return render(request, "risk.html", detail=detail, risk=detail.risk, similar=similar, sources=sources,
+                  warning=warning)
 
 
 @router.post("/risks/{risk_id}/tags")

@@ -16,7 +16,8 @@ from kb.errors import KBError
 from kb.models import ProjectCreate
 from web import audit
 from web.schemas import MAX_LISTED, parse_budget
-from web.deps import AudienceDep, ServicesDep, SessionDep, VisibilityDep
+from search import warnings
+from web.deps import AudienceDep, EngineDep, ServicesDep, SessionDep, VisibilityDep
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -78,10 +79,11 @@ def register_project(form: Annotated[NewProjectForm, Form()], session: SessionDe
 
 
 @router.get("/projects/{project_id}")
-def project_page(request: Request, project_id: int, session: SessionDep, visible: VisibilityDep,
+def project_page(request: Request, project_id: int, session: SessionDep, engine: EngineDep, visible: VisibilityDep,
                  audience: AudienceDep):
+    early = warnings.project_warnings(engine, project_id, visible=visible, record=True)  # engine first (web.deps)
     detail = queries.get_project(session=session, project_id=project_id, visible=visible)
-    return render(request, "project.html", detail=detail, project=detail.project, v=detail.variance,
+    return render(request, "project.html", detail=detail, project=detail.project, v=detail.variance, early=early,
                   progress=queries.checklist_progress(session=session, project_id=project_id, visible=visible),
                   packs=queries.list_packs(session=session, project_id=project_id, visible=visible),
                   checklist=queries.project_checklist(session=session, project_id=project_id, visible=visible),

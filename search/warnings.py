@@ -1,0 +1,378 @@
+"""Early warnings: open risks of an active project that already materialised on past projects.
+
+Each open item of an active project (today the open risks of its live risk register, `open_items`;
+open risks and issues from status reports can join through the same `OpenItem`) is compared in
+meaning with the materialised risks and the "went wrong" lessons of past (closed) projects, using
+the vectors of the search snapshot. A past item is a *precedent* when the cosine of the two is at
+least `SAME_TYPE_COSINE` for a project of the same type, or `OTHER_TYPE_COSINE` (only very close
+ones) for another type. Each past project counts once, cited by its closest items, with what
+happened and what it recommends. Below the thresholds nothing is said: a warning on everything
+would be read as noise, so silence is preferred to a weak match.
+
+The thresholds were read off the demo corpus (README, "Early warnings"): treating every English
+register risk that did not materialise as open, the same-type pairs at or above 0.60 all described the
+same failure (7 of 7), between 0.55 and 0.60 only 2 of 5 did; other-type pairs between 0.60 and 0.65
+were 2 of 3 and between 0.55 and 0.60 4 of 8.
+
+The embedding model (all-MiniLM-L6-v2) reads English only: on Chinese text its cosines are high for
+unrelated pairs (0.7-0.8 on the demo), so Chinese items are neither warned of nor cited as precedents.
+
+What an audience may not see is never a precedent and never counted: rows of its hidden
+(confidential) projects and unpublished items are left out before anything is compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import BaseModel, Field, computed_field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from kb import open_risks
+from kb.access import EVERYTHING, Visibility
+from kb.errors import ProjectNotFound, RiskNotFound
+from kb.language import has_han
+from kb.models import Document, Lesson, Project, Risk
+from kb.texts import risk_text, vector_id
+from search.engine import USAGE_LOG_ONLY, visible_rows
+from search.failures import Item, item_vectors, load_items, load_projects
+from search.hits import fetch_rows, project_ref, source_of
+from search.index import KINDS, RISK, Snapshot
+from search.models import ProjectRef, Source
+
+if TYPE_CHECKING:
+    from search.engine import SearchEngine
+
+SAME_TYPE_COSINE = 0.60
+"""Cosine (all-MiniLM-L6-v2) from which a past item of a project of the same type is a precedent."""
+OTHER_TYPE_COSINE = 0.65
+"""The same for a project of another type: only very close ones."""
+OTHER_TYPE_WEIGHT = 0.5
+"""How much a past project of another type counts towards a warning's rank (same type: 1)."""
+UNKNOWN_SEVERITY = 9.0
+"""Severity a warning ranks with when the item has none: a medium risk (3 × 3)."""
+SHOWN_PROJECTS = 5
+"""Past projects listed under one warning (all are counted)."""
+ITEMS_PER_PROJECT = 2
+"""Precedent items cited from one past project."""
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An open risk or issue of an active project, as early warnings read it."""
+
+    text: str
+    """What is compared in meaning (for a register risk, its embedded text `kb.texts.risk_text`)."""
+    severity: float | None
+    """Probability × impact on the 1-25 scale (`kb.open_risks.severity`); None when unknown."""
+    project_id: int
+    citation: Source
+    """Where it is written: the document and its section or row."""
+    title: str = ""
+    risk_id: int | None = None
+    """The register risk it is, when it is one."""
+
+    @property
+    def key(self) -> str:
+        """Its identity in the project, kept with the warnings shown (`kb.models.WarningShown.item_key`)."""
+        if self.risk_id is not None:
+            return f"risk:{self.risk_id}"
+        return f"document:{self.citation.document_id}:{self.citation.location or self.title}"[:200]
+
+
+class PrecedentItem(BaseModel):
+    """A materialised risk or "went wrong" lesson of a past project that says the same as the open item."""
+
+    kind: str
+    """risk or lesson."""
+    id: int
+    title: str
+    what_happened: str | None = None
+    recommendation: str | None = None
+    similarity: float
+    source: Source
+
+
+class Precedent(BaseModel):
+    """One past project on which the open item's risk materialised."""
+
+    project: ProjectRef
+    same_type: bool
+    similarity: float
+    """Cosine of the closest of its items."""
+    items: list[PrecedentItem]
+
+
+class EarlyWarning(BaseModel):
+    """An open item of an active project, with the past projects on which it materialised."""
+
+    project: ProjectRef
+    title: str
+    severity: float | None = None
+    high: bool = False
+    """Severity at or above `kb.open_risks.HIGH_SEVERITY`."""
+    risk_id: int | None = None
+    key: str
+    citation: Source
+    project_count: int
+    """Past projects with a precedent (each counted once), of which `same_type_count` of the same type."""
+    same_type_count: int
+    closeness: float
+    """Cosine of the closest precedent."""
+    rank: float
+    """severity ÷ 25 × closeness × past projects (another type's counting `OTHER_TYPE_WEIGHT`)."""
+    precedents: list[Precedent] = Field(default_factory=list)
+    """The closest past projects first, at most `SHOWN_PROJECTS`."""
+
+    @computed_field
+    @property
+    def headline(self) -> str:
+        kind = self.project.project_type or "past"
+        n = self.project_count
+        if self.same_type_count == n and self.project.project_type:
+            return f"This risk materialised on {n} past {kind} project{'s' if n != 1 else ''}"
+        return f"This risk materialised on {n} past project{'s' if n != 1 else ''}" + (
+            f", {self.same_type_count} of them {kind}" if self.same_type_count and self.project.project_type else "")
+
+
+class ProjectWarnings(BaseModel):
+    """A project's early warnings: empty unless it is active."""
+
+    project: ProjectRef
+    active: bool
+    open_items: int = 0
+    """Open items compared (the audience's view)."""
+    warnings: list[EarlyWarning] = Field(default_factory=list)
+    """Highest rank first."""
+    thresholds: dict[str, float] = Field(default_factory=lambda: {
+        "same_type_cosine": SAME_TYPE_COSINE, "other_type_cosine": OTHER_TYPE_COSINE})
+
+
+# --- open items --------------------------------------------------------------------
+
+def open_items(session, project_id: int, *, visible: Visibility = EVERYTHING) -> list[OpenItem]:
+    """The open items of a project that early warnings compare: today the open risks of its live risk
+    register (`kb.open_risks.is_open`), less what `visible` hides."""
+    risks = [r for r in open_risks.open_risks(session, project_id) if not visible.hides(r)]
+    if not risks:
+        return []
+    docs = {d.id: d for d in session.exec(select(Document).where(Document.id.in_({r.document_id for r in risks})))}
+    project = session.get(Project, project_id)
+    return [register_item(r, docs.get(r.document_id), project) for r in risks]
+
+
+def register_item(risk: Risk, doc: Document | None, project: Project | None) -> OpenItem:
+    citation = Source(document_id=risk.document_id, document=doc.source_name if doc else f"document {risk.document_id}",
+                      kind=doc.kind if doc else "", location=risk.source_location, anchor=risk.source_anchor,
+                      project_code=project.code if project else None, project_name=project.name if project else None,
+                      item_id=risk.id)
+    return OpenItem(text=risk_text(risk), severity=open_risks.severity(risk), project_id=risk.project_id,
+                    citation=citation, title=risk.title, risk_id=risk.id)
+
+
+# --- the warnings --------------------------------------------------------------------
+
+def project_warnings(engine: SearchEngine, project_id: int, *, visible: Visibility = EVERYTHING,
+                     record: bool = False) -> ProjectWarnings:
+    """The early warnings of one project, ranked (none unless it is active). `record`: keep the warnings
+    as shown (`kb.models.WarningShown`), for the metric of warned-of risks that materialised.
+    ProjectNotFound when there is no such project or `visible` hides it."""
+    with engine.kb.session() as session:
+        project = session.get(Project, project_id)
+        if project is None or visible.hides_project(project_id):
+            raise ProjectNotFound(f"No project with id {project_id}.")
+        active = open_risks.is_active(project)
+        items = open_items(session, project_id, visible=visible) if active else []
+    ref = _ref(project)
+    found = warnings_for_items(engine, project, items, visible=visible)
+    if record:
+        record_warnings(engine, project_id, found)
+    return ProjectWarnings(project=ref, active=active, open_items=len(items), warnings=found)
+
+
+def risk_warning(engine: SearchEngine, risk_id: int, *, visible: Visibility = EVERYTHING,
+                 record: bool = False) -> EarlyWarning | None:
+    """The early warning of one risk: None unless it is an open risk of an active project with precedent."""
+    with engine.kb.session() as session:
+        risk = session.get(Risk, risk_id)
+        if risk is None or visible.hides(risk):
+            raise RiskNotFound(f"No risk with id {risk_id}.")
+        project = session.get(Project, risk.project_id) if risk.project_id is not None else None
+        if project is None or not open_risks.is_active(project) or not open_risks.is_open(risk):
+            return None
+        item = register_item(risk, session.get(Document, risk.document_id), project)
+    found = warnings_for_items(engine, project, [item], visible=visible)
+    if record:
+        record_warnings(engine, project.id, found)
+    return found[0] if found else None
+
+
+def active_warnings(engine: SearchEngine, *, visible: Visibility = EVERYTHING) -> list[EarlyWarning]:
+    """Every active project's early warnings, highest rank first (for the portfolio view)."""
+    with engine.kb.session() as session:
+        projects = session.exec(select(Project).where(Project.actual_end.is_(None), Project.outcome.is_(None))).all()
+        work = [(p, open_items(session, p.id, visible=visible)) for p in projects if not visible.hides_project(p.id)]
+    out = [w for project, items in work if items for w in warnings_for_items(engine, project, items, visible=visible)]
+    return sorted(out, key=lambda w: -w.rank)
+
+
+def warnings_for_items(engine: SearchEngine, project: Project, items: list[OpenItem], *,
+                       visible: Visibility = EVERYTHING) -> list[EarlyWarning]:
+    """The warnings for `items` of `project`: each item with a precedent on a past project, ranked."""
+    items = [i for i in items if not has_han(i.text)]  # the model cannot judge Chinese meaning
+    if not items:
+        return []
+    snap = engine.snapshot()
+    candidates = precedent_rows(engine, snap, project.id, visible)
+    if not candidates.size:
+        return []
+    vectors = _item_vectors(engine, snap, items)
+    sims = vectors @ snap.dense[candidates].T
+    limits = _limits(snap, candidates, project.project_type)
+    ref = _ref(project)
+    out = []
+    for item, row_sims in zip(items, sims):
+        hits = np.flatnonzero(row_sims >= limits)
+        if hits.size:
+            out.append(_warning(engine, snap, ref, item, candidates[hits], row_sims[hits]))
+    return sorted(out, key=lambda w: -w.rank)
+
+
+def precedent_rows(engine: SearchEngine, snap: Snapshot, project_id: int, visible: Visibility) -> np.ndarray:
+    """Snapshot rows that may be precedents: published materialised risks and "went wrong" lessons of
+    past (closed) projects other than this one, in English, that `visible` shows."""
+    wrong, materialised = snap.code_of("polarity", "went wrong"), snap.code_of("status", "materialised")
+    failed = np.zeros(snap.size, dtype=bool)
+    if wrong is not None:
+        failed |= snap.codes["polarity"] == wrong
+    if materialised is not None:
+        failed |= (snap.kinds == RISK) & (snap.codes["status"] == materialised)
+    chinese = snap.code_of("language", "Chinese")
+    english = snap.codes["language"] != (chinese if chinese is not None else -2)
+    past = np.isin(snap.project_ids, sorted(_closed_projects(engine, snap) - {project_id}))
+    return np.flatnonzero(failed & english & past & visible_rows(snap, visible))
+
+
+def _closed_projects(engine: SearchEngine, snap: Snapshot) -> set[int]:
+    # Kept with the snapshot: a project's dates change with its documents, which brings a new snapshot.
+    if "closed_projects" not in snap.cache:
+        with engine.kb.session() as session:
+            snap.cache["closed_projects"] = set(session.exec(select(Project.id).where(
+                Project.actual_end.is_not(None) | Project.outcome.is_not(None))))
+    return snap.cache["closed_projects"]
+
+
+def _limits(snap: Snapshot, rows: np.ndarray, project_type: str | None) -> np.ndarray:
+    return np.where(_same_type(snap, rows, project_type), SAME_TYPE_COSINE, OTHER_TYPE_COSINE)
+
+
+def _same_type(snap: Snapshot, rows: np.ndarray, project_type: str | None) -> np.ndarray:
+    code = snap.code_of("project_type", project_type) if project_type else None
+    if code is None:
+        return np.zeros(len(rows), dtype=bool)
+    return snap.codes["project_type"][rows] == code
+
+
+def _item_vectors(engine: SearchEngine, snap: Snapshot, items: list[OpenItem]) -> np.ndarray:
+    """Unit vectors of the items: a register risk's from the snapshot, anything else embedded now."""
+    dim = snap.dense.shape[1]
+    out = np.zeros((len(items), dim), dtype=np.float32)
+    missing = []
+    for n, item in enumerate(items):
+        row = snap.row("risk", item.risk_id) if item.risk_id is not None else None
+        if row is not None and snap.dense[row].any():
+            out[n] = snap.dense[row]
+        else:
+            missing.append(n)
+    if missing:
+        vecs = np.asarray(engine.kb.embedder.embed_batch([items[n].text for n in missing]), dtype=np.float32)
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+        out[missing] = vecs
+    return out
+
+
+def _warning(engine: SearchEngine, snap: Snapshot, ref: ProjectRef, item: OpenItem, rows: np.ndarray,
+             sims: np.ndarray) -> EarlyWarning:
+    order = np.argsort(-sims, kind="stable")
+    rows, sims = rows[order], sims[order]
+    by_project: dict[int, list[int]] = {}
+    for n, row in enumerate(rows):
+        by_project.setdefault(int(snap.project_ids[row]), []).append(n)
+    same = _same_type(snap, rows, ref.project_type)
+    shown = list(by_project.items())[:SHOWN_PROJECTS]
+    fetched = fetch_rows(engine.kb, snap, [int(rows[n]) for _, ns in shown for n in ns[:ITEMS_PER_PROJECT]])
+    precedents = [Precedent(project=project_ref(snap, pid), same_type=bool(same[ns[0]]),
+                            similarity=round(float(sims[ns[0]]), 4),
+                            items=[_item(snap, fetched[int(rows[n])], int(rows[n]), float(sims[n]))
+                                   for n in ns[:ITEMS_PER_PROJECT] if int(rows[n]) in fetched])
+                  for pid, ns in shown]
+    n_same = sum(bool(same[ns[0]]) for ns in by_project.values())
+    weight = n_same + OTHER_TYPE_WEIGHT * (len(by_project) - n_same)
+    closeness = float(sims[0])
+    severity = item.severity if item.severity is not None else UNKNOWN_SEVERITY
+    return EarlyWarning(project=ref, title=item.title or item.text[:120], severity=item.severity,
+                        high=open_risks.is_high(item.severity), risk_id=item.risk_id, key=item.key,
+                        citation=item.citation, project_count=len(by_project), same_type_count=n_same,
+                        closeness=round(closeness, 4), rank=round(severity / 25 * closeness * weight, 4),
+                        precedents=precedents)
+
+
+def _item(snap: Snapshot, row: Lesson | Risk, index_row: int, similarity: float) -> PrecedentItem:
+    kind = KINDS[int(snap.kinds[index_row])]
+    if kind == "risk":
+        happened = row.effect or (row.description if row.description != row.title else None)
+        advice = row.response
+    else:
+        happened, advice = row.what_happened or row.impact, row.recommendation
+    return PrecedentItem(kind=kind, id=row.id, title=row.title, what_happened=happened, recommendation=advice,
+                         similarity=round(similarity, 4), source=source_of(snap, row))
+
+
+def _ref(project: Project) -> ProjectRef:
+    return ProjectRef(id=project.id, code=project.code, name=project.name, project_type=project.project_type,
+                      industry=project.industry, outcome=project.outcome)
+
+
+def record_warnings(engine: SearchEngine, project_id: int, found: list[EarlyWarning]) -> None:
+    """Keep the warnings as shown (`kb.open_risks.record_shown`), marked as a usage record so the commit
+    does not make the search engine look for a new index generation."""
+    if not found:
+        return
+    with engine.kb.session() as session:
+        session.connection(execution_options={USAGE_LOG_ONLY: True})
+        try:
+            open_risks.record_shown(session, project_id=project_id,
+                                    shown=[(w.key, w.risk_id, w.title, w.project_count) for w in found])
+        except IntegrityError:  # another request recorded the same warning a moment ago: it is recorded
+            session.rollback()
+
+
+# --- for the metrics -------------------------------------------------------------------
+
+def high_risk_precedents(kb, *, visible: Visibility = EVERYTHING) -> set[int]:
+    """Ids of the open high risks of active projects that have precedent (the same rule as the pages), read
+    from SQL and its vectors without a search snapshot: what `kb.metrics` takes as `precedent_risk_ids`."""
+    with kb.session() as session:
+        projects = load_projects(session, visible.hidden_projects)
+        active = {p.id for p in session.exec(select(Project).where(
+            Project.actual_end.is_(None), Project.outcome.is_(None))) if p.id in projects}
+        risks = [r for r in session.exec(select(Risk).where(Risk.project_id.in_(active)).order_by(Risk.id))
+                 if open_risks.is_open(r) and open_risks.is_high(open_risks.severity(r)) and not visible.hides(r)]
+        past = {pid: p for pid, p in projects.items() if pid not in active}
+        candidates = [i for i in load_items(session, past) if i.project_id in past and not has_han(i.text)]
+    opened = [Item(vector_id("risk", r.id), "risk", r.id, r.title, risk_text(r), r.project_id, None, None)
+              for r in risks if not has_han(risk_text(r))]
+    if not opened or not candidates:
+        return set()
+    sims = item_vectors(kb, opened) @ item_vectors(kb, candidates).T
+    types = np.array([past[c.project_id].project_type.lower() for c in candidates])
+    found = set()
+    for item, row in zip(opened, sims):
+        own = (projects[item.project_id].project_type or "").lower()
+        limits = np.where(types == own, SAME_TYPE_COSINE, OTHER_TYPE_COSINE)
+        if (row >= limits).any():
+            found.add(item.id)
+    return found
