@@ -12,6 +12,9 @@ PICO := @picocss/pico@2.1.1
 CHARTJS := chart.js@4.5.1
 VENDOR := web/static/vendor
 INSTALLED := $(VENV)/.installed
+# Test processes: one per core, at most four (each loads the model, about 0.5 GB); JOBS=0 runs in one.
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; [ $$n -lt 2 ] && n=0; echo $$n)
+PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
 .PHONY: install run serve demo test test-scaleout test-fast bench clean browser-deps help migration
 
@@ -61,7 +64,7 @@ browser-deps:
 # tests/servers.sh starts and stops. Where they cannot start (not root, no apt-get) it says why and
 # that pass is skipped, unless KB_REQUIRE_SERVERS=1 (CI) makes that a failure.
 test: install browser-deps
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 	@$(MAKE) --no-print-directory test-scaleout
 
 SERVERS := BIN=$(BIN) tests/servers.sh
@@ -72,10 +75,10 @@ test-scaleout:
 	[ $$rc = 0 ] || { $(SERVERS) stop; exit 1; }; \
 	trap '$(SERVERS) stop' EXIT; set -a; . .test-servers/env; set +a; \
 	echo "scale-out pass: PostgreSQL + Chroma server"; \
-	$(BIN)/python -m pytest -q -m scaleout
+	$(PYTEST) -m scaleout
 
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not browser and not slow"
+	$(PYTEST) -m "not browser and not slow"
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
