@@ -6,7 +6,7 @@ import re
 
 from kb.vocab import DOCUMENT_KINDS
 
-CLOSURE, RETRO, RISKS, LESSONS = DOCUMENT_KINDS
+CLOSURE, RETRO, RISKS, LESSONS, STATUS = DOCUMENT_KINDS
 
 _KIND_WORDS = {
     CLOSURE: ("closure report", "closure", "end project report", "project closure", "post implementation review",

@@ -16,7 +16,7 @@ from kb.vocab import DOCUMENT_KINDS, OUTCOMES, PROJECT_TYPES
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 EVAL = Path(__file__).resolve().parents[1] / "bench" / "eval_demo.jsonl"
-CLOSURE, RETRO, RISKS, LESSONS = DOCUMENT_KINDS
+CLOSURE, RETRO, RISKS, LESSONS, STATUS = DOCUMENT_KINDS
 
 
 def load_eval() -> list[dict]:
