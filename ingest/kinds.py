@@ -1,4 +1,4 @@
-"""Which of the four document kinds a file is: front matter, then file name, then content."""
+"""Which of the five document kinds a file is: front matter, then file name, then content."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ _KIND_WORDS = {
               "pir", "lessons report"),
     RETRO: ("retrospective", "retro", "sprint retrospective"),
     RISKS: ("risk register", "risks", "risk log", "risk"),
+    STATUS: ("status report", "status", "weekly status report", "monthly status report", "weekly report",
+             "progress report", "highlight report", "project status report", "状态报告", "项目周报", "周报", "项目月报"),
     LESSONS: ("lessons register", "lessons log", "lessons learned register", "lessons", "llis", "register"),
 }
 _NAME_HINTS = (  # checked in this order: 'risk_register' is a risk register, not a lessons register
     (CLOSURE, r"closure|end[-_ ]?project|post[-_ ]?implementation"),
     (RETRO, r"retro"),
+    (STATUS, r"status|weekly[-_ ]?report|highlight[-_ ]?report|progress[-_ ]?report|周报|月报"),
     (RISKS, r"risk"),
     (LESSONS, r"lesson|llis|register"),
 )

@@ -264,6 +264,7 @@ def store_status(session: Session, *, document: Document, project: Project | Non
     gave) and return what the ingest report should warn about: a closed project, a period
     older than one already reported."""
     delete_status_for(session, document.id)
+    session.flush()  # the replaced version's row goes before its successor takes its document id
     fields = asdict(draft)
     session.add(StatusReport(**fields, document_id=document.id, project_id=project.id if project else None))
     if project is None:
