@@ -48,6 +48,7 @@ RULES: dict[tuple[str, str], Role | str] = {
     ("GET", "/api/risks/{risk_id}"): VIEWER,
     ("GET", "/api/projects"): VIEWER,
     ("GET", "/api/projects/{project_id}"): VIEWER,
+    ("GET", "/api/projects/{project_id}/status"): VIEWER,  # status reports: the project's own read rule
     ("POST", "/api/projects/similar"): VIEWER,  # a search by project profile; stores nothing
     ("GET", "/api/documents"): VIEWER,
     ("GET", "/api/documents/{document_id}"): VIEWER,

@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 
 from kb import access, queries
 from kb.errors import KBError
-from kb.models import ProjectCreate
+from kb.models import STATUS_DIMENSIONS, ProjectCreate
 from web import audit
 from web.schemas import MAX_LISTED, parse_budget
+from web.status import project_status, status_charts
 from web.deps import AudienceDep, ServicesDep, SessionDep, VisibilityDep
 from web.templating import render
 
@@ -81,7 +82,9 @@ def register_project(form: Annotated[NewProjectForm, Form()], session: SessionDe
 def project_page(request: Request, project_id: int, session: SessionDep, visible: VisibilityDep,
                  audience: AudienceDep):
     detail = queries.get_project(session=session, project_id=project_id, visible=visible)
+    status = project_status(session, project_id, visible=visible)
     return render(request, "project.html", detail=detail, project=detail.project, v=detail.variance,
+                  status=status, status_charts=status_charts(status), status_dimensions=STATUS_DIMENSIONS,
                   progress=queries.checklist_progress(session=session, project_id=project_id, visible=visible),
                   packs=queries.list_packs(session=session, project_id=project_id, visible=visible),
                   checklist=queries.project_checklist(session=session, project_id=project_id, visible=visible),
