@@ -155,20 +155,32 @@ def severity_of_score(score: float | None) -> str | None:
 
 def open_items(session: Session, project_id: int) -> list[OpenItem]:
     """The open risks and issues of a project: the top risks and issues of its latest status
-    report, then the open risks of its risk registers (published ones; the caller checks that
-    the audience may see the project)."""
+    report, then the open risks of its risk registers that the report does not already name
+    (a report's risk naming a register risk gets its `risk_id`). Published risks only; the
+    caller checks that the audience may see the project."""
     latest = latest_status(session, {project_id}).get(project_id)
-    items = [OpenItem(kind=i.get("kind") or "risk", text=i["text"], severity=i.get("severity"),
-                      document_id=latest.document_id, location=i.get("location"), anchor=i.get("anchor"),
-                      period_end=latest.period_end)
-             for i in (latest.items if latest else []) if i.get("text")]
-    risks = session.exec(select(Risk).where(Risk.project_id == project_id, Risk.published == True,  # noqa: E712
-                                            col(Risk.status).is_distinct_from("closed"),
-                                            Risk.materialised == False).order_by(Risk.id))  # noqa: E712
-    items += [OpenItem(kind="risk", text=r.title if r.description == r.title else f"{r.title}: {r.description}",
-                       severity=severity_of_score(r.score), document_id=r.document_id, location=r.source_location,
-                       anchor=r.source_anchor, risk_id=r.id) for r in risks]
+    risks = list(session.exec(select(Risk).where(
+        Risk.project_id == project_id, Risk.published == True,  # noqa: E712
+        col(Risk.status).is_distinct_from("closed"), Risk.materialised == False).order_by(Risk.id)))  # noqa: E712
+    by_text = {_same(text): r for r in risks for text in (r.title, r.description) if text}
+    items, named = [], set()
+    for entry in (latest.items if latest else []):
+        if not entry.get("text"):
+            continue
+        risk = by_text.get(_same(entry["text"]))
+        named.add(risk.id if risk else None)
+        items.append(OpenItem(kind=entry.get("kind") or "risk", text=entry["text"], severity=entry.get("severity"),
+                              document_id=latest.document_id, location=entry.get("location"),
+                              anchor=entry.get("anchor"), risk_id=risk.id if risk else None,
+                              period_end=latest.period_end))
+    items += [OpenItem(kind="risk", text=r.description or r.title, severity=severity_of_score(r.score),
+                       document_id=r.document_id, location=r.source_location, anchor=r.source_anchor, risk_id=r.id)
+              for r in risks if r.id not in named]
     return items
+
+
+def _same(text: str) -> str:
+    return " ".join(text.lower().rstrip(". ").split())
 
 
 # --- the history a project page shows ---------------------------------------------------

@@ -214,3 +214,18 @@ def test_chinese_status_keys_and_headings(fast_kb):
     assert (row.period_end, row.overall_rag, row.rag) == (date(2026, 3, 8), "amber",
                                                           {"schedule": "red", "cost": "green"})
     assert row.items[0]["severity"] == "high" and row.escalations[0]["text"] == "批准第二家试点门店"
+
+
+def test_open_items_add_the_registers_open_risks_once(fast_kb):
+    register = (b"Risk ID,Project Code,Risk Description,Probability,Impact,Score,Status\n"
+                b"P-1,POS-1,Legacy customer data fails validation in the migration,4,4,16,Open\n"
+                b"P-2,POS-1,Store Wi-Fi may not reach the stockroom,2,2,4,Open\n"
+                b"P-3,POS-1,Old risk that was dealt with,2,2,4,Closed\n")
+    ingest_bytes(fast_kb, "POS-1_risk_register.csv", register)
+    ingest_bytes(fast_kb, "POS-1 - weekly status.docx", status_docx())
+    project, _ = reports_of(fast_kb, "POS-1")
+    with fast_kb.session() as session:
+        items = open_items(session, project.id)
+    assert [(i.text, i.severity, i.risk_id is not None, i.period_end is not None) for i in items] == [
+        ("Legacy customer data fails validation in the migration", "high", True, True),
+        ("Store Wi-Fi may not reach the stockroom", "low", True, False)]
