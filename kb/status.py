@@ -3,8 +3,9 @@ overdue reports, and the reads the project page, the early warnings and the port
 
 The figures are the standard earned-value ones (PMBOK): SPI = EV / PV, CPI = EV / AC,
 SV = EV − PV, CV = EV − AC; positive variances are good news, an index below 1 bad news.
-Every read that takes an `Audience`-derived `Visibility` answers as if hidden projects
-were not there.
+Reads that list projects take the audience's `Visibility` and answer as if hidden
+projects were not there; reads of one project expect the caller to have checked it
+(`kb.queries.visible_project`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from kb.access import EVERYTHING, Visibility
 from kb.drafts import StatusDraft
 from kb.models import RAG_VALUES, STATUS_DIMENSIONS, Document, Project, Risk, StatusReport
 
@@ -108,16 +110,16 @@ def is_active(session: Session, project: Project) -> bool:
     return session.exec(closure.limit(1)).first() is None
 
 
-def active_projects(session: Session, *, hidden: frozenset[int] = frozenset()) -> list[Project]:
-    """Running projects (`is_active`) the audience may see (`hidden` = `Visibility.hidden`), by code."""
+def active_projects(session: Session, *, visible: Visibility = EVERYTHING) -> list[Project]:
+    """Running projects (`is_active`) the audience may see, by code."""
     projects = session.exec(select(Project).order_by(Project.code)).all()
-    return [p for p in projects if p.id not in hidden and is_active(session, p)]
+    return [p for p in projects if not visible.hides_project(p.id) and is_active(session, p)]
 
 
-def overdue_projects(session: Session, *, today: date, hidden: frozenset[int] = frozenset(),
+def overdue_projects(session: Session, *, today: date, visible: Visibility = EVERYTHING,
                      grace_days: int = OVERDUE_GRACE_DAYS) -> list[tuple[Project, date | None]]:
     """Active projects whose weekly report is overdue (`is_overdue`), with their last period end (None if never)."""
-    projects = active_projects(session, hidden=hidden)
+    projects = active_projects(session, visible=visible)
     latest = latest_status(session, {p.id for p in projects})
     found = []
     for project in projects:
@@ -181,6 +183,38 @@ def open_items(session: Session, project_id: int) -> list[OpenItem]:
 
 def _same(text: str) -> str:
     return " ".join(text.lower().rstrip(". ").split())
+
+
+@dataclass
+class StatusSummary:
+    """One active project's line on a portfolio view: where its latest report puts it."""
+
+    project: Project
+    latest: StatusReport | None
+    trend: str | None
+    """Overall RAG of the latest report against the one before: improving, worsening or steady."""
+    spi: float | None
+    cpi: float | None
+    overdue: bool
+    reports: int
+
+
+def status_summaries(session: Session, *, today: date, visible: Visibility = EVERYTHING,
+                     grace_days: int = OVERDUE_GRACE_DAYS) -> list[StatusSummary]:
+    """Every active project the audience may see, with its latest status, trend, SPI, CPI and
+    whether its weekly report is overdue; by project code."""
+    out = []
+    for project in active_projects(session, visible=visible):
+        reports = status_reports(session, project.id)
+        latest = reports[-1] if reports else None
+        ev = latest.earned_value if latest else None
+        out.append(StatusSummary(
+            project, latest, trend_of(reports),
+            spi(earned_value=ev, planned_value=latest.planned_value) if latest else None,
+            cpi(earned_value=ev, actual_cost=latest.actual_cost) if latest else None,
+            is_overdue(latest.period_end if latest else None, today=today, since=project.start,
+                       grace_days=grace_days), len(reports)))
+    return out
 
 
 # --- the history a project page shows ---------------------------------------------------

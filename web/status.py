@@ -88,8 +88,7 @@ def project_status(session: Session, project_id: int, *, visible: Visibility, to
     last = periods[-1].period_end if periods else None
     return ProjectStatus(
         project_id=project.id, code=project.code, active=active,
-        overdue=active and kbstatus.is_overdue(last, today=today or date.today(), since=project.start if periods
-                                                else None),
+        overdue=active and kbstatus.is_overdue(last, today=today or date.today(), since=project.start),
         trend=history.trend, latest=periods[-1] if periods else None, periods=periods,
         milestones=[MilestoneOut(name=m.name, planned=m.planned, baseline=m.first_planned, forecast=m.forecast,
                                  actual=m.actual, slippage_days=m.slippage_days, document_id=m.document_id,

@@ -229,3 +229,25 @@ def test_open_items_add_the_registers_open_risks_once(fast_kb):
     assert [(i.text, i.severity, i.risk_id is not None, i.period_end is not None) for i in items] == [
         ("Legacy customer data fails validation in the migration", "high", True, True),
         ("Store Wi-Fi may not reach the stockroom", "low", True, False)]
+
+
+def test_summaries_give_each_visible_active_project_its_latest_status(fast_kb, samples):
+    from kb.access import Visibility
+    from kb.status import overdue_projects, status_summaries
+
+    ingest_bytes(fast_kb, "w09.md", status_md(end=date(2026, 3, 1), overall="Green"))
+    ingest_bytes(fast_kb, "w10.md", status_md(end=date(2026, 3, 8), overall="Red", pv=200_000, ev=150_000,
+                                              ac=200_000))
+    ingest_bytes(fast_kb, "w10.md", status_md(code="SECRET-1", name="Secret", end=date(2026, 3, 8)))
+    ingest_bytes(fast_kb, "FIN-ERP-2021_closure_report.md", (samples / "FIN-ERP-2021_closure_report.md").read_bytes())
+    secret, _ = reports_of(fast_kb, "SECRET-1")
+    with fast_kb.session() as session:
+        everyone = status_summaries(session, today=date(2026, 3, 12))
+        viewer = status_summaries(session, today=date(2026, 3, 19), visible=Visibility(frozenset({secret.id})))
+        late = overdue_projects(session, today=date(2026, 3, 19), visible=Visibility(frozenset({secret.id})))
+    assert [s.project.code for s in everyone] == ["POS-1", "SECRET-1"]  # the closed FIN-ERP-2021 is not active
+    pos = everyone[0]
+    assert (pos.latest.overall_rag, pos.trend, pos.spi, pos.cpi, pos.overdue, pos.reports) == (
+        "red", "worsening", 0.75, 0.75, False, 2)
+    assert [(s.project.code, s.overdue) for s in viewer] == [("POS-1", True)]  # 11 days after 8 March
+    assert [(p.code, last) for p, last in late] == [("POS-1", date(2026, 3, 8))]
