@@ -20,8 +20,8 @@ _KIND_WORDS = {
 _NAME_HINTS = (  # checked in this order: 'risk_register' is a risk register, not a lessons register
     (CLOSURE, r"closure|end[-_ ]?project|post[-_ ]?implementation"),
     (RETRO, r"retro"),
+    (RISKS, r"risk"),  # 'risk_status_log' is a risk register
     (STATUS, r"status|weekly[-_ ]?report|highlight[-_ ]?report|progress[-_ ]?report|周报|月报"),
-    (RISKS, r"risk"),
     (LESSONS, r"lesson|llis|register"),
 )
 
