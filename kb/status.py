@@ -185,6 +185,38 @@ def _same(text: str) -> str:
     return " ".join(text.lower().rstrip(". ").split())
 
 
+def expected_reports(first_period_end: date, *, today: date) -> int:
+    """Weekly reports due from a project's first reported period to `today`: one per week
+    whose period has ended, the first included."""
+    return max(0, (today - first_period_end).days // REPORTING_CADENCE_DAYS + 1)
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """How many weekly status reports the active projects sent against how many were due."""
+
+    received: int
+    expected: int
+
+    @property
+    def share(self) -> float | None:
+        """received / expected (each project counted up to its expected reports); None when none were due."""
+        return self.received / self.expected if self.expected else None
+
+
+def reporting_timeliness(session: Session, *, today: date, visible: Visibility = EVERYTHING) -> Timeliness:
+    """Status-report timeliness of the active projects that report: reports received (one per
+    distinct weekly period, at most as many as were due) against `expected_reports`."""
+    received = expected = 0
+    for project in active_projects(session, visible=visible):
+        ends = sorted({r.period_end for r in status_reports(session, project.id) if r.period_end <= today})
+        if not ends:
+            continue
+        due = expected_reports(ends[0], today=today)
+        received, expected = received + min(len(ends), due), expected + due
+    return Timeliness(received, expected)
+
+
 @dataclass
 class StatusSummary:
     """One active project's line on a portfolio view: where its latest report puts it."""

@@ -251,3 +251,13 @@ def test_summaries_give_each_visible_active_project_its_latest_status(fast_kb, s
         "red", "worsening", 0.75, 0.75, False, 2)
     assert [(s.project.code, s.overdue) for s in viewer] == [("POS-1", True)]  # 11 days after 8 March
     assert [(p.code, last) for p, last in late] == [("POS-1", date(2026, 3, 8))]
+
+
+def test_timeliness_counts_received_weekly_reports_against_those_due(fast_kb):
+    from kb.status import reporting_timeliness
+
+    for end in (date(2026, 3, 1), date(2026, 3, 8), date(2026, 3, 22)):  # the week ending 15 March is missing
+        ingest_bytes(fast_kb, f"w{end.day}.md", status_md(end=end))
+    with fast_kb.session() as session:
+        found = reporting_timeliness(session, today=date(2026, 3, 24))
+    assert (found.received, found.expected, found.share) == (3, 4, 0.75)

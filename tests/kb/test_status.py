@@ -70,3 +70,14 @@ def test_a_report_is_overdue_more_than_ten_days_after_the_last_period():
 
 def test_severity_from_a_register_score():
     assert [severity_of_score(s) for s in (20, 15, 9, 4, None)] == ["high", "high", "medium", "low", None]
+
+
+def test_expected_weekly_reports_count_every_ended_week_from_the_first():
+    from kb.status import Timeliness, expected_reports
+
+    first = date(2026, 3, 6)
+    assert expected_reports(first, today=date(2026, 3, 6)) == 1
+    assert expected_reports(first, today=date(2026, 3, 12)) == 1
+    assert expected_reports(first, today=date(2026, 3, 13)) == 2
+    assert expected_reports(first, today=date(2026, 3, 1)) == 0
+    assert Timeliness(3, 4).share == 0.75 and Timeliness(0, 0).share is None
