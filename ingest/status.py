@@ -420,7 +420,8 @@ def status_from(found: _Found) -> tuple[StatusDraft | None, dict[str, object], l
 
 def build_status(name: str, blocks: list[Block], content: str, media_type: str, context: ParseContext, *,
                  front_matter: dict[str, object] | None = None, warnings: list[str] | None = None) -> ParsedDocument:
-    """A status report from an outline; raises InvalidDocument without a project code or a period."""
+    """A status report from an outline; raises InvalidDocument without a period. Its project may
+    be left for the uploader to give (`require_project`)."""
     found = read_outline(blocks, front_matter or {})
     found.warnings.extend(warnings or [])
     draft, meta, problems = status_from(found)
@@ -428,7 +429,8 @@ def build_status(name: str, blocks: list[Block], content: str, media_type: str, 
     if draft is None:
         raise InvalidDocument("This status report gives no reporting period. Add 'Period: 2026-03-02 to 2026-03-08' "
                               "(or 'Week ending: 2026-03-08') to its front matter or its details table.")
-    title = clean_text(meta.get("title")) or _first_heading(blocks) or f"{code} status report {draft.period_end}"
+    title = clean_text(meta.get("title")) or _first_heading(blocks) or f"{code or 'Project'} status report " \
+        f"{draft.period_end}"
     document = DocumentCreate(kind=kinds.STATUS, source_name=name, title=title, sha256="", media_type=media_type,
                               content=content, report_date=draft.period_end)
     return ParsedDocument(document=document, project_code=code, projects=projects, warnings=problems, status=draft,
@@ -439,7 +441,19 @@ def _first_heading(blocks: list[Block]) -> str | None:
     return next((clean_text(b.text) for b in blocks if b.kind == "heading" and b.level == 1), None)
 
 
-def _project(meta: dict, name: str, context: ParseContext, warnings: list[str]) -> tuple[str, list[ProjectCreate]]:
+NO_PROJECT = ("This status report names no project. Add 'code: PROJECT-CODE' to its front matter or details "
+              "table, start the file name with the project code, or choose its project when uploading.")
+
+
+def require_project(parsed: ParsedDocument) -> None:
+    """A status report is always some project's: reject one that neither names its project nor was
+    uploaded for one."""
+    if parsed.status is not None and not parsed.project_code:
+        raise InvalidDocument(NO_PROJECT)
+
+
+def _project(meta: dict, name: str, context: ParseContext,
+             warnings: list[str]) -> tuple[str | None, list[ProjectCreate]]:
     """The project's code (required: a status report is always some project's), and what the
     report says about the project (name, type, manager, plan), merged into it by code."""
     from_file = kinds.code_from_file_name(name, context.known_project_codes)
@@ -447,8 +461,7 @@ def _project(meta: dict, name: str, context: ParseContext, warnings: list[str]) 
                                                        "earned_value", "actual_cost", "kind", "title", "date")}
     named = clean_text(meta.get("code"))
     if not named and not from_file:
-        raise InvalidDocument("This status report names no project. Add 'code: PROJECT-CODE' to its front matter "
-                              "or details table, or start the file name with the project code.")
+        return None, []  # the uploader may name it (ingest --project); else `require_project` rejects the file
     info = project_meta.project_from(keep, fallback_code=from_file)
     warnings.extend(info.warnings)
     code = context.known_code(info.code) or info.code

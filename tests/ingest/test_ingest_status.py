@@ -261,3 +261,18 @@ def test_timeliness_counts_received_weekly_reports_against_those_due(fast_kb):
     with fast_kb.session() as session:
         found = reporting_timeliness(session, today=date(2026, 3, 24))
     assert (found.received, found.expected, found.share) == (3, 4, 0.75)
+
+
+def test_a_report_naming_no_project_takes_the_one_it_was_uploaded_for(fast_kb):
+    data = status_md().replace(b"code: POS-1\n", b"").replace(b"project: Store POS Replacement\n", b"")
+    report = ingest_bytes(fast_kb, "weekly_status.md", data, project="POS-9")
+    assert report.outcome == "ingested", report.reason
+    assert len(reports_of(fast_kb, "POS-9")[1]) == 1
+
+
+def test_one_file_name_reused_every_week_gives_one_document_per_period(fast_kb):
+    first = ingest_bytes(fast_kb, "POS-1_status.md", status_md(end=date(2026, 3, 1)))
+    second = ingest_bytes(fast_kb, "POS-1_status.md", status_md(end=date(2026, 3, 8)))
+    assert (first.outcome, second.outcome) == ("ingested", "ingested")
+    assert first.document_id != second.document_id
+    assert [r.period_end for r in reports_of(fast_kb, "POS-1")[1]] == [date(2026, 3, 1), date(2026, 3, 8)]
