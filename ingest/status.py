@@ -26,7 +26,8 @@ from ingest.values import clean_text, normalise_key, parse_date, parse_money
 
 _RAG_WORDS = {
     "red": ("red", "r", "off track", "off-track", "critical", "红", "红色", "🔴"),
-    "amber": ("amber", "a", "at risk", "at-risk", "yellow", "orange", "y", "黄", "黄色", "橙", "橙色", "琥珀", "🟠", "🟡"),
+    "amber": ("amber", "a", "at risk", "at-risk", "yellow", "orange", "y", "黄", "黄色", "橙", "橙色", "琥珀",
+              "🟠", "🟡"),
     "green": ("green", "g", "on track", "on-track", "绿", "绿色", "🟢"),
 }
 _RAG_OF = {word: rag for rag, words in _RAG_WORDS.items() for word in words}
@@ -50,8 +51,9 @@ def parse_rag(value: object) -> str | None:
 # --- which keys mean what --------------------------------------------------------------
 
 _FIELDS = {
-    "period": ("period", "reporting period", "report period", "period covered", "报告期", "报告周期", "统计周期"),
-    "period_start": ("period start", "period from", "week starting", "week commencing", "期间开始", "开始"),
+    "period": ("period", "reporting period", "report period", "period covered", "报告期", "报告周期",
+               "统计周期"),
+    "period_start": ("period start", "period from", "week starting", "week commencing", "期间开始"),
     "period_end": ("period end", "period to", "week ending", "week ended", "as at", "as of", "status date",
                    "期间结束", "截止日期", "截至"),
     "date": ("date", "report date", "reporting date", "报告日期", "日期"),
@@ -89,7 +91,8 @@ _SECTIONS = (
     ("escalations", r"decisions?( needed| required)?|help needed|support needed|asks?|escalations?|"
                     r"path to green|需要决策|需要支持|上报事项|升级事项"),
     ("issues", r"(top |key |open )?issues|(主要|关键|重大|当前)?问题"),
-    ("risks", r"(top |key |open )?risks( and issues| & issues)?|risks?/issues|(主要|关键|重大|当前)?风险(与问题|和问题)?"),
+    ("risks", r"(top |key |open )?risks( and issues| & issues)?|risks?/issues"
+              r"|(主要|关键|重大|当前)?风险(与问题|和问题)?"),
     ("dimensions", r"rag( by dimension| status| ratings?)?|status by (area|dimension)|dimensions|health|分项状态"),
     ("summary", r"(executive )?summary|headlines?|progress (this|last) (week|period)|摘要|本周进展"),
 )
@@ -248,8 +251,8 @@ def _entry_from_row(section: str, row: list[str], columns: dict[str, int], where
 _SEVERITIES = {"high": "high", "h": "high", "critical": "high", "very high": "high", "severe": "high", "高": "high",
                "medium": "medium", "med": "medium", "m": "medium", "moderate": "medium", "中": "medium",
                "low": "low", "l": "low", "minor": "low", "低": "low"}
-_SEVERITY_PREFIX = re.compile(r"^\s*[\[(（]?\s*(high|medium|med|low|critical|h|m|l|高|中|低)\s*[\])）]?\s*[:：\-–—]\s*",
-                              re.IGNORECASE)
+_SEVERITY_PREFIX = re.compile(r"^\s*[\[(（]?\s*(high|medium|med|low|critical|h|m|l|高|中|低)\s*[\])）]?"
+                              r"\s*[:：\-–—]\s*", re.IGNORECASE)
 _SEVERITY_SUFFIX = re.compile(r"\s*[\[(（]\s*(?:severity[:\s]*)?(high|medium|med|low|critical|very high|高|中|低)"
                               r"\s*[\])）]\s*\.?$|\s*[,;—–-]\s*(?:severity[:\s]*)(high|medium|low|critical)\.?$",
                               re.IGNORECASE)
@@ -313,12 +316,15 @@ def _milestone(name: str, planned, forecast, actual, where: str) -> dict:
 
 # --- fields -------------------------------------------------------------------------------
 
+_RANGE = re.compile(r"\s+(?:to|until|till|through)\s+|\s*[–—~至到]\s*|\s+-\s+|(?<=\d{4}-\d{2}-\d{2})-")
+"""What separates the two dates of a period: '2026-03-02 to 2026-03-08', '... – ...', '... 至 ...'."""
+
+
 def _period(values: dict[str, object], warnings: list[str]) -> tuple[date | None, date | None]:
     start = _date(values.get("period_start"), "period start", warnings)
     end = _date(values.get("period_end"), "period end", warnings)
     if values.get("period") and (start is None or end is None):
-        parts = [p for p in re.split(r"\s+(?:to|until|till|through)\s+|\s*[–—~至到]\s*|\s+-\s+|(?<=\d{4}-\d{2}-\d{2})-",
-                                     str(values["period"]).strip()) if p.strip()]
+        parts = [p for p in _RANGE.split(str(values["period"]).strip()) if p.strip()]
         dates = [parse_date(p.strip()) for p in parts]
         if len(dates) == 2 and all(dates):
             start, end = start or dates[0], end or dates[1]

@@ -160,7 +160,8 @@ class Document(DocumentBase, table=True):
     """Unique: the same bytes are one document, even when two writers store them at once."""
     key: str = Field(default="", index=True, unique=True, max_length=400)
     """What makes an upload a new version of this document: its project and file name
-    (`kb.store.document_key`), never the file name alone."""
+    (`kb.store.document_key`), never the file name alone; for a status report its project and
+    period (`kb.drafts.ParsedDocument.identity`)."""
     version: int = 1
     """1 for the first upload; each replacement adds one and keeps the replaced version."""
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)

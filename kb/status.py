@@ -356,10 +356,10 @@ def store_status(session: Session, *, document: Document, project: Project | Non
         StatusReport.project_id == project.id, StatusReport.document_id != document.id,
         StatusReport.period_end > draft.period_end).order_by(col(StatusReport.period_end).desc())).first()
     if later is not None:
-        warnings.append(f"Out of date order: this report's period ends {draft.period_end.isoformat()}, but {project.code} "
-                        f"already has a report for the period ending {later.isoformat()}. It was stored in its "
-                        "place in the history; the latest status is still the later report. Check the period "
-                        "if this report is meant to be the newest.")
+        warnings.append(f"Out of date order: this report's period ends {draft.period_end.isoformat()}, but "
+                        f"{project.code} already has a report for the period ending {later.isoformat()}. It was "
+                        "stored in its place in the history; the latest status is still the later report. Check "
+                        "the period if this report is meant to be the newest.")
     return warnings
 
 

@@ -79,7 +79,8 @@ class ProjectStatus(BaseModel):
     open_items: list[OpenItemOut]
 
 
-def project_status(session: Session, project_id: int, *, visible: Visibility, today: date | None = None) -> ProjectStatus:
+def project_status(session: Session, project_id: int, *, visible: Visibility,
+                   today: date | None = None) -> ProjectStatus:
     """The status of a project the audience may see (ProjectNotFound otherwise)."""
     project = visible_project(session, project_id, visible)
     history = kbstatus.status_history(session, project_id)
