@@ -17,6 +17,8 @@ from datetime import date, timedelta
 DIMENSIONS = ("schedule", "cost", "scope", "quality", "resources", "risks")
 # The SPI and CPI a week's RAG stands for, varied a little week by week so curves are not flat.
 INDEX = {"G": 1.0, "A": 0.91, "R": 0.82}
+SLIP_DAYS = {"G": 0, "A": 2, "R": 4}
+"""Days every open milestone slips in a week of that schedule RAG."""
 BETTER = {"R": "A", "A": "G", "G": "G"}
 """A dimension a plan does not rate week by week is one step better than the overall RAG."""
 WOBBLE = (0.0, 0.012, -0.008, 0.006, -0.014, 0.01, -0.004)
@@ -99,6 +101,7 @@ def s_curve(x: float) -> float:
 def weekly_reports(plan: Plan) -> list[WeeklyReport]:
     out = []
     slip = 0
+    achieved: dict[str, date] = {}
     planned_end = plan.start + timedelta(weeks=plan.planned_weeks) - timedelta(days=3)
     for week in range(1, len(plan.overall) + 1):
         rag = {d: plan.dims[d][week - 1] if d in plan.dims else BETTER[plan.overall[week - 1]] for d in DIMENSIONS}
@@ -106,13 +109,14 @@ def weekly_reports(plan: Plan) -> list[WeeklyReport]:
         spi, cpi = INDEX[rag["schedule"]] + wobble, INDEX[rag["cost"]] - wobble / 2
         pv = plan.budget * s_curve(week / plan.planned_weeks)
         ev, end = pv * spi, plan.start + timedelta(weeks=week) - timedelta(days=3)
-        slip += {"G": 0, "A": 3, "R": 7}[rag["schedule"]]
+        slip += SLIP_DAYS[rag["schedule"]]
         milestones = []
         for name, due_week in plan.milestones:
             planned = plan.start + timedelta(weeks=due_week) - timedelta(days=3)
             forecast = planned + timedelta(days=slip)
-            actual = forecast if forecast <= end else None
-            milestones.append((name, planned, None if actual else forecast, actual))
+            if name not in achieved and forecast <= end:
+                achieved[name] = forecast  # once met, a milestone's date stays put
+            milestones.append((name, planned, None if name in achieved else forecast, achieved.get(name)))
         out.append(WeeklyReport(
             plan, week, end - timedelta(days=6), end, plan.overall[week - 1], rag,
             round(100 * ev / plan.budget), round(pv, -3), round(ev, -3), round(ev / cpi, -3),
