@@ -7,6 +7,9 @@ Sources live in `demo/_src/` (names starting with `_` are skipped by the ingeste
 - `_src/risk-registers/*.csv`: risk registers, including any title rows above the header.
   Each becomes an XLSX in `demo/risk-registers/`.
 - `_src/registers/*.csv`: PMO lessons registers, each becomes an XLSX in `demo/registers/`.
+- `_status_reports.py`: the six active projects' plans. Each gives weekly status reports in
+  `demo/status-reports/` (Markdown, DOCX or XLSX) and a live risk register (a CSV in
+  `demo/risk-registers/`, or a source CSV in `_src/risk-registers/` built as XLSX).
 
 The output is deterministic: document metadata and zip entry timestamps are fixed, so
 re-running the script on unchanged sources gives byte-identical files.
@@ -20,7 +23,7 @@ import csv
 import io
 import re
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
@@ -412,8 +415,137 @@ def build_registers() -> list[Path]:
     return built
 
 
+# --- Status reports of the active projects -------------------------------------------------
+
+def build_status_reports() -> list[Path]:
+    """Weekly status reports and live risk registers from `_status_reports.py` (run before the
+    registers, which build the XLSX ones from the CSV sources written here)."""
+    from _status_reports import PLANS, weekly_reports
+
+    folder = DEMO / "status-reports"
+    folder.mkdir(exist_ok=True)
+    built = []
+    for plan in PLANS:
+        for report in weekly_reports(plan):
+            target = folder / f"{report.file_stem}.{plan.fmt}"
+            {"md": write_status_md, "docx": write_status_docx, "xlsx": write_status_xlsx}[plan.fmt](report, target)
+            built.append(target)
+        built.append(write_live_register(plan))
+    return built
+
+
+def status_fields(r) -> list[tuple[str, str]]:
+    p = r.plan
+    money = lambda amount: f"{amount:,.0f}"  # noqa: E731
+    return [("Project code", p.code), ("Project name", p.name), ("Project type", p.project_type),
+            ("Industry", p.industry), ("Portfolio", p.portfolio), ("Sponsor", p.sponsor), ("Project manager", p.manager),
+            ("Baseline start", p.start.isoformat()),
+            ("Baseline finish", (p.start + timedelta(weeks=p.planned_weeks) - timedelta(days=3)).isoformat()),
+            ("Reporting period", f"{r.start.isoformat()} to {r.end.isoformat()}"),
+            ("Overall RAG", p.spelling[r.overall]), ("Percent complete", f"{r.percent}%"), ("Currency", p.currency),
+            ("Budget at completion", money(p.budget)), ("Planned value", money(r.pv)), ("Earned value", money(r.ev)),
+            ("Actual cost", money(r.ac)), ("Estimate at completion", money(r.eac)),
+            ("Forecast end", r.forecast_end.isoformat())]
+
+
+def _day(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def status_markdown(r) -> str:
+    p = r.plan
+    fields = status_fields(r)
+    lines = [f"# {p.name}: weekly status report", "", r.summary, "", "## Details", "",
+             "| Field | Value |", "|---|---|", *[f"| {k} | {v} |" for k, v in fields], ""]
+    if p.code.startswith("ENR"):  # this PMO writes the dimensions as a list
+        lines += ["## RAG by dimension", "", *[f"- {d.capitalize()}: {p.spelling[r.rag[d]]}" for d in r.rag], ""]
+    else:
+        lines += ["## RAG by dimension", "", "| Dimension | RAG |", "|---|---|",
+                  *[f"| {d.capitalize()} | {p.spelling[r.rag[d]]} |" for d in r.rag], ""]
+    lines += ["## Milestones", "", "| Milestone | Planned | Forecast | Actual |", "|---|---|---|---|",
+              *[f"| {n} | {_day(pl)} | {_day(fc)} | {_day(ac)} |" for n, pl, fc, ac in r.milestones], ""]
+    lines += ["## Top risks", "", *[f"- {i.severity.capitalize()}: {i.text}" for i in r.risks], ""]
+    if r.issues:
+        lines += ["## Issues", "", *[f"- {i.text} ({i.severity})" for i in r.issues], ""]
+    if r.escalations:
+        lines += ["## Decisions needed", "", *[f"- {e}" for e in r.escalations], ""]
+    return "\n".join(lines)
+
+
+def write_status_md(r, target: Path) -> None:
+    front = f"---\nkind: status report\ncode: {r.plan.code}\n---\n\n"
+    target.write_text(front + status_markdown(r), encoding="utf-8")
+
+
+def write_status_docx(r, target: Path) -> None:
+    doc = Document()
+    doc.styles["Normal"].font.name = "Calibri"
+    doc.styles["Normal"].font.size = Pt(11)
+    props = doc.core_properties
+    props.author = props.last_modified_by = AUTHOR
+    props.title, props.subject, props.revision = f"{r.plan.name} - status report", r.plan.code, 1
+    when = datetime.combine(r.end, datetime.min.time()).replace(hour=17)
+    props.created = props.modified = props.last_printed = when
+    body = blocks(status_markdown(r).splitlines())
+    doc.add_heading(plain(body.pop(0)[1]), level=1)
+    for kind, content in body:
+        if kind == "table" and content[0] == ["Field", "Value"]:
+            add_docx_table(doc, content[1:], header=False)
+        else:
+            add_docx_block(doc, kind, content)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    write_normalised_zip(buffer.getvalue(), target, when)
+
+
+def write_status_xlsx(r, target: Path) -> None:
+    p = r.plan
+    wb = Workbook()
+    sheets = [("Status", [("Field", "Value"), *status_fields(r), *[(f"{d.capitalize()} RAG", p.spelling[r.rag[d]])
+                                                                   for d in r.rag], ("Summary", r.summary)]),
+              ("Milestones", [("Milestone", "Planned", "Forecast", "Actual"), *r.milestones]),
+              ("Risks and issues", [("Type", "Description", "Severity"), *[("Risk", i.text, i.severity.capitalize())
+                                                                          for i in r.risks],
+                                    *[("Issue", i.text, i.severity.capitalize()) for i in r.issues]])]
+    if r.escalations:
+        sheets.append(("Decisions needed", [("Decision", "Owner"), *[(e, p.sponsor) for e in r.escalations]]))
+    for index, (title, rows) in enumerate(sheets):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        ws.title = title
+        for row in rows:
+            ws.append(list(row))
+        style_sheet(ws, [[str(c or "") for c in row] for row in rows], 1)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, date):
+                    cell.number_format = "yyyy-mm-dd"
+    wb.properties.creator = wb.properties.lastModifiedBy = AUTHOR
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    write_normalised_zip(buffer.getvalue(), target, FIXED_TIME)
+
+
+REGISTER_HEADER = ("Risk ID", "Project Code", "Risk Category", "Risk Description", "Cause", "Effect", "Probability",
+                   "Impact", "Risk Owner", "Response", "Risk Status")
+
+
+def write_live_register(plan) -> Path:
+    """The project's live risk register: a CSV in demo/risk-registers/, or the source of an XLSX."""
+    where = SRC / "risk-registers" if plan.register_fmt == "xlsx" else DEMO / "risk-registers"
+    target = where / f"{plan.code}_risk-register.csv"
+    with target.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        # Title rows name the project: the register is ingested before the project's first status report.
+        out.writerows([(plan.name,), (f"Project code: {plan.code}",), ("Live risk register",), ()])
+        out.writerow(REGISTER_HEADER)
+        for rid, category, text, cause, effect, prob, impact, owner, response, status in plan.register:
+            out.writerow((rid, plan.code, category, text, cause, effect, prob, impact, owner, response, status))
+    return target
+
+
 def main() -> None:
-    built = build_closure_reports() + build_registers()
+    built = build_status_reports() + build_closure_reports() + build_registers()
     for path in built:
         print(f"built {path.relative_to(DEMO)} ({path.stat().st_size:,} bytes)")
 

@@ -1,4 +1,4 @@
-"""Which of the four document kinds a file is: front matter, then file name, then content."""
+"""Which of the five document kinds a file is: front matter, then file name, then content."""
 
 from __future__ import annotations
 
@@ -6,19 +6,22 @@ import re
 
 from kb.vocab import DOCUMENT_KINDS
 
-CLOSURE, RETRO, RISKS, LESSONS = DOCUMENT_KINDS
+CLOSURE, RETRO, RISKS, LESSONS, STATUS = DOCUMENT_KINDS
 
 _KIND_WORDS = {
     CLOSURE: ("closure report", "closure", "end project report", "project closure", "post implementation review",
               "pir", "lessons report"),
     RETRO: ("retrospective", "retro", "sprint retrospective"),
     RISKS: ("risk register", "risks", "risk log", "risk"),
+    STATUS: ("status report", "status", "weekly status report", "monthly status report", "weekly report",
+             "progress report", "highlight report", "project status report", "状态报告", "项目周报", "周报", "项目月报"),
     LESSONS: ("lessons register", "lessons log", "lessons learned register", "lessons", "llis", "register"),
 }
 _NAME_HINTS = (  # checked in this order: 'risk_register' is a risk register, not a lessons register
     (CLOSURE, r"closure|end[-_ ]?project|post[-_ ]?implementation"),
     (RETRO, r"retro"),
-    (RISKS, r"risk"),
+    (RISKS, r"risk"),  # 'risk_status_log' is a risk register
+    (STATUS, r"status|weekly[-_ ]?report|highlight[-_ ]?report|progress[-_ ]?report|周报|月报"),
     (LESSONS, r"lesson|llis|register"),
 )
 

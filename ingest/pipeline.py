@@ -25,6 +25,7 @@ from kb.language import ENGLISH, language_of
 from kb.texts import lesson_text, risk_text
 from ingest.context import ParseContext
 from ingest.registry import parser_for
+from ingest.status import require_project
 
 if TYPE_CHECKING:
     from kb.models import Document
@@ -146,6 +147,7 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
     try:
         parsed = parse_bytes(name, data, context)
         _assign_project(parsed, project)
+        require_project(parsed)
         plan = kb.plan_document(parsed, data)
         if claimed is not None and plan.key in claimed:
             raise InvalidDocument(f"{claimed[plan.key]}, earlier in this batch, is the same document (same project "

@@ -16,6 +16,7 @@ from ingest import kinds, project_meta
 from ingest.anchors import Anchors, item_anchor
 from ingest.context import ParseContext
 from ingest.outline import Block, SectionRole, classify
+from ingest.status import build_status, looks_like_status
 from ingest.tagging import tag
 from ingest.values import clean_text, first_sentence, looks_like_code, parse_date, shorten
 from kb.language import HAN
@@ -278,6 +279,9 @@ def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
     sections = finder.run(source.blocks)
     meta = _metadata(source, finder.first_section_at)
     kind = _kind(source, meta, sections, context)
+    if kind == kinds.STATUS:
+        return build_status(source.name, source.blocks, source.content, source.media_type, context,
+                            front_matter=source.front_matter, warnings=source.warnings)
     warnings = list(source.warnings)
     code, projects = _project(kind, meta, source.name, context, warnings)
     defaults = _defaults(meta, projects, code, context, warnings)
@@ -310,19 +314,33 @@ def _kind(source: ProseSource, meta: dict, sections: list[Section], context: Par
     kind = context.kind_hint or kinds.kind_from_label(meta.get("kind"))
     if meta.get("kind") and kind is None:
         raise InvalidDocument(f"Front matter says kind: {meta['kind']}, which is not a kind we read. "
-                              "Use 'closure report' or 'retrospective'.")
+                              "Use 'closure report', 'retrospective' or 'status report'.")
     if kind in (kinds.RISKS, kinds.LESSONS):
         raise InvalidDocument(f"This document says it is a {kind}, but {kind}s are read from CSV, XLSX or JSONL "
                               "files. Export the register as a spreadsheet, or set kind: closure report.")
     if kind:
         return kind
     by_name = kinds.kind_from_name(source.name)
-    if by_name in (kinds.CLOSURE, kinds.RETRO):
+    if by_name in (kinds.CLOSURE, kinds.RETRO, kinds.STATUS):
         return by_name
+    if looks_like_status(list(source.front_matter.items()) + _top_pairs(source.blocks)):
+        return kinds.STATUS
     if "sprint" in meta or (any(s.role.retro for s in sections)
                             and not any(k in meta for k in project_meta.CLOSURE_SIGNS)):
         return kinds.RETRO
     return kinds.CLOSURE
+
+
+def _top_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
+    """Key/value pairs of the first blocks, where a status report states its period and RAG."""
+    pairs: list[tuple[str, str]] = []
+    for block in blocks[:12]:
+        if block.kind == "table":
+            pairs.extend((row[0], row[1]) for row in block.rows if len(row) >= 2)
+        elif block.kind in ("para", "item"):
+            pairs.extend(tuple(re.split(r"[:：]", line, maxsplit=1)) for line in block.text.splitlines()
+                         if re.search(r"[:：]", line))
+    return pairs
 
 
 def _project(kind: str, meta: dict, name: str, context: ParseContext, warnings: list[str]):

@@ -160,7 +160,8 @@ class Document(DocumentBase, table=True):
     """Unique: the same bytes are one document, even when two writers store them at once."""
     key: str = Field(default="", index=True, unique=True, max_length=400)
     """What makes an upload a new version of this document: its project and file name
-    (`kb.store.document_key`), never the file name alone."""
+    (`kb.store.document_key`), never the file name alone; for a status report its project and
+    period (`kb.drafts.ParsedDocument.identity`)."""
     version: int = 1
     """1 for the first upload; each replacement adds one and keeps the replaced version."""
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
@@ -464,3 +465,41 @@ class WarningShown(SQLModel, table=True):
     precedents: int = 0
     """Past projects the warning cited, the most it ever cited."""
     first_shown: datetime = Field(default_factory=utcnow)
+# --- Status reports: how a running project is doing, period by period ----------------
+
+RAG_VALUES = ("red", "amber", "green")
+"""Worst first: the order trends are judged by."""
+STATUS_DIMENSIONS = ("schedule", "cost", "scope", "quality", "resources", "risks")
+
+
+class StatusReport(SQLModel, table=True):
+    """One status report of a project for one reporting period, read from a document of kind
+    `status report`; the document carries the citation (`document_id`, each entry's `location`).
+    Rules and figures (SPI, CPI, slippage, trend) live in `kb.status`."""
+
+    __tablename__ = "status_report"
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True, unique=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    period_start: date | None = None
+    period_end: date = Field(index=True)
+    """The day the period ends: a project's reports are ordered, and replaced, by it."""
+    overall_rag: str | None = Field(default=None, max_length=5)
+    """red, amber or green (RAG_VALUES); None when the report gives none."""
+    rag: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    """Dimension (STATUS_DIMENSIONS) to red, amber or green, for the dimensions the report rates."""
+    percent_complete: float | None = None
+    planned_value: float | None = None
+    earned_value: float | None = None
+    actual_cost: float | None = None
+    budget_at_completion: float | None = None
+    estimate_at_completion: float | None = None
+    forecast_end: date | None = None
+    currency: str | None = None
+    summary: str | None = Field(default=None, sa_type=Text)
+    milestones: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
+    """{name, planned, forecast, actual (ISO dates or None), location}."""
+    items: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
+    """Top risks and issues: {kind: risk or issue, text, severity (high/medium/low or None), location, anchor}."""
+    escalations: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
+    """Decisions or help needed: {text, location, anchor}."""

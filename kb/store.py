@@ -40,6 +40,7 @@ from kb.models import (
     LessonUpdate, Project, ProjectAccess, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
 )
 from kb.settings import Settings
+from kb.status import delete_status_for, store_status
 from kb.texts import item_text, lesson_text, match_key, parse_vector_id, risk_text, text_sha256, vector_id
 from kb.vectors import (
     Metadata, StoredVector, VectorStore, clean_metadata, drop_vectors, from_blobs, open_vector_store, read_vectors,
@@ -171,7 +172,7 @@ class KnowledgeBase:
         existing = self.find_by_content(data)
         if existing is not None:
             return SavePlan("unchanged", existing.key, existing.id, existing.version, _same_content(existing, parsed))
-        key = document_key(parsed.project_code, parsed.document.source_name)
+        key = document_key(parsed.project_code, parsed.key_name)
         with self.session() as session:
             doc = _document_for(session, parsed)
             if doc is None:
@@ -189,7 +190,7 @@ class KnowledgeBase:
         are still there keep their ids, corrections and feedback.
         """
         name = parsed.document.source_name
-        if not parsed.lessons and not parsed.risks and parsed.document.kind != "closure report":
+        if not parsed.lessons and not parsed.risks and parsed.document.kind not in ("closure report", "status report"):
             raise InvalidDocument(f"{name}: no lessons or risks were found in it. "
                                   "Check that it uses the section headings or columns described in the README.")
         digest = sha256_of(data)
@@ -523,6 +524,7 @@ class KnowledgeBase:
         for kind, model in (("lesson", Lesson), ("risk", Risk)):
             for row in session.exec(select(model).where(model.document_id == doc.id)).all():
                 self._delete_item(session, kind, row, gone, vids)
+        delete_status_for(session, doc.id)
         for version in session.exec(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)).all():
             files.append(version.stored_path)
             session.delete(version)
@@ -728,6 +730,8 @@ class _Writer:
         project = self._project(self.parsed.project_code)
         doc = self._document(project)
         self.session.flush()
+        if self.parsed.status is not None:
+            self.warnings.extend(store_status(self.session, document=doc, project=project, draft=self.parsed.status))
         n = len(self.parsed.lessons)
         lessons, gone_l = self._sync(Lesson, "lesson", self.parsed.lessons, self.vectors[:n], doc, project)
         risks, gone_r = self._sync(Risk, "risk", self.parsed.risks, self.vectors[n:], doc, project)
@@ -741,7 +745,7 @@ class _Writer:
         fields = self.parsed.document.model_dump()
         doc = _document_for(self.session, self.parsed)
         if doc is None:
-            doc = Document(**fields, key=document_key(project and project.code, fields["source_name"]))
+            doc = Document(**fields, key=document_key(project and project.code, self.parsed.key_name))
             self.message = "new document"
         else:
             self._keep_version(doc, project)
@@ -820,7 +824,7 @@ class _Writer:
 
 def _document_for(session: Session, parsed: ParsedDocument) -> Document | None:
     """The stored document a parsed file is a new version of, if any."""
-    key = document_key(parsed.project_code, parsed.document.source_name)
+    key = document_key(parsed.project_code, parsed.key_name)
     return session.exec(select(Document).where(Document.key == key)).first()
 
 

@@ -166,7 +166,7 @@ RISK_STATUSES: dict[str, tuple[str, ...]] = {
                "已关闭", "关闭", "已解决", "已规避", "已缓解", "未发生", "已消除"),
 }
 
-DOCUMENT_KINDS = ("closure report", "retrospective", "risk register", "lessons register")
+DOCUMENT_KINDS = ("closure report", "retrospective", "risk register", "lessons register", "status report")
 
 
 @dataclass(frozen=True)

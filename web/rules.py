@@ -49,6 +49,7 @@ RULES: dict[tuple[str, str], Role | str] = {
     ("GET", "/api/projects"): VIEWER,
     ("GET", "/api/projects/{project_id}"): VIEWER,
     ("GET", "/api/projects/{project_id}/warnings"): VIEWER,  # as the project page
+    ("GET", "/api/projects/{project_id}/status"): VIEWER,  # status reports: the project's own read rule
     ("POST", "/api/projects/similar"): VIEWER,  # a search by project profile; stores nothing
     ("GET", "/api/documents"): VIEWER,
     ("GET", "/api/documents/{document_id}"): VIEWER,

@@ -1,4 +1,6 @@
-"""Excel (.xlsx) risk registers and lessons registers: the first sheet with a recognisable header row."""
+"""Excel (.xlsx) risk registers and lessons registers (the first sheet with a recognisable header
+row), and status reports (every sheet: a details sheet of key/value rows, then sheets such as
+Milestones, Risks and issues, Decisions needed)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ from kb.errors import InvalidDocument, InvalidRegister
 from ingest.context import ParseContext
 from ingest.parsers.limits import check_row_count, check_width
 from ingest.parsers.package import check_package
+from ingest import kinds
+from ingest.headers import HEADER_SCAN_ROWS, cell_value
+from ingest.outline import Block
 from ingest.registers import build_register, register_from_rows
+from ingest.render import render_markdown
+from ingest.status import build_status, looks_like_status
 
 SUFFIXES = (".xlsx",)
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,6 +30,8 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
 
     workbook = _open(data)
     try:
+        if _is_status_report(name, workbook, context):
+            return _status_report(name, workbook, context)
         return build_register(_first_register(name, workbook), context)
     except (ParseError, etree.XMLSyntaxError) as exc:  # openpyxl reads sheets lazily, so broken XML shows here
         raise InvalidDocument(f"This Excel file is damaged: a sheet's XML is broken ({exc}). Open it in Excel "
@@ -42,6 +51,30 @@ def _open(data: bytes):
     except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
         raise InvalidDocument(f"This zip file is not an Excel workbook ({exc}). Save it from Excel as .xlsx.") \
             from exc
+
+
+def _is_status_report(name: str, workbook, context: ParseContext) -> bool:
+    kind = context.kind_hint or kinds.kind_from_name(name)
+    if kind is not None:
+        return kind == kinds.STATUS
+    first = _rows(workbook.worksheets[0])[:HEADER_SCAN_ROWS] if workbook.worksheets else []
+    return looks_like_status([(cells[0], cells[1]) for _, cells in first if len(cells) >= 2])
+
+
+def _status_report(name: str, workbook, context: ParseContext) -> ParsedDocument:
+    """Each sheet as a section: its name a heading, its rows a table."""
+    blocks = []
+    for sheet in workbook.worksheets:
+        rows = [[_text(cell) for cell in cells] for _, cells in _rows(sheet)]
+        width = max((max((i + 1 for i, c in enumerate(row) if c), default=0) for row in rows), default=0)
+        if width:
+            blocks += [Block("heading", sheet.title, level=2), Block("table", rows=[row[:width] for row in rows])]
+    return build_status(name, blocks, render_markdown(blocks), MEDIA_TYPE, context)
+
+
+def _text(cell: object) -> str:
+    value = cell_value(cell)
+    return "" if value is None else str(value)
 
 
 def _first_register(name: str, workbook):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.api import documents, ingest, insights, items, kickoff, projects, search
+from web.api import documents, ingest, insights, items, kickoff, projects, search, status
 
 router = APIRouter(prefix="/api")
 # Insights first: the order of the OpenAPI paths, and so of /docs, stays as it was.
-for module in (insights, search, items, projects, documents, ingest, kickoff):
+for module in (insights, search, items, projects, status, documents, ingest, kickoff):
     router.include_router(module.router)

@@ -13,11 +13,12 @@ from pydantic import BaseModel, Field
 
 from kb import access, queries
 from kb.errors import KBError
-from kb.models import ProjectCreate
+from kb.models import STATUS_DIMENSIONS, ProjectCreate
 from web import audit
 from web.schemas import MAX_LISTED, parse_budget
 from search import warnings
 from web.deps import AudienceDep, EngineDep, ServicesDep, SessionDep, VisibilityDep
+from web.status import project_status, status_charts
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -83,7 +84,9 @@ def project_page(request: Request, project_id: int, session: SessionDep, engine:
                  audience: AudienceDep):
     early = warnings.project_warnings(engine, project_id, visible=visible, record=True)  # engine first (web.deps)
     detail = queries.get_project(session=session, project_id=project_id, visible=visible)
+    status = project_status(session, project_id, visible=visible)
     return render(request, "project.html", detail=detail, project=detail.project, v=detail.variance, early=early,
+                  status=status, status_charts=status_charts(status), status_dimensions=STATUS_DIMENSIONS,
                   progress=queries.checklist_progress(session=session, project_id=project_id, visible=visible),
                   packs=queries.list_packs(session=session, project_id=project_id, visible=visible),
                   checklist=queries.project_checklist(session=session, project_id=project_id, visible=visible),

@@ -40,7 +40,7 @@
             }
           }
         },
-        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
+        scales: { y: { beginAtZero: spec.beginAtZero !== false, ticks: { precision: spec.precision || 0 } } }
       }
     });
     var table = figure.querySelector("details.chart-table");

@@ -1,7 +1,7 @@
 """Early warnings shown for open risks of active projects are recorded.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01
 
 `warning` holds one row per open item of a project that was shown an early warning
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

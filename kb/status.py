@@ -1,0 +1,369 @@
+"""Status reports of running projects: earned-value figures, RAG trends, milestone slippage,
+overdue reports, and the reads the project page, the early warnings and the portfolio use.
+
+The figures are the standard earned-value ones (PMBOK): SPI = EV / PV, CPI = EV / AC,
+SV = EV − PV, CV = EV − AC; positive variances are good news, an index below 1 bad news.
+Reads that list projects take the audience's `Visibility` and answer as if hidden
+projects were not there; reads of one project expect the caller to have checked it
+(`kb.queries.visible_project`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from kb.access import EVERYTHING, Visibility
+from kb.drafts import StatusDraft
+from kb.models import RAG_VALUES, STATUS_DIMENSIONS, Document, Project, Risk, StatusReport
+
+IMPROVING, WORSENING, STEADY = "improving", "worsening", "steady"
+OVERDUE_GRACE_DAYS = 10
+"""A weekly report is overdue when none covers a period ending within this many days of today."""
+REPORTING_CADENCE_DAYS = 7
+"""Status reports are expected weekly."""
+
+
+# --- figures (pure) -----------------------------------------------------------------
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return top / bottom if top is not None and bottom else None
+
+
+def spi(*, earned_value: float | None, planned_value: float | None) -> float | None:
+    """Schedule performance index EV / PV; None when either is unknown or PV is 0."""
+    return _ratio(earned_value, planned_value)
+
+
+def cpi(*, earned_value: float | None, actual_cost: float | None) -> float | None:
+    """Cost performance index EV / AC; None when either is unknown or AC is 0."""
+    return _ratio(earned_value, actual_cost)
+
+
+def schedule_variance(*, earned_value: float | None, planned_value: float | None) -> float | None:
+    """SV = EV − PV (negative = behind schedule)."""
+    return earned_value - planned_value if earned_value is not None and planned_value is not None else None
+
+
+def cost_variance(*, earned_value: float | None, actual_cost: float | None) -> float | None:
+    """CV = EV − AC (negative = over budget)."""
+    return earned_value - actual_cost if earned_value is not None and actual_cost is not None else None
+
+
+def milestone_slippage_days(*, planned: date | None, forecast: date | None = None,
+                            actual: date | None = None) -> int | None:
+    """Days a milestone is (actual, else forecast) later than planned; negative = early, None if unknown."""
+    when = actual or forecast
+    return (when - planned).days if planned and when else None
+
+
+def rag_trend(previous: str | None, current: str | None) -> str | None:
+    """improving, worsening or steady from one RAG to the next (red < amber < green); None if either is unknown."""
+    if previous not in RAG_VALUES or current not in RAG_VALUES:
+        return None
+    change = RAG_VALUES.index(current) - RAG_VALUES.index(previous)
+    return IMPROVING if change > 0 else WORSENING if change < 0 else STEADY
+
+
+def trend_of(reports: list[StatusReport]) -> str | None:
+    """The overall-RAG trend of a project's reports (oldest first): its latest rated report
+    against the rated one before it."""
+    rated = [r.overall_rag for r in reports if r.overall_rag in RAG_VALUES]
+    return rag_trend(rated[-2], rated[-1]) if len(rated) >= 2 else None
+
+
+def is_overdue(last_period_end: date | None, *, today: date, since: date | None = None,
+               grace_days: int = OVERDUE_GRACE_DAYS) -> bool:
+    """True when no report covers a period ending within `grace_days` of `today`: the weekly
+    report expected after `last_period_end` is that late. A project without reports is
+    overdue once `grace_days` have passed `since` (its start); without a start, never."""
+    anchor = last_period_end or since
+    return anchor is not None and (today - anchor).days > grace_days
+
+
+def _iso(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+# --- reads --------------------------------------------------------------------------
+
+def status_reports(session: Session, project_id: int) -> list[StatusReport]:
+    """A project's status reports, oldest period first."""
+    query = select(StatusReport).where(StatusReport.project_id == project_id)
+    return list(session.exec(query.order_by(StatusReport.period_end, StatusReport.id)))
+
+
+def latest_status(session: Session, project_ids: list[int] | set[int]) -> dict[int, StatusReport]:
+    """The latest status report of each of these projects that has one."""
+    rows = session.exec(select(StatusReport).where(col(StatusReport.project_id).in_(list(project_ids)))
+                        .order_by(StatusReport.period_end, StatusReport.id)).all()
+    return {row.project_id: row for row in rows}
+
+
+def is_active(session: Session, project: Project) -> bool:
+    """A project still running: no outcome, no actual end and no closure report."""
+    if project.outcome or project.actual_end:
+        return False
+    closure = select(Document.id).where(Document.project_id == project.id, Document.kind == "closure report")
+    return session.exec(closure.limit(1)).first() is None
+
+
+def active_projects(session: Session, *, visible: Visibility = EVERYTHING) -> list[Project]:
+    """Running projects (`is_active`) the audience may see, by code."""
+    projects = session.exec(select(Project).order_by(Project.code)).all()
+    return [p for p in projects if not visible.hides_project(p.id) and is_active(session, p)]
+
+
+def overdue_projects(session: Session, *, today: date, visible: Visibility = EVERYTHING,
+                     grace_days: int = OVERDUE_GRACE_DAYS) -> list[tuple[Project, date | None]]:
+    """Active projects whose weekly report is overdue (`is_overdue`), with their last period end (None if never)."""
+    projects = active_projects(session, visible=visible)
+    latest = latest_status(session, {p.id for p in projects})
+    found = []
+    for project in projects:
+        last = latest[project.id].period_end if project.id in latest else None
+        if is_overdue(last, today=today, since=project.start, grace_days=grace_days):
+            found.append((project, last))
+    return found
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An open risk or issue of a running project, with where it is written."""
+
+    kind: str
+    """risk or issue."""
+    text: str
+    severity: str | None
+    """high, medium or low (a register's risk: from its score); None when not given."""
+    document_id: int
+    location: str | None
+    """Citation inside the document: a section heading or 'row 12'."""
+    anchor: str | None = None
+    risk_id: int | None = None
+    """The register risk, when the item is one."""
+    period_end: date | None = None
+    """The status report's period, when the item comes from one."""
+
+
+def severity_of_score(score: float | None) -> str | None:
+    """high, medium or low from a 1-25 probability × impact score (≥15 high, ≥8 medium)."""
+    if score is None:
+        return None
+    return "high" if score >= 15 else "medium" if score >= 8 else "low"
+
+
+def open_items(session: Session, project_id: int) -> list[OpenItem]:
+    """The open risks and issues of a project: the top risks and issues of its latest status
+    report, then the open risks of its risk registers that the report does not already name
+    (a report's risk naming a register risk gets its `risk_id`). Published risks only; the
+    caller checks that the audience may see the project."""
+    latest = latest_status(session, {project_id}).get(project_id)
+    risks = list(session.exec(select(Risk).where(
+        Risk.project_id == project_id, Risk.published == True,  # noqa: E712
+        col(Risk.status).is_distinct_from("closed"), Risk.materialised == False).order_by(Risk.id)))  # noqa: E712
+    by_text = {_same(text): r for r in risks for text in (r.title, r.description) if text}
+    items, named = [], set()
+    for entry in (latest.items if latest else []):
+        if not entry.get("text"):
+            continue
+        risk = by_text.get(_same(entry["text"]))
+        named.add(risk.id if risk else None)
+        items.append(OpenItem(kind=entry.get("kind") or "risk", text=entry["text"], severity=entry.get("severity"),
+                              document_id=latest.document_id, location=entry.get("location"),
+                              anchor=entry.get("anchor"), risk_id=risk.id if risk else None,
+                              period_end=latest.period_end))
+    items += [OpenItem(kind="risk", text=r.description or r.title, severity=severity_of_score(r.score),
+                       document_id=r.document_id, location=r.source_location, anchor=r.source_anchor, risk_id=r.id)
+              for r in risks if r.id not in named]
+    return items
+
+
+def _same(text: str) -> str:
+    return " ".join(text.lower().rstrip(". ").split())
+
+
+def expected_reports(first_period_end: date, *, today: date) -> int:
+    """Weekly reports due from a project's first reported period to `today`: one per week
+    whose period has ended, the first included."""
+    return max(0, (today - first_period_end).days // REPORTING_CADENCE_DAYS + 1)
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """How many weekly status reports the active projects sent against how many were due."""
+
+    received: int
+    expected: int
+
+    @property
+    def share(self) -> float | None:
+        """received / expected (each project counted up to its expected reports); None when none were due."""
+        return self.received / self.expected if self.expected else None
+
+
+def reporting_timeliness(session: Session, *, today: date, visible: Visibility = EVERYTHING) -> Timeliness:
+    """Status-report timeliness of the active projects that report: reports received (one per
+    distinct weekly period, at most as many as were due) against `expected_reports`."""
+    received = expected = 0
+    for project in active_projects(session, visible=visible):
+        ends = sorted({r.period_end for r in status_reports(session, project.id) if r.period_end <= today})
+        if not ends:
+            continue
+        due = expected_reports(ends[0], today=today)
+        received, expected = received + min(len(ends), due), expected + due
+    return Timeliness(received, expected)
+
+
+@dataclass
+class StatusSummary:
+    """One active project's line on a portfolio view: where its latest report puts it."""
+
+    project: Project
+    latest: StatusReport | None
+    trend: str | None
+    """Overall RAG of the latest report against the one before: improving, worsening or steady."""
+    spi: float | None
+    cpi: float | None
+    overdue: bool
+    reports: int
+
+
+def status_summaries(session: Session, *, today: date, visible: Visibility = EVERYTHING,
+                     grace_days: int = OVERDUE_GRACE_DAYS) -> list[StatusSummary]:
+    """Every active project the audience may see, with its latest status, trend, SPI, CPI and
+    whether its weekly report is overdue; by project code."""
+    out = []
+    for project in active_projects(session, visible=visible):
+        reports = status_reports(session, project.id)
+        latest = reports[-1] if reports else None
+        ev = latest.earned_value if latest else None
+        out.append(StatusSummary(
+            project, latest, trend_of(reports),
+            spi(earned_value=ev, planned_value=latest.planned_value) if latest else None,
+            cpi(earned_value=ev, actual_cost=latest.actual_cost) if latest else None,
+            is_overdue(latest.period_end if latest else None, today=today, since=project.start,
+                       grace_days=grace_days), len(reports)))
+    return out
+
+
+# --- the history a project page shows ---------------------------------------------------
+
+@dataclass
+class PeriodFigures:
+    """One reporting period of a project, with its earned-value indices."""
+
+    report: StatusReport
+    spi: float | None
+    cpi: float | None
+    schedule_variance: float | None
+    cost_variance: float | None
+    trend: str | None
+    """Overall RAG against the report before it."""
+
+
+@dataclass
+class MilestoneSlip:
+    name: str
+    planned: date | None
+    forecast: date | None
+    actual: date | None
+    slippage_days: int | None
+    first_planned: date | None
+    """The planned date the first report gave, so re-baselining shows."""
+    location: str | None
+    document_id: int
+
+
+@dataclass
+class StatusHistory:
+    """Everything the Status section of a project page shows, oldest period first."""
+
+    periods: list[PeriodFigures]
+    milestones: list[MilestoneSlip]
+    escalations: list[dict]
+    """{text, location, anchor, document_id, period_end}, newest first."""
+    dimensions: tuple[str, ...] = STATUS_DIMENSIONS
+
+    @property
+    def latest(self) -> PeriodFigures | None:
+        return self.periods[-1] if self.periods else None
+
+    @property
+    def trend(self) -> str | None:
+        return trend_of([p.report for p in self.periods])
+
+
+def status_history(session: Session, project_id: int) -> StatusHistory:
+    """A project's status reports with their figures, its milestones as last reported, and
+    every escalation raised (the caller checks that the audience may see the project)."""
+    reports = status_reports(session, project_id)
+    periods, previous = [], None
+    for report in reports:
+        ev, pv, ac = report.earned_value, report.planned_value, report.actual_cost
+        periods.append(PeriodFigures(
+            report, spi(earned_value=ev, planned_value=pv), cpi(earned_value=ev, actual_cost=ac),
+            schedule_variance(earned_value=ev, planned_value=pv), cost_variance(earned_value=ev, actual_cost=ac),
+            rag_trend(previous.overall_rag, report.overall_rag) if previous else None))
+        previous = report
+    return StatusHistory(periods, _milestones(reports), _escalations(reports))
+
+
+def _milestones(reports: list[StatusReport]) -> list[MilestoneSlip]:
+    """Each milestone as its latest report gives it, in the order first reported."""
+    latest: dict[str, tuple[dict, StatusReport]] = {}
+    first_planned: dict[str, date | None] = {}
+    for report in reports:
+        for m in report.milestones:
+            key = " ".join(str(m.get("name", "")).lower().split())
+            first_planned.setdefault(key, _iso(m.get("planned")))
+            latest[key] = (m, report)
+    slips = []
+    for key, (m, report) in latest.items():
+        planned, forecast, actual = _iso(m.get("planned")), _iso(m.get("forecast")), _iso(m.get("actual"))
+        slips.append(MilestoneSlip(m["name"], planned, forecast, actual,
+                                   milestone_slippage_days(planned=first_planned[key] or planned, forecast=forecast,
+                                                           actual=actual),
+                                   first_planned[key], m.get("location"), report.document_id))
+    return slips
+
+
+def _escalations(reports: list[StatusReport]) -> list[dict]:
+    return [{**e, "document_id": r.document_id, "period_end": r.period_end}
+            for r in reversed(reports) for e in r.escalations if e.get("text")]
+
+
+# --- storing (called by kb.store inside its write transaction) --------------------------
+
+def store_status(session: Session, *, document: Document, project: Project | None, draft: StatusDraft) -> list[str]:
+    """Write the status report read from `document` (replacing the one an earlier version of it
+    gave) and return what the ingest report should warn about: a closed project, a period
+    older than one already reported."""
+    delete_status_for(session, document.id)
+    session.flush()  # the replaced version's row goes before its successor takes its document id
+    fields = asdict(draft)
+    session.add(StatusReport(**fields, document_id=document.id, project_id=project.id if project else None))
+    if project is None:
+        return []
+    warnings = []
+    if not is_active(session, project):
+        warnings.append(f"Project {project.code} is closed (it has an outcome, an actual end or a closure report), "
+                        "yet this status report was stored for it. If the project is still running, correct its "
+                        "closure details; if the report belongs to another project, delete it and upload it there.")
+    later = session.exec(select(StatusReport.period_end).where(
+        StatusReport.project_id == project.id, StatusReport.document_id != document.id,
+        StatusReport.period_end > draft.period_end).order_by(col(StatusReport.period_end).desc())).first()
+    if later is not None:
+        warnings.append(f"Out of date order: this report's period ends {draft.period_end.isoformat()}, but "
+                        f"{project.code} already has a report for the period ending {later.isoformat()}. It was "
+                        "stored in its place in the history; the latest status is still the later report. Check "
+                        "the period if this report is meant to be the newest.")
+    return warnings
+
+
+def delete_status_for(session: Session, document_id: int) -> None:
+    """Remove the status report read from a document (the document is being deleted)."""
+    for row in session.exec(select(StatusReport).where(StatusReport.document_id == document_id)).all():
+        session.delete(row)
