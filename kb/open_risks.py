@@ -20,6 +20,10 @@ from kb.models import Project, Risk, WarningShown
 HIGH_SEVERITY = 12.0
 """Probability × impact (1-25) from which an open risk is high: e.g. probability 3 and impact 4, the
 red zone of the usual 5 × 5 matrix."""
+MEDIUM_SEVERITY = 8.0
+"""From here to HIGH_SEVERITY an open risk is medium; below it, low."""
+LABEL_SEVERITY = {"high": 16.0, "medium": 9.0, "low": 4.0}
+"""A status report's own word for a risk's severity, on the same 1-25 scale (a typical cell of each band)."""
 CLOSED_STATUSES = ("closed", "materialised")
 
 
@@ -42,6 +46,13 @@ def severity(risk: Risk) -> float | None:
 
 def is_high(value: float | None) -> bool:
     return value is not None and value >= HIGH_SEVERITY
+
+
+def severity_label(value: float | None) -> str | None:
+    """high, medium or low for a 1-25 severity; None when unknown."""
+    if value is None:
+        return None
+    return "high" if value >= HIGH_SEVERITY else "medium" if value >= MEDIUM_SEVERITY else "low"
 
 
 def open_risks(session: Session, project_id: int) -> list[Risk]:

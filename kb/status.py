@@ -15,9 +15,10 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from kb import open_risks
 from kb.access import EVERYTHING, Visibility
 from kb.drafts import StatusDraft
-from kb.models import RAG_VALUES, STATUS_DIMENSIONS, Document, Project, Risk, StatusReport
+from kb.models import RAG_VALUES, STATUS_DIMENSIONS, Document, Project, StatusReport
 
 IMPROVING, WORSENING, STEADY = "improving", "worsening", "steady"
 OVERDUE_GRACE_DAYS = 10
@@ -102,18 +103,10 @@ def latest_status(session: Session, project_ids: list[int] | set[int]) -> dict[i
     return {row.project_id: row for row in rows}
 
 
-def is_active(session: Session, project: Project) -> bool:
-    """A project still running: no outcome, no actual end and no closure report."""
-    if project.outcome or project.actual_end:
-        return False
-    closure = select(Document.id).where(Document.project_id == project.id, Document.kind == "closure report")
-    return session.exec(closure.limit(1)).first() is None
-
-
 def active_projects(session: Session, *, visible: Visibility = EVERYTHING) -> list[Project]:
-    """Running projects (`is_active`) the audience may see, by code."""
+    """Running projects (`kb.open_risks.is_active`) the audience may see, by code."""
     projects = session.exec(select(Project).order_by(Project.code)).all()
-    return [p for p in projects if not visible.hides_project(p.id) and is_active(session, p)]
+    return [p for p in projects if not visible.hides_project(p.id) and open_risks.is_active(p)]
 
 
 def overdue_projects(session: Session, *, today: date, visible: Visibility = EVERYTHING,
@@ -148,22 +141,13 @@ class OpenItem:
     """The status report's period, when the item comes from one."""
 
 
-def severity_of_score(score: float | None) -> str | None:
-    """high, medium or low from a 1-25 probability × impact score (≥15 high, ≥8 medium)."""
-    if score is None:
-        return None
-    return "high" if score >= 15 else "medium" if score >= 8 else "low"
-
-
 def open_items(session: Session, project_id: int) -> list[OpenItem]:
     """The open risks and issues of a project: the top risks and issues of its latest status
     report, then the open risks of its risk registers that the report does not already name
     (a report's risk naming a register risk gets its `risk_id`). Published risks only; the
     caller checks that the audience may see the project."""
     latest = latest_status(session, {project_id}).get(project_id)
-    risks = list(session.exec(select(Risk).where(
-        Risk.project_id == project_id, Risk.published == True,  # noqa: E712
-        col(Risk.status).is_distinct_from("closed"), Risk.materialised == False).order_by(Risk.id)))  # noqa: E712
+    risks = [r for r in open_risks.open_risks(session, project_id) if r.published]
     by_text = {_same(text): r for r in risks for text in (r.title, r.description) if text}
     items, named = [], set()
     for entry in (latest.items if latest else []):
@@ -175,8 +159,8 @@ def open_items(session: Session, project_id: int) -> list[OpenItem]:
                               document_id=latest.document_id, location=entry.get("location"),
                               anchor=entry.get("anchor"), risk_id=risk.id if risk else None,
                               period_end=latest.period_end))
-    items += [OpenItem(kind="risk", text=r.description or r.title, severity=severity_of_score(r.score),
-                       document_id=r.document_id, location=r.source_location, anchor=r.source_anchor, risk_id=r.id)
+    items += [OpenItem(kind="risk", text=r.description or r.title,
+                       severity=open_risks.severity_label(open_risks.severity(r)), document_id=r.document_id, location=r.source_location, anchor=r.source_anchor, risk_id=r.id)
               for r in risks if r.id not in named]
     return items
 
@@ -348,8 +332,8 @@ def store_status(session: Session, *, document: Document, project: Project | Non
     if project is None:
         return []
     warnings = []
-    if not is_active(session, project):
-        warnings.append(f"Project {project.code} is closed (it has an outcome, an actual end or a closure report), "
+    if not open_risks.is_active(project):
+        warnings.append(f"Project {project.code} is closed (it has an outcome or an actual end), "
                         "yet this status report was stored for it. If the project is still running, correct its "
                         "closure details; if the report belongs to another project, delete it and upload it there.")
     later = session.exec(select(StatusReport.period_end).where(

@@ -1,7 +1,7 @@
 """Early warnings: open risks of an active project that already materialised on past projects.
 
-Each open item of an active project (today the open risks of its live risk register, `open_items`;
-open risks and issues from status reports can join through the same `OpenItem`) is compared in
+Each open item of an active project (the top risks and issues of its latest status report and the
+open risks of its live risk register, `open_items`) is compared in
 meaning with the materialised risks and the "went wrong" lessons of past (closed) projects, using
 the vectors of the search snapshot. A past item is a *precedent* when the cosine of the two is at
 least `SAME_TYPE_COSINE` for a project of the same type, or `OTHER_TYPE_COSINE` (only very close
@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field, computed_field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from kb import open_risks
+from kb import open_risks, status
 from kb.access import EVERYTHING, Visibility
 from kb.errors import ProjectNotFound, RiskNotFound
 from kb.language import has_han
@@ -154,21 +154,45 @@ class ProjectWarnings(BaseModel):
 # --- open items --------------------------------------------------------------------
 
 def open_items(session, project_id: int, *, visible: Visibility = EVERYTHING) -> list[OpenItem]:
-    """The open items of a project that early warnings compare: today the open risks of its live risk
-    register (`kb.open_risks.is_open`), less what `visible` hides."""
-    risks = [r for r in open_risks.open_risks(session, project_id) if not visible.hides(r)]
-    if not risks:
-        return []
-    docs = {d.id: d for d in session.exec(select(Document).where(Document.id.in_({r.document_id for r in risks})))}
+    """The open items of a project that early warnings compare (`kb.status.open_items`): the top risks
+    and issues of its latest status report, then the open risks of its live risk registers, less what
+    `visible` hides."""
+    found = status.open_items(session, project_id)
+    risks = {r.id: r for r in session.exec(select(Risk).where(Risk.id.in_({i.risk_id for i in found if i.risk_id})))}
+    docs = {d.id: d for d in session.exec(select(Document).where(Document.id.in_({i.document_id for i in found})))}
     project = session.get(Project, project_id)
-    return [register_item(r, docs.get(r.document_id), project) for r in risks]
+    out = []
+    for item in found:
+        risk = risks.get(item.risk_id)
+        if risk is not None and visible.hides(risk):
+            continue
+        if risk is not None and item.period_end is None:  # a register risk: its own embedded text
+            out.append(register_item(risk, docs.get(risk.document_id), project))
+        else:
+            out.append(reported_item(item, docs.get(item.document_id), project, risk))
+    return out
+
+
+def _citation(document_id: int, doc: Document | None, project: Project | None, location: str | None,
+              anchor: str | None, item_id: int | None) -> Source:
+    return Source(document_id=document_id, document=doc.source_name if doc else f"document {document_id}",
+                  kind=doc.kind if doc else "", location=location, anchor=anchor,
+                  project_code=project.code if project else None, project_name=project.name if project else None,
+                  item_id=item_id)
+
+
+def reported_item(item: status.OpenItem, doc: Document | None, project: Project | None,
+                  risk: Risk | None) -> OpenItem:
+    """A risk or issue a status report lists, cited to the report (and its register risk, when it names one)."""
+    severity = open_risks.severity(risk) if risk is not None else None
+    return OpenItem(text=item.text, severity=severity or open_risks.LABEL_SEVERITY.get(item.severity or ""),
+                    project_id=project.id if project else 0,
+                    citation=_citation(item.document_id, doc, project, item.location, item.anchor, None),
+                    title=item.text, risk_id=risk.id if risk is not None else None)
 
 
 def register_item(risk: Risk, doc: Document | None, project: Project | None) -> OpenItem:
-    citation = Source(document_id=risk.document_id, document=doc.source_name if doc else f"document {risk.document_id}",
-                      kind=doc.kind if doc else "", location=risk.source_location, anchor=risk.source_anchor,
-                      project_code=project.code if project else None, project_name=project.name if project else None,
-                      item_id=risk.id)
+    citation = _citation(risk.document_id, doc, project, risk.source_location, risk.source_anchor, risk.id)
     return OpenItem(text=risk_text(risk), severity=open_risks.severity(risk), project_id=risk.project_id,
                     citation=citation, title=risk.title, risk_id=risk.id)
 
@@ -213,8 +237,7 @@ def risk_warning(engine: SearchEngine, risk_id: int, *, visible: Visibility = EV
 def active_warnings(engine: SearchEngine, *, visible: Visibility = EVERYTHING) -> list[EarlyWarning]:
     """Every active project's early warnings, highest rank first (for the portfolio view)."""
     with engine.kb.session() as session:
-        projects = session.exec(select(Project).where(Project.actual_end.is_(None), Project.outcome.is_(None))).all()
-        work = [(p, open_items(session, p.id, visible=visible)) for p in projects if not visible.hides_project(p.id)]
+        work = [(p, open_items(session, p.id, visible=visible)) for p in status.active_projects(session, visible=visible)]
     out = [w for project, items in work if items for w in warnings_for_items(engine, project, items, visible=visible)]
     return sorted(out, key=lambda w: -w.rank)
 

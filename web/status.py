@@ -8,6 +8,7 @@ from datetime import date
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from kb import open_risks
 from kb import status as kbstatus
 from kb.access import Visibility
 from kb.queries import visible_project
@@ -85,7 +86,7 @@ def project_status(session: Session, project_id: int, *, visible: Visibility,
     project = visible_project(session, project_id, visible)
     history = kbstatus.status_history(session, project_id)
     periods = [_period(p) for p in history.periods]
-    active = kbstatus.is_active(session, project)
+    active = open_risks.is_active(project)
     last = periods[-1].period_end if periods else None
     return ProjectStatus(
         project_id=project.id, code=project.code, active=active,

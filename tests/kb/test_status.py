@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 
 from kb.models import StatusReport
+from kb.open_risks import severity_label
 from kb.status import (
     IMPROVING, STEADY, WORSENING, cost_variance, cpi, is_overdue, milestone_slippage_days, rag_trend, schedule_variance,
-    severity_of_score, spi, trend_of,
+    spi, trend_of,
 )
 
 
@@ -69,7 +70,7 @@ def test_a_report_is_overdue_more_than_ten_days_after_the_last_period():
 
 
 def test_severity_from_a_register_score():
-    assert [severity_of_score(s) for s in (20, 15, 9, 4, None)] == ["high", "high", "medium", "low", None]
+    assert [severity_label(s) for s in (20, 12, 9, 4, None)] == ["high", "high", "medium", "low", None]
 
 
 def test_expected_weekly_reports_count_every_ended_week_from_the_first():
