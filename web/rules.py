@@ -39,6 +39,8 @@ RULES: dict[tuple[str, str], Role | str] = {
     ("GET", "/themes/{theme_id}"): VIEWER,
     ("GET", "/metrics"): VIEWER,
     ("GET", "/metrics.csv"): VIEWER,
+    ("GET", "/portfolio"): VIEWER,  # leadership and the PMO; confidential projects filtered as everywhere
+    ("GET", "/portfolio.csv"): VIEWER,
     ("GET", "/docs"): VIEWER,
     ("GET", "/openapi.json"): VIEWER,
     ("GET", "/api/search"): VIEWER,
@@ -49,6 +51,7 @@ RULES: dict[tuple[str, str], Role | str] = {
     ("GET", "/api/projects"): VIEWER,
     ("GET", "/api/projects/{project_id}"): VIEWER,
     ("GET", "/api/projects/{project_id}/warnings"): VIEWER,  # as the project page
+    ("GET", "/api/portfolio"): VIEWER,  # running projects the audience may see, as their project pages
     ("GET", "/api/projects/{project_id}/status"): VIEWER,  # status reports: the project's own read rule
     ("POST", "/api/projects/similar"): VIEWER,  # a search by project profile; stores nothing
     ("GET", "/api/documents"): VIEWER,

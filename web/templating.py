@@ -25,7 +25,7 @@ from web.deps import is_htmx
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
-NAV = (("/search", "Search"), ("/kickoff", "Kickoff pack"), ("/projects", "Projects"),
+NAV = (("/search", "Search"), ("/kickoff", "Kickoff pack"), ("/projects", "Projects"), ("/portfolio", "Portfolio"),
        ("/documents", "Documents"), ("/ingest", "Ingest"), ("/themes", "Themes"), ("/metrics", "Metrics"))
 
 FACET_LABELS = {"kind": "Lesson or risk", "polarity": "Polarity", "category": "Category", "phase": "Phase",

@@ -13,6 +13,7 @@ from kb.access import Share
 from kb.models import ProjectCreate, ProjectPublic
 from search import warnings
 from search.models import ProjectMatch, ProjectProfile
+from search.portfolio import Portfolio, build_portfolio
 from search.warnings import ProjectWarnings
 from kb.store import Deletion
 from web import audit
@@ -93,3 +94,13 @@ def api_delete_project(request: Request, project_id: int, services: ServicesDep)
         removed = services.kb.delete_project(project_id)
     audit.record(request, "delete", f"project {project_id}", before=removed.model_dump())
     return removed
+
+
+@router.get("/portfolio", response_model=Portfolio)
+def api_portfolio(engine: EngineDep, visible: VisibilityDep):
+    """Running projects (no outcome, no actual end) with their latest status report (overall RAG, trend,
+    SPI, CPI, overdue) and early-warning counts, and the escalation list: red, worsening or overdue projects
+    and those with open high risks that materialised on past projects, most pressing first, each with its
+    warnings and their cited precedents. `reports_received` / `reports_expected`: weekly status-report
+    timeliness."""
+    return build_portfolio(engine, visible=visible)
