@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from kb import open_risks, queries
+from kb import open_risks, queries, status
 from kb.access import EVERYTHING, Visibility
 from kb.dates import as_date
 from kb.models import (
@@ -79,6 +79,9 @@ class ProjectFact(PlanVsActual):
     report_date: date | None = None
     """When its closure report was written (or, failing that, ingested); None without one."""
     has_closure_report: bool = False
+    status_received: int = 0
+    """Running projects: weekly status reports received, at most `status_due` (`kb.status.reports_due`)."""
+    status_due: int = 0
 
     @property
     def closed(self) -> bool:
@@ -256,6 +259,11 @@ def _warned_materialised(s: Slice) -> Measure:
     return _rate(len(hit), len(judged), hit)
 
 
+def _status_timeliness(s: Slice) -> Measure:
+    running = [p for p in s.projects if p.status_due]
+    return _rate(sum(p.status_received for p in running), sum(p.status_due for p in running))
+
+
 def _lessons_per_closed(s: Slice) -> Measure:
     closed = s.closed
     total = sum(p.lessons for p in closed)
@@ -340,6 +348,10 @@ METRICS: tuple[Metric, ...] = (
            "ran ÷ risks of closed projects an early warning was shown for × 100", "%", _warned_materialised, "lower",
            note="Compare with the risk materialisation rate: warnings help when warned-of risks materialise less "
                 "often than risks do in general."),
+    Metric("status_report_timeliness", "Status reports received on time", "delivery",
+           "weekly status reports received from running projects, one per period, from each project's first "
+           "report to today ÷ weekly reports due over the same weeks × 100", "%", _status_timeliness,
+           note="Running projects that send status reports only; the /portfolio page lists the overdue ones."),
     Metric("lessons_per_closed_project", "Lessons captured per closed project", "knowledge flow",
            "lessons linked to closed projects ÷ closed projects", "per project", _lessons_per_closed),
     Metric("days_to_closure_report", "Days from close to closure report", "knowledge flow",
@@ -367,6 +379,7 @@ GROUPS = tuple(dict.fromkeys(m.group for m in METRICS))
 PLAIN_WORDS: dict[str, str] = {
     "closed_projects": "Projects that have finished, or whose outcome is recorded.",
     "success_rate": "Of the finished projects, the share judged a success.",
+    "status_report_timeliness": "Of the weekly status reports running projects owed, the share that arrived.",
     "on_time_rate": "Of the finished projects, the share that finished by their planned end date.",
     "on_budget_rate": "Of the finished projects, the share that spent no more than their planned budget.",
     "schedule_variance_pct": "How late projects finished on average, as a share of the time planned for them "
@@ -471,6 +484,7 @@ def _load_projects(session: Session, visible: Visibility) -> list[ProjectFact]:
                                 .where(Lesson.project_id.is_not(None), queries.published(Lesson, visible))
                                 .group_by(Lesson.project_id)).all())
     reports = _closure_report_dates(session)
+    weekly = status.reports_due(session, today=date.today(), visible=visible)
     cols = [getattr(Project, f) for f in (
         "id", "code", "name", "portfolio", "project_type", "planned_start", "planned_end", "actual_start",
         "actual_end", "planned_budget", "actual_budget", "outcome", "planned_value", "earned_value", "actual_cost")]
@@ -479,7 +493,8 @@ def _load_projects(session: Session, visible: Visibility) -> list[ProjectFact]:
         pid, code, name, portfolio, ptype, *rest = row
         out.append(ProjectFact(pid, code, name, portfolio or UNSPECIFIED, ptype or UNSPECIFIED, *rest,
                                lessons=lessons.get(pid, 0), report_date=reports.get(pid),
-                               has_closure_report=pid in reports))
+                               has_closure_report=pid in reports, status_received=weekly.get(pid, (0, 0))[0],
+                               status_due=weekly.get(pid, (0, 0))[1]))
     return out
 
 

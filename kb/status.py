@@ -188,17 +188,22 @@ class Timeliness:
         return self.received / self.expected if self.expected else None
 
 
-def reporting_timeliness(session: Session, *, today: date, visible: Visibility = EVERYTHING) -> Timeliness:
-    """Status-report timeliness of the active projects that report: reports received (one per
-    distinct weekly period, at most as many as were due) against `expected_reports`."""
-    received = expected = 0
+def reports_due(session: Session, *, today: date, visible: Visibility = EVERYTHING) -> dict[int, tuple[int, int]]:
+    """Project id -> (weekly reports received, reports due) for each active project that reports: one
+    per distinct weekly period, at most as many as were due (`expected_reports`)."""
+    out = {}
     for project in active_projects(session, visible=visible):
         ends = sorted({r.period_end for r in status_reports(session, project.id) if r.period_end <= today})
-        if not ends:
-            continue
-        due = expected_reports(ends[0], today=today)
-        received, expected = received + min(len(ends), due), expected + due
-    return Timeliness(received, expected)
+        if ends:
+            due = expected_reports(ends[0], today=today)
+            out[project.id] = (min(len(ends), due), due)
+    return out
+
+
+def reporting_timeliness(session: Session, *, today: date, visible: Visibility = EVERYTHING) -> Timeliness:
+    """Status-report timeliness of the active projects that report (`reports_due`), summed."""
+    due = reports_due(session, today=today, visible=visible).values()
+    return Timeliness(sum(r for r, _ in due), sum(e for _, e in due))
 
 
 @dataclass

@@ -276,3 +276,21 @@ def test_one_file_name_reused_every_week_gives_one_document_per_period(fast_kb):
     assert (first.outcome, second.outcome) == ("ingested", "ingested")
     assert first.document_id != second.document_id
     assert [r.period_end for r in reports_of(fast_kb, "POS-1")[1]] == [date(2026, 3, 1), date(2026, 3, 8)]
+
+
+def test_the_timeliness_metric_counts_weekly_reports_received_against_those_due(fast_kb):
+    from datetime import timedelta
+
+    from kb.metrics import compute_metrics
+
+    today = date.today()
+    for weeks_ago in (3, 2):  # the weeks ending 1 and 0 weeks ago sent nothing: 2 of 4 due
+        ingest_bytes(fast_kb, f"late_{weeks_ago}.md", status_md("LATE-1", today - timedelta(weeks=weeks_ago)))
+    for weeks_ago in (1, 0):  # first report a week ago, and this week's: 2 of 2
+        ingest_bytes(fast_kb, f"prompt_{weeks_ago}.md", status_md("PROMPT-1", today - timedelta(weeks=weeks_ago),
+                                                                   name="Prompt project"))
+    with fast_kb.session() as session:
+        report = compute_metrics(session)
+    value = next(v for v in report.values if v.metric.key == "status_report_timeliness")
+    assert (value.measure.numerator, value.measure.denominator) == (4, 6)
+    assert value.value == pytest.approx(100 * 4 / 6)
