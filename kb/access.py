@@ -228,17 +228,32 @@ def make_owner(session: Session, audience: Audience, project_id: int) -> None:
     session.commit()
 
 
-def upload_project(session: Session, audience: Audience, code: str | None, *, preview: bool = False) -> str | None:
+def managed_codes(session: Session, audience: Audience) -> list[str]:
+    """The codes of the projects a project manager manages (shared with them at level manage), sorted."""
+    ids = _shared(session, audience, ("manage",))
+    return sorted(session.exec(select(Project.code).where(col(Project.id).in_(ids)))) if ids else []
+
+
+def upload_project(session: Session, audience: Audience, code: str | None, *, preview: bool = False,
+                   named_by_files: set[str | None] = frozenset()) -> str | None:
     """The project an upload is filed under, checked against the rule for uploads: a PMO admin (and the
     system) uploads anything; a project manager names the project and must manage it, or names a new
-    code, which is registered at once as theirs (not for a preview); a viewer uploads nothing."""
+    code, which is registered at once as theirs (not for a preview); a viewer uploads nothing.
+    `named_by_files`: the project each file's name starts with, among the ones the uploader manages
+    (None for a file that names none of them): when all files name the same one, a project manager
+    need not choose it."""
     if audience.is_admin:
         return code
     if audience.role is not Role.PM:
         raise Forbidden("Only project managers and PMO admins upload documents.")
+    if not code and len(named_by_files) == 1 and None not in named_by_files:
+        code = next(iter(named_by_files))
     if not code:
-        raise Forbidden("Choose the project you are uploading for: a project manager uploads documents only "
-                        "for projects they manage, or for a new project code, which becomes theirs.")
+        mine = managed_codes(session, audience)
+        raise Forbidden("Choose the project you are uploading for in the Project code field: a project manager "
+                        "uploads documents only for projects they manage"
+                        + (f" (yours: {', '.join(mine[:20])})" if mine else "")
+                        + ", or for a new project code, which becomes theirs.")
     project = session.exec(select(Project).where(func.upper(Project.code) == code.upper())).first()
     if project is not None:
         check_manage(session, audience, project)

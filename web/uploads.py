@@ -8,6 +8,9 @@ from typing import Callable, Iterable, Iterator
 
 from fastapi import UploadFile
 
+from ingest.kinds import code_from_file_name
+from kb import access
+from kb.access import Audience, Role
 from kb.errors import KBError
 from web.deps import Services
 from web.jobs import Batch, Entry, JobRunner
@@ -19,6 +22,21 @@ QUEUE_DIR = "queue"
 
 class NoFiles(KBError):
     """An upload with no file in it (a 400, as every domain error not in web.errors.STATUS_OF)."""
+
+
+def claim_project(services: Services, audience: Audience, project: str | None, *, preview: bool,
+                  files: list[UploadFile | str] = ()) -> str | None:
+    """The upload's project by the rule for uploads (`kb.access.upload_project`), in a short session of its
+    own: the upload itself takes connections of its own. A project manager who chose none uploads for the
+    project of theirs the files' names start with (FIN-ERP-2027_risk-register.csv), when they all name one."""
+    with services.kb.session() as session:
+        named = set()
+        if audience.role is Role.PM and not (project or "").strip():
+            mine = access.managed_codes(session, audience)
+            named = {code_from_file_name(name, mine) for name, _ in _chosen(files)} if any(
+                not isinstance(f, str) for f in files) else set()
+        return access.upload_project(session, audience, (project or "").strip() or None, preview=preview,
+                                     named_by_files=named)
 
 
 def read_uploads(files: list[UploadFile | str], max_bytes: int) -> Iterator[tuple[str, bytes | None]]:

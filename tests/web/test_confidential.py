@@ -490,6 +490,21 @@ def test_a_new_project_a_project_manager_creates_is_theirs(fresh):
     assert upload(fresh, PM, "retro.md", RETRO, project="PAM-REG-2027").status_code == 200
 
 
+def test_a_project_managers_files_named_for_their_project_need_no_project_chosen(fresh):
+    with acting_as(fresh, PM):
+        assert fresh.post("/api/projects", json={"code": "PAM-OWN-2027", "name": "Pam's own"}).status_code == 201
+    stored = upload(fresh, PM, "PAM-OWN-2027_retrospective.md", RETRO)  # the name says whose it is
+    assert stored.status_code == 200 and stored.json()[0]["outcome"] == "ingested", stored.text
+    with acting_as(fresh, PM):
+        page = fresh.post("/ingest", files=[("files", ("PAM-OWN-2027 - retro 2.md", RETRO + b"- Two.\n"))],
+                          data={"project": ""}, follow_redirects=False)
+    assert page.status_code == 303  # queued for that project, not refused
+    refused = upload(fresh, PM, "WEB-ERP-2022_retrospective.md", RETRO)  # a project that is not theirs
+    assert refused.status_code == 403 and "yours: PAM-OWN-2027" in refused.json()["error"]
+    mixed = upload(fresh, PM, "retro.md", RETRO)  # a name that says nothing: choose
+    assert mixed.status_code == 403 and "Project code field" in mixed.json()["error"]
+
+
 def test_deleting_a_confidential_project_deletes_its_packs(fresh):
     pid = project_id(fresh, "WEB-ERP-2022")
     pack = fresh.post("/api/kickoff", json={"name": "Wave 2", "project_type": "ERP migration",

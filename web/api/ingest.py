@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
-from kb import access
 from web.audit import ingested
 from web.deps import AudienceDep, ServicesDep
 from web.schemas import FileReportOut
-from web.uploads import ingest_uploads, read_uploads
+from web.uploads import claim_project, ingest_uploads, read_uploads
 
 router = APIRouter(tags=["api"])
 
@@ -22,11 +21,11 @@ def api_ingest(request: Request, services: ServicesDep, audience: AudienceDep,
     """Upload files (multipart, field `files`, repeatable); one report per file, in order.
     A rejected file is reported with its reason; nothing of it is stored. `project` files documents
     that name no project under that code; with `preview=true` nothing is stored and each report says
-    what would happen (`preview: true`, e.g. "replaces version 2 of ..."). A project manager must give
-    `project`: one they manage, or a new code, which becomes theirs (403 otherwise)."""
+    what would happen (`preview: true`, e.g. "replaces version 2 of ..."). A project manager gives
+    `project`: one they manage, or a new code, which becomes theirs (403 otherwise); when they give none,
+    files whose names all start with the code of one project of theirs go to that project."""
+    project = claim_project(services, audience, project, preview=preview, files=files)
     batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
-    with services.kb.session() as session:
-        project = access.upload_project(session, audience, project.strip() or None, preview=preview)
     reports = list(ingest_uploads(services, batch, project=project, preview=preview))
     ingested(request, reports, project)
     return reports

@@ -8,14 +8,14 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from kb import access, queries
+from kb import queries
 from kb.access import Audience, Visibility
 from kb.errors import NotFound, StorageUnavailable
 from web.audit import ingested, record
 from web.deps import AudienceDep, ServicesDep, SessionDep, VisibilityDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
-from web.uploads import ingest_uploads, read_uploads, receive_uploads
+from web.uploads import claim_project, ingest_uploads, read_uploads, receive_uploads
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,13 +46,13 @@ def ingest_page(request: Request, session: SessionDep, visible: VisibilityDep, a
 def upload(request: Request, services: ServicesDep, audience: AudienceDep,
            files: Annotated[list[UploadFile | str], File()] = [],
            project: Annotated[str, Form(max_length=64)] = "", preview: Annotated[bool, Form()] = False):
-    project = claim_project(services, audience, project, preview=True)  # may they? (403 before reading files)
+    project = claim_project(services, audience, project, preview=True, files=files)  # may they? (403 first)
     if preview:
         return preview_page(request, services, files, project)
     batch = jobs(request).new_batch()
     try:
         receive_uploads(files, batch, services.settings.max_upload_mb * 1024 * 1024)
-        batch.project = claim_project(services, audience, project, preview=False)
+        batch.project = claim_project(services, audience, project, preview=False, files=files)
         batch.owner = audience.user
         job = jobs(request).submit(batch)
     except OSError as exc:
@@ -66,13 +66,6 @@ def upload(request: Request, services: ServicesDep, audience: AudienceDep,
     if job.finished_event.wait(INLINE_WAIT_SECONDS):
         ingested(request, job.reports, project)
     return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
-
-
-def claim_project(services: ServicesDep, audience: Audience, project: str | None, *, preview: bool) -> str | None:
-    """The upload's project by the rule for uploads (`kb.access.upload_project`), in a short session of its
-    own: the upload itself takes connections of its own."""
-    with services.kb.session() as session:
-        return access.upload_project(session, audience, (project or "").strip() or None, preview=preview)
 
 
 def preview_page(request: Request, services: ServicesDep, files: list[UploadFile | str], project: str | None):
