@@ -369,11 +369,20 @@ def checklist_line(hit: Hit, row) -> str:
     if recommendation:
         first = (sentences(recommendation) or [recommendation])[0]
         return first[:1].upper() + first[1:]
+    if hit.title.split(" ", 1)[0].lower().strip(",:;") in ACTION_VERBS:
+        return hit.title  # already an action ("Stop leaving debug logging on"): no frame before it
     if hit.polarity == "went wrong":
         return f"Guard against a repeat: {hit.title}"
     if hit.polarity == "went well":
         return f"Repeat what worked: {hit.title}"
     return hit.title
+
+
+ACTION_VERBS = frozenset(
+    "stop start continue keep avoid use make plan agree ensure do don't never always treat involve book run test "
+    "budget build check confirm define document engage get give hold include insist name put record reserve "
+    "schedule set share sign split staff track train write".split())
+"""First words that make a lesson's title an instruction already (retrospectives' start / stop / continue)."""
 
 
 def _materialised_risks(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile, similar: list[ProjectMatch],

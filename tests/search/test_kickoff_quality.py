@@ -106,3 +106,18 @@ def test_specificity_reads_names_codes_and_template_instructions(demo_engine):
     other_type = Lesson(title="Data team", recommendation="Fund a data team on every ERP migration.", document_id=1)
     assert specific_reason(snap, other_type, "CRM rollout") is not None
     assert specific_reason(snap, other_type, "ERP migration") is None
+
+
+def test_a_title_that_is_already_an_action_gets_no_frame():
+    from search.models import Hit
+    from search.projects import checklist_line
+
+    def hit(title: str, polarity: str) -> Hit:
+        return Hit.model_construct(title=title, polarity=polarity)
+
+    assert checklist_line(hit("Stop leaving debug logging on in production", "went wrong"), None) == \
+        "Stop leaving debug logging on in production"
+    assert checklist_line(hit("Continue the weekly supplier call", "went well"), None) == \
+        "Continue the weekly supplier call"
+    assert checklist_line(hit("Trial balance reconciliation failed twice", "went wrong"), None) == \
+        "Guard against a repeat: Trial balance reconciliation failed twice"
