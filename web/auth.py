@@ -26,7 +26,7 @@ from starlette.routing import Match
 from kb import accounts
 from kb.access import Audience, Role
 from web.deps import get_audience
-from web.rules import OPEN, every_route, rule_for
+from web.rules import every_route, permits, rule_for
 
 STATIC = "static"
 SESSION_COOKIE = "kb_session"
@@ -60,7 +60,7 @@ class AccessMiddleware:
         else:
             who = None
         scope[AUDIENCE] = who
-        if rule is None or rule == OPEN or (who is not None and who.at_least(rule)):
+        if rule is None or permits(rule, who):
             await self.app(scope, receive, send)
             return
         await denied(scope, who, rule)(scope, receive, send)

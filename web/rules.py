@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from kb.access import Role
+from kb.access import Audience, Role
 
 OPEN: Final = "open"
 VIEWER, PM, ADMIN = Role.VIEWER, Role.PM, Role.ADMIN
@@ -115,6 +115,20 @@ class MissingRule(RuntimeError):
 def rule_for(method: str, path: str) -> Role | str | None:
     """The rule of one route; HEAD is a GET without the body."""
     return RULES.get(("GET" if method == "HEAD" else method, path))
+
+
+def permits(rule: Role | str, who: Audience | None) -> bool:
+    """Whether `rule` lets `who` (None: nobody signed in) through."""
+    return rule == OPEN or (who is not None and who.at_least(rule))
+
+
+def allows(who: Audience | None, method: str, path: str) -> bool:
+    """Whether `who` may call the route `method path`, named as in RULES ("/lessons/{lesson_id}/publish").
+    Pages ask this before they show a link, button or form, so nobody is offered what the server refuses."""
+    rule = rule_for(method, path)
+    if rule is None:  # a misspelt route must fail loudly, not quietly hide a control from everyone
+        raise MissingRule(f"No access rule for {method} {path}: name the route as RULES in web/rules.py does.")
+    return permits(rule, who)
 
 
 def every_route(routes) -> list:

@@ -19,7 +19,8 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from kb import vocab
-from web import security
+from web import rules, security
+from web.auth import AUDIENCE
 from web.deps import is_htmx
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -135,6 +136,15 @@ def page_numbers(current: int, last: int, width: int = 2) -> list[int | None]:
     return out
 
 
+VERY_CLOSE = 0.75
+"""Cosine similarity from which a precedent reads "very close"; early warnings show none below 0.60."""
+
+
+def closeness(similarity: float) -> str:
+    """A precedent's similarity in words; the number itself goes in a title attribute for the curious."""
+    return "very close" if similarity >= VERY_CLOSE else "close"
+
+
 def domid(value: Any) -> str:
     """A value made safe for an HTML id ("went wrong" -> "went-wrong")."""
     return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") or "x"
@@ -155,6 +165,19 @@ def csrf_field(context) -> Markup:
 
 
 @pass_context
+def may(context, method: str, path: str) -> bool:
+    """`{% if may("POST", "/lessons/{lesson_id}/publish") %}`: whether the signed-in person's role may use
+    that route (web/rules.py RULES, the rule the server enforces), so a page offers only what they may do."""
+    return rules.allows(signed_in(context), method, path)
+
+
+@pass_context
+def signed_in(context):
+    """The signed-in person's Audience (web.auth), or None on the sign-in page."""
+    return context["request"].scope.get(AUDIENCE)
+
+
+@pass_context
 def htmx_headers(context) -> Markup:
     """`<body hx-headers="{{ htmx_headers() }}">`: htmx sends the CSRF token with every request."""
     return security.htmx_headers(context["request"])
@@ -165,9 +188,9 @@ env = templates.env
 # (a twentieth of the server's time under load, by py-spy).
 env.auto_reload = False
 env.filters.update(highlight=highlight, money=money, signed=signed, nice_date=nice_date, filesize=filesize,
-                   facet_label=facet_label, domid=domid)
+                   facet_label=facet_label, domid=domid, closeness=closeness)
 env.globals.update(
-    NAV=NAV, csrf_field=csrf_field, htmx_headers=htmx_headers, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
+    NAV=NAV, may=may, signed_in=signed_in, csrf_field=csrf_field, htmx_headers=htmx_headers, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
     POLARITIES=list(vocab.POLARITIES), CATEGORIES=list(vocab.CATEGORIES), PHASES=list(vocab.PHASES),
     PROJECT_TYPES=list(vocab.PROJECT_TYPES), OUTCOMES=list(vocab.OUTCOMES),
     RISK_STATUSES=list(vocab.RISK_STATUSES), DOCUMENT_KINDS=list(vocab.DOCUMENT_KINDS),

@@ -4,6 +4,7 @@ open master-data risk materialised on two past ERP migrations, and a confidentia
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -81,6 +82,19 @@ def test_the_project_page_lists_its_early_warnings_ranked(client, known):
     assert "SECRET-ERP" in page  # a PMO admin sees the confidential precedent
     closed = client.get(f"/projects/{known['PAST-ERP-1']}").text
     assert "Early warnings" not in closed
+
+
+def test_warnings_name_their_score_p_times_i_and_say_in_words_how_close_a_precedent_is(client, known):
+    """"Severity" is a register's own column: a warning's 1-25 number is probability × impact, and a raw
+    cosine means nothing to a PM, so it says very close / close and keeps the number in a title."""
+    page = client.get(f"/projects/{known['LIVE-ERP']}").text
+    assert "Score (P × I) 16/25" in page and "Severity 16/25" not in page  # the 4 × 4 master-data risk
+    for path in (f"/projects/{known['LIVE-ERP']}", f"/risks/{known[MASTER]}"):
+        text = client.get(path).text
+        said = re.findall(r'title="similarity in meaning (0\.\d\d)">· (very close|close) in meaning', text)
+        assert said, path
+        assert all(words == ("very close" if float(number) >= 0.75 else "close") for number, words in said), said
+        assert "similar in meaning 0." not in text
 
 
 def test_a_viewer_never_sees_or_counts_a_confidential_precedent(client, known):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from kb import access, queries
 from kb.errors import KBError
 from kb.models import STATUS_DIMENSIONS, ProjectCreate
-from web import audit
+from web import audit, rules
 from web.schemas import MAX_LISTED, parse_budget
 from search import warnings
 from web.deps import AudienceDep, EngineDep, ServicesDep, SessionDep, VisibilityDep
@@ -81,7 +81,7 @@ def register_project(form: Annotated[NewProjectForm, Form()], session: SessionDe
 
 @router.get("/projects/{project_id}")
 def project_page(request: Request, project_id: int, session: SessionDep, engine: EngineDep, visible: VisibilityDep,
-                 audience: AudienceDep):
+                 audience: AudienceDep, saved: Annotated[str | None, Query(max_length=20)] = None):
     early = warnings.project_warnings(engine, project_id, visible=visible, record=True)  # engine first (web.deps)
     detail = queries.get_project(session=session, project_id=project_id, visible=visible)
     status = project_status(session, project_id, visible=visible)
@@ -90,8 +90,13 @@ def project_page(request: Request, project_id: int, session: SessionDep, engine:
                   progress=queries.checklist_progress(session=session, project_id=project_id, visible=visible),
                   packs=queries.list_packs(session=session, project_id=project_id, visible=visible),
                   checklist=queries.project_checklist(session=session, project_id=project_id, visible=visible),
-                  admin=audience.is_admin,
-                  shares=access.shares(session, project_id) if audience.is_admin else [])
+                  access_saved=saved == "access",
+                  shares=access.shares(session, project_id) if may_share(audience) else [])
+
+
+def may_share(audience) -> bool:
+    """Who may see whom a project is shared with: those who may change it (web/rules.py)."""
+    return rules.allows(audience, "POST", "/projects/{project_id}/access")
 
 
 class AccessForm(BaseModel):
@@ -112,7 +117,7 @@ def project_access(request: Request, project_id: int, form: Annotated[AccessForm
     access.check_admin(audience, "change who may see a project")
     project = queries.visible_project(session, project_id)
     audit.set_access(request, session, project, confidential=form.confidential, shared_with=form.shares())
-    return RedirectResponse(f"/projects/{project_id}#access-heading", status_code=303)
+    return RedirectResponse(f"/projects/{project_id}?saved=access#access-heading", status_code=303)
 
 
 @router.get("/projects/{project_id}/delete")
