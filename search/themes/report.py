@@ -86,6 +86,9 @@ class Clustering:
     from_cache: bool = False
     unread: int = 0
     """Failures left out because the model cannot judge their meaning (`search.failures.model_reads`)."""
+    covered: frozenset[int] = frozenset()
+    """The projects whose failures the themes read: over, and not all of their failures unreadable.
+    `projects` holds every visible project, so a page can still name a running one."""
     repeats: dict[tuple[str, ...], list[RepeatFailure]] = field(default_factory=dict)
     """Repeat failures per theme (by its members), kept with the clustering: finding each precedent compares
     every member with every earlier lesson, too slow to redo on every page view of 50,000 lessons."""
@@ -103,6 +106,8 @@ class ThemeReport:
     took_s: float = 0.0
     cached: bool = False
     items: dict[str, Item] = field(default_factory=dict)
+    covered: frozenset[int] = frozenset()
+    """The projects whose failures the themes read (`Clustering.covered`): what repeat counts are out of."""
 
     def get(self, theme_id: str) -> Theme:
         for theme in self.themes:
@@ -199,9 +204,10 @@ def repeat_counts(report: "ThemeReport") -> dict:
     repeats = [r for t in report.themes for r in t.repeats]
     projects = len({r.project_id for r in repeats})
     cited = sum(r.cited for r in repeats)
-    return {"pairs": len(repeats), "projects": projects, "of_projects": len(report.projects), "cited": cited,
+    covered = len(report.covered)
+    return {"pairs": len(repeats), "projects": projects, "of_projects": covered, "cited": cited,
             "text": f"{len(repeats)} project–theme pair{'s' if len(repeats) != 1 else ''} in {projects} of "
-                    f"{len(report.projects)} projects"}
+                    f"{covered} projects"}
 
 
 # --- the entry point ------------------------------------------------------------------
@@ -225,17 +231,18 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
         if use_cache and hit is not None and hit.generation == gen:
             return replace(hit, from_cache=True)
         started = time.perf_counter()
-        projects = past_projects(load_projects(session, visible.hidden_projects))
-        failures = load_items(session, projects)
+        projects = load_projects(session, visible.hidden_projects)
+        past = past_projects(projects)
+        failures = load_items(session, past)
     items = [i for i in failures if model_reads(i.text)]
     # A project whose every failure is unreadable (a Chinese project) is not among those the themes cover.
     unread_only = {i.project_id for i in failures} - {i.project_id for i in items}
-    projects = {pid: p for pid, p in projects.items() if pid not in unread_only}
+    covered = frozenset(pid for pid in past if pid not in unread_only)
     vectors = item_vectors(kb, items)
     labels = (cluster_by_language(vectors, [i.language for i in items], max_themes=max_themes) if items
               else np.zeros(0, dtype=int))
     result = Clustering(gen, items, vectors, labels, projects, time.perf_counter() - started,
-                        unread=len(failures) - len(items))
+                        unread=len(failures) - len(items), covered=covered)
     with _lock:
         _cache[key] = result
         while len(_cache) > CACHED_AUDIENCES:  # one entry per distinct hidden set: keep the newest
@@ -262,10 +269,11 @@ def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True,
         with _lock:
             base.repeats[key] = theme.repeats
     themes.sort(key=lambda t: (-t.repeat_failures, -len(t.projects), -len(t.members), t.id))
-    types = Counter(p.project_type for p in base.projects.values())
+    types = Counter(base.projects[pid].project_type for pid in base.covered)
     used = sorted({t for theme in themes for t in theme.projects_by_type})
     return ThemeReport(themes, base.projects, years, used, dict(types), base.generation, unmatched,
-                       time.perf_counter() - started, base.from_cache, {i.vid: i for i in base.items})
+                       time.perf_counter() - started, base.from_cache, {i.vid: i for i in base.items},
+                       base.covered)
 
 
 def _year_span(items: list[Item]) -> list[int]:

@@ -86,6 +86,7 @@ def test_unrelated_uploads_leave_the_themes_as_they_were(kb):
     assert not after.cached
     shape = lambda report: [(t.id, t.name, [m.vid for m in t.members]) for t in report.themes]  # noqa: E731
     assert shape(after) == shape(before)
-    codes = {p.code for p in after.projects.values()}
+    codes = {after.projects[pid].code for pid in after.covered}
     assert "LIVE" not in codes and "CHN" not in codes and len(codes) == 10
+    assert T.repeat_counts(after) == T.repeat_counts(before)
     assert T.compute_clustering(kb).unread == 3

@@ -193,8 +193,8 @@ def test_repeat_counts_say_what_they_count(planted):
     pairs = [(t.id, r.project_id) for t in report.themes for r in t.repeats]
     assert counts["pairs"] == len(pairs) == len(set(pairs))
     assert counts["projects"] == len({p for _, p in pairs}) < counts["pairs"]
-    assert counts["of_projects"] == len(report.projects)
-    assert counts["text"] == f"{len(pairs)} project–theme pairs in {counts['projects']} of {len(report.projects)} projects"
+    assert counts["of_projects"] == len(report.covered) == len(report.projects)   # every planted project is over
+    assert counts["text"] == f"{len(pairs)} project–theme pairs in {counts['projects']} of {len(report.covered)} projects"
 
 
 def test_foreseeable_failures_carry_both_titles(planted):
@@ -389,5 +389,5 @@ def test_demo_themes_are_english_failures_of_closed_projects(demo_store, demo_th
         assert {language_of(m.text) for m in theme.members} == {"en"}, theme.name
         assert not any(has_han(m.text) for m in theme.members), theme.name
         assert not {m.project_id for m in theme.members} & (active | chinese), theme.name
-    assert not set(report.projects) & (active | chinese) and len(report.projects) == 35
+    assert not report.covered & (active | chinese) and len(report.covered) == 35
     assert T.compute_clustering(demo_store[0]).unread > 0
