@@ -85,7 +85,7 @@ class ProjectFact(PlanVsActual):
 
     @property
     def closed(self) -> bool:
-        return self.actual_end is not None or bool(self.outcome)
+        return not open_risks.is_active(self)  # one rule for which projects are still running
 
     @property
     def close_date(self) -> date | None:
@@ -233,8 +233,11 @@ def _closed_count(s: Slice) -> Measure:
 
 
 def _materialisation(s: Slice) -> Measure:
-    hit = [r.id for r in s.risks if r.materialised]
-    return _rate(len(hit), len(s.risks), hit)
+    # A running project's live register is mostly risks that have not happened *yet*: counting them
+    # would lower the rate each time a register is loaded.
+    judged = [r for r in s.risks if r.project and r.project.closed]
+    hit = [r.id for r in judged if r.materialised]
+    return _rate(len(hit), len(judged), hit)
 
 
 def _foreseeable(s: Slice) -> Measure:
@@ -333,7 +336,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("cpi", "Cost performance index (CPI)", "delivery",
            "mean of EV ÷ AC over projects with earned-value figures; below 1 = over budget", "ratio", _cpi),
     Metric("materialisation_rate", "Risk materialisation rate", "risk",
-           "materialised risks ÷ registered risks × 100", "%", _materialisation, "lower"),
+           "materialised risks of closed projects ÷ registered risks of closed projects × 100 (a running "
+           "project's risks have not finished happening)", "%", _materialisation, "lower"),
     Metric("foreseeable_rate", "Foreseeable failures", "risk",
            "materialised risks that a lesson from another project, recorded before their project started, "
            "already described (similar in meaning) ÷ materialised risks × 100", "%", _foreseeable, "lower",
@@ -390,7 +394,7 @@ PLAIN_WORDS: dict[str, str] = {
            "1.0 is on schedule, below 1 behind.",
     "cpi": "Value delivered for each unit of money spent, for projects that track earned value: "
            "1.0 is on budget, below 1 over budget.",
-    "materialisation_rate": "Of the risks projects registered, the share that actually happened.",
+    "materialisation_rate": "Of the risks finished projects registered, the share that actually happened.",
     "high_risks_with_precedent": "Of the high open risks of running projects, the share that already happened "
                                  "on a past project: where an early warning has something to say.",
     "warned_risks_materialised": "Of the risks a running project was warned of, the share that happened anyway "

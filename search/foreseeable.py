@@ -1,13 +1,16 @@
 """Foreseeable failures: materialised risks that an earlier lesson had already described.
 
-A materialised risk is *foreseeable* when some published lesson (any
-polarity) from another project was known before the risk's project started
-and says the same thing: the cosine similarity of their embeddings is at
+A materialised risk is *foreseeable* when some published lesson that warns
+(polarity "went wrong", or any lesson with a recommendation; never a
+"went well" one) from another project was known before the risk's project
+started and says the same thing: the cosine similarity of their embeddings is at
 least `THRESHOLD` (users read "similar in meaning"; the exact rule sits behind
 "How this is computed"). "Known" is defined in `search.failures` and worded for
 users in `search.themes.DEFINITIONS` (lesson date, else its project's actual
 end, else ingestion). A risk whose
 project has no start date cannot be judged and counts as not foreseeable.
+Texts the English-only model cannot read (`search.failures.model_reads`:
+Han script) are left out on both sides: their similarities are noise.
 
 `kb.metrics` takes the ids this module finds as `foreseeable_risk_ids`.
 """
@@ -22,7 +25,7 @@ import numpy as np
 
 from kb.access import EVERYTHING, Visibility
 from kb.db import generation
-from search.failures import Item, item_vectors, load_items, load_projects
+from search.failures import Item, item_vectors, load_items, load_projects, model_reads
 
 THRESHOLD = 0.55
 """Cosine similarity (all-MiniLM-L6-v2) from which a lesson counts as describing a risk."""
@@ -60,7 +63,8 @@ def foreseeable_risks(kb, *, threshold: float = THRESHOLD, use_cache: bool = Tru
             return hit[1]
         projects = load_projects(session, visible.hidden_projects)
         items = load_items(session, projects, polarity=None, risks=True)
-    lessons = [i for i in items if i.kind == "lesson"]
+    items = [i for i in items if model_reads(i.text)]
+    lessons = [i for i in items if i.kind == "lesson" and warns(i)]
     risks = [i for i in items if i.kind == "risk"]
     starts = {pid: p.start for pid, p in projects.items()}
     found = match(risks, lessons, item_vectors(kb, risks), item_vectors(kb, lessons), starts, threshold)
@@ -69,6 +73,12 @@ def foreseeable_risks(kb, *, threshold: float = THRESHOLD, use_cache: bool = Tru
         while len(_cache) > CACHED_AUDIENCES:  # one entry per distinct hidden set: keep the newest
             _cache.pop(next(iter(_cache)))
     return found
+
+
+def warns(lesson: Item) -> bool:
+    """A lesson that could have foreseen a failure: one about something that went wrong, or one that
+    recommends something. "We cut over in waves and it lowered the risk" went well: it foresees nothing."""
+    return lesson.polarity != "went well" and (lesson.polarity == "went wrong" or lesson.advice)
 
 
 def match(risks: list[Item], lessons: list[Item], risk_vecs: np.ndarray, lesson_vecs: np.ndarray,

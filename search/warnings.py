@@ -34,11 +34,10 @@ from sqlmodel import select
 from kb import open_risks, status
 from kb.access import EVERYTHING, Visibility
 from kb.errors import ProjectNotFound, RiskNotFound
-from kb.language import has_han
 from kb.models import Document, Lesson, Project, Risk
 from kb.texts import risk_text, vector_id
 from search.engine import USAGE_LOG_ONLY, visible_rows
-from search.failures import Item, item_vectors, load_items, load_projects
+from search.failures import Item, item_vectors, load_items, load_projects, model_reads
 from search.hits import fetch_rows, project_ref, source_of
 from search.index import KINDS, RISK, Snapshot
 from search.models import ProjectRef, Source
@@ -245,7 +244,7 @@ def active_warnings(engine: SearchEngine, *, visible: Visibility = EVERYTHING) -
 def warnings_for_items(engine: SearchEngine, project: Project, items: list[OpenItem], *,
                        visible: Visibility = EVERYTHING) -> list[EarlyWarning]:
     """The warnings for `items` of `project`: each item with a precedent on a past project, ranked."""
-    items = [i for i in items if not has_han(i.text)]  # the model cannot judge Chinese meaning
+    items = [i for i in items if model_reads(i.text)]
     if not items:
         return []
     snap = engine.snapshot()
@@ -385,9 +384,9 @@ def high_risk_precedents(kb, *, visible: Visibility = EVERYTHING) -> set[int]:
         risks = [r for r in session.exec(select(Risk).where(Risk.project_id.in_(active)).order_by(Risk.id))
                  if open_risks.is_open(r) and open_risks.is_high(open_risks.severity(r)) and not visible.hides(r)]
         past = {pid: p for pid, p in projects.items() if pid not in active}
-        candidates = [i for i in load_items(session, past) if i.project_id in past and not has_han(i.text)]
+        candidates = [i for i in load_items(session, past) if i.project_id in past and model_reads(i.text)]
     opened = [Item(vector_id("risk", r.id), "risk", r.id, r.title, risk_text(r), r.project_id, None, None)
-              for r in risks if not has_han(risk_text(r))]
+              for r in risks if model_reads(risk_text(r))]
     if not opened or not candidates:
         return set()
     sims = item_vectors(kb, opened) @ item_vectors(kb, candidates).T

@@ -8,11 +8,12 @@ Algorithm (deterministic: the same data always gives the same themes), one
 module per step:
 
 1. `search.failures`: the items are the published lessons with polarity
-   "went wrong" and the published risks that materialised, in id order.
-   Their vectors come from the vector index; an item missing there is
-   embedded from its SQL text.
-2. `clustering`: spherical k-means (k-means on unit vectors) with a fixed
-   seed. k is the value in a small grid from 2 to √(n/2) (at most
+   "went wrong" and the published risks that materialised, of projects that
+   are over (`kb.open_risks.is_active`), in id order, less those the
+   English-only model cannot read (`model_reads`: Han script). Their
+   vectors are the ones SQL records for the model.
+2. `clustering`: each language apart (`cluster_by_language`), spherical
+   k-means (k-means on unit vectors) with a fixed seed. k is the value in a small grid from 2 to √(n/2) (at most
    `max_themes`) with the best cosine silhouette, measured on a sample of at
    most `SAMPLE` items.
 3. `naming`: each theme is named by the title of a member near its centre
@@ -29,8 +30,10 @@ module per step:
    numbers mean.
 """
 
-from search.failures import UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects
-from search.themes.clustering import MAX_THEMES, SAMPLE, choose_k, cluster, k_candidates
+from search.failures import (
+    UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects, model_reads, past_projects,
+)
+from search.themes.clustering import MAX_THEMES, SAMPLE, choose_k, cluster, cluster_by_language, k_candidates
 from search.themes.edits import InvalidThemeEdit, merge_themes, rename_theme, split_theme, undo_last_edit
 from search.themes.naming import name_terms, phrase_name
 from search.themes.replay import apply_overrides
@@ -41,8 +44,9 @@ from search.themes.report import (
 from search.themes.theme import RepeatFailure, Theme, build_themes, theme_id
 
 __all__ = [
-    "UNTYPED", "DatedProject", "Item", "item_vectors", "load_items", "load_projects",
-    "MAX_THEMES", "SAMPLE", "choose_k", "cluster", "k_candidates",
+    "UNTYPED", "DatedProject", "Item", "item_vectors", "load_items", "load_projects", "model_reads",
+    "past_projects",
+    "MAX_THEMES", "SAMPLE", "choose_k", "cluster", "cluster_by_language", "k_candidates",
     "InvalidThemeEdit", "merge_themes", "rename_theme", "split_theme", "undo_last_edit",
     "name_terms", "phrase_name", "apply_overrides",
     "DEFINITIONS", "METHOD", "PRECEDENT_THRESHOLD", "repeat_counts", "Clustering", "ThemeNotFound", "ThemeReport", "compute_clustering", "compute_themes",

@@ -19,8 +19,10 @@ from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.errors import NotFound
 from kb.models import ThemeOverride
-from search.failures import UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects
-from search.themes.clustering import MAX_THEMES, cluster
+from search.failures import (
+    UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects, model_reads, past_projects,
+)
+from search.themes.clustering import MAX_THEMES, cluster_by_language
 from search.themes.replay import apply_overrides
 from search.themes.theme import RepeatFailure, Theme, build_themes
 
@@ -31,7 +33,10 @@ TREND_THRESHOLD = 0.10
 """A theme is rising (falling) when its least-squares slope is at least 10% of its mean per year up (down)."""
 
 DEFINITIONS = {
-    "items": "Published lessons whose polarity is “went wrong”, and published risks that materialised.",
+    "items": "Published lessons whose polarity is “went wrong”, and published risks that materialised, of "
+             "projects that are over (a running project's register is watched, not yet a past failure). "
+             "Each language is grouped on its own, so no theme mixes languages. Lessons and risks written "
+             "in Chinese are left out for now: the language model that judges meaning reads English only.",
     "occurred": "When a failure occurred: the lesson's own date if it has one; otherwise its project's "
                 "end date (actual, else planned), else its start; otherwise the day its document was ingested.",
     "known": "When the organisation knew a lesson: the lesson's own date if it has one; otherwise its "
@@ -54,8 +59,9 @@ DEFINITIONS = {
 """What the numbers mean, in plain words; `METHOD` is the exact method, shown one click away."""
 
 METHOD = {
-    "themes": "Spherical k-means on the sentence embeddings (all-MiniLM-L6-v2) of each text, the number of "
-              "themes chosen by cosine silhouette. A theme is named by the title of a member near its centre that "
+    "themes": "Spherical k-means on the sentence embeddings (all-MiniLM-L6-v2) of each text, each language "
+              "apart, the number of themes chosen per language by cosine silhouette; Han-script texts are left "
+              "out while the model is English-only. A theme is named by the title of a member near its centre that "
               "uses most of its distinctive terms; the terms are the top class-based TF-IDF (c-TF-IDF) unigrams "
               "and bigrams of the members nearest the centre, used by at least two projects.",
     "precedent": f"Precedent = the earlier lesson maximising the cosine of the embeddings over (this project's "
@@ -78,6 +84,11 @@ class Clustering:
     projects: dict[int, DatedProject]
     took_s: float
     from_cache: bool = False
+    unread: int = 0
+    """Failures left out because the model cannot judge their meaning (`search.failures.model_reads`)."""
+    covered: frozenset[int] = frozenset()
+    """The projects whose failures the themes read: over, and not all of their failures unreadable.
+    `projects` holds every visible project, so a page can still name a running one."""
     repeats: dict[tuple[str, ...], list[RepeatFailure]] = field(default_factory=dict)
     """Repeat failures per theme (by its members), kept with the clustering: finding each precedent compares
     every member with every earlier lesson, too slow to redo on every page view of 50,000 lessons."""
@@ -95,6 +106,8 @@ class ThemeReport:
     took_s: float = 0.0
     cached: bool = False
     items: dict[str, Item] = field(default_factory=dict)
+    covered: frozenset[int] = frozenset()
+    """The projects whose failures the themes read (`Clustering.covered`): what repeat counts are out of."""
 
     def get(self, theme_id: str) -> Theme:
         for theme in self.themes:
@@ -191,9 +204,10 @@ def repeat_counts(report: "ThemeReport") -> dict:
     repeats = [r for t in report.themes for r in t.repeats]
     projects = len({r.project_id for r in repeats})
     cited = sum(r.cited for r in repeats)
-    return {"pairs": len(repeats), "projects": projects, "of_projects": len(report.projects), "cited": cited,
+    covered = len(report.covered)
+    return {"pairs": len(repeats), "projects": projects, "of_projects": covered, "cited": cited,
             "text": f"{len(repeats)} project–theme pair{'s' if len(repeats) != 1 else ''} in {projects} of "
-                    f"{len(report.projects)} projects"}
+                    f"{covered} projects"}
 
 
 # --- the entry point ------------------------------------------------------------------
@@ -218,10 +232,17 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
             return replace(hit, from_cache=True)
         started = time.perf_counter()
         projects = load_projects(session, visible.hidden_projects)
-        items = load_items(session, projects)
+        past = past_projects(projects)
+        failures = load_items(session, past)
+    items = [i for i in failures if model_reads(i.text)]
+    # A project whose every failure is unreadable (a Chinese project) is not among those the themes cover.
+    unread_only = {i.project_id for i in failures} - {i.project_id for i in items}
+    covered = frozenset(pid for pid in past if pid not in unread_only)
     vectors = item_vectors(kb, items)
-    labels = cluster(vectors, max_themes=max_themes) if items else np.zeros(0, dtype=int)
-    result = Clustering(gen, items, vectors, labels, projects, time.perf_counter() - started)
+    labels = (cluster_by_language(vectors, [i.language for i in items], max_themes=max_themes) if items
+              else np.zeros(0, dtype=int))
+    result = Clustering(gen, items, vectors, labels, projects, time.perf_counter() - started,
+                        unread=len(failures) - len(items), covered=covered)
     with _lock:
         _cache[key] = result
         while len(_cache) > CACHED_AUDIENCES:  # one entry per distinct hidden set: keep the newest
@@ -248,10 +269,11 @@ def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True,
         with _lock:
             base.repeats[key] = theme.repeats
     themes.sort(key=lambda t: (-t.repeat_failures, -len(t.projects), -len(t.members), t.id))
-    types = Counter(p.project_type for p in base.projects.values())
+    types = Counter(base.projects[pid].project_type for pid in base.covered)
     used = sorted({t for theme in themes for t in theme.projects_by_type})
     return ThemeReport(themes, base.projects, years, used, dict(types), base.generation, unmatched,
-                       time.perf_counter() - started, base.from_cache, {i.vid: i for i in base.items})
+                       time.perf_counter() - started, base.from_cache, {i.vid: i for i in base.items},
+                       base.covered)
 
 
 def _year_span(items: list[Item]) -> list[int]:

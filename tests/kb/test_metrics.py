@@ -208,3 +208,19 @@ def test_empty_knowledge_base_gives_n_a_not_errors(settings):
 def test_unknown_grouping_is_a_clear_error(portfolio):
     with pytest.raises(ValueError, match="choose one of"):
         _report(portfolio, by=("week",))
+
+
+def test_materialisation_counts_only_risks_of_closed_projects(portfolio):
+    engine, ids = portfolio
+    with Session(engine) as s:
+        epsilon = s.get(Project, ids["epsilon"])        # running: no actual end, no outcome
+        register = _doc(s, epsilon, "risk register", _at(2024, 2, 1), "epsilon-register.csv")
+        live = _risks(s, register, epsilon, [True, False, False, False, False])
+        s.commit()
+        live_ids = {r.id for r in live}
+    r = _report(portfolio)
+    by_key = {v.metric.key: v for v in r.values}
+    # Still ALPHA 2 + GAMMA 1 of 8: a live register (4 of 5 not happened yet) would have made it 4 of 13.
+    assert r.value("materialisation_rate") == 37.5
+    assert not set(by_key["materialisation_rate"].measure.ids) & live_ids
+    assert "of closed projects" in by_key["materialisation_rate"].metric.formula
