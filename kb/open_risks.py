@@ -13,9 +13,12 @@ counts them):
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Protocol
+
 from sqlmodel import Session, select
 
-from kb.models import Project, Risk, WarningShown
+from kb.models import Risk, WarningShown
 
 HIGH_SEVERITY = 12.0
 """Probability × impact (1-25) from which an open risk is high: e.g. probability 3 and impact 4, the
@@ -27,7 +30,14 @@ LABEL_SEVERITY = {"high": 16.0, "medium": 9.0, "low": 4.0}
 CLOSED_STATUSES = ("closed", "materialised")
 
 
-def is_active(project: Project) -> bool:
+class Closable(Protocol):
+    """A project as the rule reads it: a `kb.models.Project` or a metrics `ProjectFact`."""
+
+    actual_end: date | None
+    outcome: str | None
+
+
+def is_active(project: Closable) -> bool:
     return project.actual_end is None and not project.outcome
 
 
