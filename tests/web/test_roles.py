@@ -168,3 +168,18 @@ def test_saving_who_may_see_a_project_says_it_is_saved(fresh, running):
     status = re.search(r'<p class="saved" role="status">(.*?)</p>', saved.text)
     assert status and status.group(1).startswith("Saved") and "confidential" in status.group(1)
     assert "user:alice" in saved.text and "group:finance" in saved.text
+
+
+def test_a_viewer_reads_themes_without_the_pmos_edit_forms(loaded):
+    from tests.web.test_confidential import acting_as
+
+    admin_page = loaded.get("/themes").text
+    assert 'action="/themes/merge"' in admin_page and 'action="/themes/undo"' in admin_page
+    with acting_as(loaded, VIEWER):
+        page = loaded.get("/themes")
+        theme = re.search(r'href="(/themes/[0-9a-f]+)"', page.text)
+        detail = loaded.get(theme.group(1)).text if theme else ""
+    assert page.status_code == 200 and theme, "the fixtures give at least one theme"
+    for form in ("/themes/merge", "/themes/undo", "/themes/split", "/themes/rename"):
+        assert f'action="{form}"' not in page.text + detail
+    assert 'name="theme_id"' not in page.text and 'name="member"' not in detail
