@@ -108,7 +108,7 @@ def _f(name: str, required: bool, guidance: str, example: str, status: bool = Fa
 
 
 _PROJECT_FIELDS = (
-    _f("name", True, "The project's name as the portfolio knows it.", "Finance ERP replacement"),
+    _f("name", False, "The project's name as the portfolio knows it.", "Finance ERP replacement"),
     _f("code", True, "The project code, e.g. FIN-ERP-2021: it links every document to the project.", "FIN-ERP-2021"),
 )
 
@@ -123,20 +123,20 @@ CLOSURE_REPORT = Template(
         _f("industry", False, "e.g. retail, banking.", "retail"),
         _f("methodology", False, "waterfall, agile or hybrid.", "waterfall"),
         _f("sponsor", False, "The executive sponsor.", "Dana Whitfield"),
-        _f("manager", True, "The project manager.", "Sam Okafor"),
+        _f("manager", False, "The project manager.", "Sam Okafor"),
         _f("planned_start", False, "Baseline start, as 2024-01-15.", "2021-01-11"),
-        _f("planned_end", True, "Baseline finish, as 2024-12-20.", "2021-12-17"),
+        _f("planned_end", False, "Baseline finish, as 2024-12-20.", "2021-12-17"),
         _f("actual_start", False, "Actual start date.", "2021-01-25"),
-        _f("actual_end", True, "Actual finish (go-live or closure) date.", "2022-03-04"),
-        _f("planned_budget", True, "The approved budget, e.g. £1.2m or 1200000.", "£1,200,000"),
-        _f("actual_budget", True, "The final cost.", "£1,450,000"),
-        _f("outcome", True, "successful, challenged or failed.", "challenged"),
+        _f("actual_end", False, "Actual finish (go-live or closure) date.", "2022-03-04"),
+        _f("planned_budget", False, "The approved budget, e.g. £1.2m or 1200000.", "£1,200,000"),
+        _f("actual_budget", False, "The final cost.", "£1,450,000"),
+        _f("outcome", False, "successful, challenged or failed.", "challenged"),
     ),
     sections=(
         Section("Summary", False, "Two or three sentences: what the project delivered and how it ended. "
                 "This section is kept in the document but produces no lessons.",
                 ("The new ERP went live ten weeks late and 21% over budget; finance closed its first month on it.",)),
-        Section("What went well", True, "One bullet per thing that worked. Start with a short bold title, then say "
+        Section("What went well", False, "One bullet per thing that worked. Start with a short bold title, then say "
                 "what happened; add 'Recommendation:' to say what others should repeat.",
                 ("**Early finance sign-off.** The finance director signed off the chart of accounts before build "
                  "started, so no rework followed. Recommendation: get the chart of accounts signed before build.",)),
@@ -144,7 +144,7 @@ CLOSURE_REPORT = Template(
                 "'Impact:' lines.",
                 ("**Data migration started late.** Legacy supplier data was cleansed only in the last month. "
                  "Cause: no data owner was named. Impact: go-live slipped by six weeks.",)),
-        Section("Lessons learned", True, "One bullet per lesson for future projects, with 'Recommendation:'.",
+        Section("Lessons learned", False, "One bullet per lesson for future projects, with 'Recommendation:'.",
                 ("**Name data owners at kickoff.** Every master-data object needs an owner from the business. "
                  "Recommendation: name data owners in the project charter.",)),
         Section("Recommendations", False, "Actions for the PMO or the next project of this type.",
@@ -165,11 +165,11 @@ RETROSPECTIVE = Template(
         _f("team", False, "The team.", "Finance build squad"),
     ),
     sections=(
-        Section("What went well", True, "One bullet per thing to keep doing.",
+        Section("What went well", False, "One bullet per thing to keep doing.",
                 ("Daily stand-ups with the finance key users kept questions short.",)),
         Section("What didn't go well", True, "One bullet per problem, with 'Cause:' if it is known.",
                 ("Test data was refreshed late, so two days of testing were lost. Cause: no environment owner.",)),
-        Section("Actions", True, "One bullet per action for the next sprint, with an owner.",
+        Section("Actions", False, "One bullet per action for the next sprint, with an owner.",
                 ("Name an owner for the test environment refresh before the next sprint.",)),
     ),
 )
@@ -195,7 +195,7 @@ RISK_REGISTER = Template(
         _c(RISK_COLUMNS, "probability", True, "1-5, or very low / low / medium / high / very high.", "4"),
         _c(RISK_COLUMNS, "impact", True, "1-5, or very low / low / medium / high / very high.", "4"),
         _c(RISK_COLUMNS, "owner", True, "The person who manages the risk.", "Sam Okafor"),
-        _c(RISK_COLUMNS, "response", True, "What is being done about it.",
+        _c(RISK_COLUMNS, "response", False, "What is being done about it.",
            "Name data owners; run two trial migrations"),
         _c(RISK_COLUMNS, "status", True, "open, closed, or materialised (it happened).", "open"),
         _c(RISK_COLUMNS, "phase", False, "e.g. planning, execution, deployment.", "execution"),
@@ -207,7 +207,7 @@ LESSONS_REGISTER = Template(
     "A lessons log kept during the project (PRINCE2 lessons log, PMBOK lessons register): one lesson per row.",
     ("xlsx", "csv"),
     columns=(
-        _c(LESSON_COLUMNS, "external_id", True, "A reference unique in the register, e.g. L-01.", "L-01"),
+        _c(LESSON_COLUMNS, "external_id", False, "A reference unique in the register, e.g. L-01.", "L-01"),
         _c(LESSON_COLUMNS, "project", False, "The project code (or give it above the header row).", "FIN-ERP-2021"),
         _c(LESSON_COLUMNS, "title", True, "One line that says the lesson.", "Name data owners at kickoff"),
         _c(LESSON_COLUMNS, "what_happened", True, "What happened.",
@@ -216,7 +216,7 @@ LESSONS_REGISTER = Template(
         _c(LESSON_COLUMNS, "impact", False, "What it led to.", "Go-live slipped by six weeks"),
         _c(LESSON_COLUMNS, "recommendation", True, "What the next project should do.",
            "Name data owners in the project charter"),
-        _c(LESSON_COLUMNS, "polarity", True, "went well, went wrong, or improvement.", "went wrong"),
+        _c(LESSON_COLUMNS, "polarity", False, "went well, went wrong, or improvement.", "went wrong"),
         _c(LESSON_COLUMNS, "category", False, "e.g. data migration, testing.", "data migration"),
         _c(LESSON_COLUMNS, "phase", False, "e.g. planning, execution.", "execution"),
         _c(LESSON_COLUMNS, "date", False, "When it was logged, as 2024-05-17.", "2021-09-30"),
@@ -249,11 +249,11 @@ STATUS_REPORT = Template(
         _f("forecast_end", False, "Forecast end date.", "2026-11-27", status=True),
     ),
     sections=(
-        Section("Summary", True, "Two or three sentences on progress this period.",
+        Section("Summary", False, "Two or three sentences on progress this period.",
                 ("Build is 45% complete; supplier data cleansing is two weeks behind plan.",)),
         Section("Milestones", True, "One row per milestone: planned, forecast and actual dates as 2026-03-16.",
                 columns=_MILESTONE_COLUMNS, rows=(("Design sign-off", "2026-03-02", "2026-03-16", ""),)),
-        Section("Top risks", True, "The top open risks; Severity is High, Medium or Low.",
+        Section("Top risks", False, "The top open risks; Severity is High, Medium or Low.",
                 columns=_ITEM_COLUMNS,
                 rows=(("Legacy supplier data may not be cleansed in time for cutover", "High", "Sam Okafor"),)),
         Section("Issues", False, "Open issues; Severity is High, Medium or Low.", columns=_ITEM_COLUMNS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.templates import CLOSURE_REPORT, RETROSPECTIVE, STATUS_REPORT, Filled, Template
+from ingest.templates import Filled, Template
 
 CODE = "WMS-2025"
 
@@ -84,5 +84,3 @@ FILLS: dict[str, Filled] = {"closure-report": CLOSURE, "retrospective": RETRO, "
 def fill_for(template: Template) -> Filled:
     return FILLS[template.name]
 
-
-__all__ = ["CLOSURE_REPORT", "RETROSPECTIVE", "STATUS_REPORT", "FILLS", "fill_for", "CODE"]
