@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ingest import kinds
 from ingest.outline import classify
-from ingest.templates import BY_KIND, Template
+from ingest.templates import BY_KIND, CANONICAL_PREFIX, Template
 
 MAX_ROWS_NAMED = 5
 
@@ -91,5 +91,26 @@ def register_gaps(kind: str, columns: dict[str, list[str]], records: list[tuple[
             shown = ", ".join(str(n) for n in empty[:MAX_ROWS_NAMED]) + (" …" if len(empty) > MAX_ROWS_NAMED else "")
             gaps.append(f"{template.title}: {len(empty)} {'row leaves' if len(empty) == 1 else 'rows leave'} "
                         f"'{column.header}' empty ({row_label}s {shown}): fill {'it' if len(empty) == 1 else 'them'} "
-                        f"in.")
+                        f"in {_where(template)}.")
     return gaps
+
+
+def is_gap(message: str) -> bool:
+    """A warning of this module (every one names its template), as against a problem reading the file."""
+    return f"(template: {CANONICAL_PREFIX}" in message
+
+
+def stored_gaps(kb, document) -> list[str]:
+    """The template gaps of a stored document, for its page: its original file read again (warnings
+    are not stored). PDFs are left out: reading one takes a worker process, too slow for a page view;
+    their gaps are on the ingest report."""
+    from ingest.pipeline import context_for, parse_bytes
+
+    if document.source_name.lower().endswith(".pdf"):
+        return []
+    try:
+        path, name, _ = kb.version_file(document.id, document.version)
+        parsed = parse_bytes(name, path.read_bytes(), context_for(kb, kind_hint=document.kind))
+    except Exception:  # a file that no longer parses (the parsers changed) has no gaps to show  # noqa: BLE001
+        return []
+    return [w for w in parsed.warnings if is_gap(w)]

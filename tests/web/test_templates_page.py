@@ -55,3 +55,19 @@ def test_a_viewer_may_download_and_nobody_signed_out_may(client):
     client.headers.pop("Authorization")
     response = client.get("/templates/status-report.xlsx", follow_redirects=False)
     assert response.status_code in (401, 303)
+
+
+def test_a_documents_page_lists_its_template_gaps_and_a_compliant_one_none(client):
+    from ingest.templates import BY_NAME, render
+    from tests.ingest.template_fills import fill_for
+
+    gappy = ("ID,Description,Probability,Impact,Status\nR-01,Vendor may deliver late,,4,open\n").encode()
+    filled = render(BY_NAME["risk-register"], "csv", fill_for(BY_NAME["risk-register"]))
+    reports = client.post("/api/ingest", files=[("files", ("WMS-2025_risk_register.csv", gappy)),
+                                                ("files", ("risk-register.csv", filled))]).json()
+    assert [r["outcome"] for r in reports] == ["ingested", "ingested"], reports
+    assert any("no 'Owner' column" in w for w in reports[0]["warnings"]) and reports[1]["warnings"] == []
+    page = client.get(f"/documents/{reports[0]['document_id']}").text
+    assert "Template gaps" in page and "has no &#39;Owner&#39; column" in page
+    assert "leave &#39;Probability&#39; empty" in page or "leaves &#39;Probability&#39; empty" in page
+    assert "Template gaps" not in client.get(f"/documents/{reports[1]['document_id']}").text
