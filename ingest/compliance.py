@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ingest import kinds
 from ingest.outline import classify
-from ingest.templates import BY_KIND, CANONICAL_PREFIX, Template
+from ingest.templates import BY_KIND, URL_PREFIX, Template
 
 MAX_ROWS_NAMED = 5
 
@@ -97,7 +97,7 @@ def register_gaps(kind: str, columns: dict[str, list[str]], records: list[tuple[
 
 def is_gap(message: str) -> bool:
     """A warning of this module (every one names its template), as against a problem reading the file."""
-    return f"(template: {CANONICAL_PREFIX}" in message
+    return f"(template: {URL_PREFIX}" in message
 
 
 def stored_gaps(kb, document) -> list[str]:

@@ -19,7 +19,7 @@ from ingest.columns import LESSON_COLUMNS, RISK_COLUMNS
 from ingest.project_meta import KEY_TO_FIELD
 from ingest.status import _COLUMN_WORDS, _DIMENSION_WORDS, _FIELDS  # the status parser's own vocabulary
 
-CANONICAL_PREFIX = "/templates/"
+URL_PREFIX = "/templates/"
 
 
 def meta_key(name: str) -> str:
@@ -35,14 +35,13 @@ def status_key(name: str) -> str:
 
 
 def column_header(table: dict[str, tuple[str, ...]], name: str) -> str:
-    """A register column's canonical header, written as people write it ('Risk ID' style capitals)."""
-    words = table[name][0].split()
-    return " ".join(w.upper() if w == "id" else w.capitalize() for w in words).replace("Id", "ID")
+    """A register column's canonical header with capitals, as people write it: 'lesson id' → 'Lesson ID'."""
+    return " ".join(w.upper() if w == "id" else w.capitalize() for w in table[name][0].split())
 
 
 def _label(key: str) -> str:
-    text = key[0].upper() + key[1:]
-    return text.replace(" rag", " RAG").replace("Overall RAG", "Overall RAG")
+    """A key as a Word or Excel label: 'overall rag' → 'Overall RAG'."""
+    return (key[0].upper() + key[1:]).replace(" rag", " RAG")
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ class Template:
     columns: tuple[Column, ...] = ()
 
     def url(self, ext: str) -> str:
-        return f"{CANONICAL_PREFIX}{self.name}.{ext}"
+        return f"{URL_PREFIX}{self.name}.{ext}"
 
     @property
     def required(self) -> list[str]:
