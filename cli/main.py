@@ -222,7 +222,7 @@ def _register_optional_commands() -> None:
     import importlib
 
     for name in ("cli.search_cmd", "cli.insights_cmd", "cli.documents_cmd", "cli.backup_cmd", "cli.users_cmd",
-                 "cli.warnings_cmd", "cli.portfolio_cmd"):
+                 "cli.warnings_cmd", "cli.portfolio_cmd", "cli.templates_cmd"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -274,7 +274,7 @@ def build_register(register: Register, context: ParseContext) -> ParsedDocument:
     if not items:
         raise InvalidRegister(f"None of the {len(register.records)} rows has a title or description "
                               f"({_text_columns_hint(kind)}).")
-    warnings = register.warnings + found.warnings() + unused_columns_warning(unused)
+    warnings = register.warnings + found.warnings() + unused_columns_warning(unused) + _gaps(register, kind, columns)
     document = DocumentCreate(kind=kind, source_name=register.name, title=_title(register), sha256="",
                               media_type=register.media_type, content=f"# {_title(register)}\n",
                               rows=[{"_row": n, **record} for n, record in register.records])
@@ -282,6 +282,15 @@ def build_register(register: Register, context: ParseContext) -> ParsedDocument:
     risks = items if kind == kinds.RISKS else []
     return ParsedDocument(document=document, project_code=doc_code, projects=list(found.projects.values()),
                           lessons=lessons, risks=risks, warnings=warnings)
+
+
+def _gaps(register: Register, kind: str, columns) -> list[str]:
+    """What the register leaves out of the PMO's template; exports of other systems (LLIS, JSONL) have their own."""
+    from ingest.compliance import register_gaps  # ingest.templates reads this module's column tables
+
+    if llis.is_llis(register.headers) or register.name.lower().endswith(".jsonl"):
+        return []
+    return register_gaps(kind, columns, register.records, register.row_label, is_blank)
 
 
 def _items(register: Register, kind: str, columns, found: Collector, doc_code: str | None) -> list:

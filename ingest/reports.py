@@ -14,6 +14,7 @@ from kb.errors import InvalidDocument
 from kb.models import DocumentCreate, LessonCreate
 from ingest import kinds, project_meta
 from ingest.anchors import Anchors, item_anchor
+from ingest.compliance import report_gaps
 from ingest.context import ParseContext
 from ingest.outline import Block, SectionRole, classify
 from ingest.status import build_status, looks_like_status
@@ -288,6 +289,8 @@ def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
     lessons = [lesson for section in sections for piece in pieces_of(section)
                if (lesson := lesson_from(piece, section.role, defaults)) is not None]
     _check(kind, lessons, code, warnings)
+    warnings.extend(report_gaps(kind, {s.role.polarity for s in sections}, projects[0] if projects else None, meta,
+                                code))
     document = DocumentCreate(kind=kind, source_name=source.name, title=_title(meta, source, projects, kind),
                               sha256="", media_type=source.media_type, content=source.content,
                               report_date=parse_date(meta["date"]) if meta.get("date") else None)

@@ -435,6 +435,9 @@ def build_status(name: str, blocks: list[Block], content: str, media_type: str, 
     if draft is None:
         raise InvalidDocument("This status report gives no reporting period. Add 'Period: 2026-03-02 to 2026-03-08' "
                               "(or 'Week ending: 2026-03-08') to its front matter or its details table.")
+    from ingest.compliance import status_gaps  # the templates are built from this module's vocabulary
+
+    problems.extend(status_gaps(draft, code))
     title = clean_text(meta.get("title")) or _first_heading(blocks) or f"{code or 'Project'} status report " \
         f"{draft.period_end}"
     document = DocumentCreate(kind=kinds.STATUS, source_name=name, title=title, sha256="", media_type=media_type,

@@ -85,8 +85,11 @@ class WorkerHeader:
 
 def _include_routers(app: FastAPI) -> None:
     from web import api
-    from web.routes import account, docs, documents, ingest, insights, items, kickoff, portfolio, projects, search
+    from web.routes import (
+        account, docs, documents, ingest, insights, items, kickoff, pmo_templates, portfolio, projects, search,
+    )
 
-    for module in (search, items, projects, portfolio, documents, ingest, kickoff, insights, docs, account):
+    for module in (search, items, projects, portfolio, documents, ingest, kickoff, insights, docs, account,
+                   pmo_templates):
         app.include_router(module.router)
     app.include_router(api.router)

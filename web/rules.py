@@ -41,6 +41,8 @@ RULES: dict[tuple[str, str], Role | str] = {
     ("GET", "/metrics.csv"): VIEWER,
     ("GET", "/portfolio"): VIEWER,  # leadership and the PMO; confidential projects filtered as everywhere
     ("GET", "/portfolio.csv"): VIEWER,
+    ("GET", "/templates"): VIEWER,  # the PMO's standard templates: generated, hold no project data
+    ("GET", "/templates/{name}.{ext}"): VIEWER,
     ("GET", "/docs"): VIEWER,
     ("GET", "/openapi.json"): VIEWER,
     ("GET", "/api/search"): VIEWER,

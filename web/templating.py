@@ -27,7 +27,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
 NAV = (("/search", "Search"), ("/kickoff", "Kickoff pack"), ("/projects", "Projects"), ("/portfolio", "Portfolio"),
-       ("/documents", "Documents"), ("/ingest", "Ingest"), ("/themes", "Themes"), ("/metrics", "Metrics"))
+       ("/documents", "Documents"), ("/ingest", "Ingest"), ("/themes", "Themes"), ("/metrics", "Metrics"),
+       ("/templates", "Templates"))
 
 FACET_LABELS = {"kind": "Lesson or risk", "polarity": "Polarity", "category": "Category", "phase": "Phase",
                 "project_type": "Project type", "industry": "Industry", "portfolio": "Portfolio",

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
 from ingest import restore_version
+from ingest.compliance import stored_gaps
 from kb import queries
 from web import audit
 from web.deps import KBDep, ServicesDep, SessionDep, SettingsDep, VisibilityDep, release
@@ -33,16 +34,17 @@ def documents_page(request: Request, session: SessionDep, visible: VisibilityDep
 
 
 @router.get("/documents/{document_id}")
-def document_page(request: Request, document_id: int, session: SessionDep, visible: VisibilityDep,
+def document_page(request: Request, document_id: int, kb: KBDep, session: SessionDep, visible: VisibilityDep,
                   restored: str = Query("", max_length=300)):
     doc = queries.get_document(session=session, document_id=document_id, visible=visible)
     summary = queries.document_summary(session=session, document_id=document_id, visible=visible)
     html, headings = render_document_html(doc.content)
+    withheld = queries.withheld(session=session, document_id=document_id, visible=visible)
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
                   table=register_table(doc.rows),
                   versions=queries.document_versions(session=session, document_id=document_id, visible=visible),
-                  restored=restored, withheld=queries.WITHHELD if queries.withheld(
-                      session=session, document_id=document_id, visible=visible) else None)
+                  restored=restored, withheld=queries.WITHHELD if withheld else None,
+                  template_gaps=[] if withheld else stored_gaps(kb, doc))
 
 
 @router.get("/documents/{document_id}/versions/{version}/original")

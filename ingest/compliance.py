@@ -1,0 +1,116 @@
+"""Template compliance: what a document leaves out of its PMO template (ingest.templates).
+
+Each gap is one specific warning on the ingest report and the document page, naming what to add and
+the template to copy it from. Only what the template marks required is checked; a section counts as
+present when any heading the parsers read the same way is there ('Challenges' is a 'What went wrong').
+Lessons registers exported from other systems (NASA LLIS) follow their own form and are not checked.
+"""
+
+from __future__ import annotations
+
+from ingest import kinds
+from ingest.outline import classify
+from ingest.templates import BY_KIND, URL_PREFIX, Template
+
+MAX_ROWS_NAMED = 5
+
+# The fields of a parsed project each required metadata key fills (ingest.project_meta names).
+_PROJECT_FIELD = {"project": "name", "code": "code", "project type": "project_type", "manager": "manager",
+                  "planned end": "planned_end", "actual end": "actual_end", "planned budget": "planned_budget",
+                  "actual budget": "actual_budget", "outcome": "outcome"}
+
+
+def _where(template: Template) -> str:
+    return f"(template: {template.url(template.formats[0])})"
+
+
+def _missing_section(template: Template, heading: str) -> str:
+    return f"{template.title} has no '{heading}' section: add it {_where(template)}."
+
+
+def _empty_field(template: Template, key: str, guidance: str) -> str:
+    return f"{template.title} gives no '{key}': add it ({guidance.rstrip('.')}) {_where(template)}."
+
+
+def report_gaps(kind: str, polarities: set[str], project, meta: dict, code: str | None) -> list[str]:
+    """Closure reports and retrospectives: required lesson sections (matched by the polarity of the
+    sections found) and required details. `project` is the parsed project (a ProjectCreate) or None,
+    `meta` the details read, `code` the project code however it was found (front matter or file name)."""
+    template = BY_KIND.get(kind)
+    if template is None or kind not in (kinds.CLOSURE, kinds.RETRO):
+        return []
+    gaps = [_missing_section(template, s.heading) for s in template.sections
+            if s.required and (role := classify(s.heading)) and role.polarity not in polarities]
+    for f in template.fields:
+        if f.required and not (f.key == "code" and code) and not _has_detail(f.key, project, meta):
+            gaps.append(_empty_field(template, f.key, f.guidance))
+    return gaps
+
+
+def _has_detail(key: str, project, meta: dict) -> bool:
+    if key == "kind":
+        return True  # the kind was found, or the document would not be read as this template's kind
+    name = _PROJECT_FIELD.get(key)
+    if name and project is not None and getattr(project, name, None) not in (None, ""):
+        return True
+    return meta.get(name or key) not in (None, "")
+
+
+def status_gaps(draft, code: str | None) -> list[str]:
+    """Status reports: the overall RAG, percent complete, a summary, milestones and top risks."""
+    template = BY_KIND[kinds.STATUS]
+    # The code is not checked: a report that names no project is rejected unless its uploader names one.
+    present = {"overall rag": draft.overall_rag, "percent complete": draft.percent_complete, "code": code or "-",
+               "period": draft.period_end}
+    gaps = [_empty_field(template, f.key, f.guidance) for f in template.fields
+            if f.required and present.get(f.key) in (None, "")]
+    lists = {"Summary": draft.summary, "Milestones": draft.milestones,
+             "Top risks": [i for i in draft.items if i.get("kind") == "risk"],
+             "Issues": [i for i in draft.items if i.get("kind") == "issue"], "Decisions needed": draft.escalations}
+    gaps += [_missing_section(template, s.heading) for s in template.sections if s.required and not lists[s.heading]]
+    return gaps
+
+
+def register_gaps(kind: str, columns: dict[str, list[str]], records: list[tuple[int, dict]], row_label: str,
+                  is_blank) -> list[str]:
+    """Registers: required columns missing, and rows leaving a required column empty."""
+    template = BY_KIND.get(kind)
+    if template is None:
+        return []
+    gaps = []
+    for column in template.columns:
+        if not column.required:
+            continue
+        headers = columns.get(column.name)
+        if not headers:
+            gaps.append(f"{template.title} has no '{column.header}' column: add it ({column.guidance.rstrip('.')}) "
+                        f"{_where(template)}.")
+            continue
+        empty = [n for n, record in records if all(is_blank(record.get(h)) for h in headers)]
+        if empty:
+            shown = ", ".join(str(n) for n in empty[:MAX_ROWS_NAMED]) + (" …" if len(empty) > MAX_ROWS_NAMED else "")
+            gaps.append(f"{template.title}: {len(empty)} {'row leaves' if len(empty) == 1 else 'rows leave'} "
+                        f"'{column.header}' empty ({row_label}s {shown}): fill {'it' if len(empty) == 1 else 'them'} "
+                        f"in {_where(template)}.")
+    return gaps
+
+
+def is_gap(message: str) -> bool:
+    """A warning of this module (every one names its template), as against a problem reading the file."""
+    return f"(template: {URL_PREFIX}" in message
+
+
+def stored_gaps(kb, document) -> list[str]:
+    """The template gaps of a stored document, for its page: its original file read again (warnings
+    are not stored). PDFs are left out: reading one takes a worker process, too slow for a page view;
+    their gaps are on the ingest report."""
+    from ingest.pipeline import context_for, parse_bytes
+
+    if document.source_name.lower().endswith(".pdf"):
+        return []
+    try:
+        path, name, _ = kb.version_file(document.id, document.version)
+        parsed = parse_bytes(name, path.read_bytes(), context_for(kb, kind_hint=document.kind))
+    except Exception:  # a file that no longer parses (the parsers changed) has no gaps to show  # noqa: BLE001
+        return []
+    return [w for w in parsed.warnings if is_gap(w)]
