@@ -8,6 +8,9 @@ Lessons registers exported from other systems (NASA LLIS) follow their own form 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from ingest import kinds
 from ingest.outline import classify
 from ingest.templates import BY_KIND, URL_PREFIX, Template
@@ -100,14 +103,34 @@ def is_gap(message: str) -> bool:
     return f"(template: {URL_PREFIX}" in message
 
 
+_GAPS: OrderedDict[tuple, list[str]] = OrderedDict()
+_GAPS_LOCK = threading.Lock()
+GAPS_KEPT = 512
+"""Documents whose gaps are kept in memory: a page view reads a version's original once, not on every view."""
+
+
 def stored_gaps(kb, document) -> list[str]:
     """The template gaps of a stored document, for its page: its original file read again (warnings
-    are not stored). PDFs are left out: reading one takes a worker process, too slow for a page view;
-    their gaps are on the ingest report."""
-    from ingest.pipeline import context_for, parse_bytes
-
+    are not stored), once per version (kept by its content hash). PDFs are left out: reading one takes
+    a worker process, too slow for a page view; their gaps are on the ingest report."""
     if document.source_name.lower().endswith(".pdf"):
         return []
+    key = (str(kb.settings.data_dir), document.id, document.version, document.sha256)
+    with _GAPS_LOCK:
+        if key in _GAPS:
+            _GAPS.move_to_end(key)
+            return list(_GAPS[key])
+    gaps = _read_gaps(kb, document)
+    with _GAPS_LOCK:
+        _GAPS[key] = gaps
+        while len(_GAPS) > GAPS_KEPT:
+            _GAPS.popitem(last=False)
+    return list(gaps)
+
+
+def _read_gaps(kb, document) -> list[str]:
+    from ingest.pipeline import context_for, parse_bytes
+
     try:
         path, name, _ = kb.version_file(document.id, document.version)
         parsed = parse_bytes(name, path.read_bytes(), context_for(kb, kind_hint=document.kind))
