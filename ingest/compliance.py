@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from ingest import kinds
+from ingest import kinds, llis
 from ingest.outline import classify
 from ingest.templates import BY_KIND, URL_PREFIX, Template
 
@@ -109,10 +109,24 @@ GAPS_KEPT = 512
 """Documents whose gaps are kept in memory: a page view reads a version's original once, not on every view."""
 
 
+def recorded_gaps(name: str, parsed) -> list[str] | None:
+    """What a parsed document records as its template gaps (`Document.template_gaps`): its gap warnings,
+    or None when it has no PMO template to follow (another system's export: NASA LLIS, JSONL)."""
+    if parsed.document.kind not in BY_KIND or name.lower().endswith(".jsonl"):
+        return None
+    rows = parsed.document.rows or []
+    if rows and llis.is_llis(list(rows[0].keys())):
+        return None
+    return [w for w in parsed.warnings if is_gap(w)]
+
+
 def stored_gaps(kb, document) -> list[str]:
-    """The template gaps of a stored document, for its page: its original file read again (warnings
-    are not stored), once per version (kept by its content hash). PDFs are left out: reading one takes
-    a worker process, too slow for a page view; their gaps are on the ingest report."""
+    """The template gaps of a stored document, for its page: those recorded at ingest; for a document
+    stored before they were recorded, its original file read again, once per version (kept by its
+    content hash). PDFs are left out of that: reading one takes a worker process, too slow for a page
+    view; their gaps are on the ingest report."""
+    if document.template_gaps is not None:
+        return list(document.template_gaps)
     if document.source_name.lower().endswith(".pdf"):
         return []
     key = (str(kb.settings.data_dir), document.id, document.version, document.sha256)

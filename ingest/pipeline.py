@@ -23,6 +23,7 @@ from kb.drafts import ParsedDocument
 from kb.errors import IndexUnavailable, InvalidDocument, KBError, StorageUnavailable
 from kb.language import ENGLISH, language_of
 from kb.texts import lesson_text, risk_text
+from ingest import compliance
 from ingest.context import ParseContext
 from ingest.registry import parser_for
 from ingest.status import require_project
@@ -74,6 +75,7 @@ def parse_bytes(name: str, data: bytes, context: ParseContext) -> ParsedDocument
     parsed.document.sha256 = hashlib.sha256(data).hexdigest()
     parsed.document.size_bytes = len(data)
     _record_languages(parsed)
+    parsed.document.template_gaps = compliance.recorded_gaps(name, parsed)
     return parsed
 
 

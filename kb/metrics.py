@@ -79,6 +79,10 @@ class ProjectFact(PlanVsActual):
     report_date: date | None = None
     """When its closure report was written (or, failing that, ingested); None without one."""
     has_closure_report: bool = False
+    documents_checked: int = 0
+    """Its documents checked against their PMO template at ingest (`Document.template_gaps` not None)."""
+    documents_compliant: int = 0
+    """Of those, the ones that left out nothing the template requires."""
     status_received: int = 0
     """Running projects: weekly status reports received, at most `status_due` (`kb.status.reports_due`)."""
     status_due: int = 0
@@ -267,6 +271,10 @@ def _status_timeliness(s: Slice) -> Measure:
     return _rate(sum(p.status_received for p in running), sum(p.status_due for p in running))
 
 
+def _template_compliance(s: Slice) -> Measure:
+    return _rate(sum(p.documents_compliant for p in s.projects), sum(p.documents_checked for p in s.projects))
+
+
 def _lessons_per_closed(s: Slice) -> Measure:
     closed = s.closed
     total = sum(p.lessons for p in closed)
@@ -356,6 +364,11 @@ METRICS: tuple[Metric, ...] = (
            "weekly status reports received from running projects, one per period, from each project's first "
            "report to today ÷ weekly reports due over the same weeks × 100", "%", _status_timeliness,
            note="Running projects that send status reports only; the /portfolio page lists the overdue ones."),
+    Metric("template_compliance", "Documents that follow their template", "knowledge flow",
+           "documents that leave out no section, column or field their PMO template requires ÷ documents checked "
+           "against a template at ingest × 100 (closure reports, retrospectives, registers and status reports; "
+           "other systems' exports and documents stored before the check are not counted)", "%", _template_compliance,
+           note="Each document's gaps are listed on its page, with the template to copy from (/templates)."),
     Metric("lessons_per_closed_project", "Lessons captured per closed project", "knowledge flow",
            "lessons linked to closed projects ÷ closed projects", "per project", _lessons_per_closed),
     Metric("days_to_closure_report", "Days from close to closure report", "knowledge flow",
@@ -384,6 +397,8 @@ PLAIN_WORDS: dict[str, str] = {
     "closed_projects": "Projects that have finished, or whose outcome is recorded.",
     "success_rate": "Of the finished projects, the share judged a success.",
     "status_report_timeliness": "Of the weekly status reports running projects owed, the share that arrived.",
+    "template_compliance": "Of the reports and registers checked, the share written to the PMO's template: nothing "
+                           "it requires is missing.",
     "on_time_rate": "Of the finished projects, the share that finished by their planned end date.",
     "on_budget_rate": "Of the finished projects, the share that spent no more than their planned budget.",
     "schedule_variance_pct": "How late projects finished on average, as a share of the time planned for them "
@@ -489,6 +504,12 @@ def _load_projects(session: Session, visible: Visibility) -> list[ProjectFact]:
                                 .group_by(Lesson.project_id)).all())
     reports = _closure_report_dates(session)
     weekly = status.reports_due(session, today=date.today(), visible=visible)
+    checked: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for pid, gaps in session.exec(select(Document.project_id, Document.template_gaps)
+                                  .where(Document.project_id.is_not(None))):
+        if gaps is not None:
+            checked[pid][0] += 1
+            checked[pid][1] += not gaps
     cols = [getattr(Project, f) for f in (
         "id", "code", "name", "portfolio", "project_type", "planned_start", "planned_end", "actual_start",
         "actual_end", "planned_budget", "actual_budget", "outcome", "planned_value", "earned_value", "actual_cost")]
@@ -497,7 +518,8 @@ def _load_projects(session: Session, visible: Visibility) -> list[ProjectFact]:
         pid, code, name, portfolio, ptype, *rest = row
         out.append(ProjectFact(pid, code, name, portfolio or UNSPECIFIED, ptype or UNSPECIFIED, *rest,
                                lessons=lessons.get(pid, 0), report_date=reports.get(pid),
-                               has_closure_report=pid in reports, status_received=weekly.get(pid, (0, 0))[0],
+                               has_closure_report=pid in reports, documents_checked=checked[pid][0],
+                               documents_compliant=checked[pid][1], status_received=weekly.get(pid, (0, 0))[0],
                                status_due=weekly.get(pid, (0, 0))[1]))
     return out
 

@@ -152,6 +152,9 @@ class DocumentBase(SQLModel):
     """Readable text of the document (Markdown), rendered on the document page."""
     rows: list[dict] | None = Field(default=None, sa_column=Column(JSON))
     """For registers: the original rows, header to value, in file order."""
+    template_gaps: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    """What the document leaves out of its PMO template (`ingest.compliance`), as read at ingest;
+    None when it was not checked (another system's export, or stored before the check existed)."""
 
 
 class Document(DocumentBase, table=True):

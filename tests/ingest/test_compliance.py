@@ -74,3 +74,36 @@ def test_an_llis_export_is_not_held_to_the_pmo_template():
     data = ("Lesson ID,Title,Abstract,Driving Event,Lesson(s) Learned,Recommendation(s)\n"
             "1,Test early,We tested late,Launch slipped,,\n").encode()
     assert gaps("llis_export.csv", data) == []
+
+
+def test_gaps_are_recorded_with_the_document_and_counted_by_the_compliance_metric(fast_kb):
+    from sqlmodel import select
+
+    from ingest.compliance import stored_gaps
+    from kb.metrics import compute_metrics
+    from kb.models import Document
+
+    full = render(BY_NAME["closure-report"], "md", CLOSURE).decode()
+    gappy = full.split("## What went wrong")[0] + "## Lessons learned" + full.split("## Lessons learned")[1]
+    assert ingest_bytes(fast_kb, "closure-report.md", full.encode()).outcome == "ingested"
+    assert ingest_bytes(fast_kb, "closure-report-2.md", gappy.encode()).outcome == "ingested"  # same project
+    with fast_kb.session() as session:
+        docs = {d.source_name: d for d in session.exec(select(Document))}
+        report = compute_metrics(session)
+    assert docs["closure-report.md"].template_gaps == []
+    assert docs["closure-report-2.md"].template_gaps == [
+        "Closure report has no 'What went wrong' section: add it (template: /templates/closure-report.md)."]
+    # The page reads what was recorded, not the original again: it is there even with the file gone.
+    path, _, _ = fast_kb.version_file(docs["closure-report-2.md"].id, docs["closure-report-2.md"].version)
+    path.unlink()
+    assert stored_gaps(fast_kb, docs["closure-report-2.md"]) == docs["closure-report-2.md"].template_gaps
+    value = next(v for v in report.values if v.metric.key == "template_compliance")
+    assert (value.measure.numerator, value.measure.denominator) == (1, 2) and value.value == 50.0
+
+
+def test_another_systems_export_is_not_checked(fast_kb):
+    from ingest.compliance import recorded_gaps
+
+    llis = ("Lesson ID,Subject,Abstract,Driving Event,Lessons Learned,Recommendations\n"
+            "1234,Valve contamination,Valves failed,Particles found,Clean lines,Flush before test\n").encode()
+    assert recorded_gaps("llis.csv", parse_bytes("llis.csv", llis, CTX)) is None

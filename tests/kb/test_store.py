@@ -223,6 +223,7 @@ def test_a_database_from_an_earlier_version_is_brought_up_to_date(settings, fake
         conn.execute(text("ALTER TABLE lesson DROP COLUMN language"))  # and before items recorded a language
         conn.execute(text("ALTER TABLE risk DROP COLUMN language"))
         conn.execute(text("DROP TABLE warning"))  # and before early warnings were recorded
+        conn.execute(text("ALTER TABLE document DROP COLUMN template_gaps"))  # and before template gaps
         conn.execute(text("DROP TABLE status_report"))  # and before status reports
     engine.dispose()
     kb = KnowledgeBase.open(settings, embedder=fake_embedder)
