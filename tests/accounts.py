@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 
 from kb import accounts
-from kb.access import Role
+from kb.access import Audience, Role
 
 TEST_ADMIN = "pmo-test"
 
@@ -44,3 +45,15 @@ def cli_token(env: dict, cwd, name: str = "kb-bench") -> str:
                    env=env, cwd=cwd, text=True, check=True, capture_output=True)
     return subprocess.run([*kb, "token", name], env=env, cwd=cwd, text=True, check=True,
                           capture_output=True).stdout.strip()
+
+
+@contextmanager
+def acting_as(client, audience: Audience):
+    """`client`'s requests as `audience`, whatever its token says (the app's sign-in decides otherwise)."""
+    import web.deps
+
+    client.app.dependency_overrides[web.deps.get_audience] = lambda: audience
+    try:
+        yield client
+    finally:
+        client.app.dependency_overrides.pop(web.deps.get_audience, None)

@@ -9,12 +9,11 @@ never held it; alice, the group and a PMO admin see it. Both hold a lesson the P
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 import pytest
 
-import web.deps
 from kb.access import Audience, Role
+from tests.accounts import acting_as
 from tests.web.conftest import build_client, load_fixtures
 
 VIEWER = Audience(user="vic", role=Role.VIEWER)
@@ -77,14 +76,6 @@ date: 2021-05-14
 """
 
 
-@contextmanager
-def acting_as(client, audience: Audience):
-    """Requests as `audience` (the app's own sign-in decides otherwise)."""
-    client.app.dependency_overrides[web.deps.get_audience] = lambda: audience
-    try:
-        yield client
-    finally:
-        client.app.dependency_overrides.pop(web.deps.get_audience, None)
 
 
 def build(tmp_path_factory, *, confidential: bool):

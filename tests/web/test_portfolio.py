@@ -20,11 +20,11 @@ from kb import access
 from kb.access import Audience, Role
 from kb.models import Project
 from kb.settings import Settings
-from tests.accounts import as_admin
+from tests.accounts import acting_as, as_admin
 from tests.factories import warning_documents
 from tests.status_samples import status_md
 from tests.web.conftest import as_browser, build_client
-from tests.web.test_warnings_pages import MASTER, acting_as
+from tests.web.test_warnings_pages import MASTER
 
 VIEWER = Audience(user="vic", role=Role.VIEWER)
 

@@ -8,7 +8,8 @@ import pytest
 
 from kb.access import Audience, Role
 from tests.status_samples import status_docx, status_md, status_xlsx
-from tests.web.test_confidential import acting_as, project_id
+from tests.accounts import acting_as
+from tests.web.test_confidential import project_id
 
 VIEWER = Audience(user="vic", role=Role.VIEWER)
 ALICE = Audience(user="alice", role=Role.VIEWER)

@@ -5,12 +5,11 @@ a PMO button that would answer 403, and nobody signed in is shown a menu of page
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 
-import web.deps
 from kb.access import Audience, Role
+from tests.accounts import acting_as
 from tests.web.conftest import first_id
 from web.rules import RULES, MissingRule, allows
 from web.templating import NAV
@@ -20,13 +19,6 @@ PM = Audience(user="pam", role=Role.PM)
 ADMIN = Audience(user="ada", role=Role.ADMIN)
 
 
-@contextmanager
-def acting_as(client, audience: Audience):
-    client.app.dependency_overrides[web.deps.get_audience] = lambda: audience
-    try:
-        yield client
-    finally:
-        client.app.dependency_overrides.pop(web.deps.get_audience, None)
 
 
 def page_as(client, audience: Audience, path: str) -> str:
@@ -171,8 +163,7 @@ def test_saving_who_may_see_a_project_says_it_is_saved(fresh, running):
 
 
 def test_a_viewer_reads_themes_without_the_pmos_edit_forms(loaded):
-    from tests.web.test_confidential import acting_as
-
+    
     admin_page = loaded.get("/themes").text
     assert 'action="/themes/merge"' in admin_page and 'action="/themes/undo"' in admin_page
     with acting_as(loaded, VIEWER):

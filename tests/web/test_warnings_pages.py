@@ -5,18 +5,16 @@ open master-data risk materialised on two past ERP migrations, and a confidentia
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-import web.deps
 from kb import access
 from kb.access import Audience, Role
 from kb.models import Project, Risk, WarningShown
 from kb.settings import Settings
-from tests.accounts import as_admin
+from tests.accounts import acting_as, as_admin
 from tests.factories import warning_documents
 from tests.web.conftest import as_browser
 
@@ -49,13 +47,6 @@ def known(client) -> dict[str, int]:
     return out
 
 
-@contextmanager
-def acting_as(client, audience: Audience):
-    client.app.dependency_overrides[web.deps.get_audience] = lambda: audience
-    try:
-        yield client
-    finally:
-        client.app.dependency_overrides.pop(web.deps.get_audience, None)
 
 
 def test_the_risk_page_says_where_the_open_risk_materialised_with_citations(client, known):
