@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
-from kb.models import DocumentCreate, LessonCreate, ProjectCreate, RiskCreate
+from kb.models import DocumentCreate, LessonCreate, ProjectCreate, RiskCreate, StatusReportBase
 
 
-@dataclass
-class StatusDraft:
-    """What a status report says, before it is stored as a `kb.models.StatusReport`."""
-
-    period_end: date
-    period_start: date | None = None
-    overall_rag: str | None = None
-    rag: dict[str, str] = field(default_factory=dict)
-    percent_complete: float | None = None
-    planned_value: float | None = None
-    earned_value: float | None = None
-    actual_cost: float | None = None
-    budget_at_completion: float | None = None
-    estimate_at_completion: float | None = None
-    forecast_end: date | None = None
-    currency: str | None = None
-    summary: str | None = None
-    milestones: list[dict] = field(default_factory=list)
-    items: list[dict] = field(default_factory=list)
-    escalations: list[dict] = field(default_factory=list)
+StatusDraft = StatusReportBase
+"""What a status report says, before it is stored as a `kb.models.StatusReport`."""
 
 
 @dataclass

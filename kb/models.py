@@ -475,15 +475,10 @@ RAG_VALUES = ("red", "amber", "green")
 STATUS_DIMENSIONS = ("schedule", "cost", "scope", "quality", "resources", "risks")
 
 
-class StatusReport(SQLModel, table=True):
-    """One status report of a project for one reporting period, read from a document of kind
-    `status report`; the document carries the citation (`document_id`, each entry's `location`).
-    Rules and figures (SPI, CPI, slippage, trend) live in `kb.status`."""
+class StatusReportBase(SQLModel):
+    """What one status report says for one reporting period: what its parser hands to storage
+    (`kb.drafts.ParsedDocument.status`) and what `StatusReport` stores."""
 
-    __tablename__ = "status_report"
-    id: int | None = Field(default=None, primary_key=True)
-    document_id: int = Field(foreign_key="document.id", index=True, unique=True)
-    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     period_start: date | None = None
     period_end: date = Field(index=True)
     """The day the period ends: a project's reports are ordered, and replaced, by it."""
@@ -506,3 +501,14 @@ class StatusReport(SQLModel, table=True):
     """Top risks and issues: {kind: risk or issue, text, severity (high/medium/low or None), location, anchor}."""
     escalations: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
     """Decisions or help needed: {text, location, anchor}."""
+
+
+class StatusReport(StatusReportBase, table=True):
+    """One status report of a project for one reporting period, read from a document of kind
+    `status report`; the document carries the citation (`document_id`, each entry's `location`).
+    Rules and figures (SPI, CPI, slippage, trend) live in `kb.status`."""
+
+    __tablename__ = "status_report"
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True, unique=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)

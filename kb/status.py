@@ -10,7 +10,7 @@ projects were not there; reads of one project expect the caller to have checked 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -332,7 +332,7 @@ def store_status(session: Session, *, document: Document, project: Project | Non
     older than one already reported."""
     delete_status_for(session, document.id)
     session.flush()  # the replaced version's row goes before its successor takes its document id
-    fields = asdict(draft)
+    fields = draft.model_dump()
     session.add(StatusReport(**fields, document_id=document.id, project_id=project.id if project else None))
     if project is None:
         return []
