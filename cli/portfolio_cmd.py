@@ -13,7 +13,7 @@ def portfolio(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (the shape of GET /api/portfolio)."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the table of running projects as CSV (as /portfolio.csv)."),
 ) -> None:
-    """The running projects (no outcome, no actual end) with their latest weekly status report (overall RAG,
+    """The running projects (no outcome, no actual end) with their latest status report (overall RAG,
     trend, SPI = EV / PV, CPI = EV / AC, whether the report is overdue) and their early warnings, then the
     escalation list: red, worsening or overdue projects and those with open high risks that materialised on
     past projects, most pressing first, each with the past projects' lessons. The command line sees every

@@ -361,8 +361,9 @@ METRICS: tuple[Metric, ...] = (
            note="Compare with the risk materialisation rate: warnings help when warned-of risks materialise less "
                 "often than risks do in general."),
     Metric("status_report_timeliness", "Status reports received on time", "delivery",
-           "weekly status reports received from running projects, one per period, from each project's first "
-           "report to today ÷ weekly reports due over the same weeks × 100", "%", _status_timeliness,
+           "status reports received from running projects, one per period of their cadence (weekly, fortnightly "
+           "or monthly, read from their reports), from each project's first report to today ÷ reports due over "
+           "the same periods × 100", "%", _status_timeliness,
            note="Running projects that send status reports only; the /portfolio page lists the overdue ones."),
     Metric("template_compliance", "Documents that follow their template", "knowledge flow",
            "documents that leave out no section, column or field their PMO template requires ÷ documents checked "
@@ -396,7 +397,7 @@ GROUPS = tuple(dict.fromkeys(m.group for m in METRICS))
 PLAIN_WORDS: dict[str, str] = {
     "closed_projects": "Projects that have finished, or whose outcome is recorded.",
     "success_rate": "Of the finished projects, the share judged a success.",
-    "status_report_timeliness": "Of the weekly status reports running projects owed, the share that arrived.",
+    "status_report_timeliness": "Of the status reports running projects owed, the share that arrived.",
     "template_compliance": "Of the reports and registers checked, the share written to the PMO's template: nothing "
                            "it requires is missing.",
     "on_time_rate": "Of the finished projects, the share that finished by their planned end date.",

@@ -21,10 +21,12 @@ from kb.drafts import StatusDraft
 from kb.models import RAG_VALUES, STATUS_DIMENSIONS, Document, Project, StatusReport
 
 IMPROVING, WORSENING, STEADY = "improving", "worsening", "steady"
-OVERDUE_GRACE_DAYS = 10
-"""A weekly report is overdue when none covers a period ending within this many days of today."""
 REPORTING_CADENCE_DAYS = 7
-"""Status reports are expected weekly."""
+"""Status reports are expected weekly unless a project's own reports cover longer periods (`cadence_days`)."""
+GRACE_DAYS = 3
+"""Days after the next report's period has ended before it counts as overdue."""
+OVERDUE_GRACE_DAYS = REPORTING_CADENCE_DAYS + GRACE_DAYS
+"""A weekly report is overdue when none covers a period ending within this many days of today."""
 
 
 # --- figures (pure) -----------------------------------------------------------------
@@ -75,13 +77,30 @@ def trend_of(reports: list[StatusReport]) -> str | None:
     return rag_trend(rated[-2], rated[-1]) if len(rated) >= 2 else None
 
 
+def cadence_days(reports: list[StatusReport]) -> int:
+    """How often a project reports: 7 (weekly), 14 (fortnightly) or 30 (monthly), read from its latest
+    report's period (start to end), else from the gap between its last two; weekly when unknown."""
+    if not reports:
+        return REPORTING_CADENCE_DAYS
+    last = reports[-1]
+    if last.period_start is not None:
+        length = (last.period_end - last.period_start).days + 1
+    elif len(reports) > 1:
+        length = (last.period_end - reports[-2].period_end).days
+    else:
+        return REPORTING_CADENCE_DAYS
+    return 30 if length >= 25 else 14 if length >= 12 else REPORTING_CADENCE_DAYS
+
+
 def is_overdue(last_period_end: date | None, *, today: date, since: date | None = None,
-               grace_days: int = OVERDUE_GRACE_DAYS) -> bool:
-    """True when no report covers a period ending within `grace_days` of `today`: the weekly
-    report expected after `last_period_end` is that late. A project without reports is
-    overdue once `grace_days` have passed `since` (its start); without a start, never."""
+               cadence: int = REPORTING_CADENCE_DAYS, grace_days: int | None = None) -> bool:
+    """True when no report covers a period ending within `grace_days` (the cadence plus GRACE_DAYS:
+    10 for weekly reports, 33 for monthly ones) of `today`: the report expected after
+    `last_period_end` is that late. A project without reports is overdue once `grace_days` have
+    passed `since` (its start); without a start, never."""
+    grace = grace_days if grace_days is not None else cadence + GRACE_DAYS
     anchor = last_period_end or since
-    return anchor is not None and (today - anchor).days > grace_days
+    return anchor is not None and (today - anchor).days > grace
 
 
 def _iso(value: str | None) -> date | None:
@@ -110,14 +129,14 @@ def active_projects(session: Session, *, visible: Visibility = EVERYTHING) -> li
 
 
 def overdue_projects(session: Session, *, today: date, visible: Visibility = EVERYTHING,
-                     grace_days: int = OVERDUE_GRACE_DAYS) -> list[tuple[Project, date | None]]:
-    """Active projects whose weekly report is overdue (`is_overdue`), with their last period end (None if never)."""
-    projects = active_projects(session, visible=visible)
-    latest = latest_status(session, {p.id for p in projects})
+                     grace_days: int | None = None) -> list[tuple[Project, date | None]]:
+    """Active projects whose status report is overdue (`is_overdue`, at their own cadence), with their
+    last period end (None if never)."""
     found = []
-    for project in projects:
-        last = latest[project.id].period_end if project.id in latest else None
-        if is_overdue(last, today=today, since=project.start, grace_days=grace_days):
+    for project in active_projects(session, visible=visible):
+        reports = status_reports(session, project.id)
+        last = reports[-1].period_end if reports else None
+        if is_overdue(last, today=today, since=project.start, cadence=cadence_days(reports), grace_days=grace_days):
             found.append((project, last))
     return found
 
@@ -169,10 +188,10 @@ def _same(text: str) -> str:
     return " ".join(text.lower().rstrip(". ").split())
 
 
-def expected_reports(first_period_end: date, *, today: date) -> int:
-    """Weekly reports due from a project's first reported period to `today`: one per week
-    whose period has ended, the first included."""
-    return max(0, (today - first_period_end).days // REPORTING_CADENCE_DAYS + 1)
+def expected_reports(first_period_end: date, *, today: date, cadence: int = REPORTING_CADENCE_DAYS) -> int:
+    """Reports due from a project's first reported period to `today`: one per period of `cadence`
+    days that has ended, the first included."""
+    return max(0, (today - first_period_end).days // cadence + 1)
 
 
 @dataclass(frozen=True)
@@ -189,13 +208,14 @@ class Timeliness:
 
 
 def reports_due(session: Session, *, today: date, visible: Visibility = EVERYTHING) -> dict[int, tuple[int, int]]:
-    """Project id -> (weekly reports received, reports due) for each active project that reports: one
-    per distinct weekly period, at most as many as were due (`expected_reports`)."""
+    """Project id -> (reports received, reports due) for each active project that reports: one per
+    distinct period, at most as many as were due at its cadence (`expected_reports`, `cadence_days`)."""
     out = {}
     for project in active_projects(session, visible=visible):
-        ends = sorted({r.period_end for r in status_reports(session, project.id) if r.period_end <= today})
+        reports = status_reports(session, project.id)
+        ends = sorted({r.period_end for r in reports if r.period_end <= today})
         if ends:
-            due = expected_reports(ends[0], today=today)
+            due = expected_reports(ends[0], today=today, cadence=cadence_days(reports))
             out[project.id] = (min(len(ends), due), due)
     return out
 
@@ -221,7 +241,7 @@ class StatusSummary:
 
 
 def status_summaries(session: Session, *, today: date, visible: Visibility = EVERYTHING,
-                     grace_days: int = OVERDUE_GRACE_DAYS) -> list[StatusSummary]:
+                     grace_days: int | None = None) -> list[StatusSummary]:
     """Every active project the audience may see, with its latest status, trend, SPI, CPI and
     whether its weekly report is overdue; by project code."""
     out = []
@@ -234,7 +254,7 @@ def status_summaries(session: Session, *, today: date, visible: Visibility = EVE
             spi(earned_value=ev, planned_value=latest.planned_value) if latest else None,
             cpi(earned_value=ev, actual_cost=latest.actual_cost) if latest else None,
             is_overdue(latest.period_end if latest else None, today=today, since=project.start,
-                       grace_days=grace_days), len(reports)))
+                       cadence=cadence_days(reports), grace_days=grace_days), len(reports)))
     return out
 
 

@@ -2,7 +2,7 @@
 report and its early warnings, and the escalation list.
 
 A project is *escalated* when its latest overall RAG is red, when its RAG is worsening, when its
-weekly report is overdue, or when an open high risk of it already materialised on past projects
+report is overdue, or when an open high risk of it already materialised on past projects
 (an early warning, `search.warnings`). Escalations are ranked by how bad the status is (red 3,
 amber 1, worsening 2, overdue 1), then by the summed rank of its high warnings, so a red project
 with precedent comes before a red one without. One read for the page, the CSV, the API and

@@ -70,7 +70,8 @@ class ProjectStatus(BaseModel):
     code: str
     active: bool
     overdue: bool
-    """No report for a period ending within kb.status.OVERDUE_GRACE_DAYS days of today (active projects only)."""
+    """No report for a period ending within the project's cadence plus kb.status.GRACE_DAYS of today (active
+    projects only): 10 days for weekly reports, 33 for monthly ones."""
     trend: str | None
     latest: PeriodOut | None
     periods: list[PeriodOut]
@@ -90,7 +91,8 @@ def project_status(session: Session, project_id: int, *, visible: Visibility,
     last = periods[-1].period_end if periods else None
     return ProjectStatus(
         project_id=project.id, code=project.code, active=active,
-        overdue=active and kbstatus.is_overdue(last, today=today or date.today(), since=project.start),
+        overdue=active and kbstatus.is_overdue(last, today=today or date.today(), since=project.start,
+                                               cadence=kbstatus.cadence_days([p.report for p in history.periods])),
         trend=history.trend, latest=periods[-1] if periods else None, periods=periods,
         milestones=[MilestoneOut(name=m.name, planned=m.planned, baseline=m.first_planned, forecast=m.forecast,
                                  actual=m.actual, slippage_days=m.slippage_days, document_id=m.document_id,

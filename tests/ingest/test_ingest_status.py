@@ -294,3 +294,21 @@ def test_the_timeliness_metric_counts_weekly_reports_received_against_those_due(
     value = next(v for v in report.values if v.metric.key == "status_report_timeliness")
     assert (value.measure.numerator, value.measure.denominator) == (4, 6)
     assert value.value == pytest.approx(100 * 4 / 6)
+
+
+def test_monthly_reports_are_due_monthly_not_weekly(fast_kb):
+    from datetime import timedelta
+
+    from kb.status import reports_due, status_summaries
+
+    today = date.today()
+    for months_ago in (2, 1):  # reports for the last two whole months, the latest ended 20 days ago
+        end = today - timedelta(days=20 + 30 * (months_ago - 1))
+        text = status_md("MON-1", end, name="Monthly project").decode().replace(
+            f"period: {(end - timedelta(days=6)).isoformat()}", f"period: {(end - timedelta(days=29)).isoformat()}")
+        assert ingest_bytes(fast_kb, f"monthly_{months_ago}.md", text.encode()).outcome == "ingested"
+    with fast_kb.session() as session:
+        [summary] = status_summaries(session, today=today)
+        due = reports_due(session, today=today)
+    assert summary.reports == 2 and not summary.overdue  # 20 days after a monthly period: not late yet
+    assert due[summary.project.id] == (2, 2)  # weekly counting would have owed 8
