@@ -16,14 +16,27 @@ INSTALLED := $(VENV)/.installed
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; [ $$n -lt 2 ] && n=0; echo $$n)
 PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
-.PHONY: install run serve demo test test-scaleout test-fast bench clean browser-deps help migration
+.PHONY: install run serve demo test test-scaleout test-fast bench clean browser-deps help migration i18n catalogues
 
 help:
 	@echo "make run    install what is missing, load the demo corpus, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install what is missing and run the test suite, then its scale-out part on PostgreSQL + Chroma server"
 	@echo "make bench  retrieval quality, latency, ingestion throughput and memory (uses ../shared/corpus)"
 
-install: $(INSTALLED) $(VENDOR)/.fetched
+install: $(INSTALLED) $(VENDOR)/.fetched catalogues
+
+# The app's strings in each language (kb/locale/*/LC_MESSAGES/messages.po), compiled to .mo files
+# (ignored by git). `make i18n` collects new strings from the code and templates into the .po files.
+LOCALE := kb/locale
+PYBABEL := $(BIN)/pybabel
+catalogues: $(INSTALLED)
+	$(PYBABEL) -q compile -d $(LOCALE) -D messages --use-fuzzy
+
+i18n: $(INSTALLED)
+	$(PYBABEL) -q extract -F babel.cfg -k N_ -k pgettext:1c,2 --no-location --sort-output \
+	  --project "Lessons KB" -o $(LOCALE)/messages.pot .
+	$(PYBABEL) -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --no-fuzzy-matching --ignore-obsolete
+	$(PYBABEL) compile -d $(LOCALE) -D messages --statistics
 
 # torch first: its CPU build lies on this disk; an unpinned torch would pull a multi-GB CUDA build.
 $(INSTALLED): pyproject.toml

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     """The password of the PMO admin `admin` that the first `kb serve` creates; empty means a generated one."""
     max_batch_mb: int = 200
     """Largest upload request (all files of one batch together); a larger one is refused with a 413 as it streams."""
+    language: str = "en"
+    """The app's and the CLI's language when a reader has not chosen one (en or zh_CN); a browser's
+    Accept-Language and the switch on every page choose per person."""
     allowed_hosts: str = "127.0.0.1,localhost,[::1],testserver"
     """Comma-separated host names the app answers to (others get 400), against DNS rebinding; `*` allows any."""
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kb.i18n import N_
 from kb.language import HAN, has_han
 
 POLARITIES: dict[str, tuple[str, ...]] = {
@@ -241,3 +242,19 @@ PHASE = Vocabulary("phase", PHASES)
 PROJECT_TYPE = Vocabulary("project_type", PROJECT_TYPES)
 OUTCOME = Vocabulary("outcome", OUTCOMES)
 RISK_STATUS = Vocabulary("status", RISK_STATUSES)
+
+
+SHOWN_VALUES = (
+    N_("went well"), N_("went wrong"), N_("improvement"), N_("scope"), N_("schedule"), N_("cost"),
+    N_("quality"), N_("requirements"), N_("testing"), N_("data migration"), N_("vendor and procurement"),
+    N_("stakeholders and communication"), N_("resources and staffing"), N_("governance"),
+    N_("risk management"), N_("technical"), N_("change management"), N_("training"), N_("initiation"),
+    N_("planning"), N_("execution"), N_("deployment"), N_("closure"), N_("ERP migration"), N_("CRM rollout"),
+    N_("cloud migration"), N_("web or mobile app"), N_("regulatory compliance"), N_("office relocation"),
+    N_("data warehouse and BI"), N_("network upgrade"), N_("M&A integration"), N_("successful"),
+    N_("challenged"), N_("failed"), N_("materialised"), N_("open"), N_("closed"), N_("closure report"),
+    N_("retrospective"), N_("risk register"), N_("lessons register"), N_("status report"), N_("lesson"),
+    N_("risk"), N_("issue"), N_("red"), N_("amber"), N_("green"),
+)
+"""Every vocabulary value as the app shows it, marked for the catalogue (kb/i18n.py): pages show a
+stored value through the `label` filter, which translates it; the stored value stays English."""

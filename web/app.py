@@ -18,6 +18,7 @@ from search.engine import SearchEngine
 from web import errors
 from web.auth import AccessMiddleware
 from web.deps import Services
+from web.language import LanguageMiddleware
 from web.limits import BodyLimitMiddleware, ids_in_range
 from web.rules import check_every_route_has_a_rule
 from web.security import WebSecurityMiddleware, allowed_hosts, require_csrf_token
@@ -50,10 +51,12 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
     app.state.services = services
     app.state.jobs = upload_queue(services)
     app.add_middleware(AccessMiddleware, fastapi_app=app, services=services)
-    # The last added runs first: a request for a host not allowed is refused before anything else.
+    # The last added runs first: a request for a host not allowed is refused before anything else reads it.
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(WebSecurityMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
+    # Outermost, so that every refusal below is in the reader's language too.
+    app.add_middleware(LanguageMiddleware, default=settings.language)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     _include_routers(app)
@@ -84,12 +87,12 @@ class WorkerHeader:
 
 
 def _include_routers(app: FastAPI) -> None:
-    from web import api
+    from web import api, language
     from web.routes import (
         account, docs, documents, ingest, insights, items, kickoff, pmo_templates, portfolio, projects, search,
     )
 
     for module in (search, items, projects, portfolio, documents, ingest, kickoff, insights, docs, account,
-                   pmo_templates):
+                   pmo_templates, language):
         app.include_router(module.router)
     app.include_router(api.router)

@@ -23,6 +23,7 @@ RULES: dict[tuple[str, str], Role | str] = {
     ("GET", "/sign-in"): OPEN,
     ("POST", "/sign-in"): OPEN,
     ("POST", "/sign-out"): OPEN,
+    ("GET", "/language"): OPEN,  # the language switch: sets a cookie, on the sign-in page too
     # Search and reading
     ("GET", "/"): VIEWER,
     ("GET", "/search"): VIEWER,

@@ -18,7 +18,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from kb import vocab
+from kb import i18n, vocab
+from kb.i18n import N_
 from web import rules, security
 from web.auth import AUDIENCE
 from web.deps import is_htmx
@@ -26,13 +27,17 @@ from web.deps import is_htmx
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
-NAV = (("/search", "Search"), ("/kickoff", "Kickoff pack"), ("/projects", "Projects"), ("/portfolio", "Portfolio"),
-       ("/documents", "Documents"), ("/ingest", "Ingest"), ("/themes", "Themes"), ("/metrics", "Metrics"),
-       ("/templates", "Templates"))
+NAV = (("/search", N_("Search")), ("/kickoff", N_("Kickoff pack")), ("/projects", N_("Projects")),
+       ("/portfolio", N_("Portfolio")), ("/documents", N_("Documents")), ("/ingest", N_("Ingest")),
+       ("/themes", N_("Themes")), ("/metrics", N_("Metrics")), ("/templates", N_("Templates")))
+"""The main menu: (path, label); labels are translated where shown."""
 
-FACET_LABELS = {"kind": "Lesson or risk", "polarity": "Polarity", "category": "Category", "phase": "Phase",
-                "project_type": "Project type", "industry": "Industry", "portfolio": "Portfolio",
-                "year": "Year", "outcome": "Project outcome", "status": "Risk status"}
+FACET_LABELS = {"kind": N_("Lesson or risk"), "polarity": N_("Polarity"), "category": N_("Category"),
+                "phase": N_("Phase"), "project_type": N_("Project type"), "industry": N_("Industry"),
+                "portfolio": N_("Portfolio"), "year": N_("Year"), "outcome": N_("Project outcome"),
+                "status": N_("Risk status"), "language": N_("Language")}
+ROLE_NAMES = (N_("viewer"), N_("pm"), N_("admin"))
+"""The roles as the header names them (kb.access.Role values), for the catalogue."""
 
 
 def render(request: Request, template: str, *, partial: str | None = None, status_code: int = 200,
@@ -70,11 +75,16 @@ def highlight(text: str | None, words: Iterable[str] | None) -> Markup:
 
 
 def money(amount: float | None, currency: str | None = None) -> str:
+    """1.25m in English, 125万 in Chinese: large amounts in the unit the reader counts in."""
     if amount is None:
         return "—"
     sign = "−" if amount < 0 else ""
     value = abs(amount)
-    text = f"{value / 1e6:,.2f}m" if value >= 1e6 else f"{value:,.0f}"
+    if i18n.current() == i18n.CHINESE:
+        text = (f"{i18n.format_number(value / 1e8, 2)}亿" if value >= 1e8 else
+                f"{i18n.format_number(value / 1e4, 1)}万" if value >= 1e4 else i18n.format_number(value))
+    else:
+        text = f"{i18n.format_number(value / 1e6, 2)}m" if value >= 1e6 else i18n.format_number(value)
     return f"{sign}{currency + ' ' if currency else ''}{text}"
 
 
@@ -95,7 +105,7 @@ def nice_date(value: date | datetime | str | None) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return value.strftime("%-d %b %Y")
+    return i18n.format_date(value)
 
 
 def filesize(n: int | None) -> str:
@@ -107,8 +117,18 @@ def filesize(n: int | None) -> str:
     return str(n)
 
 
+_SHOWN_VALUES = frozenset(vocab.SHOWN_VALUES)
+
+
+def label(value: Any) -> Any:
+    """A stored vocabulary value ("went wrong", "vendor", "materialised", "red") in the reader's language;
+    anything else (a project's name, a lesson's words) as it is."""
+    return i18n.gettext(value) if isinstance(value, str) and value in _SHOWN_VALUES else value
+
+
 def facet_label(name: str) -> str:
-    return FACET_LABELS.get(name, name.replace("_", " ").capitalize())
+    label = FACET_LABELS.get(name)
+    return i18n.gettext(label) if label else name.replace("_", " ").capitalize()
 
 
 def url_with(request: Request, path: str | None = None, *, drop: Iterable[str] = (),
@@ -188,10 +208,15 @@ env = templates.env
 # Templates change only with a release: without this Jinja stats every template file on every render
 # (a twentieth of the server's time under load, by py-spy).
 env.auto_reload = False
+# Every string a template shows goes through the catalogue (kb/i18n.py): {{ _("Search") }},
+# {{ _("%(n)s results", n=total) }} (newstyle: a literal percent sign is written %%), {{ ngettext(...) }}.
+env.add_extension("jinja2.ext.i18n")
+env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
+env.filters.update(number=i18n.format_number, percent=i18n.format_percent, datetime=i18n.format_datetime)
 env.filters.update(highlight=highlight, money=money, signed=signed, nice_date=nice_date, filesize=filesize,
-                   facet_label=facet_label, domid=domid, closeness=closeness)
+                   facet_label=facet_label, label=label, domid=domid, closeness=closeness)
 env.globals.update(
-    NAV=NAV, may=may, signed_in=signed_in, csrf_field=csrf_field, htmx_headers=htmx_headers, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
+    NAV=NAV, LANGUAGES=i18n.LANGUAGES, language=i18n.current, may=may, signed_in=signed_in, csrf_field=csrf_field, htmx_headers=htmx_headers, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
     POLARITIES=list(vocab.POLARITIES), CATEGORIES=list(vocab.CATEGORIES), PHASES=list(vocab.PHASES),
     PROJECT_TYPES=list(vocab.PROJECT_TYPES), OUTCOMES=list(vocab.OUTCOMES),
     RISK_STATUSES=list(vocab.RISK_STATUSES), DOCUMENT_KINDS=list(vocab.DOCUMENT_KINDS),
