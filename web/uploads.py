@@ -12,12 +12,28 @@ from ingest.kinds import code_from_file_name
 from kb import access
 from kb.access import Audience, Role
 from kb.errors import KBError
+from kb.i18n import N_, _
 from web.deps import Services
 from web.jobs import Batch, Entry, JobRunner
 from web.schemas import FileReportOut
 
 QUEUE_DIR = "queue"
 """Under the data directory: upload batches waiting to be ingested, and recent batch reports."""
+
+OUTCOME_LABELS = {"ingested": N_("ingested"), "unchanged": N_("unchanged"), "replaced": N_("replaced"),
+                  "rejected": N_("rejected")}
+"""A file's ingest outcome (a FileReport value, English and stable in the API) → its label on the ingest pages."""
+PREVIEW_LABELS = {"ingested": N_("would be ingested"), "unchanged": N_("would be unchanged"),
+                  "replaced": N_("would be replaced"), "rejected": N_("rejected")}
+"""The same, for a preview, which stores nothing (a rejected file is rejected either way)."""
+OUTCOME_COUNTS = {"ingested": N_("%(n)s ingested"), "unchanged": N_("%(n)s unchanged"),
+                  "replaced": N_("%(n)s replaced"), "rejected": N_("%(n)s rejected")}
+"""How many files of a batch had each outcome, one whole phrase each (Chinese puts the number after the verb)."""
+JOB_STATES = {"queued": N_("queued"), "running": N_("running"), "done": N_("done"), "failed": N_("failed")}
+"""An upload batch's state (web.jobs.IngestJob.state) → its label."""
+OUTCOME_WORDS = {"outcome_labels": OUTCOME_LABELS, "preview_labels": PREVIEW_LABELS,
+                 "outcome_counts": OUTCOME_COUNTS, "job_states": JOB_STATES}
+"""What the ingest pages' templates name these values with (passed to `render`, translated there by `_`)."""
 
 
 class NoFiles(KBError):
@@ -70,7 +86,7 @@ def _chosen(files: list[UploadFile | str]) -> list[tuple[str, UploadFile]]:
         if name:
             out.append((name, upload))
     if not out:
-        raise NoFiles("Choose at least one file to upload (.md, .docx, .pdf, .csv, .xlsx or .jsonl).")
+        raise NoFiles(_("Choose at least one file to upload (.md, .docx, .pdf, .csv, .xlsx or .jsonl)."))
     return out
 
 
@@ -112,7 +128,9 @@ def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
 
 
 def _not_stored(name: str, path: Path, exc: OSError) -> FileReportOut:
-    where = f"{QUEUE_DIR}/{path.parent.name}/{path.name} in the data directory"
-    why = f"its uploaded copy ({where}) is missing" if isinstance(exc, FileNotFoundError) else \
-        f"its uploaded copy ({where}) could not be read: {exc.strerror or exc}"
-    return FileReportOut(name=name, outcome="rejected", reason=f"Not stored: {why}. Upload it again.")
+    where = {"path": f"{QUEUE_DIR}/{path.parent.name}/{path.name}", "error": exc.strerror or exc}
+    reason = _("Not stored: its uploaded copy (%(path)s in the data directory) is missing. Upload it again.") \
+        if isinstance(exc, FileNotFoundError) else \
+        _("Not stored: its uploaded copy (%(path)s in the data directory) could not be read: %(error)s. "
+          "Upload it again.")
+    return FileReportOut(name=name, outcome="rejected", reason=reason % where)

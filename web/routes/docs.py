@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from kb.i18n import _
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +39,7 @@ def _ref(content: dict) -> str:
     """'SearchResults', 'list[Hit]' or 'multipart form' for a request or response body."""
     for media, spec in content.items():
         if media.startswith("multipart"):
-            return "multipart form"
+            return _("multipart form")
         schema = spec.get("schema", {})
         if "$ref" in schema:
             return schema["$ref"].rsplit("/", 1)[-1]

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from ingest import restore_version
 from ingest.compliance import stored_gaps
 from kb import queries
+from kb.i18n import _, ngettext
 from web import audit
 from web.deps import KBDep, ServicesDep, SessionDep, SettingsDep, VisibilityDep, release
 from web.schemas import MAX_LISTED
@@ -68,12 +69,13 @@ def restore(request: Request, document_id: int, version: int, services: Services
 @router.get("/documents/{document_id}/delete")
 def delete_confirm(request: Request, document_id: int, session: SessionDep, visible: VisibilityDep):
     summary = queries.document_summary(session=session, document_id=document_id, visible=visible)
-    return render(request, "delete_confirm.html", what=f"the document {summary.source_name}",
+    versions = len(queries.document_versions(session=session, document_id=document_id))
+    return render(request, "delete_confirm.html",
+                  question=_("Delete the document %(file)s?") % {"file": summary.source_name},
                   action=f"/documents/{document_id}/delete", back=f"/documents/{document_id}",
-                  parts=[f"the {_items(summary.lessons, summary.risks)} extracted from it, with their tag "
-                         "corrections and feedback",
-                         f"all {len(queries.document_versions(session=session, document_id=document_id))} versions and "
-                         "their original files"])
+                  parts=[_items(summary.lessons, summary.risks),
+                         ngettext("its %(num)s version and its original file", "all %(num)s versions and their original files",
+                                  versions) % {"num": versions}])
 
 
 @router.post("/documents/{document_id}/delete")
@@ -101,5 +103,17 @@ def document_review(request: Request, document_id: int, session: SessionDep, vis
 
 
 def _items(lessons: int, risks: int) -> str:
-    parts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((lessons, "lesson"), (risks, "risk")) if n]
-    return " and ".join(parts) or "0 lessons"
+    """What deleting a document takes with it, as one whole sentence (Chinese orders it otherwise)."""
+    if lessons and risks == 1:
+        return ngettext("the %(num)s lesson and 1 risk extracted from it, with their tag corrections and feedback",
+                        "the %(num)s lessons and 1 risk extracted from it, with their tag corrections and feedback",
+                        lessons) % {"num": lessons}
+    if lessons and risks:
+        return ngettext("the %(num)s lesson and %(risks)s risks extracted from it, with their tag corrections and "
+                        "feedback", "the %(num)s lessons and %(risks)s risks extracted from it, with their tag "
+                        "corrections and feedback", lessons) % {"num": lessons, "risks": risks}
+    if risks:
+        return ngettext("the %(num)s risk extracted from it, with its tag corrections and feedback",
+                        "the %(num)s risks extracted from it, with their tag corrections and feedback", risks) % {"num": risks}
+    return ngettext("the %(num)s lesson extracted from it, with its tag corrections and feedback",
+                    "the %(num)s lessons extracted from it, with their tag corrections and feedback", lessons) % {"num": lessons}

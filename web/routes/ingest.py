@@ -11,11 +11,12 @@ from sqlmodel import Session
 from kb import queries
 from kb.access import Audience, Visibility
 from kb.errors import NotFound, StorageUnavailable
+from kb.i18n import _
 from web.audit import ingested, record
 from web.deps import AudienceDep, ServicesDep, SessionDep, VisibilityDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
-from web.uploads import claim_project, ingest_uploads, read_uploads, receive_uploads
+from web.uploads import OUTCOME_WORDS, claim_project, ingest_uploads, read_uploads, receive_uploads
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,7 +40,7 @@ def jobs(request: Request) -> JobRunner:
 def ingest_page(request: Request, session: SessionDep, visible: VisibilityDep, audience: AudienceDep):
     recent = [job for job in jobs(request).recent(limit=20) if job_shown(session, job, audience, visible)][:5]
     return render(request, "ingest.html", accept=ACCEPT, recent=recent,
-                  projects=queries.project_choices(session=session, visible=visible))
+                  projects=queries.project_choices(session=session, visible=visible), **OUTCOME_WORDS)
 
 
 @router.post("/ingest")
@@ -57,8 +58,9 @@ def upload(request: Request, services: ServicesDep, audience: AudienceDep,
         job = jobs(request).submit(batch)
     except OSError as exc:
         batch.discard()
-        raise QueueUnavailable(f"The upload could not be saved to the data directory ({exc.strerror or exc}); "
-                               "nothing was queued. Free some disk space, then upload again.") from exc
+        raise QueueUnavailable(_("The upload could not be saved to the data directory (%(error)s); nothing was "
+                                 "queued. Free some disk space, then upload again.")
+                               % {"error": exc.strerror or exc}) from exc
     except BaseException:
         batch.discard()
         raise
@@ -73,18 +75,18 @@ def preview_page(request: Request, services: ServicesDep, files: list[UploadFile
     it answers at once): which are new, unchanged, or replace which version of which document."""
     uploads = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
     reports = list(ingest_uploads(services, uploads, project=project, preview=True))
-    return render(request, "ingest_preview.html", reports=reports, project=project, accept=ACCEPT)
+    return render(request, "ingest_preview.html", reports=reports, project=project, accept=ACCEPT, **OUTCOME_WORDS)
 
 
 @router.get("/ingest/jobs/{job_id}")
 def job_page(request: Request, job_id: str, session: SessionDep, visible: VisibilityDep, audience: AudienceDep):
     job = jobs(request).get(job_id)
     if job is None or not job_shown(session, job, audience, visible):
-        raise NotFound("That upload batch is no longer known: batch reports are kept for a week "
-                       "(the last 50). Its documents are listed under Documents.")
+        raise NotFound(_("That upload batch is no longer known: batch reports are kept for a week (the last 50). "
+                         "Its documents are listed under Documents."))
     return render(request, "ingest_job.html", partial="_ingest_job.html", job=job,
                   documents=review_documents(session, job, visible) if job.finished else [],
-                  next_url=f"/ingest/jobs/{job.id}")
+                  next_url=f"/ingest/jobs/{job.id}", **OUTCOME_WORDS)
 
 
 def job_shown(session: Session, job: IngestJob, audience: Audience, visible: Visibility) -> bool:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from kb import access, queries
 from kb.errors import KBError
+from kb.i18n import N_, _, ngettext
 from kb.models import STATUS_DIMENSIONS, ProjectCreate
 from web import audit, rules
 from web.schemas import MAX_LISTED, parse_budget
@@ -53,16 +54,21 @@ class NewProjectForm(BaseModel):
     def to_create(self) -> ProjectCreate:
         return ProjectCreate(code=self.code, name=self.name, project_type=self.project_type.strip() or None,
                              industry=self.industry.strip() or None, manager=self.manager.strip() or None,
-                             planned_start=_day(self.planned_start, "planned start"),
-                             planned_end=_day(self.planned_end, "planned end"),
+                             planned_start=_day(self.planned_start, PLANNED_START),
+                             planned_end=_day(self.planned_end, PLANNED_END),
                              planned_budget=parse_budget(self.budget), description=self.description.strip() or None)
 
 
-def _day(text: str, what: str) -> date | None:
+PLANNED_START = N_("'%(text)s' is not a date: give the planned start as YYYY-MM-DD.")
+PLANNED_END = N_("'%(text)s' is not a date: give the planned end as YYYY-MM-DD.")
+"""What a date the form cannot read gets told, one whole sentence per field (Chinese orders it otherwise)."""
+
+
+def _day(text: str, problem: str) -> date | None:
     try:
         return date.fromisoformat(text.strip()) if text.strip() else None
     except ValueError:
-        raise KBError(f"'{text}' is not a date: give the {what} as YYYY-MM-DD.") from None
+        raise KBError(_(problem) % {"text": text}) from None
 
 
 # Registered before /projects/{project_id} so "new" is not read as a project id.
@@ -123,12 +129,15 @@ def project_access(request: Request, project_id: int, form: Annotated[AccessForm
 @router.get("/projects/{project_id}/delete")
 def delete_confirm(request: Request, project_id: int, session: SessionDep, visible: VisibilityDep):
     detail = queries.get_project(session=session, project_id=project_id, visible=visible)
-    return render(request, "delete_confirm.html", what=f"the project {detail.project.code} ({detail.project.name})",
+    project = detail.project
+    return render(request, "delete_confirm.html",
+                  question=_("Delete the project %(code)s (%(name)s)?") % {"code": project.code, "name": project.name},
                   action=f"/projects/{project_id}/delete", back=f"/projects/{project_id}",
-                  parts=[f"its {len(detail.documents)} documents with every version and original file",
-                         f"its {len(detail.lessons)} lessons and {len(detail.risks)} risks, with their tag "
-                         "corrections and feedback",
-                         "its place in the delivery metrics (kickoff packs made for it are kept, unlinked)"])
+                  parts=[ngettext("its %(num)s document with every version and original file",
+                                  "its %(num)s documents with every version and original file",
+                                  len(detail.documents)) % {"num": len(detail.documents)},
+                         _items(len(detail.lessons), len(detail.risks)),
+                         _("its place in the delivery metrics (kickoff packs made for it are kept, unlinked)")])
 
 
 @router.post("/projects/{project_id}/delete")
@@ -140,3 +149,14 @@ def delete_project(request: Request, project_id: int, session: SessionDep, servi
         removed = services.kb.delete_project(project_id)
     audit.record(request, "delete", f"project {project_id} ({code})", before=removed.model_dump())
     return RedirectResponse(f"/projects?deleted={code}", status_code=303)
+
+
+def _items(lessons: int, risks: int) -> str:
+    """A project's lessons and risks as one whole sentence, each noun in its own plural."""
+    if risks == 1:
+        return ngettext("its %(num)s lesson and 1 risk, with their tag corrections and feedback",
+                        "its %(num)s lessons and 1 risk, with their tag corrections and feedback",
+                        lessons) % {"num": lessons}
+    return ngettext("its %(num)s lesson and %(risks)s risks, with their tag corrections and feedback",
+                    "its %(num)s lessons and %(risks)s risks, with their tag corrections and feedback",
+                    lessons) % {"num": lessons, "risks": risks}
