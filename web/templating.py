@@ -109,12 +109,14 @@ def nice_date(value: date | datetime | str | None) -> str:
 
 
 def filesize(n: int | None) -> str:
+    """"812 bytes", "12.3 KB", "4.1 MB" with the reader's digits ("812 字节" in Chinese)."""
     n = n or 0
-    for unit in ("bytes", "KB", "MB"):
-        if n < 1024 or unit == "MB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
+    if n < 1024:
+        return i18n.ngettext("%(num)s byte", "%(num)s bytes", n) % {"num": i18n.format_number(n)}
+    kilobytes = n / 1024
+    if kilobytes < 1024:
+        return f"{i18n.format_number(kilobytes, 1)} KB"
+    return f"{i18n.format_number(kilobytes / 1024, 1)} MB"
 
 
 _SHOWN_VALUES = frozenset(vocab.SHOWN_VALUES)
