@@ -44,7 +44,7 @@ def document_page(request: Request, document_id: int, kb: KBDep, session: Sessio
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
                   table=register_table(doc.rows),
                   versions=queries.document_versions(session=session, document_id=document_id, visible=visible),
-                  restored=restored, withheld=queries.WITHHELD if withheld else None,
+                  restored=restored, withheld=_(queries.WITHHELD) if withheld else None,
                   template_gaps=[] if withheld else stored_gaps(kb, doc))
 
 
