@@ -33,7 +33,8 @@ def test_the_projects_list_and_a_project_page_in_chinese(loaded: TestClient):
     assert "Ledger Replacement" in listing, "project names are data: never translated"
     assert "Outcome" not in listing and "Lessons" not in listing
 
-    project = main(chinese(loaded, f"/projects/{first_id(loaded, '/api/projects', q='WEB-ERP-2022')}"))
+    project_id = first_id(loaded, "/api/projects", q="WEB-ERP-2022")
+    project = main(chinese(loaded, f"/projects/{project_id}"))
     for label in ("进度偏差", "成本偏差", "启动检查清单", "谁可以查看此项目", "危险操作", "风险值"):
         assert label in project, label
     assert "+105 天" in project, "the variance in days reads in Chinese"
@@ -62,7 +63,8 @@ def test_documents_a_document_and_its_deletion_in_chinese(fresh: TestClient):
     doc_id = first_id(fresh, "/api/documents", kind="closure report")
     page = main(chinese(fresh, f"/documents/{doc_id}"))
     assert "收尾报告 · WEB-ERP-2022_closure-report.md · 第 1 版 · " in page
-    assert re.search(r"第 1 版 · [\d.,]+ (KB|字节) · \d{4}年\d+月\d+日导入", page), "size and date in Chinese"
+    assert re.search(r"第 1 版 · [\d.,]+ (KB|字节) · \d{4}年\d+月\d+日导入", page), \
+        "size and date in Chinese"
     assert "下载原文件" in page and "这是第一个版本" in page and "Versions" not in page
 
     confirm = main(chinese(fresh, f"/documents/{doc_id}/delete"))

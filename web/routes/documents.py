@@ -74,8 +74,8 @@ def delete_confirm(request: Request, document_id: int, session: SessionDep, visi
                   question=_("Delete the document %(file)s?") % {"file": summary.source_name},
                   action=f"/documents/{document_id}/delete", back=f"/documents/{document_id}",
                   parts=[_items(summary.lessons, summary.risks),
-                         ngettext("its %(num)s version and its original file", "all %(num)s versions and their original files",
-                                  versions) % {"num": versions}])
+                         ngettext("its %(num)s version and its original file",
+                                  "all %(num)s versions and their original files", versions) % {"num": versions}])
 
 
 @router.post("/documents/{document_id}/delete")
@@ -114,6 +114,8 @@ def _items(lessons: int, risks: int) -> str:
                         "corrections and feedback", lessons) % {"num": lessons, "risks": risks}
     if risks:
         return ngettext("the %(num)s risk extracted from it, with its tag corrections and feedback",
-                        "the %(num)s risks extracted from it, with their tag corrections and feedback", risks) % {"num": risks}
+                        "the %(num)s risks extracted from it, with their tag corrections and feedback",
+                        risks) % {"num": risks}
     return ngettext("the %(num)s lesson extracted from it, with its tag corrections and feedback",
-                    "the %(num)s lessons extracted from it, with their tag corrections and feedback", lessons) % {"num": lessons}
+                    "the %(num)s lessons extracted from it, with their tag corrections and feedback",
+                    lessons) % {"num": lessons}
