@@ -175,11 +175,8 @@ class KickoffForm(BaseModel):
 
 
 def parse_budget(text: str) -> float | None:
-    """'1.2m', '850k', '1,200,000' -> a number; anything unreadable -> None."""
-    import re
+    """'1.2m', '850k', '1,200,000', '250万', '3.2亿' -> a number; anything unreadable -> None.
+    The same reading as a report's budget at ingest, so a Chinese PMO may type the amount as they write it."""
+    from ingest.values import parse_money
 
-    m = re.fullmatch(r"\s*[^\d.]*([\d,]*\.?\d+)\s*([kKmM]?)\s*[A-Za-z]*\s*", text or "")
-    if not m:
-        return None
-    value = float(m.group(1).replace(",", ""))
-    return value * {"k": 1e3, "m": 1e6}.get(m.group(2).lower(), 1)
+    return parse_money(text or "")[0]

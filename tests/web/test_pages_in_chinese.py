@@ -97,3 +97,9 @@ def test_signing_in_in_chinese(web):
         from tests.accounts import as_admin
 
         as_admin(web)
+
+
+def test_a_budget_typed_as_a_chinese_pmo_writes_it_is_read(web):
+    made = web.post("/kickoff", data={**KICKOFF, "budget": "250万"}, headers=CHINESE, follow_redirects=False)
+    html = web.get(made.headers["location"], headers=CHINESE).text
+    assert "ERP 迁移 · Retail · 250.0万" in html  # not dropped as unreadable
