@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from kb.i18n import N_, _
 from search.models import KickoffPackResult
+from web.templating import label, money
 
-BOXES = {"open": "[ ]", "done": "[x]", "dismissed": "[x] ~~dismissed~~", "action": "[ ] **action**"}
+BOXES = {"open": "[ ]", "done": "[x]", "dismissed": N_("[x] ~~dismissed~~"), "action": N_("[ ] **action**")}
+"""How each line state is ticked; the words in it are translated where the pack is written."""
+SIZES = {"small": N_("small"), "medium": N_("medium"), "large": N_("large")}
 
 
 def pack_markdown(pack: KickoffPackResult, lines: dict | None = None) -> str:
@@ -12,52 +16,63 @@ def pack_markdown(pack: KickoffPackResult, lines: dict | None = None) -> str:
     project's checklist `lines` ((kind, item id) -> line), each line shows where it stands."""
     lines = lines or {}
     p = pack.profile
-    out = [f"# Kickoff pack: {p.name or 'new project'}", ""]
-    facts = [("Project type", p.project_type), ("Industry", p.industry), ("Size", p.size),
-             ("Budget", f"{p.budget:,.0f}" if p.budget else None)]
+    out = ["# " + _("Kickoff pack: %(name)s") % {"name": p.name or _("new project")}, ""]
+    facts = [(_("Project type"), label(p.project_type)), (_("Industry"), p.industry),
+             (_("Size"), _(SIZES[p.size]) if p.size in SIZES else p.size),
+             (_("Budget"), money(p.budget) if p.budget else None)]
     out += [f"- **{k}:** {v}" for k, v in facts if v]
     if p.description:
         out += ["", p.description]
     if pack.similar_projects:
-        out += ["", "## Similar past projects", ""]
+        out += ["", "## " + _("Similar past projects"), ""]
         for m in pack.similar_projects:
             why = f" — {'; '.join(m.reasons)}" if m.reasons else ""
-            out.append(f"- {m.project.name} ({m.project.code}){', ' + m.project.outcome if m.project.outcome else ''}{why}")
+            outcome = f", {label(m.project.outcome)}" if m.project.outcome else ""
+            out.append(f"- {m.project.name} ({m.project.code}){outcome}{why}")
     for section in pack.sections:
-        out += ["", f"## {section.category.capitalize()}", ""]
+        out += ["", f"## {label(section.category).capitalize()}", ""]
         for item in section.items:
-            seen = f"; seen in {item.hit.project_count} projects" if item.hit.project_count > 1 else ""
             text = f"{item.checklist[:1].upper()}{item.checklist[1:]}"
-            out.append(f"- {_box(lines, 'lesson', item.hit.id)} {text} _(from {_cite(item.hit)}{seen})_"
-                       + _state(lines, "lesson", item.hit.id))
+            if item.hit.project_count > 1:
+                where = _("from %(source)s; seen in %(n)s projects") % {"source": _cite(item.hit),
+                                                                       "n": item.hit.project_count}
+            else:
+                where = _("from %(source)s") % {"source": _cite(item.hit)}
+            out.append(f"- {_box(lines, 'lesson', item.hit.id)} {text} _({where})_" + _state(lines, "lesson", item.hit.id))
     if pack.risks or pack.materialised_risks:
-        out += ["", "## Risks that materialised on similar projects", ""]
+        out += ["", "## " + _("Risks that materialised on similar projects"), ""]
         for r in pack.risks:
             score = f"P {_n(r.probability)} × I {_n(r.impact)}" + (f" = {_n(r.score)}" if r.score is not None else "")
-            out.append(f"- {_box(lines, 'risk', r.hit.id)} {r.hit.title} _(from {_cite(r.hit)})_ — {score}; "
-                       f"response: {r.response or 'none recorded'}; what happened: {r.what_happened or 'not recorded'}"
+            facts = _("response: %(response)s; what happened: %(what_happened)s") % {
+                "response": r.response or _("none recorded"), "what_happened": r.what_happened or _("not recorded")}
+            out.append(f"- {_box(lines, 'risk', r.hit.id)} {r.hit.title} _({_from(r.hit)})_ — {score}; {facts}"
                        + _state(lines, "risk", r.hit.id))
         if not pack.risks:  # a pack recorded before risk details were kept
-            out += [f"- {_box(lines, 'risk', h.id)} {h.title} _(from {_cite(h)})_" for h in pack.materialised_risks]
+            out += [f"- {_box(lines, 'risk', h.id)} {h.title} _({_from(h)})_" for h in pack.materialised_risks]
     return "\n".join(out).rstrip() + "\n"
 
 
 def _box(lines: dict, kind: str, item_id: int) -> str:
     line = lines.get((kind, item_id))
-    return BOXES.get(line.state, "[ ]") if line else "[ ]"
+    return _(BOXES[line.state]) if line and line.state in BOXES else "[ ]"
 
 
 def _state(lines: dict, kind: str, item_id: int) -> str:
     line = lines.get((kind, item_id))
     if line and line.state == "dismissed":
-        return f" — dismissed: {line.reason}"
+        return " — " + _("dismissed: %(reason)s") % {"reason": line.reason}
     if line and line.state == "action":
-        return f" — action: {line.action} ({line.owner}, due {line.due})"
+        return " — " + _("action: %(action)s (%(owner)s, due %(due)s)") % {"action": line.action, "owner": line.owner,
+                                                                           "due": line.due}
     return ""
 
 
 def _n(value: float | None) -> str:
     return "?" if value is None else f"{value:g}"
+
+
+def _from(hit) -> str:
+    return _("from %(source)s") % {"source": _cite(hit)}
 
 
 def _cite(hit) -> str:

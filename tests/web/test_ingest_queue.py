@@ -93,7 +93,7 @@ def test_a_crash_after_some_files_were_reported_resumes_only_the_rest(tmp_path: 
     with build_client(data_dir) as client:
         html = finished_page(client, job_id)
         assert stored_names(client) == FILES[1:]  # the first was not ingested again
-        assert '<td class="num">97</td>' in html
+        assert '<td class="num" data-label="Lessons:">97</td>' in html
         assert html.count('class="badge outcome-ingested">ingested') == len(FILES)
 
 

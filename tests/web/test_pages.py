@@ -156,7 +156,7 @@ def test_lesson_page_shows_fields_sources_and_actions(loaded: TestClient):
     assert "Recommendation" in html and "Cause" in html
     assert re.search(r'href="/documents/\d+#what-went-wrong-item-\d+"', html)  # the bullet of its section
     assert "Mark helpful" in html and "Applied to project" in html
-    assert 'name="polarity"' in html and "<option selected>went wrong</option>" in html
+    assert 'name="polarity"' in html and '<option value="went wrong" selected>went wrong</option>' in html
 
 
 def test_tag_edit_without_javascript_persists(fresh: TestClient):

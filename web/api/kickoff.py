@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from kb import queries
 from kb.access import EVERYTHING, Visibility
 from kb.errors import ProjectNotFound
+from kb.i18n import _
 from search.models import KickoffPackResult, ProjectProfile
 from web.deps import EngineDep, SessionDep, VisibilityDep, release
 from web.schemas import ProjectIdQuery
@@ -42,8 +43,8 @@ def build_pack(engine, session, profile: ProjectProfile, visible: Visibility = E
         try:
             queries.visible_project(session, profile.project_id, visible)
         except ProjectNotFound:
-            raise ProjectNotFound(f"No project with id {profile.project_id}: register it first "
-                                  "(POST /api/projects).") from None
+            raise ProjectNotFound(_("No project with id %(id)s: register it first (POST /api/projects).")
+                                  % {"id": profile.project_id}) from None
         release(session)
     pack = engine.kickoff_pack(profile, record=True, visible=visible)
     if profile.project_id is not None and pack.pack_id is not None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from kb import accounts
+from kb.i18n import N_, _
 from web.audit import actor, record
 from web.auth import SESSION_COOKIE, session_token
 from web.deps import KBDep, SessionDep, SettingsDep
@@ -20,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 AUDIT_PAGE = 50
 CSV_ROWS = 100_000
 """The newest events a CSV export holds, so one request never reads an unbounded log."""
-FAILED = "That name and password do not match an enabled account. Check both and try again."
+FAILED = N_("That name and password do not match an enabled account. Check both and try again.")
 
 
 @router.get("/sign-in")
@@ -37,7 +38,7 @@ def sign_in(request: Request, kb: KBDep, settings: SettingsDep, name: Annotated[
         if user is None:
             accounts.record(session=session, actor=None, action="sign-in failed", target=name)
             return render(request, "sign_in.html", status_code=401, next_url=local_path(next, "/"), name=name,
-                          error=FAILED)
+                          error=_(FAILED))
         token = accounts.start_session(session=session, user=user, hours=settings.session_hours)
         accounts.record(session=session, actor=user.name, action="sign-in", target=user.name)
     response = RedirectResponse(local_path(next, "/"), status_code=303)
@@ -71,7 +72,7 @@ def audit_page(request: Request, session: SessionDep, action: str = Query("", ma
 @router.get("/audit.csv")
 def audit_csv(session: SessionDep, action: str = Query("", max_length=40)):
     found = accounts.audit_events(session=session, action=action or None, limit=CSV_ROWS)
-    rows = [["at (UTC)", "who", "action", "target", "before", "after"]]
+    rows = [[_("at (UTC)"), _("who"), _("action"), _("target"), _("before"), _("after")]]
     rows += [[e.at.isoformat(timespec="seconds"), e.actor or "", e.action, e.target, _json(e.before), _json(e.after)]
              for e in found.events]
     return csv_response(rows, "audit.csv")

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from kb import access, queries
 from kb.access import Audience, Visibility
 from kb.errors import KBError
+from kb.i18n import _
 from kb.models import ProjectCreate
 from web.api.kickoff import build_pack
 from web.deps import AudienceDep, EngineDep, SessionDep, VisibilityDep
@@ -60,14 +61,14 @@ class ChecklistForm(BaseModel):
         try:
             return date.fromisoformat(self.due.strip())
         except ValueError:
-            raise KBError(f"'{self.due}' is not a date: give the due date as YYYY-MM-DD.") from None
+            raise KBError(_("'%(due)s' is not a date: give the due date as YYYY-MM-DD.") % {"due": self.due}) from None
 
 
 def register(session: Session, form: PackForm):
     """A new project from the kickoff form: the code it was given, the rest from the description."""
     profile = form.to_profile()
     if not form.project_code.strip():
-        raise KBError("To register the new project, give it a project code (e.g. CRM-2027).")
+        raise KBError(_("To register the new project, give it a project code (e.g. CRM-2027)."))
     return queries.create_project(session=session, project=ProjectCreate(
         code=form.project_code, name=profile.name or form.project_code, project_type=profile.project_type,
         industry=profile.industry, planned_budget=profile.budget, description=profile.description or None))
@@ -130,7 +131,7 @@ def kickoff_link(pack_id: int, form: Annotated[PackForm, Form()], engine: Engine
     engine.load_pack(pack_id, visible=visible)  # a missing pack is "not found" before anything is registered
     project_id = form.project_id(session, audience, visible)
     if project_id is None:
-        raise KBError("Choose the project this pack is for, or register a new one with its code.")
+        raise KBError(_("Choose the project this pack is for, or register a new one with its code."))
     queries.link_pack(session=session, pack_id=pack_id, project_id=project_id, visible=visible)
     return RedirectResponse(f"/kickoff/{pack_id}#checklist-heading", status_code=303)
 

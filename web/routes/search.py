@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 
 from kb import queries
+from kb.i18n import _
 from search.engine import RANK_ONLY_FACETS, SearchEngine
 from search.models import SearchRequest, SearchResponse
 from kb.access import Visibility
@@ -37,10 +38,11 @@ class Chip:
 
     @property
     def label(self) -> str:
+        # Read while the page renders, so in the reader's language.
         if self.facet == "year_from":
-            return f"from {self.value}"
+            return _("from %(year)s") % {"year": self.value}
         if self.facet == "year_to":
-            return f"up to {self.value}"
+            return _("up to %(year)s") % {"year": self.value}
         return self.value
 
 
