@@ -9,9 +9,9 @@ test run the same `app` in either language. Messages are translated where they a
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, Callable, Iterator, TypeVar
 
-import click
 import typer.rich_utils
 from typer.core import TyperGroup
 
@@ -52,15 +52,32 @@ def cli_language() -> str:
 def speaking(language: str | None = None) -> Iterator[str]:
     """Messages and typer's help chrome in `language` (default: `cli_language()`) inside the block."""
     language = language or cli_language()
-    saved = {name: getattr(typer.rich_utils, name) for name in CHROME}
+    names = [name for name in (*CHROME, "_make_rich_text") if hasattr(typer.rich_utils, name)]
+    saved = {name: getattr(typer.rich_utils, name) for name in names}
     with i18n.using(language):
         try:
             for name, text in CHROME.items():
-                setattr(typer.rich_utils, name, _(text))
+                if name in saved:
+                    setattr(typer.rich_utils, name, _(text))
+            if "_make_rich_text" in saved:
+                typer.rich_utils._make_rich_text = _folding(saved["_make_rich_text"])
             yield language
         finally:
-            for name, text in saved.items():
-                setattr(typer.rich_utils, name, text)
+            for name, value in saved.items():
+                setattr(typer.rich_utils, name, value)
+
+
+def _folding(make_text: Callable[..., Any]) -> Callable[..., Any]:
+    """typer's help text, folded at the edge of its column rather than cut with "…": Chinese has no spaces
+    to wrap at, so a sentence is one long word to rich."""
+    from rich.text import Text
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        text = make_text(*args, **kwargs)
+        if isinstance(text, Text):
+            text.overflow = "fold"
+        return text
+    return make
 
 
 def helps(text: str) -> Callable[[F], F]:
@@ -80,16 +97,17 @@ def label(value: str | None) -> str | None:
     return _(value) if value in SHOWN_VALUES else value
 
 
-class _Formatter(click.HelpFormatter):
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, f"{_(USAGE)} " if prefix is None else prefix)
+@cache
+def _translated_context(context_class: type) -> type:
+    """`context_class` (typer's own copy of click's) whose usage line starts with "Usage:" translated."""
+    class Formatter(context_class.formatter_class):
+        def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+            super().write_usage(prog, args, f"{_(USAGE)} " if prefix is None else prefix)
+
+    return type(context_class.__name__, (context_class,), {"formatter_class": Formatter})
 
 
-class _Context(click.Context):
-    formatter_class = _Formatter
-
-
-def translate_help(command: click.Command) -> None:
+def translate_help(command: Any) -> None:
     """Every help text of `command` and its subcommands in the current language (they hold English msgids)."""
     for attribute in ("help", "short_help", "epilog"):
         if text := getattr(command, attribute, None):
@@ -97,10 +115,10 @@ def translate_help(command: click.Command) -> None:
     for param in command.params:
         if text := getattr(param, "help", None):
             param.help = _(text)
-    help_option = command.get_help_option(click.Context(command))  # click makes it lazily, in English
+    help_option = command.get_help_option(command.context_class(command))  # click makes it lazily, in English
     if help_option is not None:
         help_option.help = _(HELP_OPTION)
-    command.context_class = _Context
+    command.context_class = _translated_context(command.context_class)
     for subcommand in getattr(command, "commands", {}).values():
         translate_help(subcommand)
 
