@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.language import helps, label
+from kb import i18n
 from kb.i18n import N_, _
 
 
@@ -34,7 +35,9 @@ def portfolio(
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
     elif as_csv:
-        csv.writer(sys.stdout).writerows([[csv_cell(c) for c in row] for row in portfolio_rows(found)])
+        with i18n.using(i18n.ENGLISH):  # a file for machines: its header stays English whatever KB_LANGUAGE says
+            rows = portfolio_rows(found)
+        csv.writer(sys.stdout).writerows([[csv_cell(c) for c in row] for row in rows])
     else:
         print_portfolio(console, found)
 
