@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cli.language import helps
+from cli.language import for_machines, helps
 from kb.i18n import N_, _
 
 
@@ -37,7 +37,7 @@ def metrics(
         fail(_("--by must be one of %(choices)s.") % {"choices": ", ".join(M.GROUPINGS)})
     kb = open_kb()
     if as_json:  # every breakdown, as GET /api/metrics answers; --by only chooses the table below
-        with kb.session() as session:
+        with kb.session() as session, for_machines(True):
             document = metrics_json(kb, session, portfolio=portfolio, project_type=project_type, period=period)
         typer.echo(json.dumps(document, indent=2, default=str))
         return
@@ -113,7 +113,9 @@ def themes(
 
     kb = open_kb()
     if as_json:
-        typer.echo(json.dumps(themes_json(kb, limit=limit), indent=2, default=str))
+        with for_machines(True):
+            document = themes_json(kb, limit=limit)
+        typer.echo(json.dumps(document, indent=2, default=str))
         return
     report = T.compute_themes(kb)
     if not report.themes:

@@ -8,7 +8,7 @@ test run the same `app` in either language. Messages are translated where they a
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cache
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -78,6 +78,12 @@ def _folding(make_text: Callable[..., Any]) -> Callable[..., Any]:
             text.overflow = "fold"
         return text
     return make
+
+
+def for_machines(machine_readable: bool) -> AbstractContextManager:
+    """English inside the block when the output is for scripts (--json, --csv): its words stay the same whatever
+    KB_LANGUAGE says, as the field names do."""
+    return i18n.using(i18n.ENGLISH) if machine_readable else nullcontext()
 
 
 def helps(text: str) -> Callable[[F], F]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.language import helps, label
-from kb import i18n
+from cli.language import for_machines, helps, label
 from kb.i18n import N_, _
 
 
@@ -31,12 +30,12 @@ def portfolio(
     from search.portfolio import build_portfolio, portfolio_rows
     from web.routes.insights import csv_cell  # formula-like text quoted, as in every CSV the app writes
 
-    found = build_portfolio(SearchEngine(open_kb()))
+    with for_machines(as_json or as_csv):
+        found = build_portfolio(SearchEngine(open_kb()))
+        rows = portfolio_rows(found) if as_csv else []
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
     elif as_csv:
-        with i18n.using(i18n.ENGLISH):  # a file for machines: its header stays English whatever KB_LANGUAGE says
-            rows = portfolio_rows(found)
         csv.writer(sys.stdout).writerows([[csv_cell(c) for c in row] for row in rows])
     else:
         print_portfolio(console, found)

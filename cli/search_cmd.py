@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
-from cli.language import helps, label
+from cli.language import for_machines, helps, label
 from kb.i18n import N_, _
 
 if TYPE_CHECKING:  # the search package is imported inside the commands, so `kb --help` stays quick
@@ -45,7 +45,8 @@ def search(
                                  "kind": kind, "industry": industry, "status": status}.items() if v}
     request = SearchRequest(q=query, filters=filters, year_from=year_from, limit=limit, offset=offset,
                             detect_facets=not no_detect)
-    response = SearchEngine(open_kb()).search(request)
+    with for_machines(as_json):
+        response = SearchEngine(open_kb()).search(request)
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
@@ -117,7 +118,8 @@ def similar_projects(
     from search import ProjectProfile, SearchEngine
 
     profile = ProjectProfile(project_type=project_type, industry=industry, budget=budget, description=description)
-    matches = SearchEngine(open_kb()).similar_projects(profile, limit=limit)
+    with for_machines(as_json):
+        matches = SearchEngine(open_kb()).similar_projects(profile, limit=limit)
     if as_json:
         typer.echo(json.dumps([m.model_dump() for m in matches], indent=2))
         return

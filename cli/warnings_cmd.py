@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.language import helps, label
+from cli.language import for_machines, helps, label
 from kb.i18n import N_, _, ngettext
 
 
@@ -36,7 +36,8 @@ def warnings(
     if project is None:
         fail(_("No project with code %(code)s. The /projects page (or GET /api/projects) lists the project codes.")
              % {"code": code})
-    found = project_warnings(SearchEngine(kb), project.id, record=True)
+    with for_machines(as_json):
+        found = project_warnings(SearchEngine(kb), project.id, record=True)
     if not found.active:
         fail(_("%(code)s is closed (it has an actual end date or an outcome): early warnings are for active "
                "projects. Its lessons and risks are precedents for the projects still running.")
