@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from cli.language import helps, label
-from kb.i18n import N_, _
+from kb.i18n import N_, _, pgettext
 
 delete_app = typer.Typer(help=N_("Delete a document or a project for good: rows, vectors and original files."),
                          no_args_is_help=True)
@@ -36,7 +36,7 @@ def documents(
     with kb.session() as session:
         project_id = _project_id(session, project) if project else None
         page = list_documents(session=session, limit=limit, project_id=project_id)
-    table = _table(N_("id"), N_("project"), N_("kind"), N_("file"), N_("version"), N_("lessons"), N_("risks"))
+    table = _table(_("id"), _("project"), _("kind"), _("file"), _("version"), _("lessons"), _("risks"))
     for d in page.items:
         table.add_row(str(d.id), escape(d.project_code or "—"), label(d.kind), escape(d.source_name), str(d.version),
                       str(d.lessons), str(d.risks))
@@ -50,7 +50,8 @@ def documents(
 def versions(document_id: int = typer.Argument(..., help=N_("The document's id (kb documents lists them)."))) -> None:
     from cli.main import console, open_kb
 
-    table = _table(N_("version"), N_("file"), N_("lessons"), N_("risks"), N_("ingested"), N_("replaced"))
+    table = _table(_("version"), _("file"), _("lessons"), _("risks"), pgettext("when", "ingested"),
+                   pgettext("when", "replaced"))
     for v in open_kb().document_versions(document_id):
         table.add_row(str(v.version), v.source_name, str(v.lessons), str(v.risks), f"{v.ingested_at:%Y-%m-%d %H:%M}",
                       f"{v.replaced_at:%Y-%m-%d %H:%M}" if v.replaced_at else _("current"))
@@ -113,12 +114,11 @@ def delete_project(
 
 
 def _table(*columns: str):
-    """A table with these column headers (English msgids, shown translated)."""
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
     for column in columns:
-        table.add_column(_(column), overflow="fold")  # a narrow terminal wraps names, never cuts them
+        table.add_column(column, overflow="fold")  # a narrow terminal wraps names, never cuts them
     return table
 
 

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from cli.language import for_machines, helps
-from kb.i18n import N_, _
+from kb.i18n import N_, _, pgettext
 
 
 GROUPINGS = {"year": N_("year"), "quarter": N_("quarter"), "portfolio": N_("portfolio"), "type": N_("project type")}
@@ -147,6 +147,6 @@ def _themes_table(report, limit: int):
         types = sorted(t.projects_by_type.items(), key=lambda kv: -kv[1])[:2]
         table.add_row(t.id, t.name, str(len(t.projects)), str(t.lessons), str(t.risks),
                       f"[bold red]{t.repeat_failures}[/]" if t.repeat_failures else "0", arrows[t.trend],
-                      ", ".join(f"{label(k)} {v}" for k, v in types))
+                      pgettext("list separator", ", ").join(f"{label(k)} {v}" for k, v in types))
     return table
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, List, Optional
 import typer
 
 from cli.language import for_machines, helps, label
-from kb.i18n import N_, _
+from kb.i18n import N_, _, pgettext
 
 if TYPE_CHECKING:  # the search package is imported inside the commands, so `kb --help` stays quick
     from rich.console import Console
@@ -62,7 +62,7 @@ def print_response(console: Console, response: SearchResponse) -> None:
             for tip in response.summary.suggestions:
                 console.print(f"  [dim]- {escape(tip)}[/]")
     if response.detected:
-        read = ", ".join(_detected(d) for d in response.detected)
+        read = pgettext("list separator", ", ").join(_detected(d) for d in response.detected)
         console.print("[dim]" + _("Read from the question:") + f"[/] {escape(read)}")
     for note in response.notes:
         console.print(f"[yellow]{escape(note)}[/]")
