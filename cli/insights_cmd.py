@@ -86,7 +86,8 @@ def _breakdown_table(report, by: str):
     for label in groups:
         table.add_column(label, justify="right")
     for row, v in enumerate(report.values):
-        table.add_row(_(v.metric.name), *(M.format_value(values[row].value, v.metric.unit) for values in groups.values()))
+        table.add_row(_(v.metric.name),
+                      *(M.format_value(values[row].value, v.metric.unit) for values in groups.values()))
     return table
 
 

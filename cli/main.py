@@ -44,6 +44,7 @@ def fail(message: str, code: int = 1) -> None:
     err.print("[bold red]" + _("error:") + f"[/] {message}")
     raise typer.Exit(code)
 
+
 OUTCOMES = {
     "ingested": (N_("ingested"), N_("would be ingested"), N_("%(n)s ingested")),
     "replaced": (N_("replaced"), N_("would be replaced"), N_("%(n)s replaced")),
@@ -136,7 +137,8 @@ def print_reports(reports: list[FileReport], quiet_unchanged: bool) -> None:
             for name, text in items:
                 console.print(f"  [bold]{escape(name)}[/]: {escape(text)}")
     counts = {k: sum(r.outcome == k for r in reports) for k in style}
-    summary = pgettext("list separator", ", ").join(_(OUTCOMES[k][2]) % {"n": n} for k, n in counts.items() if n) or _("nothing to do")
+    counted = [_(OUTCOMES[k][2]) % {"n": n} for k, n in counts.items() if n]
+    summary = pgettext("list separator", ", ").join(counted) or _("nothing to do")
     console.print(_("Preview, nothing was stored: %(summary)s") % {"summary": summary} if preview else summary)
 
 

@@ -59,7 +59,8 @@ def print_warnings(console, found) -> None:
         else:
             console.print(_("%(code)s: no early warnings (it has no open risks recorded).") % {"code": escape(p.code)})
         return
-    count = ngettext("%(num)s of %(total)s open risks has precedent.", "%(num)s of %(total)s open risks have precedent.",
+    count = ngettext("%(num)s of %(total)s open risks has precedent.",
+                     "%(num)s of %(total)s open risks have precedent.",
                      len(found.warnings)) % {"num": len(found.warnings), "total": found.open_items}
     console.print(f"[bold]{escape(p.code)} · {escape(p.name)}[/]: {count}")
     for n, w in enumerate(found.warnings, 1):

@@ -61,7 +61,7 @@ def test_help_is_chinese_with_kb_language_and_english_without(tmp_path):
     out = "".join(chinese.stdout.split())
     assert "用法：" in out and "选项" in out and "命令" in out and "显示此帮助并退出。" in out
     assert "把收尾报告、复盘和风险登记册变成可搜索的经验教训库" in out
-    assert "导入收尾报告、复盘、风险登记册和经验教训登记册。" in out  # a command's line in the list
+    assert "导入收尾报告、复盘、风险登记册和经验教训登记册。" in out  # a command in the list
     assert "Usage" not in out and "Ingest closure reports" not in out and "Show this message" not in out
 
     english = kb_process("--help", cwd=tmp_path, language=None)
