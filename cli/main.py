@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Callable, List, Optional
 import typer
 from rich.console import Console
 
+from cli.language import KBGroup, speaking
 from kb.errors import KBError
+from kb.i18n import N_, _, pgettext
 from kb.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,8 +22,10 @@ if TYPE_CHECKING:
     from kb.store import KnowledgeBase
 
 app = typer.Typer(
-    help="Lessons KB: turn closure reports, retrospectives and risk registers into a searchable "
-         "body of lessons. Settings come from KB_* environment variables (see the README).",
+    cls=KBGroup,
+    help=N_("Lessons KB: turn closure reports, retrospectives and risk registers into a searchable body of "
+            "lessons. Settings come from KB_* environment variables (see the README); set KB_LANGUAGE=zh_CN "
+            "for Chinese."),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -37,39 +41,45 @@ def open_kb(settings: Settings | None = None) -> KnowledgeBase:
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print("[bold red]" + _("error:") + f"[/] {message}")
     raise typer.Exit(code)
 
 
-@app.command()
-def ingest(
-    paths: List[Path] = typer.Argument(..., help="Files or folders. Folders are walked for .md, .docx, .pdf, "
-                                                 ".csv, .xlsx and .jsonl files."),
-    quiet_unchanged: bool = typer.Option(False, "--quiet-unchanged",
-                                         help="Do not list files that were already stored unchanged."),
-    project: Optional[str] = typer.Option(None, "--project", metavar="CODE",
-                                          help="File documents that name no project of their own under this "
-                                               "project code (a file naming another project is rejected)."),
-    dry_run: bool = typer.Option(False, "--dry-run",
-                                 help="Store nothing: report what each file would do (new, unchanged, or which "
-                                      "version of which document it replaces)."),
-) -> None:
-    """Ingest closure reports, retrospectives, risk registers and lessons registers.
+OUTCOMES = {
+    "ingested": (N_("ingested"), N_("would be ingested"), N_("%(n)s ingested")),
+    "replaced": (N_("replaced"), N_("would be replaced"), N_("%(n)s replaced")),
+    "unchanged": (N_("unchanged"), N_("would be unchanged"), N_("%(n)s unchanged")),
+    "rejected": (N_("rejected"), N_("rejected"), N_("%(n)s rejected")),
+}
+"""Each outcome of a file: as stored, as previewed (--dry-run), and counted in the summary line."""
 
-    Each file is stored whole or not at all. Re-ingesting a file changes nothing. A
-    document is its project plus its file name: a changed file for the same project
-    and name becomes the next version (the earlier one is kept: `kb versions`), while
-    the same file name in another project is another document. Ends with a per-file
-    report; exits with status 1 if any file was rejected.
-    """
+
+@app.command(help=N_("Ingest closure reports, retrospectives, risk registers and lessons registers.\n\n"
+                     "Each file is stored whole or not at all. Re-ingesting a file changes nothing. A document is "
+                     "its project plus its file name: a changed file for the same project and name becomes the "
+                     "next version (the earlier one is kept: `kb versions`), while the same file name in another "
+                     "project is another document. Ends with a per-file report; exits with status 1 if any file "
+                     "was rejected."))
+def ingest(
+    paths: List[Path] = typer.Argument(..., help=N_("Files or folders. Folders are walked for .md, .docx, .pdf, "
+                                                    ".csv, .xlsx and .jsonl files.")),
+    quiet_unchanged: bool = typer.Option(False, "--quiet-unchanged",
+                                         help=N_("Do not list files that were already stored unchanged.")),
+    project: Optional[str] = typer.Option(None, "--project", metavar="CODE",
+                                          help=N_("File documents that name no project of their own under this "
+                                                  "project code (a file naming another project is rejected).")),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help=N_("Store nothing: report what each file would do (new, unchanged, or which "
+                                         "version of which document it replaces).")),
+) -> None:
     from ingest import collect_files
 
     missing = [p for p in paths if not p.exists()]
     if missing:
-        fail(f"no such file or folder: {', '.join(map(str, missing))}")
+        fail(_("no such file or folder: %(paths)s") % {"paths": ", ".join(map(str, missing))})
     files = collect_files(paths)
     if not files:
-        fail("no supported files found (.md, .docx, .pdf, .csv, .xlsx, .jsonl).")
+        fail(_("no supported files found (.md, .docx, .pdf, .csv, .xlsx, .jsonl)."))
     reports = ingest_with_progress(open_kb(), files, project=project, preview=dry_run)
     print_reports(reports, quiet_unchanged)
     if any(r.outcome == "rejected" for r in reports):
@@ -85,12 +95,12 @@ def ingest_with_progress(kb: KnowledgeBase, files: list[Path], **options) -> lis
     reports: list[FileReport] = []
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        overall = bar.add_task("Ingesting", total=len(files))
+        overall = bar.add_task(_("Ingesting"), total=len(files))
         embedding: list[int] = []  # the task of the file being embedded, if any
 
         def progress_for(name: str) -> Callable[[int, int], None]:
-            bar.update(overall, description=f"Ingesting {name}")
-            task = bar.add_task(f"  embedding {name}", total=None, visible=False)
+            bar.update(overall, description=_("Ingesting %(name)s") % {"name": name})
+            task = bar.add_task("  " + _("embedding %(name)s") % {"name": name}, total=None, visible=False)
             embedding.append(task)
             return lambda done, total: bar.update(task, completed=done, total=total, visible=total > 256)
 
@@ -109,78 +119,84 @@ def print_reports(reports: list[FileReport], quiet_unchanged: bool) -> None:
 
     style = {"ingested": "green", "replaced": "cyan", "unchanged": "dim", "rejected": "bold red"}
     table = Table(show_header=True, header_style="bold", box=None)
-    for col in ("file", "result", "lessons", "risks"):
-        table.add_column(col, overflow="fold")
+    for col in (N_("file"), N_("result"), N_("lessons"), N_("risks")):
+        table.add_column(_(col), overflow="fold")
     shown = [r for r in reports if not (quiet_unchanged and r.outcome == "unchanged")]
     preview = any(r.preview for r in reports)
     for r in shown:
-        outcome = f"would be {r.outcome}" if r.preview and r.outcome != "rejected" else r.outcome
+        outcome = _(OUTCOMES[r.outcome][1 if r.preview else 0])
         table.add_row(escape(r.name), f"[{style[r.outcome]}]{outcome}[/]", str(r.lessons), str(r.risks))
     if shown:
         console.print(table)
-    for title, items in (("Replaced" if not preview else "Would replace",
+    for title, items in ((_("Would replace") if preview else _("Replaced"),
                           [(r.name, r.reason) for r in reports if r.outcome == "replaced"]),
-                         ("Rejected", [(r.name, r.reason) for r in reports if r.outcome == "rejected"]),
-                         ("Warnings", [(r.name, w) for r in reports for w in r.warnings])):
+                         (_("Rejected"), [(r.name, r.reason) for r in reports if r.outcome == "rejected"]),
+                         (_("Warnings"), [(r.name, w) for r in reports for w in r.warnings])):
         if items:
-            console.print(f"\n[bold]{title}:[/]")
+            console.print("\n[bold]" + _("%(title)s:") % {"title": title} + "[/]")
             for name, text in items:
                 console.print(f"  [bold]{escape(name)}[/]: {escape(text)}")
     counts = {k: sum(r.outcome == k for r in reports) for k in style}
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing to do"
-    console.print(f"Preview, nothing was stored: {summary}" if preview else summary)
+    counted = [_(OUTCOMES[k][2]) % {"n": n} for k, n in counts.items() if n]
+    summary = pgettext("list separator", ", ").join(counted) or _("nothing to do")
+    console.print(_("Preview, nothing was stored: %(summary)s") % {"summary": summary} if preview else summary)
 
 
-@app.command()
+@app.command(help=N_("Repair everything derived from the SQL database: re-embed lessons and risks whose vector is "
+                     "missing, stale or from another model (after changing KB_EMBEDDING_MODEL), rewrite the vector "
+                     "index (Chroma) from SQL, and delete original files nothing references."))
 def reindex(
-    full: bool = typer.Option(False, "--full", help="Rewrite every vector index entry, not only those that "
-                                                    "differ from SQL."),
+    full: bool = typer.Option(False, "--full", help=N_("Rewrite every vector index entry, not only those that "
+                                                       "differ from SQL.")),
 ) -> None:
-    """Repair everything derived from the SQL database: re-embed lessons and risks whose vector is
-    missing, stale or from another model (after changing KB_EMBEDDING_MODEL), rewrite the vector
-    index (Chroma) from SQL, and delete original files nothing references."""
     from rich.progress import Progress
 
     kb = open_kb()
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("Re-embedding", total=None)
+        task = bar.add_task(_("Re-embedding"), total=None)
         done = kb.reindex(progress=lambda n, total: bar.update(task, completed=n, total=total),
-                          stage=lambda name: bar.reset(task, description=name, total=None), full=full)
-    console.print(f"Re-embedded {done.embedded} of {done.items} lessons and risks with {kb.embedder.name}; "
-                  f"wrote {done.indexed} vector index entries" + (" into a new vector index (the model or dimension changed)"
-                                               if done.recreated else "") + ".")
+                          stage=lambda name: bar.reset(task, description=_(name), total=None), full=full)
+    facts = {"embedded": done.embedded, "items": done.items, "model": kb.embedder.name, "indexed": done.indexed}
+    if done.recreated:
+        console.print(_("Re-embedded %(embedded)s of %(items)s lessons and risks with %(model)s; wrote %(indexed)s "
+                        "vector index entries into a new vector index (the model or dimension changed).") % facts)
+    else:
+        console.print(_("Re-embedded %(embedded)s of %(items)s lessons and risks with %(model)s; wrote %(indexed)s "
+                        "vector index entries.") % facts)
     if done.vectors_dropped:
-        console.print(f"Deleted {done.vectors_dropped} SQL vectors of lessons or risks that no longer exist.")
-    console.print(f"Deleted {done.files_removed} original files nothing referenced.")
+        console.print(_("Deleted %(n)s SQL vectors of lessons or risks that no longer exist.")
+                      % {"n": done.vectors_dropped})
+    console.print(_("Deleted %(n)s original files nothing referenced.") % {"n": done.files_removed})
 
 
-@app.command()
+@app.command(help=N_("Check everything derived from the SQL database: each lesson's and risk's vector (model, text, "
+                     "dimension), the vector index, and the original files. Exits 1 if anything needs repair."))
 def doctor() -> None:
-    """Check everything derived from the SQL database: each lesson's and risk's vector (model, text,
-    dimension), the vector index, and the original files. Exits 1 if anything needs repair."""
     from rich.markup import escape
 
     kb = open_kb()
     report = kb.doctor()
-    console.print(f"SQL: {report.sql_items} lessons and risks; vector index: {report.index_items} vectors; "
-                  f"model: {escape(report.model)} ({report.dim} dimensions).")
+    console.print(_("SQL: %(items)s lessons and risks; vector index: %(vectors)s vectors; model: %(model)s "
+                    "(%(dim)s dimensions).") % {"items": report.sql_items, "vectors": report.index_items,
+                                                "model": escape(report.model), "dim": report.dim})
     problems = report.problems()
     if not problems:
-        console.print("[green]No drift: vectors, index and original files all match SQL.[/]")
+        console.print("[green]" + _("No drift: vectors, index and original files all match SQL.") + "[/]")
         return
     for problem in problems:
-        example = f" e.g. {escape(', '.join(problem.examples))}" if problem.examples else ""
+        example = (" " + _("e.g. %(examples)s") % {"examples": escape(", ".join(problem.examples))}
+                   if problem.examples else "")
         console.print(f"[red]{escape(problem.what)}[/]{example}\n  → {escape(problem.todo)}")
     raise typer.Exit(1)
 
 
-@app.command()
+@app.command(help=N_("Serve the web app and the JSON API (OpenAPI at /docs)."))
 def serve(
-    host: Optional[str] = typer.Option(None, help="Interface to bind (default KB_HOST, 127.0.0.1)."),
-    port: Optional[int] = typer.Option(None, help="Port (default KB_PORT, 8000)."),
-    workers: int = typer.Option(1, min=1, help="Worker processes; more than 1 needs a Chroma server (KB_CHROMA_URL)."),
+    host: Optional[str] = typer.Option(None, help=N_("Interface to bind (default KB_HOST, 127.0.0.1).")),
+    port: Optional[int] = typer.Option(None, help=N_("Port (default KB_PORT, 8000).")),
+    workers: int = typer.Option(1, min=1, help=N_("Worker processes; more than 1 needs a Chroma server "
+                                                  "(KB_CHROMA_URL).")),
 ) -> None:
-    """Serve the web app and the JSON API (OpenAPI at /docs)."""
     import uvicorn
 
     from web.app import create_app
@@ -188,11 +204,13 @@ def serve(
     settings = Settings()
     host, port = host or settings.host, port or settings.port
     if workers > 1 and not settings.chroma_url:
-        fail(f"--workers {workers} needs a Chroma server: the embedded store is not safe for several processes. "
-             "Start one with `chroma run --path /srv/kb-chroma --port 8001` and set KB_CHROMA_URL=http://127.0.0.1:8001, "
-             "or serve with --workers 1.")
+        fail(_("--workers %(workers)s needs a Chroma server: the embedded store is not safe for several processes. "
+               "Start one with `chroma run --path /srv/kb-chroma --port 8001` and set "
+               "KB_CHROMA_URL=http://127.0.0.1:8001, or serve with --workers 1.") % {"workers": workers})
     first_admin(settings)
-    console.print(f"Serving Lessons KB on http://{host}:{port}" + (f" with {workers} workers" if workers > 1 else ""))
+    where = {"host": host, "port": port, "workers": workers}
+    console.print(_("Serving Lessons KB on http://%(host)s:%(port)s with %(workers)s workers") % where
+                  if workers > 1 else _("Serving Lessons KB on http://%(host)s:%(port)s") % where)
     if workers == 1:
         uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning")
     else:
@@ -211,10 +229,11 @@ def first_admin(settings: Settings) -> None:
         password = accounts.create_first_admin(session=session, password=settings.admin_password or None)
     engine.dispose()
     if password and not settings.admin_password:
-        console.print(f"Created the PMO admin [bold]admin[/] with the one-time password [bold]{password}[/] "
-                      "(it is not shown again; add people with `kb users add NAME --role viewer`).")
+        console.print(_("Created the PMO admin [bold]admin[/] with the one-time password [bold]%(password)s[/] "
+                        "(it is not shown again; add people with `kb users add NAME --role viewer`).")
+                      % {"password": password})
     elif password:
-        console.print("Created the PMO admin [bold]admin[/] with the password in KB_ADMIN_PASSWORD.")
+        console.print(_("Created the PMO admin [bold]admin[/] with the password in KB_ADMIN_PASSWORD."))
 
 
 def _register_optional_commands() -> None:
@@ -236,11 +255,12 @@ _register_optional_commands()
 
 
 def main() -> None:
-    try:
-        app()
-    except KBError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        sys.exit(1)
+    with speaking():  # also for an error that ends the run outside click (below)
+        try:
+            app()
+        except KBError as exc:
+            err.print("[bold red]" + _("error:") + f"[/] {exc}")
+            sys.exit(1)
 
 
 if __name__ == "__main__":
