@@ -127,8 +127,8 @@ def status_charts(status: ProjectStatus) -> list[dict]:
     labels = [format_date(p.period_end) for p in periods]
     unit = f" {periods[-1].currency}" if periods[-1].currency else ""
     return [
-        {"id": "status-s-curve", "title": _("Earned value S-curve: planned value, earned value and actual cost to date"),
-         "type": "line", "labels": labels, "unit": unit.strip(),
+        {"id": "status-s-curve",
+         "title": _("Earned value S-curve: planned value, earned value and actual cost to date"), "type": "line", "labels": labels, "unit": unit.strip(),
          "datasets": [{"label": name, "data": [getattr(p, field) for p in periods]} for name, field in (
              (_("Planned value (PV)"), "planned_value"), (_("Earned value (EV)"), "earned_value"),
              (_("Actual cost (AC)"), "actual_cost"))]},

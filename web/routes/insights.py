@@ -67,6 +67,7 @@ YEARS_HEADER = (N_("id"), N_("name"), N_("year"), N_("items"), N_("projects"))
 REPEATS_HEADER = (N_("id"), N_("name"), N_("project_id"), N_("project_code"), N_("project_start"),
                   N_("earlier_item"), N_("earlier_known"), N_("earlier_title"), N_("similarity"), N_("item"),
                   N_("item_title"), N_("first_known"))
+TRENDS = {"rising": N_("rising"), "falling": N_("falling"), "flat": N_("flat")}
 EDIT_NAMES = {"renamed by the PMO": N_("renamed by the PMO"), "split by the PMO": N_("split by the PMO")}
 MEMBERS_HEADER = (N_("kind"), N_("id"), N_("title"), N_("project_code"), N_("project_type"), N_("occurred"),
                   N_("known"), N_("repeat_failure"))
@@ -225,8 +226,8 @@ def metrics_words(report: MetricsReport) -> dict:
 def theme_rows(report: ThemeReport, themes: list[Theme], table: str) -> list[list]:
     if table == "themes":
         return [header(THEMES_HEADER)] + [
-            [t.id, t.name, len(t.projects), t.lessons, t.risks, t.repeat_failures, t.trend, t.slope,
-             " · ".join(t.terms), " ".join(map(str, t.lesson_ids)), " ".join(map(str, t.risk_ids))] for t in themes]
+            [t.id, t.name, len(t.projects), t.lessons, t.risks, t.repeat_failures, _(TRENDS.get(t.trend, t.trend)),
+             t.slope, " · ".join(t.terms), " ".join(map(str, t.lesson_ids)), " ".join(map(str, t.risk_ids))] for t in themes]
     if table == "heatmap":
         return [header(THEMES_HEADER[:2]) + [group_label(pt) for pt in report.project_types]] + [
             [t.id, t.name] + [t.projects_by_type.get(pt, 0) for pt in report.project_types] for t in themes]

@@ -25,7 +25,7 @@ HEADER = (N_("project code"), N_("project name"), N_("project type"), N_("manage
           N_("overall RAG"), N_("trend"), N_("percent complete"), N_("SPI"), N_("CPI"), N_("report overdue"),
           N_("status reports"), N_("open items with precedent"), N_("high ones"), N_("escalated because"))
 """The columns of search.portfolio.portfolio_rows, for the catalogue."""
-RAG_COLUMN, TREND_COLUMN, OVERDUE_COLUMN, WHY_COLUMN = 5, 6, 10, 14
+TYPE_COLUMN, RAG_COLUMN, TREND_COLUMN, OVERDUE_COLUMN, WHY_COLUMN = 2, 5, 6, 10, 14
 
 
 def escalation_reasons(escalation: Escalation) -> list[str]:
@@ -48,7 +48,7 @@ def portfolio_csv_rows(portfolio: Portfolio) -> list[list]:
     out = [[_(name) for name in rows[0]]]
     for line, row in zip(portfolio.projects, rows[1:]):
         row = list(row)
-        row[RAG_COLUMN] = label(row[RAG_COLUMN])
+        row[TYPE_COLUMN], row[RAG_COLUMN] = label(row[TYPE_COLUMN]), label(row[RAG_COLUMN])
         row[TREND_COLUMN] = _(TRENDS[row[TREND_COLUMN]]) if row[TREND_COLUMN] in TRENDS else row[TREND_COLUMN]
         row[OVERDUE_COLUMN] = _("yes") if line.overdue else _("no")
         row[WHY_COLUMN] = why.get(line.project.id, "")
