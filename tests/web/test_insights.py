@@ -268,3 +268,6 @@ def test_the_themes_pages_read_in_chinese(client):
     assert client.get("/api/themes", headers=CHINESE).json()["definitions"]["repeat"].startswith("A repeat failure")
     header = rows(client.get("/themes.csv", headers=CHINESE))[0]
     assert header[:3] == ["ID", "名称", "项目数"]
+    refused = client.post("/themes/merge", data={"theme_id": [theme["id"]]}, headers=CHINESE)
+    assert refused.status_code == 400 and "请至少选择两个主题进行合并" in refused.text
+    assert client.get("/themes/nope", headers=CHINESE).status_code == 404
