@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 
 from kb import open_risks, queries, status
 from kb.access import EVERYTHING, Visibility
+from kb.i18n import N_
 from kb.dates import as_date
 from kb.models import (
     Document, KickoffPack, Lesson, LessonFeedback, PlanVsActual, Project, Risk, SearchLog, WarningShown,
@@ -305,7 +306,7 @@ def _consulted(s: Slice) -> Measure:
 
 
 # Shown where a reuse figure is still empty: what to do so that it moves.
-NO_NEW_PROJECT = ("No new project has a kickoff pack yet: register the project you are starting on the kickoff "
+NO_NEW_PROJECT = N_("No new project has a kickoff pack yet: register the project you are starting on the kickoff "
                   "page (or POST /api/projects) and build its pack; it counts here from then on.")
 
 
@@ -323,71 +324,80 @@ def _gaps(s: Slice) -> Measure:
     return _rate(len(gaps), len(s.searches), gaps)
 
 
+# Formulas that quote a threshold: the catalogue holds them with a placeholder, filled where shown.
+FORMULA_VALUES = {"high": f"{HIGH_SEVERITY:g}", "threshold": f"{GAP_SCORE_THRESHOLD}"}
+FORMULA_TEMPLATES = {
+    "high_risks_with_precedent": N_(
+        "open risks of active projects with probability × impact ≥ %(high)s that an early warning matched to a "
+        "materialised risk or “went wrong” lesson of a past project ÷ open risks of active projects with "
+        "probability × impact ≥ %(high)s × 100"),
+    "knowledge_gap_rate": N_("searches with no results or a best confidence below %(threshold)s ÷ searches × 100"),
+}
+
 METRICS: tuple[Metric, ...] = (
-    Metric("closed_projects", "Projects closed", "delivery",
-           "projects with an actual end date or an outcome", "count", _closed_count, ""),
-    Metric("success_rate", "Success rate", "delivery",
-           "successful ÷ closed projects with an outcome × 100", "%", _success),
-    Metric("on_time_rate", "On-time rate", "delivery",
-           "closed projects with actual_end ≤ planned_end ÷ closed projects with both dates × 100", "%", _on_time),
-    Metric("on_budget_rate", "On-budget rate", "delivery",
-           "closed projects with actual_budget ≤ planned_budget ÷ closed projects with both budgets × 100",
+    Metric("closed_projects", N_("Projects closed"), "delivery",
+           N_("projects with an actual end date or an outcome"), "count", _closed_count, ""),
+    Metric("success_rate", N_("Success rate"), "delivery",
+           N_("successful ÷ closed projects with an outcome × 100"), "%", _success),
+    Metric("on_time_rate", N_("On-time rate"), "delivery",
+           N_("closed projects with actual_end ≤ planned_end ÷ closed projects with both dates × 100"), "%",
+           _on_time),
+    Metric("on_budget_rate", N_("On-budget rate"), "delivery",
+           N_("closed projects with actual_budget ≤ planned_budget ÷ closed projects with both budgets × 100"),
            "%", _on_budget),
-    Metric("schedule_variance_pct", "Mean schedule variance", "delivery",
-           "mean of (actual_end − planned_end) ÷ (planned_end − planned_start) × 100; positive = late",
+    Metric("schedule_variance_pct", N_("Mean schedule variance"), "delivery",
+           N_("mean of (actual_end − planned_end) ÷ (planned_end − planned_start) × 100; positive = late"),
            "%", _schedule_variance, "lower"),
-    Metric("cost_variance_pct", "Mean cost variance", "delivery",
-           "mean of (actual_budget − planned_budget) ÷ planned_budget × 100; positive = over budget",
+    Metric("cost_variance_pct", N_("Mean cost variance"), "delivery",
+           N_("mean of (actual_budget − planned_budget) ÷ planned_budget × 100; positive = over budget"),
            "%", _cost_variance, "lower"),
-    Metric("spi", "Schedule performance index (SPI)", "delivery",
-           "mean of EV ÷ PV over projects with earned-value figures; below 1 = behind schedule", "ratio", _spi),
-    Metric("cpi", "Cost performance index (CPI)", "delivery",
-           "mean of EV ÷ AC over projects with earned-value figures; below 1 = over budget", "ratio", _cpi),
-    Metric("materialisation_rate", "Risk materialisation rate", "risk",
-           "materialised risks of closed projects ÷ registered risks of closed projects × 100 (a running "
-           "project's risks have not finished happening)", "%", _materialisation, "lower"),
-    Metric("foreseeable_rate", "Foreseeable failures", "risk",
-           "materialised risks that a lesson from another project, recorded before their project started, "
-           "already described (similar in meaning) ÷ materialised risks × 100", "%", _foreseeable, "lower",
-           note="Needs the vector index; shown as n/a where it was not computed."),
-    Metric("high_risks_with_precedent", "Open high risks with precedent", "risk",
-           f"open risks of active projects with probability × impact ≥ {HIGH_SEVERITY:g} that an early warning "
-           f"matched to a materialised risk or “went wrong” lesson of a past project ÷ open risks of active projects "
-           f"with probability × impact ≥ {HIGH_SEVERITY:g} × 100", "%", _high_with_precedent, "",
-           note="Needs the vector index; shown as n/a where it was not computed."),
-    Metric("warned_risks_materialised", "Warned-of risks that materialised", "risk",
-           "risks of closed projects that materialised, of those an early warning was shown for while their project "
-           "ran ÷ risks of closed projects an early warning was shown for × 100", "%", _warned_materialised, "lower",
-           note="Compare with the risk materialisation rate: warnings help when warned-of risks materialise less "
-                "often than risks do in general."),
-    Metric("status_report_timeliness", "Status reports received on time", "delivery",
-           "status reports received from running projects, one per period of their cadence (weekly, fortnightly "
+    Metric("spi", N_("Schedule performance index (SPI)"), "delivery",
+           N_("mean of EV ÷ PV over projects with earned-value figures; below 1 = behind schedule"), "ratio", _spi),
+    Metric("cpi", N_("Cost performance index (CPI)"), "delivery",
+           N_("mean of EV ÷ AC over projects with earned-value figures; below 1 = over budget"), "ratio", _cpi),
+    Metric("materialisation_rate", N_("Risk materialisation rate"), "risk",
+           N_("materialised risks of closed projects ÷ registered risks of closed projects × 100 (a running "
+           "project's risks have not finished happening)"), "%", _materialisation, "lower"),
+    Metric("foreseeable_rate", N_("Foreseeable failures"), "risk",
+           N_("materialised risks that a lesson from another project, recorded before their project started, "
+           "already described (similar in meaning) ÷ materialised risks × 100"), "%", _foreseeable, "lower",
+           note=N_("Needs the vector index; shown as n/a where it was not computed.")),
+    Metric("high_risks_with_precedent", N_("Open high risks with precedent"), "risk",
+           FORMULA_TEMPLATES["high_risks_with_precedent"] % FORMULA_VALUES, "%", _high_with_precedent, "",
+           note=N_("Needs the vector index; shown as n/a where it was not computed.")),
+    Metric("warned_risks_materialised", N_("Warned-of risks that materialised"), "risk",
+           N_("risks of closed projects that materialised, of those an early warning was shown for while their project "
+           "ran ÷ risks of closed projects an early warning was shown for × 100"), "%", _warned_materialised, "lower",
+           note=N_("Compare with the risk materialisation rate: warnings help when warned-of risks materialise less "
+                "often than risks do in general.")),
+    Metric("status_report_timeliness", N_("Status reports received on time"), "delivery",
+           N_("status reports received from running projects, one per period of their cadence (weekly, fortnightly "
            "or monthly, read from their reports), from each project's first report to today ÷ reports due over "
-           "the same periods × 100", "%", _status_timeliness,
-           note="Running projects that send status reports only; the /portfolio page lists the overdue ones."),
-    Metric("template_compliance", "Documents that follow their template", "knowledge flow",
-           "documents that leave out no section, column or field their PMO template requires ÷ documents checked "
+           "the same periods × 100"), "%", _status_timeliness,
+           note=N_("Running projects that send status reports only; the /portfolio page lists the overdue ones.")),
+    Metric("template_compliance", N_("Documents that follow their template"), "knowledge flow",
+           N_("documents that leave out no section, column or field their PMO template requires ÷ documents checked "
            "against a template at ingest × 100 (closure reports, retrospectives, registers and status reports; "
-           "other systems' exports and documents stored before the check are not counted)", "%", _template_compliance,
-           note="Each document's gaps are listed on its page, with the template to copy from (/templates)."),
-    Metric("lessons_per_closed_project", "Lessons captured per closed project", "knowledge flow",
-           "lessons linked to closed projects ÷ closed projects", "per project", _lessons_per_closed),
-    Metric("days_to_closure_report", "Days from close to closure report", "knowledge flow",
-           "median of (closure report date − actual_end) in days; the report date is the one "
-           "written in the report (report_date / date), else the day it was ingested", "days", _days_to_report, "lower"),
-    Metric("closed_without_review", "Projects closed without a closure review", "knowledge flow",
-           "closed projects with no closure report document", "count", _without_review, "lower"),
-    Metric("kickoff_packs_per_new_project", "Kickoff packs per new project", "reuse",
-           "kickoff packs generated ÷ new projects", "per project", _packs_per_new, note=NO_NEW_PROJECT),
-    Metric("kickoff_consultation_rate", "New projects that consulted the KB at kickoff", "reuse",
-           "new projects with a kickoff pack (by project id, name or code) ÷ new projects × 100",
+           "other systems' exports and documents stored before the check are not counted)"), "%", _template_compliance,
+           note=N_("Each document's gaps are listed on its page, with the template to copy from (/templates).")),
+    Metric("lessons_per_closed_project", N_("Lessons captured per closed project"), "knowledge flow",
+           N_("lessons linked to closed projects ÷ closed projects"), "per project", _lessons_per_closed),
+    Metric("days_to_closure_report", N_("Days from close to closure report"), "knowledge flow",
+           N_("median of (closure report date − actual_end) in days; the report date is the one "
+           "written in the report (report_date / date), else the day it was ingested"), "days", _days_to_report, "lower"),
+    Metric("closed_without_review", N_("Projects closed without a closure review"), "knowledge flow",
+           N_("closed projects with no closure report document"), "count", _without_review, "lower"),
+    Metric("kickoff_packs_per_new_project", N_("Kickoff packs per new project"), "reuse",
+           N_("kickoff packs generated ÷ new projects"), "per project", _packs_per_new, note=NO_NEW_PROJECT),
+    Metric("kickoff_consultation_rate", N_("New projects that consulted the KB at kickoff"), "reuse",
+           N_("new projects with a kickoff pack (by project id, name or code) ÷ new projects × 100"),
            "%", _consulted, note=NO_NEW_PROJECT),
-    Metric("lessons_helpful", "Lessons marked helpful", "reuse",
-           "distinct lessons with 'helpful' feedback", "count", _feedback("helpful")),
-    Metric("lessons_applied", "Lessons applied", "reuse",
-           "distinct lessons with 'applied' feedback", "count", _feedback("applied")),
-    Metric("knowledge_gap_rate", "Searches that found nothing useful", "reuse",
-           f"searches with no results or a best confidence below {GAP_SCORE_THRESHOLD} ÷ searches × 100",
+    Metric("lessons_helpful", N_("Lessons marked helpful"), "reuse",
+           N_("distinct lessons with 'helpful' feedback"), "count", _feedback("helpful")),
+    Metric("lessons_applied", N_("Lessons applied"), "reuse",
+           N_("distinct lessons with 'applied' feedback"), "count", _feedback("applied")),
+    Metric("knowledge_gap_rate", N_("Searches that found nothing useful"), "reuse",
+           FORMULA_TEMPLATES["knowledge_gap_rate"] % FORMULA_VALUES,
            "%", _gaps, "lower"),
 )
 
@@ -395,35 +405,35 @@ GROUPS = tuple(dict.fromkeys(m.group for m in METRICS))
 
 # Kept beside METRICS rather than inside each entry so a metric's definition and its wording can change apart.
 PLAIN_WORDS: dict[str, str] = {
-    "closed_projects": "Projects that have finished, or whose outcome is recorded.",
-    "success_rate": "Of the finished projects, the share judged a success.",
-    "status_report_timeliness": "Of the status reports running projects owed, the share that arrived.",
-    "template_compliance": "Of the reports and registers checked, the share written to the PMO's template: nothing "
-                           "it requires is missing.",
-    "on_time_rate": "Of the finished projects, the share that finished by their planned end date.",
-    "on_budget_rate": "Of the finished projects, the share that spent no more than their planned budget.",
-    "schedule_variance_pct": "How late projects finished on average, as a share of the time planned for them "
-                             "(below zero: early).",
-    "cost_variance_pct": "How far over budget projects finished on average, as a share of their budget "
-                         "(below zero: under budget).",
-    "spi": "Work done against the work planned by now, for projects that track earned value: "
-           "1.0 is on schedule, below 1 behind.",
-    "cpi": "Value delivered for each unit of money spent, for projects that track earned value: "
-           "1.0 is on budget, below 1 over budget.",
-    "materialisation_rate": "Of the risks finished projects registered, the share that actually happened.",
-    "high_risks_with_precedent": "Of the high open risks of running projects, the share that already happened "
-                                 "on a past project: where an early warning has something to say.",
-    "warned_risks_materialised": "Of the risks a running project was warned of, the share that happened anyway "
-                                 "once the project finished.",
-    "lessons_per_closed_project": "Lessons recorded for each finished project, on average.",
-    "days_to_closure_report": "Typical number of days from a project's end to its closure report.",
-    "closed_without_review": "Finished projects with no closure report in the knowledge base.",
-    "kickoff_packs_per_new_project": "Kickoff packs made for each new project.",
-    "kickoff_consultation_rate": "Of the new projects, the share that made a kickoff pack from past lessons.",
-    "lessons_helpful": "Lessons someone marked as helpful.",
-    "lessons_applied": "Lessons someone recorded as applied to their project.",
-    "knowledge_gap_rate": "Share of searches that found nothing useful: questions the knowledge base "
-                          "cannot answer yet.",
+    "closed_projects": N_("Projects that have finished, or whose outcome is recorded."),
+    "success_rate": N_("Of the finished projects, the share judged a success."),
+    "status_report_timeliness": N_("Of the status reports running projects owed, the share that arrived."),
+    "template_compliance": N_("Of the reports and registers checked, the share written to the PMO's template: nothing "
+                           "it requires is missing."),
+    "on_time_rate": N_("Of the finished projects, the share that finished by their planned end date."),
+    "on_budget_rate": N_("Of the finished projects, the share that spent no more than their planned budget."),
+    "schedule_variance_pct": N_("How late projects finished on average, as a share of the time planned for them "
+                             "(below zero: early)."),
+    "cost_variance_pct": N_("How far over budget projects finished on average, as a share of their budget "
+                         "(below zero: under budget)."),
+    "spi": N_("Work done against the work planned by now, for projects that track earned value: "
+           "1.0 is on schedule, below 1 behind."),
+    "cpi": N_("Value delivered for each unit of money spent, for projects that track earned value: "
+           "1.0 is on budget, below 1 over budget."),
+    "materialisation_rate": N_("Of the risks finished projects registered, the share that actually happened."),
+    "high_risks_with_precedent": N_("Of the high open risks of running projects, the share that already happened "
+                                 "on a past project: where an early warning has something to say."),
+    "warned_risks_materialised": N_("Of the risks a running project was warned of, the share that happened anyway "
+                                 "once the project finished."),
+    "lessons_per_closed_project": N_("Lessons recorded for each finished project, on average."),
+    "days_to_closure_report": N_("Typical number of days from a project's end to its closure report."),
+    "closed_without_review": N_("Finished projects with no closure report in the knowledge base."),
+    "kickoff_packs_per_new_project": N_("Kickoff packs made for each new project."),
+    "kickoff_consultation_rate": N_("Of the new projects, the share that made a kickoff pack from past lessons."),
+    "lessons_helpful": N_("Lessons someone marked as helpful."),
+    "lessons_applied": N_("Lessons someone recorded as applied to their project."),
+    "knowledge_gap_rate": N_("Share of searches that found nothing useful: questions the knowledge base "
+                             "cannot answer yet."),
 }
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from kb import open_risks
 from kb import status as kbstatus
 from kb.access import Visibility
+from kb.i18n import _, format_date
 from kb.queries import visible_project
 
 
@@ -117,22 +118,23 @@ def _round(value: float | None) -> float | None:
 
 
 def status_charts(status: ProjectStatus) -> list[dict]:
-    """The earned-value S-curve and the SPI/CPI trend, in the shape `_metrics_chart.html` draws."""
+    """The earned-value S-curve and the SPI/CPI trend, in the shape `_metrics_chart.html` draws, their titles
+    and series in the reader's language (call it per request)."""
     periods = [p for p in status.periods if p.planned_value is not None or p.earned_value is not None
                or p.actual_cost is not None]
     if not periods:
         return []
-    labels = [p.period_end.isoformat() for p in periods]
+    labels = [format_date(p.period_end) for p in periods]
     unit = f" {periods[-1].currency}" if periods[-1].currency else ""
     return [
-        {"id": "status-s-curve", "title": "Earned value S-curve: planned value, earned value and actual cost to date",
-         "type": "line", "labels": labels, "unit": unit.strip(),
+        {"id": "status-s-curve",
+         "title": _("Earned value S-curve: planned value, earned value and actual cost to date"), "type": "line", "labels": labels, "unit": unit.strip(),
          "datasets": [{"label": name, "data": [getattr(p, field) for p in periods]} for name, field in (
-             ("Planned value (PV)", "planned_value"), ("Earned value (EV)", "earned_value"),
-             ("Actual cost (AC)", "actual_cost"))]},
-        {"id": "status-indices", "title": "SPI (EV / PV) and CPI (EV / AC) by period: below 1 is behind plan or "
-         "over budget", "type": "line", "labels": labels, "unit": "", "precision": 2, "beginAtZero": False,
+             (_("Planned value (PV)"), "planned_value"), (_("Earned value (EV)"), "earned_value"),
+             (_("Actual cost (AC)"), "actual_cost"))]},
+        {"id": "status-indices", "title": _("SPI (EV / PV) and CPI (EV / AC) by period: below 1 is behind plan or "
+                                            "over budget"), "type": "line", "labels": labels, "unit": "",
+         "precision": 2, "beginAtZero": False,
          "datasets": [{"label": "SPI", "data": [p.spi for p in periods]},
                       {"label": "CPI", "data": [p.cpi for p in periods]}]},
     ]
-

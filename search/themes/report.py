@@ -18,6 +18,7 @@ from sqlmodel import select
 from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.errors import NotFound
+from kb.i18n import N_, _
 from kb.models import ThemeOverride
 from search.failures import (
     UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects, model_reads, past_projects,
@@ -33,43 +34,47 @@ TREND_THRESHOLD = 0.10
 """A theme is rising (falling) when its least-squares slope is at least 10% of its mean per year up (down)."""
 
 DEFINITIONS = {
-    "items": "Published lessons whose polarity is “went wrong”, and published risks that materialised, of "
+    "items": N_("Published lessons whose polarity is “went wrong”, and published risks that materialised, of "
              "projects that are over (a running project's register is watched, not yet a past failure). "
              "Each language is grouped on its own, so no theme mixes languages. Lessons and risks written "
-             "in Chinese are left out for now: the language model that judges meaning reads English only.",
-    "occurred": "When a failure occurred: the lesson's own date if it has one; otherwise its project's "
-                "end date (actual, else planned), else its start; otherwise the day its document was ingested.",
-    "known": "When the organisation knew a lesson: the lesson's own date if it has one; otherwise its "
+             "in Chinese are left out for now: the language model that judges meaning reads English only."),
+    "occurred": N_("When a failure occurred: the lesson's own date if it has one; otherwise its project's "
+                "end date (actual, else planned), else its start; otherwise the day its document was ingested."),
+    "known": N_("When the organisation knew a lesson: the lesson's own date if it has one; otherwise its "
              "project's actual end date (lessons are captured at closure); otherwise the day its document "
-             "was ingested.",
-    "repeat": "A repeat failure is a project in the theme that started (actual start, else planned start) "
+             "was ingested."),
+    "repeat": N_("A repeat failure is a project in the theme that started (actual start, else planned start) "
               "after a lesson on the same theme from another project was already known. Each project "
-              "counts once per theme.",
-    "trend": "Least-squares slope of the number of projects hit per year, over every year the data covers "
+              "counts once per theme."),
+    "trend": N_("Least-squares slope of the number of projects hit per year, over every year the data covers "
              "(years without any occurrence count as 0). Rising when the slope is at least +10% of the "
              "theme's mean per year, falling at −10% or below, otherwise flat; flat when fewer than 3 years "
-             "are covered.",
-    "projects": "Distinct projects with at least one lesson or materialised risk in the theme.",
-    "precedent": "For each repeat failure, the earlier lesson (from another project, known before this project "
+             "are covered."),
+    "projects": N_("Distinct projects with at least one lesson or materialised risk in the theme."),
+    "precedent": N_("For each repeat failure, the earlier lesson (from another project, known before this project "
                  "started) that is closest in meaning to this project's own lessons and risks in the theme. "
-                 "When none is close enough, the page says “no close precedent” instead of citing a weak one.",
-    "counts": "Repeat failures are counted as project–theme pairs: a project that repeats three themes counts "
-              "three times. The number of distinct projects is given alongside.",
+                 "When none is close enough, the page says “no close precedent” instead of citing a weak one."),
+    "counts": N_("Repeat failures are counted as project–theme pairs: a project that repeats three themes counts "
+                 "three times. The number of distinct projects is given alongside."),
 }
 """What the numbers mean, in plain words; `METHOD` is the exact method, shown one click away."""
 
+# The precedent's method quotes its threshold: the catalogue holds it with a placeholder, filled where shown.
+PRECEDENT_METHOD = N_(
+    "Precedent = the earlier lesson maximising the cosine of the embeddings over (this project's item, earlier "
+    "lesson) pairs within the theme; cited only when that cosine ≥ %(threshold)s. The threshold was read off the "
+    "demo corpus: at or above it 32 of 34 pairs describe the same failure, between 0.44 and it only 7 of 20 do.")
+METHOD_VALUES = {"threshold": PRECEDENT_THRESHOLD}
+
 METHOD = {
-    "themes": "Spherical k-means on the sentence embeddings (all-MiniLM-L6-v2) of each text, each language "
-              "apart, the number of themes chosen per language by cosine silhouette; Han-script texts are left "
-              "out while the model is English-only. A theme is named by the title of a member near its centre that "
-              "uses most of its distinctive terms; the terms are the top class-based TF-IDF (c-TF-IDF) unigrams "
-              "and bigrams of the members nearest the centre, used by at least two projects.",
-    "precedent": f"Precedent = the earlier lesson maximising the cosine of the embeddings over (this project's "
-                 f"item, earlier lesson) pairs within the theme; cited only when that cosine ≥ "
-                 f"{PRECEDENT_THRESHOLD}. The threshold was read off the demo corpus: at or above it 32 of 34 "
-                 f"pairs describe the same failure, between 0.44 and it only 7 of 20 do.",
-    "edits": "The PMO's renames, merges and splits are kept and re-applied whenever the themes are recomputed; "
-             "a renamed theme keeps the PMO's name.",
+    "themes": N_("Spherical k-means on the sentence embeddings (all-MiniLM-L6-v2) of each text, each language "
+                 "apart, the number of themes chosen per language by cosine silhouette; Han-script texts are left "
+                 "out while the model is English-only. A theme is named by the title of a member near its centre "
+                 "that uses most of its distinctive terms; the terms are the top class-based TF-IDF (c-TF-IDF) "
+                 "unigrams and bigrams of the members nearest the centre, used by at least two projects."),
+    "precedent": PRECEDENT_METHOD % METHOD_VALUES,
+    "edits": N_("The PMO's renames, merges and splits are kept and re-applied whenever the themes are recomputed; "
+                "a renamed theme keeps the PMO's name."),
 }
 
 
@@ -113,8 +118,8 @@ class ThemeReport:
         for theme in self.themes:
             if theme.id == theme_id:
                 return theme
-        raise ThemeNotFound(f"No theme {theme_id!r}. Themes are recomputed when lessons change; "
-                            "pick it again from the themes page.")
+        raise ThemeNotFound(_("No theme %(theme)s. Themes are recomputed when lessons change; "
+                              "pick it again from the themes page.") % {"theme": repr(theme_id)})
 
 
 class ThemeNotFound(NotFound):

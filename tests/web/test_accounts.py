@@ -304,6 +304,11 @@ def test_admins_read_the_audit_log_as_a_page_filtered_by_action_and_as_csv(fresh
     assert {"ingest", "unpublish"} <= {r[2] for r in rows[1:]}
     only = list(csv.reader(io.StringIO(fresh.get("/audit.csv", params={"action": "unpublish"}).text)))
     assert [r[2] for r in only[1:]] == ["unpublish"] and '"published": false' in only[1][5]
+    chinese = {"Accept-Language": "zh-CN"}
+    page = fresh.get("/audit", params={"action": "unpublish"}, headers=chinese).text
+    assert "审计日志" in page and "“取消发布”共 1 条事件" in page and ">取消发布</td>" in page
+    header = next(csv.reader(io.StringIO(fresh.get("/audit.csv", headers=chinese).text)))
+    assert header == ["时间（UTC）", "操作人", "操作", "对象", "之前", "之后"]
 
 
 def test_a_theme_edit_and_a_restore_are_recorded(fresh):

@@ -229,3 +229,45 @@ def test_foreseen_failures_and_precedents_are_shown_by_title(client, fast_kb):
     for r in theme["repeats"]:
         assert str(escape(r["earlier_title"] or "No close precedent")) in detail
         assert str(escape(r["item_title"])) in detail
+
+
+# --- in Chinese ------------------------------------------------------------------------------
+
+CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+def test_the_metrics_page_and_its_csv_read_in_chinese(client):
+    from kb import i18n
+
+    page = client.get("/metrics", params={"by": "type"}, headers=CHINESE).text
+    with i18n.using(i18n.CHINESE):
+        names = {m.key: i18n.gettext(m.name) for m in M.METRICS}
+        expected_rate = i18n.format_percent(0.0, 1)
+    assert "项目管理办公室（PMO）是否让项目变得更好？" in page and "计算方法" in page and "知识空白" in page
+    assert "How this is computed" not in page and "Knowledge gaps" not in page
+    for metric in M.METRICS:
+        assert names[metric.key] != metric.name, f"{metric.name} has no Chinese name"
+        assert f">{names[metric.key]}<" in page                      # the card and the breakdown row
+    labels, cells = breakdown(client.get("/metrics", params={"by": "type"}, headers=CHINESE))
+    assert labels == ["CRM 上线", "ERP 迁移", "云迁移"]                  # project types in the reader's words
+    assert cells[names["success_rate"]] == [expected_rate] * 3
+    assert "交付类比率（按项目类型）" in page                            # a chart's title
+    summary = rows(client.get("/metrics.csv", params={"table": "summary"}, headers=CHINESE))
+    assert summary[0][:3] == ["键", "名称", "分组"] and summary[1][:2] == ["closed_projects", "已关闭项目"]
+    assert rows(client.get("/metrics.csv", params={"table": "summary"}))[0][:3] == ["key", "name", "group"]
+
+
+def test_the_themes_pages_read_in_chinese(client):
+    page = client.get("/themes", headers=CHINESE).text
+    assert "哪些失败反复出现？" in page and "这些数字的定义" in page and "重复失败" in page
+    assert "How these numbers are defined" not in page and "Which failures keep coming back?" not in page
+    assert "每年受影响的项目数（重复最多的主题）" in page                   # the trend chart's title
+    theme = client.get("/api/themes").json()["themes"][0]
+    detail = client.get(f"/themes/{theme['id']}", headers=CHINESE).text
+    assert "拆分此主题" in detail and "按项目类型" in detail and "Split this theme" not in detail
+    assert client.get("/api/themes", headers=CHINESE).json()["definitions"]["repeat"].startswith("A repeat failure")
+    header = rows(client.get("/themes.csv", headers=CHINESE))[0]
+    assert header[:3] == ["ID", "名称", "项目数"]
+    refused = client.post("/themes/merge", data={"theme_id": [theme["id"]]}, headers=CHINESE)
+    assert refused.status_code == 400 and "请至少选择两个主题进行合并" in refused.text
+    assert client.get("/themes/nope", headers=CHINESE).status_code == 404

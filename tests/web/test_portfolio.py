@@ -119,3 +119,25 @@ def test_kb_portfolio_prints_the_escalations_and_the_same_json(client, monkeypat
     body = json.loads(runner.invoke(app, ["portfolio", "--json"], catch_exceptions=False).output)
     assert [e["project"]["code"] for e in body["escalations"]] == \
         [e["project"]["code"] for e in client.get("/api/portfolio").json()["escalations"]]
+
+
+CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+def test_the_portfolio_its_csv_and_a_projects_status_read_in_chinese(client):
+    page = " ".join(client.get("/portfolio", headers=CHINESE).text.split())
+    assert "上报事项" in page and "进行中的项目" in page and "Escalations" not in page
+    assert "总体状态为红；状态恶化" in page                              # the reasons, in the reader's words
+    assert "此风险曾在 2 个以往的ERP 迁移项目中发生" in page              # the warning's headline
+    assert "恶化" in page and ">红</span>" in page                       # trend and RAG
+    sheet = list(csv.reader(io.StringIO(client.get("/portfolio.csv", headers=CHINESE).text)))
+    assert sheet[0][:3] == ["项目编号", "项目名称", "项目类型"]
+    live = next(r for r in sheet if r[0] == "LIVE-ERP")
+    assert live[2] == "ERP 迁移" and live[5] == "红" and live[14].startswith("总体状态为红；状态恶化")
+    assert list(csv.reader(io.StringIO(client.get("/portfolio.csv").text)))[0][0] == "project code"
+    with client.app.state.services.kb.session() as session:
+        live_id = session.exec(select(Project).where(Project.code == "LIVE-ERP")).one().id
+    project = " ".join(client.get(f"/projects/{live_id}", headers=CHINESE).text.split())
+    assert "红黄绿状态变化，最新的在前" in project and "挣值 S 曲线" in project   # status section and chart title
+    assert "预警" in project and "项有先例" in project and "Early warnings" not in project
+    assert "2026年11月27日" in project                                   # dates as a Chinese reader writes them

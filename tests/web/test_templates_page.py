@@ -71,3 +71,16 @@ def test_a_documents_page_lists_its_template_gaps_and_a_compliant_one_none(clien
     assert "Template gaps" in page and "has no &#39;Owner&#39; column" in page
     assert "leave &#39;Probability&#39; empty" in page or "leaves &#39;Probability&#39; empty" in page
     assert "Template gaps" not in client.get(f"/documents/{reports[1]['document_id']}").text
+
+
+def test_the_page_reads_in_chinese_and_the_files_stay_in_english(client):
+    from docx import Document
+
+    page = client.get("/templates", headers={"Accept-Language": "zh-CN"}).text
+    assert "<h2>收尾报告</h2>" in page and "<h2>风险登记册</h2>" in page and "下载：" in page
+    assert "The PMO's standard templates" not in page
+    assert "What went wrong" in page                                    # the headings ingestion reads stay as written
+    body = client.get("/templates/closure-report.docx", headers={"Accept-Language": "zh-CN"}).content
+    assert Document(io.BytesIO(body)).paragraphs[0].text == "Closure report"
+    missing = client.get("/templates/gantt-chart.xlsx", headers={"Accept-Language": "zh-CN"})
+    assert missing.status_code == 404 and "没有模板 gantt-chart.xlsx" in missing.text

@@ -21,6 +21,8 @@ router = APIRouter(include_in_schema=False)
 AUDIT_PAGE = 50
 CSV_ROWS = 100_000
 """The newest events a CSV export holds, so one request never reads an unbounded log."""
+AUDIT_COLUMNS = (N_("at (UTC)"), N_("who"), N_("action"), N_("target"), N_("before"), N_("after"))
+"""The audit CSV's header, in the reader's language; the rows keep the stored (English) action names."""
 FAILED = N_("That name and password do not match an enabled account. Check both and try again.")
 
 
@@ -72,7 +74,7 @@ def audit_page(request: Request, session: SessionDep, action: str = Query("", ma
 @router.get("/audit.csv")
 def audit_csv(session: SessionDep, action: str = Query("", max_length=40)):
     found = accounts.audit_events(session=session, action=action or None, limit=CSV_ROWS)
-    rows = [[_("at (UTC)"), _("who"), _("action"), _("target"), _("before"), _("after")]]
+    rows = [[_(name) for name in AUDIT_COLUMNS]]
     rows += [[e.at.isoformat(timespec="seconds"), e.actor or "", e.action, e.target, _json(e.before), _json(e.after)]
              for e in found.events]
     return csv_response(rows, "audit.csv")

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from kb import i18n
+from kb.i18n import N_, _, ngettext
 from kb.metrics import (
-    GAP_SCORE_THRESHOLD, GROUPS, METRICS, MetricsReport, MetricValue, format_value, load_snapshot, options,
-    report_from,
+    FORMULA_TEMPLATES, FORMULA_VALUES, GAP_SCORE_THRESHOLD, GROUPS, METRICS, UNSPECIFIED, Metric, MetricsReport,
+    MetricValue, load_snapshot, options, report_from,
 )
 from kb.access import EVERYTHING, Visibility
 from kb.store import KnowledgeBase
@@ -24,10 +28,11 @@ from search.themes import (
     DEFINITIONS, METHOD, UNTYPED, Item, Theme, ThemeReport, compute_themes, merge_themes, rename_theme,
     repeat_counts, split_theme, undo_last_edit,
 )
+from search.themes.report import METHOD_VALUES, PRECEDENT_METHOD
 from web.audit import theme_edit
 from web.deps import KBDep, SessionDep, VisibilityDep
 from web.schemas import PERIOD
-from web.templating import render
+from web.templating import label as vocabulary_label, render
 
 router = APIRouter()
 
@@ -38,6 +43,80 @@ ThemeTable = Literal["themes", "heatmap", "years", "repeats"]
 METRIC_TABLES = get_args(MetricTable)
 THEME_TABLES = get_args(ThemeTable)
 TOP_THEMES_CHART = 8
+
+# What the pages call the registry's keys; translated where shown (kb/i18n.py).
+GROUP_NAMES = {"delivery": N_("Delivery"), "risk": N_("Risk"), "knowledge flow": N_("Knowledge flow"),
+               "reuse": N_("Reuse")}
+GROUPING_NAMES = {"year": N_("year"), "quarter": N_("quarter"), "portfolio": N_("portfolio"),
+                  "type": N_("project type")}
+METRIC_TABLE_NAMES = {"summary": N_("summary"), "breakdown": N_("breakdown"), "gaps": N_("gaps"),
+                      "unreviewed": N_("unreviewed"), "foreseeable": N_("foreseeable")}
+THEME_TABLE_NAMES = {"themes": N_("themes"), "heatmap": N_("heatmap"), "years": N_("years"),
+                     "repeats": N_("repeats")}
+SUMMARY_HEADER = (N_("key"), N_("name"), N_("group"), N_("value"), N_("display"), N_("unit"), N_("numerator"),
+                  N_("denominator"), N_("period"), N_("formula"))
+BREAKDOWN_HEADER = (N_("by"), N_("group"), N_("key"), N_("name"), N_("value"), N_("display"), N_("numerator"),
+                    N_("denominator"))
+GAPS_HEADER = (N_("query"), N_("searches"), N_("last_searched"), N_("best_score"))
+UNREVIEWED_HEADER = (N_("project_id"), N_("code"), N_("name"), N_("type"), N_("portfolio"), N_("close_date"))
+FORESEEABLE_HEADER = (N_("risk_id"), N_("project_code"), N_("project_start"), N_("lesson_id"), N_("lesson_known"),
+                      N_("similarity"))
+THEMES_HEADER = (N_("id"), N_("name"), N_("projects"), N_("lessons"), N_("risks"), N_("repeat_failures"),
+                 N_("trend"), N_("slope"), N_("terms"), N_("lesson_ids"), N_("risk_ids"))
+YEARS_HEADER = (N_("id"), N_("name"), N_("year"), N_("items"), N_("projects"))
+REPEATS_HEADER = (N_("id"), N_("name"), N_("project_id"), N_("project_code"), N_("project_start"),
+                  N_("earlier_item"), N_("earlier_known"), N_("earlier_title"), N_("similarity"), N_("item"),
+                  N_("item_title"), N_("first_known"))
+TRENDS = {"rising": N_("rising"), "falling": N_("falling"), "flat": N_("flat")}
+EDIT_NAMES = {"renamed by the PMO": N_("renamed by the PMO"), "split by the PMO": N_("split by the PMO")}
+MEMBERS_HEADER = (N_("kind"), N_("id"), N_("title"), N_("project_code"), N_("project_type"), N_("occurred"),
+                  N_("known"), N_("repeat_failure"))
+
+
+def header(names) -> list[str]:
+    """A CSV header row in the reader's language (English column names stay as they were)."""
+    return [_(name) for name in names]
+
+
+@dataclass(frozen=True)
+class MetricText:
+    """A metric's words as the page shows them, in the reader's language."""
+
+    name: str
+    formula: str
+    plain: str
+    note: str
+
+
+def metric_text(metric: Metric) -> MetricText:
+    template = FORMULA_TEMPLATES.get(metric.key)
+    formula = _(template) % FORMULA_VALUES if template else _(metric.formula)
+    return MetricText(_(metric.name), formula, _(metric.plain) if metric.plain else "",
+                      _(metric.note) if metric.note else "")
+
+
+def metric_texts() -> dict[str, MetricText]:
+    return {m.key: metric_text(m) for m in METRICS}
+
+
+def shown_value(value: float | None, unit: str) -> str:
+    """A figure as the reader writes numbers (kb.metrics.format_value is the CLI's and the API's)."""
+    if value is None:
+        return _("n/a")
+    if unit == "%":
+        return i18n.format_percent(value / 100, 1)
+    if unit == "ratio":
+        return i18n.format_number(value, 2)
+    if unit == "count":
+        return i18n.format_number(value)
+    if unit == "days":
+        return ngettext("%(num)s day", "%(num)s days", round(value)) % {"num": i18n.format_number(value)}
+    return i18n.format_number(value, 1)
+
+
+def group_label(label: str) -> str:
+    """A breakdown column: a year, a quarter, a portfolio's name, or a project type (translated)."""
+    return _("(unspecified)") if label == UNSPECIFIED else vocabulary_label(label)
 
 
 # --- metrics -----------------------------------------------------------------------
@@ -55,30 +134,36 @@ def build_metrics(kb: KnowledgeBase, session: Session, *, by: tuple[str, ...], p
 
 def metric_rows(report: MetricsReport, table: str, foresight: dict[int, Foresight]) -> list[list]:
     """One CSV table of the metrics page."""
+    texts = metric_texts()
     if table == "summary":
-        return [["key", "name", "group", "value", "display", "unit", "numerator", "denominator", "period",
-                 "formula"]] + [[v.metric.key, v.metric.name, v.metric.group, v.measure.value,
-                                 format_value(v.value, v.metric.unit), v.metric.unit, v.measure.numerator,
-                                 v.measure.denominator, report.period, v.metric.formula] for v in report.values]
+        return [header(SUMMARY_HEADER)] + [
+            [v.metric.key, texts[v.metric.key].name, _(GROUP_NAMES[v.metric.group]), v.measure.value,
+             shown_value(v.value, v.metric.unit), v.metric.unit, v.measure.numerator, v.measure.denominator,
+             period_name(report), texts[v.metric.key].formula] for v in report.values]
     if table == "breakdown":
-        rows = [["by", "group", "key", "name", "value", "display", "numerator", "denominator"]]
+        rows = [header(BREAKDOWN_HEADER)]
         for by, groups in report.breakdowns.items():
             for label, values in groups.items():
-                rows += [[by, label, v.metric.key, v.metric.name, v.value, format_value(v.value, v.metric.unit),
-                          v.measure.numerator, v.measure.denominator] for v in values]
+                rows += [[_(GROUPING_NAMES[by]), group_label(label), v.metric.key, texts[v.metric.key].name, v.value,
+                          shown_value(v.value, v.metric.unit), v.measure.numerator, v.measure.denominator]
+                         for v in values]
         return rows
     if table == "gaps":
-        return [["query", "searches", "last_searched", "best_score"]] + [
+        return [header(GAPS_HEADER)] + [
             [g["query"], g["searches"], g["last"].isoformat(), g["best_score"]] for g in report.gaps]
     if table == "unreviewed":
         ids = measure_of(report, "closed_without_review").ids
-        return [["project_id", "code", "name", "type", "portfolio", "close_date"]] + [
+        return [header(UNREVIEWED_HEADER)] + [
             [p.id, p.code, p.name, p.project_type, p.portfolio, iso(p.close_date)]
             for p in (report.projects[i] for i in ids)]
     ids = measure_of(report, "foreseeable_rate").ids
-    return [["risk_id", "project_code", "project_start", "lesson_id", "lesson_known", "similarity"]] + [
+    return [header(FORESEEABLE_HEADER)] + [
         [f.risk_id, _code(report, f), iso(f.project_start), f.lesson_id, iso(f.lesson_known), f.similarity]
         for f in (foresight[i] for i in ids if i in foresight)]
+
+
+def period_name(report: MetricsReport) -> str:
+    return _("all time") if report.period == "all time" else report.period
 
 
 def _code(report: MetricsReport, f: Foresight) -> str:
@@ -87,7 +172,7 @@ def _code(report: MetricsReport, f: Foresight) -> str:
 
 
 def metrics_charts(report: MetricsReport, by: str) -> list[dict]:
-    """Chart.js data for the breakdown: one chart per metric group."""
+    """Chart.js data for the breakdown: one chart per metric group, its words in the reader's language."""
     groups = report.breakdowns.get(by, {})
     labels = list(groups)
     charts = []
@@ -95,9 +180,12 @@ def metrics_charts(report: MetricsReport, by: str) -> list[dict]:
         keys = [m for m in METRICS if m.group == group and m.unit == "%" and m.key.endswith("_rate")]
         if not keys or not labels:
             continue
-        datasets = [{"label": m.name, "data": [_value(groups[label], m.key) for label in labels]} for m in keys]
-        charts.append({"id": f"chart-{group.replace(' ', '-')}", "title": f"{group.capitalize()} rates by {by}",
-                       "type": "line" if by in ("year", "quarter") else "bar", "labels": labels,
+        datasets = [{"label": _(m.name), "data": [_value(groups[label], m.key) for label in labels]} for m in keys]
+        title = _("%(group)s rates by %(grouping)s") % {"group": _(GROUP_NAMES[group]),
+                                                         "grouping": _(GROUPING_NAMES[by])}
+        charts.append({"id": f"chart-{group.replace(' ', '-')}", "title": title,
+                       "type": "line" if by in ("year", "quarter") else "bar",
+                       "labels": [group_label(label) for label in labels],
                        "datasets": datasets, "unit": "%"})
     return charts
 
@@ -120,28 +208,35 @@ def metrics_page(request: Request, kb: KBDep, session: SessionDep, visible: Visi
     return render(request, "metrics.html", partial="_metrics_body.html", report=report, options=choices, by=by,
                   groups=GROUPS, charts=metrics_charts(report, by), foresight=foresight,
                   foreseeable_threshold=FORESEEABLE_THRESHOLD, gap_threshold=GAP_SCORE_THRESHOLD,
-                  fmt=format_value, filters={"portfolio": portfolio, "type": type, "period": period},
-                  tables=METRIC_TABLES)
+                  fmt=shown_value, filters={"portfolio": portfolio, "type": type, "period": period},
+                  tables=METRIC_TABLES, **metrics_words(report))
+
+
+def metrics_words(report: MetricsReport) -> dict:
+    """The metrics page's words in the reader's language, for the template."""
+    return {"shown": metric_texts(), "period_name": period_name(report),
+            "group_names": {k: _(v) for k, v in GROUP_NAMES.items()},
+            "grouping_names": {k: _(v) for k, v in GROUPING_NAMES.items()},
+            "filter_names": {"portfolio": _("portfolio"), "type": _("project type")},
+            "table_names": {k: _(v) for k, v in METRIC_TABLE_NAMES.items()}, "column_name": group_label}
 
 
 # --- themes ------------------------------------------------------------------------
 
 def theme_rows(report: ThemeReport, themes: list[Theme], table: str) -> list[list]:
     if table == "themes":
-        return [["id", "name", "projects", "lessons", "risks", "repeat_failures", "trend", "slope", "terms",
-                 "lesson_ids", "risk_ids"]] + [
-            [t.id, t.name, len(t.projects), t.lessons, t.risks, t.repeat_failures, t.trend, t.slope,
-             " · ".join(t.terms), " ".join(map(str, t.lesson_ids)), " ".join(map(str, t.risk_ids))] for t in themes]
+        return [header(THEMES_HEADER)] + [
+            [t.id, t.name, len(t.projects), t.lessons, t.risks, t.repeat_failures, _(TRENDS.get(t.trend, t.trend)),
+             t.slope, " · ".join(t.terms), " ".join(map(str, t.lesson_ids)), " ".join(map(str, t.risk_ids))] for t in themes]
     if table == "heatmap":
-        return [["id", "name"] + report.project_types] + [
+        return [header(THEMES_HEADER[:2]) + [group_label(pt) for pt in report.project_types]] + [
             [t.id, t.name] + [t.projects_by_type.get(pt, 0) for pt in report.project_types] for t in themes]
     if table == "years":
-        return [["id", "name", "year", "items", "projects"]] + [
+        return [header(YEARS_HEADER)] + [
             [t.id, t.name, y, t.items_by_year.get(y, 0), t.projects_by_year.get(y, 0)]
             for t in themes for y in report.years]
     # earlier_item is blank when no earlier lesson was close enough to cite ("no close precedent").
-    return [["id", "name", "project_id", "project_code", "project_start", "earlier_item", "earlier_known",
-             "earlier_title", "similarity", "item", "item_title", "first_known"]] + [
+    return [header(REPEATS_HEADER)] + [
         [t.id, t.name, r.project_id, report.projects[r.project_id].code, iso(r.start), r.earlier_vid,
          iso(r.earlier_known), _title(report, r.earlier_vid), r.similarity, r.item_vid, _title(report, r.item_vid),
          iso(r.first_known)] for t in themes for r in t.repeats]
@@ -184,9 +279,9 @@ def themes_page(request: Request, kb: KBDep, visible: VisibilityDep, limit: int 
     foresight = foresight_or_none(kb, visible)
     foreseen = sorted(foresight.values(), key=lambda f: (f.project_start, f.risk_id)) if foresight is not None else None
     return render(request, "themes.html", partial="_themes_body.html", report=report, themes=themes, limit=limit,
-                  heat=heatmap(report, themes), definitions=DEFINITIONS, method=METHOD, tables=THEME_TABLES,
+                  heat=heatmap(report, themes), tables=THEME_TABLES, **theme_words(),
                   chart=trend_chart(report, themes[:TOP_THEMES_CHART], "chart-theme-trends",
-                                    "Projects hit per year, most repeated themes"),
+                                    _("Projects hit per year, most repeated themes")),
                   repeats=repeat_counts(report), foreseen=foreseen, foreseeable_threshold=FORESEEABLE_THRESHOLD)
 
 
@@ -202,9 +297,29 @@ def theme_page(request: Request, theme_id: str, kb: KBDep, visible: VisibilityDe
         return csv_response(member_rows(report, members, repeat_of), f"theme-{theme.id}.csv")
     return render(request, "themes.html", partial="_themes_detail.html",
                   detail=True, report=report, theme=theme, members=members, repeat_of=repeat_of, year=year,
-                  type=type, definitions=DEFINITIONS, method=METHOD,
-                  chart=trend_chart(report, [theme], f"chart-{theme.id}", f"Lessons and risks per year: {theme.name}",
+                  type=type, **theme_words(),
+                  chart=trend_chart(report, [theme], f"chart-{theme.id}",
+                                    _("Lessons and risks per year: %(theme)s") % {"theme": theme.name},
                                     "items_by_year", "bar"))
+
+
+def theme_words() -> dict:
+    """The themes pages' definitions, method and names in the reader's language, for the template."""
+    method = {k: _(v) for k, v in METHOD.items()}
+    method["precedent"] = _(PRECEDENT_METHOD) % METHOD_VALUES
+    return {"definitions": {k: _(v) for k, v in DEFINITIONS.items()}, "method": method,
+            "table_names": {k: _(v) for k, v in THEME_TABLE_NAMES.items()}, "edit_label": edit_label,
+            "column_name": group_label}
+
+
+def edit_label(edit: str) -> str:
+    """A PMO edit as search.themes.replay words it ("merged 3 themes"), in the reader's language."""
+    if merged := re.fullmatch(r"merged (\d+) themes", edit):
+        n = int(merged.group(1))
+        return ngettext("merged %(num)s theme", "merged %(num)s themes", n) % {"num": n}
+    if split := re.fullmatch(r"split from “(.*)” by the PMO", edit, re.S):
+        return _("split from “%(name)s” by the PMO") % {"name": split.group(1)}
+    return _(EDIT_NAMES.get(edit, edit))
 
 
 def _type_of(report: ThemeReport, item: Item) -> str:
@@ -213,11 +328,12 @@ def _type_of(report: ThemeReport, item: Item) -> str:
 
 
 def member_rows(report: ThemeReport, members: list[Item], repeat_of: dict) -> list[list]:
-    rows = [["kind", "id", "title", "project_code", "project_type", "occurred", "known", "repeat_failure"]]
+    rows = [header(MEMBERS_HEADER)]
     for m in members:
         project = report.projects.get(m.project_id)
-        rows.append([m.kind, m.id, m.title, project.code if project else "", _type_of(report, m),
-                     iso(m.occurred), iso(m.known), "yes" if m.project_id in repeat_of else ""])
+        rows.append([vocabulary_label(m.kind), m.id, m.title, project.code if project else "",
+                     group_label(_type_of(report, m)), iso(m.occurred), iso(m.known),
+                     _("yes") if m.project_id in repeat_of else ""])
     return rows
 
 

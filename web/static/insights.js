@@ -17,6 +17,8 @@
     var box = figure.querySelector(".chart-box");
     box.hidden = false;
     var unit = spec.unit || "";
+    // The page's language: every word on the chart comes from the page (the spec, this attribute).
+    var na = box.getAttribute("data-na") || "n/a";
     new window.Chart(box.querySelector("canvas"), {
       type: spec.type,
       data: {
@@ -29,13 +31,14 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
+        locale: document.documentElement.lang || undefined,  // ticks as the page writes numbers
         plugins: {
           legend: { position: "bottom" },
           tooltip: {
             callbacks: {
               label: function (ctx) {
                 var y = ctx.parsed.y;
-                return ctx.dataset.label + ": " + (y === null ? "n/a" : y + unit);
+                return ctx.dataset.label + ": " + (y === null ? na : y + unit);
               }
             }
           }
