@@ -12,6 +12,7 @@ from typing import Sequence
 from sqlmodel import select
 
 from kb.errors import KBError
+from kb.i18n import _
 from kb.models import ThemeOverride
 from search.themes.report import compute_clustering, compute_themes
 from search.themes.theme import Theme, centroid
@@ -20,7 +21,7 @@ from search.themes.theme import Theme, centroid
 def rename_theme(kb, theme_id: str, name: str) -> ThemeOverride:
     name = (name or "").strip()
     if not name:
-        raise InvalidThemeEdit("Give the theme a name.")
+        raise InvalidThemeEdit(_("Give the theme a name."))
     theme = compute_themes(kb).get(theme_id)
     return _record(kb, "rename", {"theme": theme.ref(), "name": name[:200]})
 
@@ -28,7 +29,7 @@ def rename_theme(kb, theme_id: str, name: str) -> ThemeOverride:
 def merge_themes(kb, theme_ids: Sequence[str], name: str | None = None) -> ThemeOverride:
     ids = list(dict.fromkeys(theme_ids))
     if len(ids) < 2:
-        raise InvalidThemeEdit("Pick at least two themes to merge.")
+        raise InvalidThemeEdit(_("Pick at least two themes to merge."))
     report = compute_themes(kb)
     refs = [report.get(t).ref() for t in ids]
     return _record(kb, "merge", {"themes": refs, "name": (name or "").strip()[:200] or None})
@@ -44,11 +45,11 @@ def split_theme(kb, theme_id: str, member_vids: Sequence[str] | None = None,
     vids = [m.vid for m in theme.members]
     moved = [v for v in (member_vids or []) if v in set(vids)]
     if member_vids and not moved:
-        raise InvalidThemeEdit("None of the selected lessons belong to this theme.")
+        raise InvalidThemeEdit(_("None of the selected lessons belong to this theme."))
     if not moved:
         moved = _auto_split(theme, kb)
     if len(moved) == len(vids):
-        raise InvalidThemeEdit("Leave at least one lesson in the original theme.")
+        raise InvalidThemeEdit(_("Leave at least one lesson in the original theme."))
     keep = [v for v in vids if v not in set(moved)]
     base = compute_clustering(kb)
     row = {i.vid: n for n, i in enumerate(base.items)}

@@ -18,6 +18,7 @@ from sqlmodel import select
 from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.errors import NotFound
+from kb.i18n import _
 from kb.models import ThemeOverride
 from search.failures import (
     UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects, model_reads, past_projects,
@@ -113,8 +114,8 @@ class ThemeReport:
         for theme in self.themes:
             if theme.id == theme_id:
                 return theme
-        raise ThemeNotFound(f"No theme {theme_id!r}. Themes are recomputed when lessons change; "
-                            "pick it again from the themes page.")
+        raise ThemeNotFound(_("No theme %(theme)r. Themes are recomputed when lessons change; pick it again from "
+                              "the themes page.") % {"theme": theme_id})
 
 
 class ThemeNotFound(NotFound):
