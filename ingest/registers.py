@@ -141,7 +141,8 @@ class Collector:
                                     "%(num)s rows without a title or description were skipped (row %(which)s).",
                                     n) % {"num": n, "which": shown})
         for what, examples in self.problems.items():
-            shown = "; ".join(f"{row_name(self.row_label, where)}: '{value}'" for where, value in examples[:3])
+            shown = _("; ").join(_("%(row)s: '%(value)s'") % {"row": row_name(self.row_label, where), "value": value}
+                                 for where, value in examples[:3])
             out.append(_(what) % {"num": len(examples), "examples": shown})
         return out
 

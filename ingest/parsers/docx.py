@@ -34,7 +34,8 @@ def _open(data: bytes):
     from docx.opc.exceptions import PackageNotFoundError
     from lxml import etree
 
-    check_package(data, "Word .docx", _("If it is an old .doc file, open it in Word and save it as .docx."))
+    check_package(data, _("a Word .docx file"), _("Word .docx file"),
+                  _("If it is an old .doc file, open it in Word and save it as .docx."))
     try:
         return docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:

@@ -22,46 +22,47 @@ _ENTITY_DECLARATIONS = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".
 _CHUNK = 1024 * 1024
 
 
-def check_package(data: bytes, what: str, advice: str) -> None:
-    """Refuse what is not a zip package, zip bombs and XML entity tricks. `what` names the format
-    (".docx", ".xlsx") and `advice` says what to do, already in the reader's language."""
+def check_package(data: bytes, what: str, kind: str, advice: str) -> None:
+    """Refuse what is not a zip package, zip bombs and XML entity tricks. `what` names a file of the
+    format ("a Word .docx file"), `kind` the format ("Word .docx file") and `advice` says what to do,
+    each already in the reader's language."""
     if data.startswith(OLE_MAGIC):
-        raise InvalidDocument(_("This is not a %(what)s file: it is an old binary Office file (.doc/.xls) or a "
+        raise InvalidDocument(_("This is not %(what)s: it is an old binary Office file (.doc/.xls) or a "
                                 "password-protected one. %(advice)s") % {"what": what, "advice": advice})
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidDocument(_("This is not a %(what)s file (it is not a zip package, or it was cut short while "
+        raise InvalidDocument(_("This is not %(what)s (it is not a zip package, or it was cut short while "
                                 "being copied). %(advice)s") % {"what": what, "advice": advice})
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             members = package.infolist()
-            _check_sizes(members, len(data), what, advice)
-            _check_entities(package, members, what, advice)
+            _check_sizes(members, len(data), kind, advice)
+            _check_entities(package, members, kind, advice)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
         raise InvalidDocument(_("This file is damaged (%(error)s). %(advice)s") % {"error": exc, "advice": advice}) \
             from exc
 
 
-def _check_sizes(members: list[zipfile.ZipInfo], size: int, what: str, advice: str) -> None:
+def _check_sizes(members: list[zipfile.ZipInfo], size: int, kind: str, advice: str) -> None:
     """Declared sizes are enough: Python's zipfile never unpacks more than a member declares."""
     if len(members) > MAX_MEMBERS:
-        raise InvalidDocument(_("This file holds %(parts)s parts, far more than a real %(what)s file does, so it "
-                                "was not opened. %(advice)s") % {"parts": f"{len(members):,}", "what": what,
-                                                                "advice": advice})
+        raise InvalidDocument(_("This file holds %(parts)s parts, far more than a real %(kind)s does, so it was "
+                                "not opened. %(advice)s") % {"parts": f"{len(members):,}", "kind": kind,
+                                                             "advice": advice})
     if any(info.flag_bits & 0x1 for info in members):
         raise InvalidDocument(_("Parts of this file are encrypted. Save an unprotected copy and upload that."))
     unpacked = sum(info.file_size for info in members)
     xml = sum(info.file_size for info in members if _is_xml(info.filename))
     if unpacked > min(MAX_UNPACKED_BYTES, MAX_UNPACKED_RATIO * max(size, 1024 * 1024)) or xml > MAX_XML_BYTES:
-        raise InvalidDocument(_("This file unpacks to %(mb)s MB (%(xml)s MB of XML), far more than a real %(what)s "
-                                "file does, so it was not opened. %(advice)s") % {
-            "mb": f"{unpacked // (1024 * 1024):,}", "xml": f"{xml // (1024 * 1024):,}", "what": what, "advice": advice})
+        raise InvalidDocument(_("This file unpacks to %(mb)s MB (%(xml)s MB of XML), far more than a real %(kind)s "
+                                "does, so it was not opened. %(advice)s") % {
+            "mb": f"{unpacked // (1024 * 1024):,}", "xml": f"{xml // (1024 * 1024):,}", "kind": kind, "advice": advice})
 
 
 def _is_xml(member: str) -> bool:
     return member.lower().endswith((".xml", ".rels", ".vml"))
 
 
-def _check_entities(package: zipfile.ZipFile, members: list[zipfile.ZipInfo], what: str, advice: str) -> None:
+def _check_entities(package: zipfile.ZipFile, members: list[zipfile.ZipInfo], kind: str, advice: str) -> None:
     """Office never declares XML entities; a part that does is an entity-expansion
     ('billion laughs') or external-entity attack. Every part is scanned, since a
     package may give an XML part any name."""
@@ -72,6 +73,6 @@ def _check_entities(package: zipfile.ZipFile, members: list[zipfile.ZipInfo], wh
                 window = tail + chunk
                 if any(marker in window for marker in _ENTITY_DECLARATIONS):
                     raise InvalidDocument(_("The part %(part)s of this file declares XML entities, which a real "
-                                            "%(what)s file never does, so it was not opened. %(advice)s") % {
-                        "part": info.filename[:80], "what": what, "advice": advice})
+                                            "%(kind)s never does, so it was not opened. %(advice)s") % {
+                        "part": info.filename[:80], "kind": kind, "advice": advice})
                 tail = window[-32:]

@@ -45,8 +45,8 @@ def _open(data: bytes):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    check_package(data, "Excel .xlsx", _("If it is an old .xls file or password-protected, open it in Excel and "
-                                         "save an unprotected .xlsx."))
+    check_package(data, _("an Excel .xlsx workbook"), _("Excel .xlsx workbook"),
+                  _("If it is an old .xls file or password-protected, open it in Excel and save an unprotected .xlsx."))
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
