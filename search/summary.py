@@ -123,7 +123,8 @@ def _headline(query: str, lessons: int, risks: int, projects: int, causes: list[
         lead = (_("The knowledge base holds %(lessons)s and %(risks)s from %(projects)s") if projects
                 else _("The knowledge base holds %(lessons)s and %(risks)s")) % counts
     if causes:
-        themes = _(", ").join(f"{_(p.text)} ({p.count})" for p in causes)  # p.text is a category (kb.vocab)
+        themes = _(", ").join(_("%(category)s (%(count)s)") % {"category": _(p.text), "count": p.count}
+                              for p in causes)  # p.text is a category (kb.vocab)
         return _("%(lead)s. The commonest categories among the best results are %(categories)s.") % {
             "lead": lead, "categories": themes}
     return _("%(lead)s.") % {"lead": lead}

@@ -8,7 +8,7 @@ import pytest
 
 from kb.access import Role
 from tests.accounts import session_cookie, user_token
-from tests.web.conftest import CSRF_TOKEN, build_client
+from tests.web.conftest import CSRF_TOKEN, build_client, load_fixtures
 from web.auth import SESSION_COOKIE
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
@@ -74,3 +74,15 @@ def test_csrf_refusals_read_in_chinese(web):
     english = web.post("/projects", data={"code": "EVIL", "name": "x", "csrf_token": CSRF_TOKEN},
                        headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})
     assert "another web site" in english.text and "其他网站" not in english.text
+
+
+def test_the_answer_summary_is_written_in_the_readers_language(web):
+    load_fixtures(web)
+    answered = web.get("/api/search", params={"q": "data migration"}, headers=CHINESE).json()["summary"]
+    assert "条经验教训" in answered["headline"] and "最相关结果中最常见的类别是：数据迁移（" in answered["headline"]
+    assert answered["top_causes"][0]["text"] == "data migration", "a category stays its stored value in the JSON"
+    unanswered = web.get("/api/search", params={"q": "zebra quantum violin"}, headers=CHINESE).json()["summary"]
+    assert unanswered["headline"] == "知识库中没有能回答这个问题的内容。"
+    assert any("换个说法" in tip for tip in unanswered["suggestions"])
+    english = web.get("/api/search", params={"q": "zebra quantum violin"}).json()["summary"]
+    assert english["headline"] == "Nothing in the knowledge base answers this question."
