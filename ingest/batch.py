@@ -48,7 +48,8 @@ def ingest_batch(kb: KnowledgeBase, entries: Sequence[BatchEntry], *,
 def _ingest_one(kb: KnowledgeBase, name: str, source: Source, progress: Progress | None, **options) -> FileReport:
     if source is None:
         return FileReport(name, "rejected",
-                          reason=_("larger than %(mb)s MB (the KB_MAX_UPLOAD_MB limit)") % {"mb": kb.settings.max_upload_mb})
+                          reason=_("larger than %(mb)s MB (the KB_MAX_UPLOAD_MB limit)")
+                          % {"mb": kb.settings.max_upload_mb})
     if isinstance(source, Path):
         return ingest_file(kb, source, progress=progress, **options)
     return ingest_bytes(kb, name, source, progress=progress, **options)

@@ -131,7 +131,8 @@ class Collector:
     def warnings(self) -> list[str]:
         out = []
         if self.skipped:
-            n, shown = len(self.skipped), ", ".join(map(str, self.skipped[:10])) + (" …" if len(self.skipped) > 10 else "")
+            n = len(self.skipped)
+            shown = ", ".join(map(str, self.skipped[:10])) + (" …" if n > 10 else "")
             if self.row_label == "line":
                 out.append(ngettext("%(num)s line without a title or description was skipped (line %(which)s).",
                                     "%(num)s lines without a title or description were skipped (line %(which)s).",

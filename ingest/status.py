@@ -424,7 +424,8 @@ def status_from(found: _Found) -> tuple[StatusDraft | None, dict[str, object], l
         return None, project_meta.collect(project_pairs), warnings
     currencies: list[str] = []
     money = {name: _money(values.get(name), label, warnings, currencies) for name, label in (
-        ("planned_value", N_("Planned value")), ("earned_value", N_("Earned value")), ("actual_cost", N_("Actual cost")),
+        ("planned_value", N_("Planned value")), ("earned_value", N_("Earned value")),
+        ("actual_cost", N_("Actual cost")),
         ("budget_at_completion", N_("Budget at completion")),
         ("estimate_at_completion", N_("Estimate at completion")))}
     rag = {dim: r for dim in STATUS_DIMENSIONS

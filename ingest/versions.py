@@ -26,7 +26,8 @@ def restore_version(kb: KnowledgeBase, document_id: int, version: int) -> FileRe
         code = session.exec(select(Project.code).where(Project.id == doc.project_id)).first() \
             if doc.project_id else None
         if doc.version == version:
-            return FileReport(name, "unchanged", reason=_("version %(version)s is already the current version") % {"version": version},
+            return FileReport(name, "unchanged",
+                              reason=_("version %(version)s is already the current version") % {"version": version},
                               document_id=doc.id)
     report = ingest_bytes(kb, doc.source_name, path.read_bytes(), kind_hint=doc.kind, project=code)
     if report.outcome == "replaced":

@@ -323,7 +323,8 @@ def import_archive(settings: Settings, path: Path | str, embedder: Embedder, *,
 @contextmanager
 def _open_archive(path: Path) -> Iterator[zipfile.ZipFile]:
     if not path.is_file():
-        raise ArchiveInvalid(_("No archive at %(path)s; give the path of a file written by kb export.") % {"path": path})
+        raise ArchiveInvalid(_("No archive at %(path)s; give the path of a file written by kb export.")
+                             % {"path": path})
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
@@ -591,7 +592,7 @@ def _remove(paths: list[Path]) -> None:
 def _undo(kb: KnowledgeBase, plan, keys: dict[str, list[tuple]], created: list[Path]) -> None:
     """Take back a committed import whose index could not be rebuilt: its rows, files and vectors."""
     with kb.engine.begin() as conn:
-        for table, _ in reversed(plan):
+        for table, _columns in reversed(plan):
             pk = list(table.primary_key.columns)
             rows = keys.get(table.name, [])
             for start in range(0, len(rows), _BATCH):

@@ -83,6 +83,6 @@ def _has_lone_surrogate(value: object) -> bool:
 
 def _headers(records: list[tuple[int, dict[str, object]]]) -> list[str]:
     headers: dict[str, None] = {}
-    for _, record in records:
+    for _number, record in records:
         headers.update(dict.fromkeys(str(k) for k in record))
     return list(headers)
