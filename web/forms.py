@@ -6,6 +6,7 @@ from pydantic import BaseModel, field_validator
 
 from kb import vocab
 from kb.errors import KBError
+from kb.i18n import _
 from kb.models import LessonUpdate, RiskUpdate
 
 
@@ -78,18 +79,19 @@ class FeedbackForm(BaseModel):
     @classmethod
     def _known(cls, value: str) -> str:
         if value not in ("helpful", "applied"):
-            raise ValueError("must be helpful or applied")
+            raise ValueError(_("must be helpful or applied"))
         return value
 
     def project(self) -> int | None:
         if self.kind == "applied" and not self.project_id.strip():
-            raise InvalidEdit("Choose the project the lesson was applied to.")
+            raise InvalidEdit(_("Choose the project the lesson was applied to."))
         return int(self.project_id) if self.project_id.strip().isdigit() else None
 
 
 def _check(name: str, value: str | None, allowed) -> None:
     if value is not None and value not in allowed:
-        raise InvalidEdit(f"Unknown {name} '{value}'. Use one of: {', '.join(allowed)}.")
+        raise InvalidEdit(_("Unknown %(field)s '%(value)s'. Use one of: %(allowed)s.")
+                          % {"field": name, "value": value, "allowed": ", ".join(allowed)})
 
 
 REQUIRED = ("title", "tags", "published", "materialised")
@@ -99,9 +101,10 @@ REQUIRED = ("title", "tags", "published", "materialised")
 def _check_required(update: LessonUpdate | RiskUpdate) -> None:
     for name in REQUIRED:
         if name in update.model_fields_set and getattr(update, name) is None:
-            raise InvalidEdit(f"{name} cannot be null. Leave {name} out to keep it as it is, or give a value.")
+            raise InvalidEdit(_("%(field)s cannot be null. Leave %(field)s out to keep it as it is, or give a value.")
+                              % {"field": name})
     if update.title is not None and not update.title.strip():
-        raise InvalidEdit("The title cannot be blank. Leave title out to keep it as it is.")
+        raise InvalidEdit(_("The title cannot be blank. Leave title out to keep it as it is."))
 
 
 def check_lesson_update(update: LessonUpdate) -> None:

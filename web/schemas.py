@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kb.i18n import N_, _
 from search.models import FACETS, Hit, ProjectProfile, SearchRequest, SearchResponse
 
 MAX_QUERY = 500
@@ -23,8 +24,13 @@ MAX_RANKED = 1_000
 more than a fixed number of candidates (it ranks about twice the depth asked for). Deeper asks get a 422."""
 MAX_LISTED = 10_000
 """How deep a plain list (projects, documents) goes: offset at most this; deeper asks get a 422."""
-TOO_DEEP = (f"Search results go {MAX_RANKED:,} deep: ask for offset + limit up to {MAX_RANKED:,} "
-            "(or a page within that). Add words or filters to reach the results beyond.")
+TOO_DEEP = N_("Search results go %(max)s deep: ask for offset + limit up to %(max)s (or a page within that). Add "
+              "words or filters to reach the results beyond.")
+"""In English, with %(max)s for MAX_RANKED; shown as `too_deep()`."""
+
+
+def too_deep() -> str:
+    return _(TOO_DEEP) % {"max": f"{MAX_RANKED:,}"}
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=MAX_LISTED, description=f"At most {MAX_LISTED:,}; narrow the list to go further.")]
@@ -65,13 +71,14 @@ class SearchQuery(BaseModel):
         # A year facet is matched as text, so "abc" would quietly find nothing; say so instead.
         bad = [v for v in values if v.strip() and not (v.strip().isdigit() and len(v.strip()) == 4)]
         if bad:
-            raise ValueError(f"'{bad[0][:40]}' is not a year: give four digits such as 2023 (repeat year for several).")
+            raise ValueError(_("'%(value)s' is not a year: give four digits such as 2023 (repeat year for several).")
+                             % {"value": bad[0][:40]})
         return [v.strip() for v in values]
 
     @model_validator(mode="after")
     def _within_ranked_depth(self) -> "SearchQuery":
         if self.depth > MAX_RANKED:
-            raise ValueError(TOO_DEEP)
+            raise ValueError(too_deep())
         return self
 
     @property
