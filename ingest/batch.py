@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from ingest.pipeline import FileReport, Progress, ingest_bytes, ingest_file
+from kb.i18n import _
 
 if TYPE_CHECKING:
     from kb.store import KnowledgeBase
@@ -47,7 +48,8 @@ def ingest_batch(kb: KnowledgeBase, entries: Sequence[BatchEntry], *,
 def _ingest_one(kb: KnowledgeBase, name: str, source: Source, progress: Progress | None, **options) -> FileReport:
     if source is None:
         return FileReport(name, "rejected",
-                          reason=f"larger than {kb.settings.max_upload_mb} MB (the KB_MAX_UPLOAD_MB limit)")
+                          reason=_("larger than %(mb)s MB (the KB_MAX_UPLOAD_MB limit)")
+                          % {"mb": kb.settings.max_upload_mb})
     if isinstance(source, Path):
         return ingest_file(kb, source, progress=progress, **options)
     return ingest_bytes(kb, name, source, progress=progress, **options)

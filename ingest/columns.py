@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from kb.i18n import _
 from ingest import kinds
 from ingest.values import normalise_key, shorten
 
@@ -139,4 +140,4 @@ def unused_columns_warning(unused: list[str]) -> list[str]:
     if not unused:
         return []
     shown = ", ".join(shorten(u, 40) for u in unused[:6]) + (" …" if len(unused) > 6 else "")
-    return [f"Columns not read: {shown} (kept with the document rows)."]
+    return [_("Columns not read: %(columns)s (kept with the document rows).") % {"columns": shown}]

@@ -8,9 +8,11 @@ Lessons registers exported from other systems (NASA LLIS) follow their own form 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 
+from kb.i18n import N_, _, ngettext
 from ingest import kinds, llis
 from ingest.outline import classify
 from ingest.templates import BY_KIND, URL_PREFIX, Template
@@ -23,16 +25,24 @@ _PROJECT_FIELD = {"project": "name", "code": "code", "project type": "project_ty
                   "actual budget": "actual_budget", "outcome": "outcome"}
 
 
+TITLES = (N_("Closure report"), N_("Retrospective"), N_("Risk register"), N_("Lessons register"),
+          N_("Status report"))
+"""The templates' titles (ingest.templates), for the catalogue: a gap names its template in the reader's language.
+The headings, keys and columns to add are quoted as the template writes them, since that is what to type."""
+
+
 def _where(template: Template) -> str:
-    return f"(template: {template.url(template.formats[0])})"
+    return _("(template: %(url)s)") % {"url": template.url(template.formats[0])}
 
 
 def _missing_section(template: Template, heading: str) -> str:
-    return f"{template.title} has no '{heading}' section: add it {_where(template)}."
+    return _("%(template)s has no '%(heading)s' section: add it %(where)s.") % {
+        "template": _(template.title), "heading": heading, "where": _where(template)}
 
 
 def _empty_field(template: Template, key: str, guidance: str) -> str:
-    return f"{template.title} gives no '{key}': add it ({guidance.rstrip('.')}) {_where(template)}."
+    return _("%(template)s gives no '%(key)s': add it (%(guidance)s) %(where)s.") % {
+        "template": _(template.title), "key": key, "guidance": guidance.rstrip("."), "where": _where(template)}
 
 
 def report_gaps(kind: str, polarities: set[str], project, meta: dict, code: str | None) -> list[str]:
@@ -86,21 +96,36 @@ def register_gaps(kind: str, columns: dict[str, list[str]], records: list[tuple[
             continue
         headers = columns.get(column.name)
         if not headers:
-            gaps.append(f"{template.title} has no '{column.header}' column: add it ({column.guidance.rstrip('.')}) "
-                        f"{_where(template)}.")
+            gaps.append(_("%(template)s has no '%(column)s' column: add it (%(guidance)s) %(where)s.") % {
+                "template": _(template.title), "column": column.header, "guidance": column.guidance.rstrip("."),
+                "where": _where(template)})
             continue
         empty = [n for n, record in records if all(is_blank(record.get(h)) for h in headers)]
         if empty:
-            shown = ", ".join(str(n) for n in empty[:MAX_ROWS_NAMED]) + (" …" if len(empty) > MAX_ROWS_NAMED else "")
-            gaps.append(f"{template.title}: {len(empty)} {'row leaves' if len(empty) == 1 else 'rows leave'} "
-                        f"'{column.header}' empty ({row_label}s {shown}): fill {'it' if len(empty) == 1 else 'them'} "
-                        f"in {_where(template)}.")
+            gaps.append(_empty_rows(template, column.header, empty, row_label))
     return gaps
 
 
+def _empty_rows(template: Template, header: str, empty: list[int], row_label: str) -> str:
+    shown = ", ".join(str(n) for n in empty[:MAX_ROWS_NAMED]) + (" …" if len(empty) > MAX_ROWS_NAMED else "")
+    values = {"template": _(template.title), "num": len(empty), "column": header, "which": shown,
+              "where": _where(template)}
+    if row_label == "line":
+        return ngettext("%(template)s: %(num)s line leaves '%(column)s' empty (lines %(which)s): fill it in %(where)s.",
+                        "%(template)s: %(num)s lines leave '%(column)s' empty (lines %(which)s): fill them in "
+                        "%(where)s.", len(empty)) % values
+    return ngettext("%(template)s: %(num)s row leaves '%(column)s' empty (rows %(which)s): fill it in %(where)s.",
+                    "%(template)s: %(num)s rows leave '%(column)s' empty (rows %(which)s): fill them in %(where)s.",
+                    len(empty)) % values
+
+
+_NAMES_TEMPLATE = re.compile(rf"[(（][^()（）]*{re.escape(URL_PREFIX)}[\w-]+\.\w+[)）]")
+
+
 def is_gap(message: str) -> bool:
-    """A warning of this module (every one names its template), as against a problem reading the file."""
-    return f"(template: {URL_PREFIX}" in message
+    """A warning of this module (every one names its template, in either language), as against a problem
+    reading the file."""
+    return bool(_NAMES_TEMPLATE.search(message))
 
 
 _GAPS: OrderedDict[tuple, list[str]] = OrderedDict()
@@ -146,7 +171,7 @@ def _read_gaps(kb, document) -> list[str]:
     from ingest.pipeline import context_for, parse_bytes
 
     try:
-        path, name, _ = kb.version_file(document.id, document.version)
+        path, name, _media = kb.version_file(document.id, document.version)
         parsed = parse_bytes(name, path.read_bytes(), context_for(kb, kind_hint=document.kind))
     except Exception:  # a file that no longer parses (the parsers changed) has no gaps to show  # noqa: BLE001
         return []

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from kb.errors import InvalidRegister
+from kb.i18n import _
 from ingest.columns import COLUMN_TABLES, column_field
 from ingest.values import is_blank
 
@@ -49,9 +50,9 @@ def find_header(rows: list[tuple[int, list[object]]]) -> int:
     if not candidates or max(candidates)[0] < 2:
         seen = ", ".join(str(c) for c in (rows[0][1] if rows else []) if not is_blank(c))[:200]
         raise InvalidRegister(
-            f"No header row found in the first {HEADER_SCAN_ROWS} rows (first row: {seen or 'empty'}). "
-            "A risk register needs columns such as Risk, Probability, Impact, Owner; a lessons register "
-            "columns such as Title, Lesson learned, Recommendation. See docs/FORMATS.md.")
+            _("No header row found in the first %(rows)s rows (first row: %(first)s). A risk register needs columns "
+              "such as Risk, Probability, Impact, Owner; a lessons register columns such as Title, Lesson learned, "
+              "Recommendation. See docs/FORMATS.md.") % {"rows": HEADER_SCAN_ROWS, "first": seen or _("empty")})
     return -max(candidates)[1]
 
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from kb.drafts import ParsedDocument
 from kb.errors import IndexUnavailable, InvalidDocument, KBError, StorageUnavailable
+from kb.i18n import _
 from kb.language import ENGLISH, language_of
 from kb.texts import lesson_text, risk_text
 from ingest import compliance
@@ -67,11 +68,11 @@ def parse_bytes(name: str, data: bytes, context: ParseContext) -> ParsedDocument
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem.get("loc", ()))
-        raise InvalidDocument(f"A value in the file is not acceptable: {where}: {problem.get('msg')}. "
-                              "Correct it and upload the file again.") from exc
+        raise InvalidDocument(_("A value in the file is not acceptable: %(where)s: %(problem)s. Correct it and "
+                                "upload the file again.") % {"where": where, "problem": problem.get("msg")}) from exc
     except (UnicodeDecodeError, csv.Error, json.JSONDecodeError, zipfile.BadZipFile) as exc:
-        raise InvalidDocument(f"The file could not be read ({exc}). Check that it is a valid {parser.SUFFIXES[0]} "
-                              "file and save it again.") from exc
+        raise InvalidDocument(_("The file could not be read (%(error)s). Check that it is a valid %(suffix)s file "
+                                "and save it again.") % {"error": exc, "suffix": parser.SUFFIXES[0]}) from exc
     parsed.document.sha256 = hashlib.sha256(data).hexdigest()
     parsed.document.size_bytes = len(data)
     _record_languages(parsed)
@@ -94,10 +95,11 @@ def _record_languages(parsed: ParsedDocument) -> None:
 
 def _check_size(data: bytes, context: ParseContext) -> None:
     if not _without_bom(data).strip():
-        raise InvalidDocument("The file is empty (it has no text at all). Check that you chose the right file.")
+        raise InvalidDocument(_("The file is empty (it has no text at all). Check that you chose the right file."))
     if len(data) > context.max_bytes:
-        raise InvalidDocument(f"The file is {_mb(len(data))} MB; the limit is {_mb(context.max_bytes)} MB "
-                              "(KB_MAX_UPLOAD_MB). Split it or ask an administrator to raise the limit.")
+        raise InvalidDocument(_("The file is %(size)s MB; the limit is %(limit)s MB (KB_MAX_UPLOAD_MB). Split it or "
+                                "ask an administrator to raise the limit.")
+                              % {"size": _mb(len(data)), "limit": _mb(context.max_bytes)})
 
 
 def _without_bom(data: bytes) -> bytes:
@@ -152,15 +154,16 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
         require_project(parsed)
         plan = kb.plan_document(parsed, data)
         if claimed is not None and plan.key in claimed:
-            raise InvalidDocument(f"{claimed[plan.key]}, earlier in this batch, is the same document (same project "
-                                  "and file name), so this file would replace it. Rename one of them, or upload "
-                                  "this one on its own to make it the next version.")
+            raise InvalidDocument(_("%(other)s, earlier in this batch, is the same document (same project and file "
+                                    "name), so this file would replace it. Rename one of them, or upload this one on "
+                                    "its own to make it the next version.") % {"other": claimed[plan.key]})
     except KBError as exc:
         return FileReport(name, "rejected", reason=_reason(name, exc))
     except Exception as exc:  # a parser library choking on malformed input must not stop a batch
         log.exception("unexpected error reading %s", name)
-        return FileReport(name, "rejected", reason=f"The file could not be read ({type(exc).__name__}: {exc}). "
-                                                   "Check that it opens in its usual application.")
+        return FileReport(name, "rejected", reason=_("The file could not be read (%(error)s). Check that it opens "
+                                                     "in its usual application.") % {
+            "error": f"{type(exc).__name__}: {exc}"})
     if preview:
         return FileReport(name, plan.outcome, lessons=len(parsed.lessons), risks=len(parsed.risks),
                           reason=plan.message, warnings=list(parsed.warnings), document_id=plan.document_id,
@@ -184,8 +187,9 @@ def _assign_project(parsed: ParsedDocument, project: str | None) -> None:
         return
     named = parsed.project_code
     if named and named.strip().upper() != project.strip().upper():
-        raise InvalidDocument(f"The file says it belongs to project {named}, not {project.strip()}. "
-                              "Upload it for its own project, or correct the project code in the file.")
+        raise InvalidDocument(_("The file says it belongs to project %(named)s, not %(chosen)s. Upload it for its "
+                                "own project, or correct the project code in the file.")
+                              % {"named": named, "chosen": project.strip()})
     parsed.project_code = named or project.strip()
 
 
@@ -209,7 +213,8 @@ def safe_name(name: str) -> str:
 def _not_stored(name: str, exc: Exception) -> FileReport:
     """A failure of the storage, not of the file: say which part failed and what to do."""
     log.error("could not store %s: %s", name, exc, exc_info=exc)
-    return FileReport(name, "rejected", reason="Not stored, and not the file's fault: " + infrastructure_problem(exc))
+    return FileReport(name, "rejected", reason=_("Not stored, and not the file's fault: %(problem)s")
+                      % {"problem": infrastructure_problem(exc)})
 
 
 def infrastructure_problem(exc: BaseException) -> str:
@@ -219,23 +224,24 @@ def infrastructure_problem(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     lowered = text.lower()
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in lowered:
-        return ("the disk holding the data directory is full. Free some space, then ingest the file again; "
-                "nothing of it was stored.")
+        return _("the disk holding the data directory is full. Free some space, then ingest the file again; "
+                 "nothing of it was stored.")
     if isinstance(exc, IndexUnavailable):
-        return (f"the vector index could not be written ({_short(text)}). Check that the vector store is "
-                "reachable (KB_CHROMA_URL, or the chroma folder in the data directory is writable), then ingest "
-                "the file again; nothing of it was stored. `kb doctor` tells whether the index matches the database.")
+        return _("the vector index could not be written (%(error)s). Check that the vector store is reachable "
+                 "(KB_CHROMA_URL, or the chroma folder in the data directory is writable), then ingest the file "
+                 "again; nothing of it was stored. `kb doctor` tells whether the index matches the database.") % {
+            "error": _short(text)}
     if isinstance(exc, DBAPIError) and ("locked" in lowered or "busy" in lowered):
-        return ("the database is locked by another program (another `kb ingest`, a backup or a database tool) "
-                "and stayed locked too long. Try again when it has finished; nothing of the file was stored.")
+        return _("the database is locked by another program (another `kb ingest`, a backup or a database tool) "
+                 "and stayed locked too long. Try again when it has finished; nothing of the file was stored.")
     if isinstance(exc, DBAPIError):
-        return (f"the database could not be written ({_short(text)}). Check that it is reachable "
-                "(KB_DATABASE_URL) and writable, then ingest the file again; nothing of it was stored.")
+        return _("the database could not be written (%(error)s). Check that it is reachable (KB_DATABASE_URL) "
+                 "and writable, then ingest the file again; nothing of it was stored.") % {"error": _short(text)}
     if isinstance(exc, OSError):
-        return (f"the data directory could not be written ({exc.strerror or exc}). Check its permissions and "
-                "free space, then ingest the file again; nothing of it was stored.")
-    return (f"storing it failed ({type(exc).__name__}: {_short(text)}). Ingest the file again; if this "
-            "repeats, run `kb doctor` and report the message.")
+        return _("the data directory could not be written (%(error)s). Check its permissions and free space, "
+                 "then ingest the file again; nothing of it was stored.") % {"error": exc.strerror or exc}
+    return _("storing it failed (%(error)s). Ingest the file again; if this repeats, run `kb doctor` and report "
+             "the message.") % {"error": f"{type(exc).__name__}: {_short(text)}"}
 
 
 def _short(text: str) -> str:
@@ -250,13 +256,18 @@ def _unchanged(kb: KnowledgeBase, name: str, existing: Document) -> FileReport:
     with kb.session() as session:
         lessons = session.exec(select(func.count()).where(Lesson.document_id == existing.id)).one()
         risks = session.exec(select(func.count()).where(Risk.document_id == existing.id)).one()
-    note = "already stored" if existing.source_name == name else f"same content as {existing.source_name}"
+    note = _("already stored") if existing.source_name == name else \
+        _("same content as %(name)s") % {"name": existing.source_name}
     return FileReport(name, "unchanged", lessons=lessons, risks=risks, reason=note, document_id=existing.id)
 
 
 def _reason(name: str, exc: Exception) -> str:
+    """The message without the file name it may start with (the report names the file already)."""
     text = str(exc)
-    return text[len(name) + 2:] if text.startswith(f"{name}: ") else text
+    for prefix in (f"{name}: ", f"{name}："):  # the Chinese messages use a full-width colon
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
 
 
 def ingest_file(kb: KnowledgeBase, path: Path, *, progress: Progress | None = None, kind_hint: str | None = None,
@@ -266,9 +277,11 @@ def ingest_file(kb: KnowledgeBase, path: Path, *, progress: Progress | None = No
     limit = kb.settings.max_upload_mb * 1024 * 1024
     try:
         if path.stat().st_size > limit:
-            return FileReport(path.name, "rejected", reason=f"The file is {_mb(path.stat().st_size)} MB; the limit "
-                              f"is {_mb(limit)} MB (KB_MAX_UPLOAD_MB). Split it or raise the limit.")
+            return FileReport(path.name, "rejected", reason=_("The file is %(size)s MB; the limit is %(limit)s MB "
+                                                              "(KB_MAX_UPLOAD_MB). Split it or raise the limit.")
+                              % {"size": _mb(path.stat().st_size), "limit": _mb(limit)})
         data = path.read_bytes()
     except OSError as exc:
-        return FileReport(path.name, "rejected", reason=f"Could not read the file: {exc.strerror or exc}.")
+        return FileReport(path.name, "rejected", reason=_("Could not read the file: %(error)s.")
+                          % {"error": exc.strerror or exc})
     return ingest_bytes(kb, path.name, data, progress=progress, kind_hint=kind_hint, label=str(path), **options)

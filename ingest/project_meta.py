@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from kb.language import HAN, has_han
+from kb.i18n import N_, _
 from kb.models import ProjectCreate
 from kb.vocab import OUTCOME
 from ingest.tagging import project_type_of
@@ -46,6 +47,12 @@ _ALIASES = {
 KEY_TO_FIELD = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
 DATE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end")
 MONEY_FIELDS = ("planned_budget", "actual_budget", "planned_value", "earned_value", "actual_cost")
+FIELD_NAMES = {"planned_start": N_("planned start"), "planned_end": N_("planned end"),
+               "actual_start": N_("actual start"), "actual_end": N_("actual end"),
+               "planned_budget": N_("planned budget"), "actual_budget": N_("actual budget"),
+               "planned_value": N_("planned value"), "earned_value": N_("earned value"),
+               "actual_cost": N_("actual cost")}
+"""How a warning names each date and amount field."""
 TEXT_FIELDS = ("name", "portfolio", "industry", "sponsor", "manager", "description")
 CLOSURE_SIGNS = ("name", "sponsor", "manager", "planned_budget", "actual_budget", "outcome", "planned_end",
                  "actual_end", "project_type", "portfolio")
@@ -106,8 +113,8 @@ def project_from(meta: dict[str, object], fallback_code: str | None = None) -> P
     code = _valid_code(clean_text(meta.get("code")), warnings) or fallback_code
     if not code and fields.get("name"):
         code = code_from_name(str(fields["name"]))
-        warnings.append(f"No project code given; using {code} (made from the project name). "
-                        "Add 'code:' to the front matter to choose it.")
+        warnings.append(_("No project code given; using %(code)s (made from the project name). Add 'code:' to the "
+                          "front matter to choose it.") % {"code": code})
     if not code:
         return ParsedProject(None, None, warnings)
     fields.setdefault("name", code)
@@ -120,8 +127,8 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/&-]{0,63}$")
 def _valid_code(code: str | None, warnings: list[str]) -> str | None:
     """The code if it looks like a project code (no spaces, at most 64 characters), else None with a warning."""
     if code and not _CODE.match(code):
-        warnings.append(f"'{code[:80]}' is not a project code (use letters, digits and dashes, "
-                        "at most 64 characters); ignored.")
+        warnings.append(_("'%(code)s' is not a project code (use letters, digits and dashes, at most 64 "
+                          "characters); ignored.") % {"code": code[:80]})
         return None
     return code
 
@@ -133,7 +140,8 @@ def _dates(meta: dict, warnings: list[str]) -> dict[str, object]:
             continue
         value = parse_date(meta[name])
         if value is None:
-            warnings.append(f"{name.replace('_', ' ')} '{meta[name]}' is not a date; left empty.")
+            warnings.append(_("%(field)s '%(value)s' is not a date; left empty.")
+                            % {"field": _(FIELD_NAMES[name]), "value": meta[name]})
         else:
             out[name] = value
     return out
@@ -146,7 +154,8 @@ def _money(meta: dict, warnings: list[str]) -> dict[str, object]:
             continue
         amount, currency = parse_money(meta[name], yen="CNY" if meta.get(CHINESE_KEYS) else "JPY")
         if amount is None:
-            warnings.append(f"{name.replace('_', ' ')} '{meta[name]}' is not an amount; left empty.")
+            warnings.append(_("%(field)s '%(value)s' is not an amount; left empty.")
+                            % {"field": _(FIELD_NAMES[name]), "value": meta[name]})
             continue
         out[name] = amount
         if currency and "currency" not in out:
@@ -167,7 +176,7 @@ def _labels(meta: dict, warnings: list[str]) -> dict[str, object]:
         raw = clean_text(meta["project_type"])
         out["project_type"] = project_type_of(raw) or raw
         if out["project_type"] == raw and project_type_of(raw) is None:
-            warnings.append(f"Project type '{raw}' is not in the vocabulary; kept as written.")
+            warnings.append(_("Project type '%(value)s' is not in the vocabulary; kept as written.") % {"value": raw})
     if meta.get("outcome"):
         raw = clean_text(meta["outcome"])
         out["outcome"] = OUTCOME.canonical(raw) or next(iter(OUTCOME.detect(raw)), None) or raw.lower()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
+from kb.i18n import N_, _, ngettext
 from kb.models import DocumentCreate, LessonCreate, ProjectCreate, RiskCreate
 from ingest import kinds, llis, scales
 from ingest.anchors import row_anchor
@@ -44,9 +45,9 @@ def register_kind(register: Register, context: ParseContext) -> str:
     if marks[kinds.RISKS] != marks[kinds.LESSONS]:
         return max(marks, key=marks.get)
     raise InvalidRegister(
-        f"Cannot tell whether this is a risk register or a lessons register from its columns "
-        f"({', '.join(h for h in register.headers if h)[:200]}). Put 'risk' or 'lessons' in the file name, "
-        "e.g. PROJ-1_risk_register.csv.")
+        _("Cannot tell whether this is a risk register or a lessons register from its columns (%(columns)s). Put "
+          "'risk' or 'lessons' in the file name, e.g. PROJ-1_risk_register.csv.")
+        % {"columns": ", ".join(h for h in register.headers if h)[:200]})
 
 
 def _marks(headers: list[str], kind: str) -> int:
@@ -109,7 +110,8 @@ class Collector:
     problems: dict[str, list[str]] = field(default_factory=dict)
 
     def problem(self, what: str, where: int, value: object) -> None:
-        self.problems.setdefault(what, []).append(f"{self.row_label} {where}: '{shorten(str(value), 40)}'")
+        """`what` is one of PROBLEMS: the values of a column that could not be read."""
+        self.problems.setdefault(what, []).append((where, shorten(str(value), 40)))
 
     def project_code(self, row: Row) -> str | None:
         """The project a row names: a code as written, or a code made from a project name."""
@@ -129,13 +131,32 @@ class Collector:
     def warnings(self) -> list[str]:
         out = []
         if self.skipped:
-            shown = ", ".join(map(str, self.skipped[:10])) + (" …" if len(self.skipped) > 10 else "")
-            out.append(f"{len(self.skipped)} {self.row_label}s without a title or description were skipped "
-                       f"({self.row_label} {shown}).")
+            n = len(self.skipped)
+            shown = ", ".join(map(str, self.skipped[:10])) + (" …" if n > 10 else "")
+            if self.row_label == "line":
+                out.append(ngettext("%(num)s line without a title or description was skipped (line %(which)s).",
+                                    "%(num)s lines without a title or description were skipped (line %(which)s).",
+                                    n) % {"num": n, "which": shown})
+            else:
+                out.append(ngettext("%(num)s row without a title or description was skipped (row %(which)s).",
+                                    "%(num)s rows without a title or description were skipped (row %(which)s).",
+                                    n) % {"num": n, "which": shown})
         for what, examples in self.problems.items():
-            out.append(f"{len(examples)} {what} could not be read and were left empty "
-                       f"(e.g. {'; '.join(examples[:3])}).")
+            shown = _("; ").join(_("%(row)s: '%(value)s'") % {"row": row_name(self.row_label, where), "value": value}
+                                 for where, value in examples[:3])
+            out.append(_(what) % {"num": len(examples), "examples": shown})
         return out
+
+
+PROBLEMS = {"probability": N_("%(num)s probability values could not be read and were left empty (e.g. %(examples)s)."),
+            "impact": N_("%(num)s impact values could not be read and were left empty (e.g. %(examples)s)."),
+            "dates": N_("%(num)s dates could not be read and were left empty (e.g. %(examples)s).")}
+"""The warning for each column whose unreadable values are left empty."""
+
+
+def row_name(row_label: str, number: int) -> str:
+    """'row 12' or 'line 12' (of a JSONL file) in the reader's language."""
+    return (_("line %(number)s") if row_label == "line" else _("row %(number)s")) % {"number": number}
 
 
 def risk_from(row: Row, number: int, found: Collector, doc_code: str | None) -> RiskCreate | None:
@@ -167,7 +188,7 @@ def _rating(row: Row, name: str, number: int, found: Collector) -> float | None:
     raw = row.first(name)
     value = scales.rating(raw)
     if raw is not None and value is None:
-        found.problem(f"{name} values", number, raw)
+        found.problem(PROBLEMS[name], number, raw)
     return value
 
 
@@ -256,7 +277,7 @@ def _date(row: Row, number: int, found: Collector, rules: LessonRules):
         return None
     value = parse_date(raw, day_first=rules.day_first)
     if value is None:
-        found.problem("dates", number, raw)
+        found.problem(PROBLEMS["dates"], number, raw)
     return value
 
 
@@ -265,15 +286,15 @@ def _date(row: Row, number: int, found: Collector, rules: LessonRules):
 def build_register(register: Register, context: ParseContext) -> ParsedDocument:
     """A risk register or lessons register with one risk or lesson per usable row."""
     if not register.records:
-        raise InvalidRegister("The header row was found but there are no rows under it.")
+        raise InvalidRegister(_("The header row was found but there are no rows under it."))
     kind = register_kind(register, context)
     columns, unused = map_columns(register.headers, kind)
     doc_code = _document_code(register, context)
     found = Collector(context, register.row_label)
     items = _items(register, kind, columns, found, doc_code)
     if not items:
-        raise InvalidRegister(f"None of the {len(register.records)} rows has a title or description "
-                              f"({_text_columns_hint(kind)}).")
+        raise InvalidRegister(_("None of the %(num)s rows has a title or description (%(hint)s).")
+                              % {"num": len(register.records), "hint": _text_columns_hint(kind)})
     warnings = register.warnings + found.warnings() + unused_columns_warning(unused) + _gaps(register, kind, columns)
     document = DocumentCreate(kind=kind, source_name=register.name, title=_title(register), sha256="",
                               media_type=register.media_type, content=f"# {_title(register)}\n",
@@ -335,5 +356,5 @@ def _title(register: Register) -> str:
 
 
 def _text_columns_hint(kind: str) -> str:
-    return ("columns such as Description, Risk or Title" if kind == kinds.RISKS
-            else "columns such as Title, Description or Lesson learned")
+    return (_("columns such as Description, Risk or Title") if kind == kinds.RISKS
+            else _("columns such as Title, Description or Lesson learned"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
+from kb.i18n import _
 from kb.models import DocumentCreate, LessonCreate
 from ingest import kinds, project_meta
 from ingest.anchors import Anchors, item_anchor
@@ -316,11 +317,12 @@ def _metadata(source: ProseSource, first_section_at: int | None) -> dict[str, ob
 def _kind(source: ProseSource, meta: dict, sections: list[Section], context: ParseContext) -> str:
     kind = context.kind_hint or kinds.kind_from_label(meta.get("kind"))
     if meta.get("kind") and kind is None:
-        raise InvalidDocument(f"Front matter says kind: {meta['kind']}, which is not a kind we read. "
-                              "Use 'closure report', 'retrospective' or 'status report'.")
+        raise InvalidDocument(_("Front matter says kind: %(kind)s, which is not a kind we read. Use 'closure "
+                                "report', 'retrospective' or 'status report'.") % {"kind": meta["kind"]})
     if kind in (kinds.RISKS, kinds.LESSONS):
-        raise InvalidDocument(f"This document says it is a {kind}, but {kind}s are read from CSV, XLSX or JSONL "
-                              "files. Export the register as a spreadsheet, or set kind: closure report.")
+        raise InvalidDocument(_("This document says it is a %(kind)s, but registers are read from CSV, XLSX or "
+                                "JSONL files. Export the register as a spreadsheet, or set kind: closure report.")
+                              % {"kind": _(kind)})
     if kind:
         return kind
     by_name = kinds.kind_from_name(source.name)
@@ -357,8 +359,8 @@ def _project(kind: str, meta: dict, name: str, context: ParseContext, warnings: 
         code, meta = str(meta["name"]).strip(), {k: v for k, v in meta.items() if k != "name"}
     code = context.known_code(code) or code or from_file
     if not code:
-        warnings.append("No project code found, so this retrospective is not linked to a project. "
-                        "Add 'code:' to its front matter or start the file name with the code.")
+        warnings.append(_("No project code found, so this retrospective is not linked to a project. Add 'code:' to "
+                          "its front matter or start the file name with the code."))
         return None, []
     if code not in context.known_project_codes and meta.get("name"):
         return code, [project_meta.ProjectCreate(code=code, name=clean_text(meta["name"]))]
@@ -370,7 +372,7 @@ def _defaults(meta: dict, projects: list, code: str | None, context: ParseContex
     raw = meta.get("date")
     when = parse_date(raw) if raw not in (None, "") else None
     if raw not in (None, "") and when is None:
-        warnings.append(f"Date '{raw}' is not a date; lessons have no date.")
+        warnings.append(_("Date '%(value)s' is not a date; lessons have no date.") % {"value": raw})
     if when is None and projects:
         when = projects[0].actual_end or projects[0].planned_end
     ptype = projects[0].project_type if projects else None
@@ -382,13 +384,16 @@ def _check(kind: str, lessons: list, code: str | None, warnings: list[str]) -> N
     if lessons:
         return
     if kind == kinds.CLOSURE and code:
-        warnings.append("No lesson sections found (e.g. 'What went well', 'What went wrong', 'Lessons learned'); "
-                        "only the project details were stored.")
+        warnings.append(_("No lesson sections found (e.g. 'What went well', 'What went wrong', 'Lessons learned'); "
+                          "only the project details were stored."))
         return
-    raise InvalidDocument(
-        "No lessons found: there are no sections such as 'What went well', 'What went wrong', 'Lessons learned' "
-        "or 'Recommendations' with bullet points" + ("" if code else ", and no project metadata (front matter "
-        "with code: and project:)") + ". Add those headings, or see docs/FORMATS.md.")
+    if code:
+        raise InvalidDocument(_("No lessons found: there are no sections such as 'What went well', 'What went "
+                                "wrong', 'Lessons learned' or 'Recommendations' with bullet points. Add those "
+                                "headings, or see docs/FORMATS.md."))
+    raise InvalidDocument(_("No lessons found: there are no sections such as 'What went well', 'What went wrong', "
+                            "'Lessons learned' or 'Recommendations' with bullet points, and no project metadata "
+                            "(front matter with code: and project:). Add those headings, or see docs/FORMATS.md."))
 
 
 def _title(meta: dict, source: ProseSource, projects: list, kind: str) -> str:

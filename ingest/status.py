@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from kb.drafts import ParsedDocument, StatusDraft
 from kb.errors import InvalidDocument
+from kb.i18n import N_, _
 from kb.models import DocumentCreate, ProjectCreate, STATUS_DIMENSIONS
 from ingest import kinds, project_meta
 from ingest.anchors import Anchors, item_anchor
@@ -31,7 +32,7 @@ _RAG_WORDS = {
     "green": ("green", "g", "on track", "on-track", "绿", "绿色", "🟢"),
 }
 _RAG_OF = {word: rag for rag, words in _RAG_WORDS.items() for word in words}
-RAG_SPELLINGS = "Red, Amber, Green (or R, A, G; on track, at risk, off track; Yellow means Amber)"
+RAG_SPELLINGS = N_("Red, Amber, Green (or R, A, G; on track, at risk, off track; Yellow means Amber)")
 
 
 def parse_rag(value: object) -> str | None:
@@ -321,8 +322,8 @@ _RANGE = re.compile(r"\s+(?:to|until|till|through)\s+|\s*[–—~至到]\s*|\s+-
 
 
 def _period(values: dict[str, object], warnings: list[str]) -> tuple[date | None, date | None]:
-    start = _date(values.get("period_start"), "period start", warnings)
-    end = _date(values.get("period_end"), "period end", warnings)
+    start = _date(values.get("period_start"), N_("Period start"), warnings)
+    end = _date(values.get("period_end"), N_("Period end"), warnings)
     if values.get("period") and (start is None or end is None):
         parts = [p for p in _RANGE.split(str(values["period"]).strip()) if p.strip()]
         dates = [parse_date(p.strip()) for p in parts]
@@ -331,21 +332,23 @@ def _period(values: dict[str, object], warnings: list[str]) -> tuple[date | None
         elif len(dates) == 1 and dates[0]:
             end = end or dates[0]
         else:
-            warnings.append(f"Reporting period '{values['period']}' is not a date range; write it as "
-                            "'2026-03-02 to 2026-03-08', or give 'Period end:'.")
+            warnings.append(_("Reporting period '%(value)s' is not a date range; write it as '2026-03-02 to "
+                              "2026-03-08', or give 'Period end:'.") % {"value": values["period"]})
     if end is None and values.get("date"):
-        end = _date(values["date"], "report date", warnings)
+        end = _date(values["date"], N_("Report date"), warnings)
     if start is None and end is not None and values.get("period_end"):
         start = end - timedelta(days=6)  # 'Week ending' names a week
     return start, end
 
 
 def _date(value: object, what: str, warnings: list[str]) -> date | None:
+    """`what` names the field (marked N_, in English)."""
     if value in (None, ""):
         return None
     when = parse_date(value)
     if when is None:
-        warnings.append(f"{what.capitalize()} '{value}' is not a date; write it as 2026-03-08.")
+        warnings.append(_("%(field)s '%(value)s' is not a date; write it as 2026-03-08.")
+                        % {"field": _(what), "value": value})
     return when
 
 
@@ -356,13 +359,14 @@ def _percent(value: object, warnings: list[str]) -> float | None:
         return float(value) * 100 if 0 <= value <= 1 and isinstance(value, float) else float(value)
     match = re.search(r"\d+(?:\.\d+)?", str(value))
     if not match:
-        warnings.append(f"Percent complete '{value}' is not a number; write it as 45%.")
+        warnings.append(_("Percent complete '%(value)s' is not a number; write it as 45%%.") % {"value": value})
         return None
     number = float(match[0])
     if number < 1 and "." in match[0] and "%" not in str(value):
         number *= 100  # a fraction, as a spreadsheet's percentage cell holds it (0.6 is 60%)
     if not 0 <= number <= 100:
-        warnings.append(f"Percent complete '{value}' is not between 0 and 100; it was left out.")
+        warnings.append(_("Percent complete '%(value)s' is not between 0 and 100; it was left out.")
+                        % {"value": value})
         return None
     return number
 
@@ -372,10 +376,23 @@ def _money(value: object, what: str, warnings: list[str], currencies: list[str])
         return None
     amount, currency = parse_money(value)
     if amount is None:
-        warnings.append(f"{what} '{value}' is not an amount; write it as 120000 or £120k.")
+        warnings.append(_("%(field)s '%(value)s' is not an amount; write it as 120000 or £120k.")
+                        % {"field": _(what), "value": value})
     if currency:
         currencies.append(currency)
     return amount
+
+
+_PLACES = (N_("front matter"), N_("top of the report"))
+"""The places a value is read from that are not the document's own headings (which are shown as written)."""
+
+DIMENSION_RAG = {"schedule": N_("Schedule RAG"), "cost": N_("Cost RAG"), "scope": N_("Scope RAG"),
+                 "quality": N_("Quality RAG"), "resources": N_("Resources RAG"), "risks": N_("Risks RAG")}
+
+
+def _dimension_rag(dimension: str) -> str:
+    """How a warning names the RAG of one dimension ("Schedule RAG"), in the reader's language."""
+    return _(DIMENSION_RAG[dimension]) if dimension in DIMENSION_RAG else f"{dimension.capitalize()} RAG"
 
 
 def _rag(value: object, what: str, where: str, warnings: list[str]) -> str | None:
@@ -383,8 +400,10 @@ def _rag(value: object, what: str, where: str, warnings: list[str]) -> str | Non
         return None
     rag = parse_rag(value)
     if rag is None:
-        warnings.append(f"{what} '{value}' ({where}) is not a RAG value we know, so it was left out. "
-                        f"Accepted: {RAG_SPELLINGS}, in any case.")
+        warnings.append(_("%(field)s '%(value)s' (%(where)s) is not a RAG value we know, so it was left out. "
+                          "Accepted: %(accepted)s, in any case.")
+                        % {"field": what, "value": value, "where": _(where) if where in _PLACES else where,
+                           "accepted": _(RAG_SPELLINGS)})
     return rag
 
 
@@ -405,15 +424,17 @@ def status_from(found: _Found) -> tuple[StatusDraft | None, dict[str, object], l
         return None, project_meta.collect(project_pairs), warnings
     currencies: list[str] = []
     money = {name: _money(values.get(name), label, warnings, currencies) for name, label in (
-        ("planned_value", "Planned value"), ("earned_value", "Earned value"), ("actual_cost", "Actual cost"),
-        ("budget_at_completion", "Budget at completion"), ("estimate_at_completion", "Estimate at completion"))}
+        ("planned_value", N_("Planned value")), ("earned_value", N_("Earned value")),
+        ("actual_cost", N_("Actual cost")),
+        ("budget_at_completion", N_("Budget at completion")),
+        ("estimate_at_completion", N_("Estimate at completion")))}
     rag = {dim: r for dim in STATUS_DIMENSIONS
-           if (r := _rag(values.get("rag:" + dim), f"{dim.capitalize()} RAG", where.get("rag:" + dim, ""), warnings))}
+           if (r := _rag(values.get("rag:" + dim), _dimension_rag(dim), where.get("rag:" + dim, ""), warnings))}
     draft = StatusDraft(
         period_end=end, period_start=start,
-        overall_rag=_rag(values.get("overall_rag"), "Overall RAG", where.get("overall_rag", ""), warnings),
+        overall_rag=_rag(values.get("overall_rag"), _("Overall RAG"), where.get("overall_rag", ""), warnings),
         rag=rag, percent_complete=_percent(values.get("percent_complete"), warnings), **money,
-        forecast_end=_date(values.get("forecast_end"), "forecast end", warnings),
+        forecast_end=_date(values.get("forecast_end"), N_("Forecast end"), warnings),
         currency=clean_text(values.get("currency")) or (currencies[0] if currencies else None),
         summary=clean_text(values.get("summary")) or ("\n\n".join(found.summary) or None),
         milestones=found.lists.get("milestones", []),
@@ -433,8 +454,9 @@ def build_status(name: str, blocks: list[Block], content: str, media_type: str, 
     draft, meta, problems = status_from(found)
     code, projects = _project(meta, name, context, problems)
     if draft is None:
-        raise InvalidDocument("This status report gives no reporting period. Add 'Period: 2026-03-02 to 2026-03-08' "
-                              "(or 'Week ending: 2026-03-08') to its front matter or its details table.")
+        raise InvalidDocument(_("This status report gives no reporting period. Add 'Period: 2026-03-02 to "
+                                "2026-03-08' (or 'Week ending: 2026-03-08') to its front matter or its details "
+                                "table."))
     from ingest.compliance import status_gaps  # the templates are built from this module's vocabulary
 
     problems.extend(status_gaps(draft, code))
@@ -450,15 +472,15 @@ def _first_heading(blocks: list[Block]) -> str | None:
     return next((clean_text(b.text) for b in blocks if b.kind == "heading" and b.level == 1), None)
 
 
-NO_PROJECT = ("This status report names no project. Add 'code: PROJECT-CODE' to its front matter or details "
-              "table, start the file name with the project code, or choose its project when uploading.")
+NO_PROJECT = N_("This status report names no project. Add 'code: PROJECT-CODE' to its front matter or details "
+                "table, start the file name with the project code, or choose its project when uploading.")
 
 
 def require_project(parsed: ParsedDocument) -> None:
     """A status report is always some project's: reject one that neither names its project nor was
     uploaded for one."""
     if parsed.status is not None and not parsed.project_code:
-        raise InvalidDocument(NO_PROJECT)
+        raise InvalidDocument(_(NO_PROJECT))
 
 
 def _project(meta: dict, name: str, context: ParseContext,

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from ingest.pipeline import FileReport, ingest_bytes
 from kb.errors import DocumentNotFound
+from kb.i18n import _
 from kb.models import Document, Project
 
 if TYPE_CHECKING:
@@ -17,15 +18,16 @@ if TYPE_CHECKING:
 
 def restore_version(kb: KnowledgeBase, document_id: int, version: int) -> FileReport:
     """Make version `version` of a document its current version again (as version N+1)."""
-    path, name, _ = kb.version_file(document_id, version)
+    path, name, _media = kb.version_file(document_id, version)
     with kb.session() as session:
         doc = session.get(Document, document_id)
         if doc is None:
-            raise DocumentNotFound(f"No document with id {document_id}.")
+            raise DocumentNotFound(_("No document with id %(id)s.") % {"id": document_id})
         code = session.exec(select(Project.code).where(Project.id == doc.project_id)).first() \
             if doc.project_id else None
         if doc.version == version:
-            return FileReport(name, "unchanged", reason=f"version {version} is already the current version",
+            return FileReport(name, "unchanged",
+                              reason=_("version %(version)s is already the current version") % {"version": version},
                               document_id=doc.id)
     report = ingest_bytes(kb, doc.source_name, path.read_bytes(), kind_hint=doc.kind, project=code)
     if report.outcome == "replaced":

@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from kb.errors import KBError
+from kb.i18n import N_, _
 from kb.models import Project, ProjectAccess
 
 
@@ -146,13 +147,18 @@ def can_manage(session: Session, audience: Audience, project: Project) -> bool:
 
 def check_manage(session: Session, audience: Audience, project: Project) -> None:
     if not can_manage(session, audience, project):
-        raise Forbidden(f"You may upload only for projects you manage, and {project.code} is not one of them. "
-                        f"Ask a PMO admin to share {project.code} with you at level manage.")
+        raise Forbidden(_("You may upload only for projects you manage, and %(code)s is not one of them. "
+                          "Ask a PMO admin to share %(code)s with you at level manage.") % {"code": project.code})
+
+
+ADMIN_ACTIONS = (N_("change who may see a project"),)
+"""What callers of `check_admin` say only an admin may do, for the catalogue."""
 
 
 def check_admin(audience: Audience, what: str) -> None:
+    """`what` is one of ADMIN_ACTIONS, in English; it is shown in the reader's language."""
     if not audience.is_admin:
-        raise Forbidden(f"Only a PMO admin may {what}.")
+        raise Forbidden(_("Only a PMO admin may %(action)s.") % {"action": _(what)})
 
 
 def _shared(session: Session, audience: Audience, levels: tuple[str, ...]) -> set[int]:
@@ -179,13 +185,13 @@ def parse_share(value: str | dict | Share) -> Share:
     elif isinstance(value, dict):
         share = Share(principal=str(value.get("principal", "")), level=str(value.get("level") or "read"))
     else:
-        principal, _, level = str(value).partition("=")
+        principal, _sep, level = str(value).partition("=")
         share = Share(principal=principal, level=level or "read")
-    kind, _, name = share.principal.strip().partition(":")
+    kind, _sep, name = share.principal.strip().partition(":")
     level = share.level.strip().lower()
     if kind.lower() not in PRINCIPAL_KINDS or not name.strip() or level not in LEVELS:
-        raise KBError(f"'{value}' is not a share: write user:NAME or group:NAME, optionally followed by "
-                      "=read or =manage (e.g. user:alice, group:finance=manage).")
+        raise KBError(_("'%(value)s' is not a share: write user:NAME or group:NAME, optionally followed by "
+                        "=read or =manage (e.g. user:alice, group:finance=manage).") % {"value": value})
     return Share(principal=f"{kind.lower()}:{name.strip().lower()}", level=level)
 
 
@@ -245,15 +251,18 @@ def upload_project(session: Session, audience: Audience, code: str | None, *, pr
     if audience.is_admin:
         return code
     if audience.role is not Role.PM:
-        raise Forbidden("Only project managers and PMO admins upload documents.")
+        raise Forbidden(_("Only project managers and PMO admins upload documents."))
     if not code and len(named_by_files) == 1 and None not in named_by_files:
         code = next(iter(named_by_files))
     if not code:
         mine = managed_codes(session, audience)
-        raise Forbidden("Choose the project you are uploading for in the Project code field: a project manager "
-                        "uploads documents only for projects they manage"
-                        + (f" (yours: {', '.join(mine[:20])})" if mine else "")
-                        + ", or for a new project code, which becomes theirs.")
+        if mine:
+            raise Forbidden(_("Choose the project you are uploading for in the Project code field: a project "
+                              "manager uploads documents only for projects they manage (yours: %(codes)s), or for "
+                              "a new project code, which becomes theirs.") % {"codes": ", ".join(mine[:20])})
+        raise Forbidden(_("Choose the project you are uploading for in the Project code field: a project manager "
+                          "uploads documents only for projects they manage, or for a new project code, which "
+                          "becomes theirs."))
     project = session.exec(select(Project).where(func.upper(Project.code) == code.upper())).first()
     if project is not None:
         check_manage(session, audience, project)

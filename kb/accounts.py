@@ -20,6 +20,7 @@ from sqlmodel import Field, Session, SQLModel, delete, select
 
 from kb.access import Audience, Role
 from kb.errors import KBError
+from kb.i18n import _
 from kb.models import utcnow
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -97,11 +98,12 @@ def add_user(*, session: Session, name: str, role: Role | str, password: str | N
              groups: Iterable[str] = ()) -> User:
     """A new account. `password` may be None only for proxy-only users."""
     if not NAME.match(name or ""):
-        raise AccountError(f"{name!r} is not a usable user name: use 1-64 letters, digits, '.', '_', '@' or '-', "
-                           "starting with a letter or digit.")
+        raise AccountError(_("%(name)r is not a usable user name: use 1-64 letters, digits, '.', '_', '@' or "
+                             "'-', starting with a letter or digit.") % {"name": name})
     role = parse_role(role)
     if session.exec(select(User).where(User.name == name)).first():
-        raise AccountError(f"there is already a user named {name!r}; pick another name or use that account.")
+        raise AccountError(_("there is already a user named %(name)r; pick another name or use that account.")
+                           % {"name": name})
     user = User(name=name, role=role.value, groups=parse_groups(groups),
                 password_hash=hash_password(password) if password is not None else None)
     session.add(user)
@@ -113,7 +115,8 @@ def parse_role(role: Role | str) -> Role:
     try:
         return Role(role)
     except ValueError:
-        raise AccountError(f"{role!r} is not a role: use one of {', '.join(r.value for r in Role)}.") from None
+        raise AccountError(_("%(role)r is not a role: use one of %(roles)s.")
+                           % {"role": role, "roles": ", ".join(r.value for r in Role)}) from None
 
 
 def parse_groups(groups: Iterable[str] | str) -> list[str]:
@@ -123,7 +126,7 @@ def parse_groups(groups: Iterable[str] | str) -> list[str]:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters.")
+        raise AccountError(_("the password is too short: use at least %(n)s characters.") % {"n": MIN_PASSWORD})
     return _hasher().hash(password)
 
 
@@ -136,7 +139,7 @@ def _hasher():
 def get_user(*, session: Session, name: str) -> User:
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
-        raise AccountError(f"there is no user named {name!r}; `kb users list` shows who there is.")
+        raise AccountError(_("there is no user named %(name)r; `kb users list` shows who there is.") % {"name": name})
     return user
 
 
@@ -186,7 +189,7 @@ def new_api_token(*, session: Session, name: str) -> str:
     """A new API token for `name`; only its hash is kept, so this is the one time it can be read."""
     user = get_user(session=session, name=name)
     if user.disabled:
-        raise AccountError(f"{name!r} is disabled; a token for it would not work.")
+        raise AccountError(_("%(name)r is disabled; a token for it would not work.") % {"name": name})
     token = "kb_" + secrets.token_urlsafe(32)
     session.add(ApiToken(token_hash=_digest(token), user_id=user.id))
     session.commit()

@@ -34,6 +34,7 @@ from sqlmodel import SQLModel
 
 from kb.embedding import Embedder
 from kb.errors import KBError
+from kb.i18n import _
 from kb.settings import Settings
 from kb.store import KnowledgeBase
 
@@ -118,11 +119,13 @@ def export_archive(kb: KnowledgeBase, path: Path | str, *, progress: Progress | 
 
 def _check_destination(path: Path, overwrite: bool) -> None:
     if path.is_dir():
-        raise BackupError(f"{path} is a folder; give the name of the archive file to write, e.g. {path}/kb-backup.zip.")
+        raise BackupError(_("%(path)s is a folder; give the name of the archive file to write, e.g. "
+                            "%(path)s/kb-backup.zip.") % {"path": path})
     if path.exists() and not overwrite:
-        raise BackupError(f"{path} already exists; choose another name or allow overwriting it (kb export --force).")
+        raise BackupError(_("%(path)s already exists; choose another name or allow overwriting it (kb export "
+                            "--force).") % {"path": path})
     if not path.parent.is_dir():
-        raise BackupError(f"The folder {path.parent} does not exist; create it first.")
+        raise BackupError(_("The folder %(folder)s does not exist; create it first.") % {"folder": path.parent})
 
 
 @contextmanager
@@ -320,12 +323,14 @@ def import_archive(settings: Settings, path: Path | str, embedder: Embedder, *,
 @contextmanager
 def _open_archive(path: Path) -> Iterator[zipfile.ZipFile]:
     if not path.is_file():
-        raise ArchiveInvalid(f"No archive at {path}; give the path of a file written by kb export.")
+        raise ArchiveInvalid(_("No archive at %(path)s; give the path of a file written by kb export.")
+                             % {"path": path})
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ArchiveInvalid(f"{path} is not a readable archive ({exc}); it may be truncated or damaged. "
-                             "Nothing was imported; use another copy of the backup.") from exc
+        raise ArchiveInvalid(_("%(path)s is not a readable archive (%(error)s); it may be truncated or damaged. "
+                               "Nothing was imported; use another copy of the backup.")
+                             % {"path": path, "error": exc}) from exc
     with zf:
         yield zf
 
@@ -334,19 +339,25 @@ def _read_manifest(zf: zipfile.ZipFile, path: Path) -> dict:
     try:
         manifest = json.loads(zf.read(MANIFEST))
     except KeyError:
-        raise ArchiveInvalid(f"{path} has no {MANIFEST}: it was not written by kb export.") from None
+        raise ArchiveInvalid(_("%(path)s has no %(manifest)s: it was not written by kb export.")
+                             % {"path": path, "manifest": MANIFEST}) from None
     except (ValueError, zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ArchiveInvalid(f"The manifest of {path} cannot be read ({exc}); the archive is damaged.") from exc
+        raise ArchiveInvalid(_("The manifest of %(path)s cannot be read (%(error)s); the archive is damaged.")
+                             % {"path": path, "error": exc}) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ArchiveInvalid(f"{path} is not a Lessons KB archive (its manifest does not say format {FORMAT!r}).")
+        raise ArchiveInvalid(_("%(path)s is not a Lessons KB archive (its manifest does not say format %(format)r).")
+                             % {"path": path, "format": FORMAT})
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ArchiveInvalid(f"{path} uses archive format {version!r}, newer than this version of Lessons KB reads "
-                             f"({FORMAT_VERSION}); upgrade Lessons KB and import it again.")
+        raise ArchiveInvalid(_("%(path)s uses archive format %(version)r, newer than this version of Lessons KB "
+                               "reads (%(readable)s); upgrade Lessons KB and import it again.")
+                             % {"path": path, "version": version, "readable": FORMAT_VERSION})
     if not isinstance(manifest.get("tables"), dict) or not isinstance(manifest.get("files"), list):
-        raise ArchiveInvalid(f"The manifest of {path} lists no tables or files; the archive is damaged.")
+        raise ArchiveInvalid(_("The manifest of %(path)s lists no tables or files; the archive is damaged.")
+                             % {"path": path})
     if not all(isinstance(info, dict) for info in manifest["tables"].values()):
-        raise ArchiveInvalid(f"The manifest of {path} describes a table in an unknown way; the archive is damaged.")
+        raise ArchiveInvalid(_("The manifest of %(path)s describes a table in an unknown way; the archive is "
+                               "damaged.") % {"path": path})
     for entry in manifest["files"]:
         _check_file_entry(entry, path)
     return manifest
@@ -357,8 +368,9 @@ def _check_file_entry(entry: Any, path: Path) -> None:
     parts = PurePosixPath(name).parts if isinstance(name, str) else ()
     if (len(parts) < 2 or parts[0] != "files" or ".." in parts or "\\" in name or name.startswith("/")
             or not isinstance(entry.get("sha256"), str)):
-        raise ArchiveInvalid(f"The manifest of {path} names a file outside files/ or without a checksum "
-                             f"({name!r}); the archive was tampered with. Nothing was imported.")
+        raise ArchiveInvalid(_("The manifest of %(path)s names a file outside files/ or without a checksum "
+                               "(%(name)r); the archive was tampered with. Nothing was imported.")
+                             % {"path": path, "name": name})
 
 
 def _verify_members(zf: zipfile.ZipFile, manifest: dict, path: Path, progress: Progress | None) -> None:
@@ -368,8 +380,9 @@ def _verify_members(zf: zipfile.ZipFile, manifest: dict, path: Path, progress: P
     for i, (name, expected) in enumerate(members):
         actual = _member_sha256(zf, name, path)
         if actual != expected:
-            raise ArchiveInvalid(f"{name} in {path} does not match its checksum in the manifest; the archive is "
-                                 "damaged or was changed after export. Nothing was imported; use another copy.")
+            raise ArchiveInvalid(_("%(name)s in %(path)s does not match its checksum in the manifest; the archive "
+                                   "is damaged or was changed after export. Nothing was imported; use another copy.")
+                                 % {"name": name, "path": path})
         if progress:
             progress("verifying", i + 1, len(members))
 
@@ -381,22 +394,23 @@ def _member_sha256(zf: zipfile.ZipFile, name: str, path: Path) -> str:
             while chunk := src.read(_CHUNK):
                 digest.update(chunk)
     except KeyError:
-        raise ArchiveInvalid(f"{path} lacks {name}, which its manifest lists; the archive is incomplete. "
-                             "Nothing was imported; use another copy.") from None
+        raise ArchiveInvalid(_("%(path)s lacks %(name)s, which its manifest lists; the archive is incomplete. "
+                               "Nothing was imported; use another copy.") % {"path": path, "name": name}) from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # bad CRC, truncated data, zlib errors
-        raise ArchiveInvalid(f"{name} in {path} cannot be read ({exc}); the archive is damaged. "
-                             "Nothing was imported; use another copy.") from exc
+        raise ArchiveInvalid(_("%(name)s in %(path)s cannot be read (%(error)s); the archive is damaged. Nothing "
+                               "was imported; use another copy.") % {"name": name, "path": path, "error": exc}) from exc
     return digest.hexdigest()
 
 
 def _plan(manifest: dict) -> list[tuple[sa.Table, list[str]]]:
     """The archive's tables in this version's dependency order, with the columns the archive holds."""
     known = {t.name: t for t in SQLModel.metadata.sorted_tables}
-    made_by = f"it was made by Lessons KB {manifest.get('app_version', '?')}"
+    made_by = manifest.get("app_version", "?")
     unknown = sorted(set(manifest["tables"]) - set(known))
     if unknown:
-        raise ArchiveInvalid(f"The archive holds tables this version does not know ({', '.join(unknown)}); {made_by}. "
-                             "Import it with that version or a later one.")
+        raise ArchiveInvalid(_("The archive holds tables this version does not know (%(tables)s); it was made by "
+                               "Lessons KB %(version)s. Import it with that version or a later one.")
+                             % {"tables": ", ".join(unknown), "version": made_by})
     plan = []
     for table in SQLModel.metadata.sorted_tables:
         if table.name not in manifest["tables"]:
@@ -404,8 +418,10 @@ def _plan(manifest: dict) -> list[tuple[sa.Table, list[str]]]:
         columns = list(manifest["tables"][table.name].get("columns") or [])
         extra = sorted(set(columns) - set(table.columns.keys()))
         if extra:
-            raise ArchiveInvalid(f"The archive's table {table.name} has columns this version does not know "
-                                 f"({', '.join(extra)}); {made_by}. Import it with that version or a later one.")
+            raise ArchiveInvalid(_("The archive's table %(table)s has columns this version does not know "
+                                   "(%(columns)s); it was made by Lessons KB %(version)s. Import it with that version "
+                                   "or a later one.") % {"table": table.name, "columns": ", ".join(extra),
+                                                          "version": made_by})
         plan.append((table, columns))
     return plan
 
@@ -414,8 +430,9 @@ def _check_files_free(settings: Settings, files: list[dict]) -> None:
     for entry in files:
         target = settings.data_dir / entry["path"]
         if target.exists() and _file_sha256(target) != entry["sha256"]:
-            raise ImportRefused(f"{target} already exists with other content; kb import restores into an empty "
-                                "data folder only. Set KB_DATA_DIR to a new, empty folder and import again.")
+            raise ImportRefused(_("%(target)s already exists with other content; kb import restores into an empty "
+                                  "data folder only. Set KB_DATA_DIR to a new, empty folder and import again.")
+                                % {"target": target})
 
 
 def _file_sha256(path: Path) -> str:
@@ -450,10 +467,11 @@ def _refuse_unless_empty(conn: Connection, settings: Settings) -> None:
         if n:
             held[table.name] = n
     if held:
-        what = ", ".join(f"{name}: {n} rows" for name, n in held.items())
-        raise ImportRefused(f"The knowledge base at {location(settings)} already holds data ({what}); kb import restores "
-                            "into an empty one only and changed nothing. Set KB_DATA_DIR (and KB_DATABASE_URL, if "
-                            "you use one) to a new, empty location and import again.")
+        what = _(", ").join(_("%(table)s: %(rows)s rows") % {"table": name, "rows": n} for name, n in held.items())
+        raise ImportRefused(_("The knowledge base at %(where)s already holds data (%(what)s); kb import restores into "
+                              "an empty one only and changed nothing. Set KB_DATA_DIR (and KB_DATABASE_URL, if you use "
+                              "one) to a new, empty location and import again.")
+                            % {"where": location(settings), "what": what})
 
 
 def location(settings: Settings) -> str:
@@ -558,7 +576,8 @@ def _restore_file(zf: zipfile.ZipFile, entry: dict, target: Path) -> None:
                 dst.write(chunk)
                 digest.update(chunk)
         if digest.hexdigest() != entry["sha256"]:  # the archive changed since it was verified
-            raise ArchiveInvalid(f"{entry['path']} changed while it was imported; nothing was imported.")
+            raise ArchiveInvalid(_("%(path)s changed while it was imported; nothing was imported.")
+                                 % {"path": entry["path"]})
         part.replace(target)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -573,7 +592,7 @@ def _remove(paths: list[Path]) -> None:
 def _undo(kb: KnowledgeBase, plan, keys: dict[str, list[tuple]], created: list[Path]) -> None:
     """Take back a committed import whose index could not be rebuilt: its rows, files and vectors."""
     with kb.engine.begin() as conn:
-        for table, _ in reversed(plan):
+        for table, _columns in reversed(plan):
             pk = list(table.primary_key.columns)
             rows = keys.get(table.name, [])
             for start in range(0, len(rows), _BATCH):

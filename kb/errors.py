@@ -1,5 +1,9 @@
 """Domain exceptions. Messages are written for the person who has to act on them;
-only the web layer (web/errors.py) and the CLI turn them into HTTP statuses or exit codes."""
+only the web layer (web/errors.py) and the CLI turn them into HTTP statuses or exit codes.
+
+A message is translated where it is raised: `raise LessonNotFound(_("No lesson with id %(id)s.") % {...})`.
+The language is the request's (set per request by web/language.py) or the CLI's (KB_LANGUAGE), so an
+error already reads in its reader's language when the web layer or the CLI shows `str(exc)`."""
 
 
 class KBError(Exception):

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.i18n import _
 from kb.texts import parse_vector_id, vector_id
 from kb.vectors import Metadata, StoredVector
 
@@ -62,50 +63,51 @@ class DriftReport:
         return [p for p in (*self._vector_problems(), *self._index_problems(), *self._file_problems()) if p]
 
     def _vector_problems(self) -> list[Problem | None]:
-        reembed = "Run `kb reindex`: it re-embeds only these items."
+        reembed = _("Run `kb reindex`: it re-embeds only these items.")
         others = ", ".join(f"{m} ({n})" for m, n in self.other_model.most_common())
         return [
-            _problem(self.without_vector, "Lessons/risks with no vector in SQL", reembed),
-            _problem(self.other_model_items, f"Lessons/risks with a vector from another model than the configured "
-                                             f"{self.model} ({others})", reembed),
-            _problem(self.stale_text, "Vectors made from an older text of their item", reembed),
-            _problem(self.wrong_dim, f"Vectors without the configured model's dimension {self.dim}", reembed),
-            _problem(self.vectors_without_item, "SQL vectors that belong to no lesson or risk",
-                     "Run `kb reindex`: it deletes them."),
+            _problem(self.without_vector, _("Lessons/risks with no vector in SQL"), reembed),
+            _problem(self.other_model_items, _("Lessons/risks with a vector from another model than the configured "
+                                               "%(model)s (%(others)s)") % {"model": self.model, "others": others},
+                     reembed),
+            _problem(self.stale_text, _("Vectors made from an older text of their item"), reembed),
+            _problem(self.wrong_dim, _("Vectors without the configured model's dimension %(dim)s") % {"dim": self.dim},
+                     reembed),
+            _problem(self.vectors_without_item, _("SQL vectors that belong to no lesson or risk"),
+                     _("Run `kb reindex`: it deletes them.")),
         ]
 
     def _index_problems(self) -> list[Problem | None]:
-        rebuild = "Run `kb reindex`: it rewrites the vector index from SQL."
+        rebuild = _("Run `kb reindex`: it rewrites the vector index from SQL.")
         dims = None
         if self.index_dim not in (None, self.dim):
-            dims = Problem(f"The vector index holds vectors of dimension {self.index_dim}; the configured model "
-                           f"{self.model} makes {self.dim}.",
-                           "Run `kb reindex`: it recreates the index for the configured model.")
+            dims = Problem(_("The vector index holds vectors of dimension %(found)s; the configured model %(model)s "
+                             "makes %(dim)s.") % {"found": self.index_dim, "model": self.model, "dim": self.dim},
+                           _("Run `kb reindex`: it recreates the index for the configured model."))
         return [
             dims,
-            _problem(self.missing_from_index, "Lessons/risks missing from the index", rebuild),
-            _problem(self.orphaned_in_index, "Index vectors with no lesson or risk in SQL", rebuild),
-            _problem(self.index_differs, "Index entries made by another model or from another text than SQL "
-                                         "records (left by an interrupted write)", rebuild),
+            _problem(self.missing_from_index, _("Lessons/risks missing from the index"), rebuild),
+            _problem(self.orphaned_in_index, _("Index vectors with no lesson or risk in SQL"), rebuild),
+            _problem(self.index_differs, _("Index entries made by another model or from another text than SQL "
+                                           "records (left by an interrupted write)"), rebuild),
         ]
 
     def _file_problems(self) -> list[Problem | None]:
         return [
-            _problem(self.missing_files, "Original files referenced by documents or versions but missing on "
-                                         "disk", "Copy them back into the data directory from a backup, or upload "
-                                                 "the same file again (the current version's original is then "
-                                                 "stored again). Lessons and risks are not affected."),
-            _problem(self.orphaned_files, "Files in files/ that belong to no document or version",
-                     "Run `kb reindex`: it deletes them."),
-            _problem(self.partial_files, f"Partly written originals ({PARTIAL}) left by an interrupted ingest",
-                     "Run `kb reindex`: it deletes them."),
+            _problem(self.missing_files, _("Original files referenced by documents or versions but missing on disk"),
+                     _("Copy them back into the data directory from a backup, or upload the same file again (the "
+                       "current version's original is then stored again). Lessons and risks are not affected.")),
+            _problem(self.orphaned_files, _("Files in files/ that belong to no document or version"),
+                     _("Run `kb reindex`: it deletes them.")),
+            _problem(self.partial_files, _("Partly written originals (%(pattern)s) left by an interrupted ingest")
+                     % {"pattern": PARTIAL}, _("Run `kb reindex`: it deletes them.")),
         ]
 
 
 def _problem(found: list[str], what: str, todo: str) -> Problem | None:
     if not found:
         return None
-    return Problem(f"{what}: {len(found)}.", todo, found[:5])
+    return Problem(_("%(what)s: %(count)s.") % {"what": what, "count": len(found)}, todo, found[:5])
 
 
 def check_vectors(report: DriftReport, texts: dict[Key, str], stored: dict[Key, StoredVector]) -> None:

@@ -37,6 +37,7 @@ from kb import open_risks, queries, status
 from kb.access import EVERYTHING, Visibility
 from kb.i18n import N_
 from kb.dates import as_date
+from kb.i18n import _
 from kb.models import (
     Document, KickoffPack, Lesson, LessonFeedback, PlanVsActual, Project, Risk, SearchLog, WarningShown,
 )
@@ -615,7 +616,8 @@ def slices(snapshot: Snapshot, by: str | None) -> dict[str, Slice]:
     if by is None:
         return {"all": Slice(**facts, foreseeable_known=snapshot.foreseeable_known)}
     if by not in GROUPINGS:
-        raise ValueError(f"Cannot break metrics down by {by!r}; choose one of {', '.join(GROUPINGS)}.")
+        raise ValueError(_("Cannot break metrics down by %(by)r; choose one of %(groupings)s.")
+                         % {"by": by, "groupings": ", ".join(GROUPINGS)})
     out: dict[str, Slice] = defaultdict(lambda: Slice(foreseeable_known=snapshot.foreseeable_known))
     for kind, key in _keys(snapshot, by).items():
         if key is None:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from kb.access import EVERYTHING, Forbidden, Visibility
 from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, ProjectNotFound, RiskNotFound
+from kb.i18n import N_, _
 from kb.models import (
     CHECKLIST_STATES, ChecklistItem, Document, DocumentPublic, DocumentVersion, DocumentVersionPublic, KickoffPack,
     Lesson, LessonFeedback, LessonPublic, Project, ProjectCreate, ProjectPublic, Risk, RiskPublic, utcnow,
@@ -128,7 +129,7 @@ def visible_project(session: Session, project_id: int | None, visible: Visibilit
     """The project, or ProjectNotFound when there is none or the audience may not see it."""
     project = session.get(Project, project_id) if project_id is not None else None
     if project is None or visible.hides_project(project.id):
-        raise ProjectNotFound(f"No project with id {project_id}.")
+        raise ProjectNotFound(_("No project with id %(id)s.") % {"id": project_id})
     return project
 
 
@@ -221,7 +222,7 @@ def visible_document(session: Session, document_id: int, visible: Visibility = E
     """The document, or DocumentNotFound when there is none or the audience may not see its project."""
     doc = session.get(Document, document_id)
     if doc is None or visible.hides_project(doc.project_id):
-        raise DocumentNotFound(f"No document with id {document_id}.")
+        raise DocumentNotFound(_("No document with id %(id)s.") % {"id": document_id})
     return doc
 
 
@@ -233,8 +234,9 @@ def get_document(*, session: Session, document_id: int, visible: Visibility = EV
     return doc
 
 
-WITHHELD = ("The PMO unpublished part of this document, so its text and original file are shown to PMO admins "
-            "only; its published lessons and risks are under Review.")
+WITHHELD = N_("The PMO unpublished part of this document, so its text and original file are shown to PMO admins "
+              "only; its published lessons and risks are under Review.")
+"""In English; shown as `_(WITHHELD)`."""
 
 
 def withheld(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> bool:
@@ -251,7 +253,7 @@ def check_original(*, session: Session, document_id: int, visible: Visibility = 
     """Raise unless the audience may download the document's original files (of any version)."""
     visible_document(session, document_id, visible)
     if withheld(session=session, document_id=document_id, visible=visible):
-        raise Forbidden(WITHHELD)
+        raise Forbidden(_(WITHHELD))
 
 
 def document_summary(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> DocumentSummary:
@@ -266,7 +268,7 @@ def original_file(*, session: Session, data_dir: Path, document_id: int,
     path = (data_dir / doc.stored_path).resolve()
     # stored_path comes from our own store, but never serve outside the data directory.
     if not doc.stored_path or not path.is_file() or not path.is_relative_to(data_dir.resolve()):
-        raise DocumentNotFound(f"The original file of {doc.source_name} is no longer stored.")
+        raise DocumentNotFound(_("The original file of %(name)s is no longer stored.") % {"name": doc.source_name})
     return path, doc.source_name, doc.media_type or "application/octet-stream"
 
 
@@ -326,8 +328,9 @@ def visible_item(session: Session, model, item_id: int, visible: Visibility = EV
     (unpublished, or of a confidential project not shared with them)."""
     item = session.get(model, item_id)
     if item is None or visible.hides(item):
-        kind, missing = ("lesson", LessonNotFound) if model is Lesson else ("risk", RiskNotFound)
-        raise missing(f"No {kind} with id {item_id}.")
+        if model is Lesson:
+            raise LessonNotFound(_("No lesson with id %(id)s.") % {"id": item_id})
+        raise RiskNotFound(_("No risk with id %(id)s.") % {"id": item_id})
     return item
 
 
@@ -390,7 +393,8 @@ def add_feedback(*, session: Session, lesson_id: int, kind: str, project_id: int
                  visible: Visibility = EVERYTHING) -> LessonFeedback:
     """Record that a lesson was helpful, or applied to a project (feeds the reuse metrics)."""
     if kind not in FEEDBACK_KINDS:
-        raise KBError(f"Unknown feedback '{kind}': use one of {', '.join(FEEDBACK_KINDS)}.")
+        raise KBError(_("Unknown feedback '%(kind)s': use one of %(kinds)s.")
+                      % {"kind": kind, "kinds": ", ".join(FEEDBACK_KINDS)})
     visible_item(session, Lesson, lesson_id, visible)
     if project_id is not None:
         visible_project(session, project_id, visible)
@@ -449,9 +453,10 @@ def create_project(*, session: Session, project: ProjectCreate) -> Project:
     """Register a new project (planned or under way); its code must be new."""
     code = project.code.strip()
     if not code or not project.name.strip():
-        raise KBError("A project needs a code and a name, e.g. code CRM-2027 and name 'Sales CRM rollout'.")
+        raise KBError(_("A project needs a code and a name, e.g. code CRM-2027 and name 'Sales CRM rollout'."))
     if session.exec(select(Project.id).where(func.upper(Project.code) == code.upper())).first() is not None:
-        raise KBError(f"A project with code {code} already exists: pick it from the list, or use another code.")
+        raise KBError(_("A project with code %(code)s already exists: pick it from the list, or use another code.")
+                      % {"code": code})
     row = Project(**{**project.model_dump(), "code": code, "name": project.name.strip()})
     session.add(row)
     session.commit()
@@ -473,7 +478,7 @@ def visible_pack(session: Session, pack_id: int, visible: Visibility = EVERYTHIN
     may not see."""
     pack = session.get(KickoffPack, pack_id)
     if pack is None or visible.hides_project(pack.project_id):
-        raise NotFound(f"No kickoff pack with id {pack_id}.")
+        raise NotFound(_("No kickoff pack with id %(id)s.") % {"id": pack_id})
     return pack
 
 
@@ -528,7 +533,7 @@ def checklist_line_of(*, session: Session, pack_id: int, line_id: int) -> Checkl
     """A line of one pack's checklist (a line id from another pack is not found)."""
     line = session.get(ChecklistItem, line_id)
     if line is None or line.pack_id != pack_id:
-        raise NotFound(f"Kickoff pack {pack_id} has no checklist line {line_id}.")
+        raise NotFound(_("Kickoff pack %(pack)s has no checklist line %(line)s.") % {"pack": pack_id, "line": line_id})
     return line
 
 
@@ -537,14 +542,15 @@ def update_checklist_line(*, session: Session, line_id: int, state: str, reason:
     """Tick a line, dismiss it with a reason, turn it into an action with an owner and a due date, or reopen it."""
     line = session.get(ChecklistItem, line_id)
     if line is None:
-        raise NotFound(f"No checklist line with id {line_id}.")
+        raise NotFound(_("No checklist line with id %(id)s.") % {"id": line_id})
     if state not in CHECKLIST_STATES:
-        raise KBError(f"Unknown checklist state '{state}': use one of {', '.join(CHECKLIST_STATES)}.")
+        raise KBError(_("Unknown checklist state '%(state)s': use one of %(states)s.")
+                      % {"state": state, "states": ", ".join(CHECKLIST_STATES)})
     reason, action, owner = reason.strip(), action.strip(), owner.strip()
     if state == "dismissed" and not reason:
-        raise KBError("Say why this line does not apply (the reason is kept with the checklist).")
+        raise KBError(_("Say why this line does not apply (the reason is kept with the checklist)."))
     if state == "action" and not (action and owner and due):
-        raise KBError("An action needs what to do, an owner and a due date.")
+        raise KBError(_("An action needs what to do, an owner and a due date."))
     line.state, line.updated_at = state, utcnow()
     line.reason = reason if state == "dismissed" else None
     line.action, line.owner, line.due = (action, owner, due) if state == "action" else (None, None, None)

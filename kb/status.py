@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from kb import open_risks
 from kb.access import EVERYTHING, Visibility
 from kb.drafts import StatusDraft
+from kb.i18n import _
 from kb.models import RAG_VALUES, STATUS_DIMENSIONS, Document, Project, StatusReport
 
 IMPROVING, WORSENING, STEADY = "improving", "worsening", "steady"
@@ -358,17 +359,18 @@ def store_status(session: Session, *, document: Document, project: Project | Non
         return []
     warnings = []
     if not open_risks.is_active(project):
-        warnings.append(f"Project {project.code} is closed (it has an outcome or an actual end), "
-                        "yet this status report was stored for it. If the project is still running, correct its "
-                        "closure details; if the report belongs to another project, delete it and upload it there.")
+        warnings.append(_("Project %(code)s is closed (it has an outcome or an actual end), yet this status report "
+                          "was stored for it. If the project is still running, correct its closure details; if the "
+                          "report belongs to another project, delete it and upload it there.") % {"code": project.code})
     later = session.exec(select(StatusReport.period_end).where(
         StatusReport.project_id == project.id, StatusReport.document_id != document.id,
         StatusReport.period_end > draft.period_end).order_by(col(StatusReport.period_end).desc())).first()
     if later is not None:
-        warnings.append(f"Out of date order: this report's period ends {draft.period_end.isoformat()}, but "
-                        f"{project.code} already has a report for the period ending {later.isoformat()}. It was "
-                        "stored in its place in the history; the latest status is still the later report. Check "
-                        "the period if this report is meant to be the newest.")
+        warnings.append(_("Out of date order: this report's period ends %(end)s, but %(code)s already has a report "
+                          "for the period ending %(later)s. It was stored in its place in the history; the latest "
+                          "status is still the later report. Check the period if this report is meant to be the "
+                          "newest.") % {"end": draft.period_end.isoformat(), "code": project.code,
+                                        "later": later.isoformat()})
     return warnings
 
 

@@ -34,6 +34,7 @@ from kb.health import DriftReport, Reindexed, check_files, check_index, check_ve
 from kb.errors import (
     DocumentNotFound, IndexUnavailable, InvalidDocument, LessonNotFound, ProjectNotFound, RiskNotFound,
 )
+from kb.i18n import N_, _, ngettext
 from kb.identity import match_items
 from kb.models import (
     ChecklistItem, Document, DocumentVersion, DocumentVersionPublic, ItemVector, KickoffPack, Lesson, LessonFeedback,
@@ -94,9 +95,10 @@ class Deletion(BaseModel):
 
 def describe_document(doc: Document | DocumentVersion, project_code: str | None) -> str:
     """How a report names a document: "FIN-ERP-2021 closure report (closure.md)"."""
-    kind = getattr(doc, "kind", None) or "document"
-    owner = f"{project_code} {kind}" if project_code else kind
-    return f"{owner} ({doc.source_name})"
+    kind = _(getattr(doc, "kind", None) or N_("document"))  # a stored kind is a vocabulary value (kb.vocab)
+    if project_code:
+        return _("%(code)s %(kind)s (%(name)s)") % {"code": project_code, "kind": kind, "name": doc.source_name}
+    return _("%(kind)s (%(name)s)") % {"kind": kind, "name": doc.source_name}
 
 
 class _AlreadyStored(Exception):
@@ -176,10 +178,11 @@ class KnowledgeBase:
         with self.session() as session:
             doc = _document_for(session, parsed)
             if doc is None:
-                return SavePlan("ingested", key, message="new document")
+                return SavePlan("ingested", key, message=_("new document"))
             project = session.get(Project, doc.project_id) if doc.project_id else None
             return SavePlan("replaced", key, doc.id, doc.version + 1,
-                            f"replaces version {doc.version} of {describe_document(doc, project and project.code)}")
+                            _("replaces version %(version)s of %(document)s") % {
+                                "version": doc.version, "document": describe_document(doc, project and project.code)})
 
     def save_document(self, parsed: ParsedDocument, data: bytes, *, progress: Progress | None = None) -> SaveResult:
         """Store a parsed document and index its lessons and risks, atomically.
@@ -191,8 +194,8 @@ class KnowledgeBase:
         """
         name = parsed.document.source_name
         if not parsed.lessons and not parsed.risks and parsed.document.kind not in ("closure report", "status report"):
-            raise InvalidDocument(f"{name}: no lessons or risks were found in it. "
-                                  "Check that it uses the section headings or columns described in the README.")
+            raise InvalidDocument(_("%(name)s: no lessons or risks were found in it. Check that it uses the section "
+                                    "headings or columns described in the README.") % {"name": name})
         digest = sha256_of(data)
         existing = self.find_by_content(data)
         if existing is not None:  # saves the embedding; the check that counts is inside the transaction
@@ -274,8 +277,9 @@ class KnowledgeBase:
             except Exception as exc:
                 session.rollback()
                 self._restore(ids, previous)
-                raise IndexUnavailable(f"{name}: the vector index could not be updated ({exc}); nothing was stored. "
-                                       "Check that the vector store is running (kb doctor), then upload again.") from exc
+                raise IndexUnavailable(_("%(name)s: the vector index could not be updated (%(error)s); nothing was "
+                                         "stored. Check that the vector store is running (kb doctor), then upload "
+                                         "again.") % {"name": name, "error": exc}) from exc
             try:
                 bump_generation(session)
                 session.commit()
@@ -293,8 +297,8 @@ class KnowledgeBase:
             same = session.exec(select(Document).where(Document.sha256 == digest)).first()
         if same is not None:
             return _AlreadyStored(same)
-        return InvalidDocument(f"{name}: another upload of this document was stored at the same moment; "
-                               "upload it again to make it the next version.")
+        return InvalidDocument(_("%(name)s: another upload of this document was stored at the same moment; "
+                                 "upload it again to make it the next version.") % {"name": name})
 
     def _old_vectors(self, session: Session, kind: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
         """The SQL vectors of a document's current items, for matching them to a new version
@@ -421,8 +425,9 @@ class KnowledgeBase:
         with self.writing(), self.session() as session:
             row = session.get(model, item_id)
             if row is None:
-                missing = LessonNotFound if kind == "lesson" else RiskNotFound
-                raise missing(f"No {kind} with id {item_id}.")
+                if kind == "lesson":
+                    raise LessonNotFound(_("No lesson with id %(id)s.") % {"id": item_id})
+                raise RiskNotFound(_("No risk with id %(id)s.") % {"id": item_id})
             changes = with_retagged(row, update.model_dump(exclude_unset=True))
             for key, value in changes.items():
                 setattr(row, key, value)
@@ -443,7 +448,8 @@ class KnowledgeBase:
                 _crash_point("edit-indexed")
             except Exception as exc:
                 session.rollback()
-                raise IndexUnavailable(f"The vector index could not be updated ({exc}); nothing was changed.") from exc
+                raise IndexUnavailable(_("The vector index could not be updated (%(error)s); nothing was changed.")
+                                       % {"error": exc}) from exc
             try:
                 bump_generation(session)
                 session.commit()
@@ -466,15 +472,17 @@ class KnowledgeBase:
         with self.session() as session:
             doc = session.get(Document, document_id)
             if doc is None:
-                raise DocumentNotFound(f"No document with id {document_id}.")
+                raise DocumentNotFound(_("No document with id %(id)s.") % {"id": document_id})
             row = doc if doc.version == version else session.exec(
                 select(DocumentVersion).where(DocumentVersion.document_id == document_id,
                                               DocumentVersion.version == version)).first()
             if row is None:
-                raise DocumentNotFound(f"{doc.source_name} has no version {version}.")
+                raise DocumentNotFound(_("%(name)s has no version %(version)s.")
+                                       % {"name": doc.source_name, "version": version})
             path = self.settings.data_dir / row.stored_path
             if not row.stored_path or not path.is_file():
-                raise DocumentNotFound(f"The original file of version {version} of {doc.source_name} is no longer stored.")
+                raise DocumentNotFound(_("The original file of version %(version)s of %(name)s is no longer stored.")
+                                       % {"version": version, "name": doc.source_name})
             return path, row.source_name, row.media_type
 
     def delete_document(self, document_id: int) -> Deletion:
@@ -483,7 +491,7 @@ class KnowledgeBase:
         with self.writing(), self.session() as session:
             doc = session.get(Document, document_id)
             if doc is None:
-                raise DocumentNotFound(f"No document with id {document_id}.")
+                raise DocumentNotFound(_("No document with id %(id)s.") % {"id": document_id})
             gone, vids, files = Deletion(), [], []
             self._delete_document_rows(session, doc, gone, vids, files)
             return self._finish_deletion(session, gone, vids, files)
@@ -495,7 +503,7 @@ class KnowledgeBase:
         with self.writing(), self.session() as session:
             project = session.get(Project, project_id)
             if project is None:
-                raise ProjectNotFound(f"No project with id {project_id}.")
+                raise ProjectNotFound(_("No project with id %(id)s.") % {"id": project_id})
             gone, vids, files = Deletion(projects=1), [], []
             for doc in session.exec(select(Document).where(Document.project_id == project_id)).all():
                 self._delete_document_rows(session, doc, gone, vids, files)
@@ -736,9 +744,10 @@ class _Writer:
         lessons, gone_l = self._sync(Lesson, "lesson", self.parsed.lessons, self.vectors[:n], doc, project)
         risks, gone_r = self._sync(Risk, "risk", self.parsed.risks, self.vectors[n:], doc, project)
         if gone_l or gone_r:
-            self.warnings.append(f"{_count(len(gone_l), 'lesson')} and {_count(len(gone_r), 'risk')} of version "
-                                 f"{doc.version - 1} are not in this version and were removed; restoring version "
-                                 f"{doc.version - 1} from the document page brings them back.")
+            self.warnings.append(_("%(lessons)s and %(risks)s of version %(version)s are not in this version and "
+                                   "were removed; restoring version %(version)s from the document page brings them "
+                                   "back.") % {"lessons": _lessons(len(gone_l)), "risks": _risks(len(gone_r)),
+                                               "version": doc.version - 1})
         return doc, lessons + risks, gone_l + gone_r
 
     def _document(self, project: Project | None) -> Document:
@@ -746,7 +755,7 @@ class _Writer:
         doc = _document_for(self.session, self.parsed)
         if doc is None:
             doc = Document(**fields, key=document_key(project and project.code, self.parsed.key_name))
-            self.message = "new document"
+            self.message = _("new document")
         else:
             self._keep_version(doc, project)
             for key, value in fields.items():
@@ -767,8 +776,9 @@ class _Writer:
             sha256=doc.sha256, media_type=doc.media_type, size_bytes=doc.size_bytes, stored_path=doc.stored_path,
             lessons=counts[Lesson], risks=counts[Risk], ingested_at=doc.ingested_at))
         self.outcome = "replaced"
-        self.message = (f"replaced version {doc.version} of {describe_document(doc, project and project.code)}; "
-                        f"version {doc.version} is kept and can be restored from the document page")
+        self.message = _("replaced version %(version)s of %(document)s; version %(version)s is kept and can be "
+                         "restored from the document page") % {
+            "version": doc.version, "document": describe_document(doc, project and project.code)}
 
     def _sync(self, model, kind: str, drafts: list, vectors: np.ndarray, doc: Document, project: Project | None):
         old = list(self.session.exec(select(model).where(model.document_id == doc.id).order_by(model.id))) \
@@ -830,11 +840,17 @@ def _document_for(session: Session, parsed: ParsedDocument) -> Document | None:
 
 def _same_content(existing: Document, parsed: ParsedDocument) -> str:
     name = parsed.document.source_name
-    return "already stored" + ("" if existing.source_name == name else f" (same content as {existing.source_name})")
+    if existing.source_name == name:
+        return _("already stored")
+    return _("already stored (same content as %(name)s)") % {"name": existing.source_name}
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _lessons(n: int) -> str:
+    return ngettext("%(num)s lesson", "%(num)s lessons", n) % {"num": n}
+
+
+def _risks(n: int) -> str:
+    return ngettext("%(num)s risk", "%(num)s risks", n) % {"num": n}
 
 
 def with_retagged(row: Lesson | Risk, changes: dict) -> dict:

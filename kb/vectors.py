@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from kb.errors import IndexUnavailable
+from kb.i18n import _
 from kb.models import ItemVector
 from kb.settings import Settings
 
@@ -137,7 +138,7 @@ class VectorStore:
     def recreate(self) -> None:
         """Drop the collection and start an empty one: how the index changes dimension."""
         if self._recreate is None:
-            raise IndexUnavailable("This vector index cannot be recreated.")
+            raise IndexUnavailable(_("This vector index cannot be recreated."))
         self.collection = self._recreate()
 
     @_reopening
@@ -223,7 +224,8 @@ def create_chroma_client(settings: Settings):
         return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
     except Exception as exc:  # connection refused, bad path, ...
         where = settings.chroma_url or settings.chroma_path
-        raise IndexUnavailable(f"Cannot open the vector index at {where}: {exc}") from exc
+        raise IndexUnavailable(_("Cannot open the vector index at %(where)s: %(error)s")
+                               % {"where": where, "error": exc}) from exc
 
 
 def open_vector_store(settings: Settings) -> VectorStore:

@@ -255,6 +255,7 @@ SHOWN_VALUES = (
     N_("challenged"), N_("failed"), N_("materialised"), N_("open"), N_("closed"), N_("closure report"),
     N_("retrospective"), N_("risk register"), N_("lessons register"), N_("status report"), N_("lesson"),
     N_("risk"), N_("issue"), N_("red"), N_("amber"), N_("green"),
+    N_("high"), N_("medium"), N_("low"), N_("improving"), N_("worsening"), N_("steady"),
 )
 """Every vocabulary value as the app shows it, marked for the catalogue (kb/i18n.py): pages show a
 stored value through the `label` filter, which translates it; the stored value stays English."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from kb import status
 from kb.access import EVERYTHING, Visibility
+from kb.i18n import _, ngettext
 from search.models import ProjectRef
 from search.warnings import EarlyWarning, active_warnings
 
@@ -112,16 +113,17 @@ def _escalation(ref: ProjectRef, rag: str | None, trend: str | None, overdue: bo
                 high: list[EarlyWarning]) -> Escalation | None:
     reasons, score = [], 0.0
     if rag == "red":
-        reasons.append("overall status red")
+        reasons.append(_("overall status red"))
     if trend == status.WORSENING:
-        reasons.append("status worsening")
+        reasons.append(_("status worsening"))
         score += WORSENING_WEIGHT
     if overdue:
-        reasons.append("status report overdue")
+        reasons.append(_("status report overdue"))
         score += OVERDUE_WEIGHT
     if high:
         n = len(high)
-        reasons.append(f"{n} open high risk{'s' if n != 1 else ''} that materialised on past projects")
+        reasons.append(ngettext("%(num)s open high risk that materialised on past projects",
+                                "%(num)s open high risks that materialised on past projects", n) % {"num": n})
     if not reasons:
         return None
     score += RAG_WEIGHT.get(rag or "", 0.0)

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from kb.access import EVERYTHING, Visibility
 from kb.errors import NotFound
+from kb.i18n import _
 from kb.models import KickoffPack, Lesson
 from kb.vocab import PROJECT_TYPE
 from search.hits import fetch_rows, make_hit, project_ref
@@ -372,9 +373,9 @@ def checklist_line(hit: Hit, row) -> str:
     if hit.title.split(" ", 1)[0].lower().strip(",:;") in ACTION_VERBS:
         return hit.title  # already an action ("Stop leaving debug logging on"): no frame before it
     if hit.polarity == "went wrong":
-        return f"Guard against a repeat: {hit.title}"
+        return _("Guard against a repeat: %(title)s") % {"title": hit.title}
     if hit.polarity == "went well":
-        return f"Repeat what worked: {hit.title}"
+        return _("Repeat what worked: %(title)s") % {"title": hit.title}
     return hit.title
 
 
@@ -442,7 +443,7 @@ def load_pack(engine: SearchEngine, pack_id: int, *, visible: Visibility = EVERY
     with engine.kb.session() as session:
         row = session.get(KickoffPack, pack_id)
     if row is None or visible.hides_project(row.project_id):
-        raise NotFound(f"No kickoff pack with id {pack_id}.")
+        raise NotFound(_("No kickoff pack with id %(id)s.") % {"id": pack_id})
     if row.content:
         pack = KickoffPackResult.model_validate(row.content)
         pack.profile.project_id = row.project_id  # linked (or unlinked by a deletion) after it was made

@@ -9,6 +9,7 @@ from collections import Counter
 
 import numpy as np
 
+from kb.i18n import N_, _, ngettext
 from search.hits import source_of
 from search.index import KINDS, Snapshot
 from search.models import Citation, Source, Summary, SummaryPoint
@@ -41,7 +42,7 @@ def build_summary(snap: Snapshot, strong: np.ndarray, groups: list[list[int]], i
     lessons = int((strong & (snap.kinds == 0)).sum())
     risks = int((strong & (snap.kinds == 1)).sum())
     if query.strip() and not lessons and not risks:
-        return Summary(headline=NOT_ANSWERED, answered=False, suggestions=suggestions(query, filtered))
+        return Summary(headline=_(NOT_ANSWERED), answered=False, suggestions=suggestions(query, filtered))
     pids = np.unique(snap.project_ids[strong])
     projects = int((pids >= 0).sum())
     top, rep = summary_rows(snap, groups)
@@ -52,20 +53,23 @@ def build_summary(snap: Snapshot, strong: np.ndarray, groups: list[list[int]], i
                    projects=projects, top_causes=causes, representative=representative)
 
 
-NOT_ANSWERED = "Nothing in the knowledge base answers this question."
+NOT_ANSWERED = N_("Nothing in the knowledge base answers this question.")
+"""In English; the summary shows `_(NOT_ANSWERED)`."""
 
 
 def suggestions(query: str, filtered: bool) -> list[str]:
     """What to try when no result is a confident match."""
     tips = []
     if filtered:
-        tips.append("Remove a filter: the answer may sit in another project type, year or category.")
+        tips.append(_("Remove a filter: the answer may sit in another project type, year or category."))
     if len(query.split()) > 3:
-        tips.append("Use fewer words, or the words a project report would use (e.g. \"data migration\", \"vendor delay\").")
+        tips.append(_("Use fewer words, or the words a project report would use (e.g. \"data migration\", "
+                      "\"vendor delay\")."))
     else:
-        tips.append("Try other words, as a project report would put it (e.g. \"cutover rehearsal\", \"scope change\").")
-    tips.append("Browse the recurring themes to see what the knowledge base does cover.")
-    tips.append("If projects should have learned this, it is a knowledge gap: the PMO sees it on the metrics page.")
+        tips.append(_("Try other words, as a project report would put it (e.g. \"cutover rehearsal\", "
+                      "\"scope change\")."))
+    tips.append(_("Browse the recurring themes to see what the knowledge base does cover."))
+    tips.append(_("If projects should have learned this, it is a knowledge gap: the PMO sees it on the metrics page."))
     return tips
 
 
@@ -96,27 +100,31 @@ def citation_label(source: Source) -> str:
     What went wrong, point 2'. A project's own report is named by its code and kind, registers (which may
     span projects) by file name; the point number tells apart several bullets of one section."""
     if source.project_code and source.kind in _PROJECT_DOCUMENTS:
-        document = f"{source.project_code} {source.kind}"
+        document = _("%(code)s %(kind)s") % {"code": source.project_code, "kind": _(source.kind)}
     else:
         document = source.document.rsplit(".", 1)[0]
     where = source.location or ""
     bullet = _BULLET.search(source.anchor or "")
     if where and bullet:
-        where += f", point {bullet[1]}"
+        where = _("%(section)s, point %(point)s") % {"section": where, "point": bullet[1]}
     return f"{document} · {where}" if where else document
 
 
 def _headline(query: str, lessons: int, risks: int, projects: int, causes: list[SummaryPoint]) -> str:
     if not lessons and not risks:
-        return "Nothing in the knowledge base matches yet."
-    found = _plural(lessons, "lesson") + " and " + _plural(risks, "risk")
-    where = f" from {_plural(projects, 'project')}" if projects else ""
-    lead = f"{found}{where} match closely" if query.strip() else f"The knowledge base holds {found}{where}"
+        return _("Nothing in the knowledge base matches yet.")
+    counts = {"lessons": ngettext("%(num)s lesson", "%(num)s lessons", lessons) % {"num": lessons},
+              "risks": ngettext("%(num)s risk", "%(num)s risks", risks) % {"num": risks},
+              "projects": ngettext("%(num)s project", "%(num)s projects", projects) % {"num": projects}}
+    if query.strip():
+        lead = (_("%(lessons)s and %(risks)s from %(projects)s match closely") if projects
+                else _("%(lessons)s and %(risks)s match closely")) % counts
+    else:
+        lead = (_("The knowledge base holds %(lessons)s and %(risks)s from %(projects)s") if projects
+                else _("The knowledge base holds %(lessons)s and %(risks)s")) % counts
     if causes:
-        themes = ", ".join(f"{p.text} ({p.count})" for p in causes)
-        return f"{lead}. The commonest categories among the best results are {themes}."
-    return lead + "."
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+        themes = _(", ").join(_("%(category)s (%(count)s)") % {"category": _(p.text), "count": p.count}
+                              for p in causes)  # p.text is a category (kb.vocab)
+        return _("%(lead)s. The commonest categories among the best results are %(categories)s.") % {
+            "lead": lead, "categories": themes}
+    return _("%(lead)s.") % {"lead": lead}

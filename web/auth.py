@@ -25,6 +25,7 @@ from starlette.routing import Match
 
 from kb import accounts
 from kb.access import Audience, Role
+from kb.i18n import N_, _
 from web.deps import get_audience
 from web.rules import every_route, permits, rule_for
 
@@ -33,8 +34,8 @@ SESSION_COOKIE = "kb_session"
 AUDIENCE = "kb.audience"
 """The request scope key holding the caller's Audience (None: anonymous)."""
 SIGN_IN = "/sign-in"
-API_401 = ("Sign in first: send `Authorization: Bearer TOKEN` with a token from `kb users token NAME`, "
-           "or sign in at /sign-in.")
+API_401 = N_("Sign in first: send `Authorization: Bearer TOKEN` with a token from `kb users token NAME`, "
+             "or sign in at /sign-in.")
 
 
 class AccessMiddleware:
@@ -70,7 +71,7 @@ class AccessMiddleware:
         if self._routes is None:  # the routes are all included by the first request
             self._routes = every_route(self.router.routes)
         for route in self._routes:
-            match, _ = route.matches(scope)
+            match, _child = route.matches(scope)
             if match is Match.FULL:
                 if not route.methods:  # the /static mount
                     return STATIC
@@ -155,7 +156,7 @@ def denied(scope, who: Audience | None, rule: Role | str) -> Response:
     path = scope["path"]
     if path.startswith("/api/") or path == "/api":
         if who is None:
-            return JSONResponse({"ok": False, "error": API_401, "status": 401}, status_code=401,
+            return JSONResponse({"ok": False, "error": _(API_401), "status": 401}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
         return JSONResponse({"ok": False, "error": forbidden_message(who, rule), "status": 403}, status_code=403)
     if who is not None:
@@ -166,8 +167,14 @@ def denied(scope, who: Audience | None, rule: Role | str) -> Response:
 
 
 def forbidden_message(who: Audience, rule: Role | str) -> str:
-    needed = {Role.PM: "a project manager or a PMO admin", Role.ADMIN: "a PMO admin"}.get(rule, str(rule))
-    return f"Signed in as {who.user} ({who.role.value}): only {needed} may do this. Ask a PMO admin for access."
+    if rule == Role.PM:
+        message = _("Signed in as %(user)s (%(role)s): only a project manager or a PMO admin may do this. "
+                    "Ask a PMO admin for access.")
+    elif rule == Role.ADMIN:
+        message = _("Signed in as %(user)s (%(role)s): only a PMO admin may do this. Ask a PMO admin for access.")
+    else:
+        message = _("Signed in as %(user)s (%(role)s): only %(needed)s may do this. Ask a PMO admin for access.")
+    return message % {"user": who.user, "role": _(who.role.value), "needed": rule}
 
 
 def sign_in_first(request: Request) -> Response:
@@ -181,5 +188,5 @@ def sign_in_first(request: Request) -> Response:
     from web.templating import render
 
     return render(request, "sign_in.html", status_code=401, next_url="/", name="",
-                  error="Your sign-in has ended. Sign in again, then repeat what you were doing.")
+                  error=_("Your sign-in has ended. Sign in again, then repeat what you were doing."))
 

@@ -33,6 +33,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 
 from kb.access import EVERYTHING, Audience, Visibility, visibility
+from kb.i18n import _
 from kb.settings import Settings
 from kb.store import KnowledgeBase
 from search.engine import SearchEngine
@@ -104,7 +105,7 @@ def get_audience(request: Request) -> Audience:
     sign-in page needs someone signed in, so an anonymous caller never reaches a route that asks."""
     who = request.scope.get("kb.audience")
     if who is None:
-        raise HTTPException(status_code=401, detail="Sign in first.")
+        raise HTTPException(status_code=401, detail=_("Sign in first."))
     return who
 
 

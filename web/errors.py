@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.access import Forbidden
+from kb.i18n import N_, _
 from kb.errors import (
     IndexUnavailable, InvalidDocument, KBError, NotFound, StorageUnavailable, UnsupportedFormat,
 )
@@ -18,10 +19,11 @@ from web.forms import InvalidEdit
 
 log = logging.getLogger("web")
 
-TITLES = {400: "That request could not be handled", 401: "Please sign in", 403: "Not allowed for your role",
-          404: "Not found", 405: "Not allowed here",
-          413: "That file is too large", 415: "Unsupported file type", 422: "Please check what you entered",
-          500: "Something went wrong on our side", 503: "The search index is unavailable"}
+TITLES = {400: N_("That request could not be handled"), 401: N_("Please sign in"), 403: N_("Not allowed for your role"),
+          404: N_("Not found"), 405: N_("Not allowed here"),
+          413: N_("That file is too large"), 415: N_("Unsupported file type"), 422: N_("Please check what you entered"),
+          500: N_("Something went wrong on our side"), 503: N_("The search index is unavailable")}
+"""Each status's page title, in English; translated where the page is shown."""
 
 
 STATUS_OF: tuple[tuple[type[KBError], int], ...] = (
@@ -47,7 +49,7 @@ def error_response(request: Request, status: int, message: str):
         return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
     from web.templating import render  # the templates import this module's callers, not the reverse
 
-    title = TITLES.get(status, "Something went wrong")
+    title = _(TITLES.get(status, N_("Something went wrong")))
     response = render(request, "error.html", partial="_error.html", status_code=status, status=status, title=title, message=message)
     del response.headers["Vary"]  # error pages are the same for htmx and browsers
     return response
@@ -59,7 +61,7 @@ def _validation_message(exc: RequestValidationError) -> str:
         where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "body", "path", "form"))
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")  # our own validators' messages read whole
         parts.append(f"{where}: {msg}" if where else msg)
-    return "; ".join(parts) or "The request was not valid."
+    return "; ".join(parts) or _("The request was not valid.")
 
 
 def install(app: FastAPI) -> None:
@@ -69,9 +71,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        message = exc.detail if isinstance(exc.detail, str) else _(TITLES.get(exc.status_code, N_("Error")))
         if exc.status_code == 404 and message == "Not Found":
-            message = f"There is no page at {request.url.path}."
+            message = _("There is no page at %(path)s.") % {"path": request.url.path}
+        elif exc.status_code == 405 and message == "Method Not Allowed":
+            message = _("This address does not accept that kind of request.")
         response = error_response(request, exc.status_code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
@@ -84,4 +88,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
         log.exception("unhandled error on %s", request.url.path)
-        return error_response(request, 500, "An unexpected error occurred. It has been logged; please try again.")
+        return error_response(request, 500, _("An unexpected error occurred. It has been logged; please try again."))

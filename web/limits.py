@@ -12,6 +12,7 @@ import re
 from fastapi import HTTPException, Request
 
 from kb.errors import NotFound
+from kb.i18n import _
 from kb.settings import Settings
 from web.schemas import LARGEST_ID
 
@@ -29,9 +30,11 @@ def upload_limit(settings: Settings) -> int:
 
 def too_large(path: str, settings: Settings) -> str:
     if path in UPLOAD_PATHS:
-        return (f"That upload is larger than {max(settings.max_batch_mb, settings.max_upload_mb)} MB altogether "
-                "(the KB_MAX_BATCH_MB limit), so none of it was stored. Upload the files in smaller batches.")
-    return f"That request is larger than {MAX_FORM_BYTES // 1024} KB, so it was refused. Send less at once."
+        return _("That upload is larger than %(mb)s MB altogether (the KB_MAX_BATCH_MB limit), so none of it "
+                 "was stored. Upload the files in smaller batches.") % {
+            "mb": max(settings.max_batch_mb, settings.max_upload_mb)}
+    return _("That request is larger than %(kb)s KB, so it was refused. Send less at once.") % {
+        "kb": MAX_FORM_BYTES // 1024}
 
 
 class BodyLimitMiddleware:
@@ -81,7 +84,8 @@ def ids_in_range(request: Request) -> None:
     for name in _int_path_params(request.scope.get("route")):
         value = request.path_params.get(name)
         if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value) and not 1 <= int(value) <= LARGEST_ID:
-            raise NotFound(f"There is nothing with {name.replace('_', ' ')} {value}: ids are whole numbers from 1.")
+            raise NotFound(_("There is nothing with %(name)s %(value)s: ids are whole numbers from 1.")
+                           % {"name": name.replace("_", " "), "value": value})
 
 
 def _int_path_params(route) -> list[str]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from kb.i18n import N_, _
+from kb.i18n import N_, _, pgettext
 from search.models import KickoffPackResult
 from web.templating import label, money
 
 BOXES = {"open": "[ ]", "done": "[x]", "dismissed": N_("[x] ~~dismissed~~"), "action": N_("[ ] **action**")}
 """How each line state is ticked; the words in it are translated where the pack is written."""
-SIZES = {"small": N_("small"), "medium": N_("medium"), "large": N_("large")}
+def size_words() -> dict[str, str]:
+    """A project's size in the reader's words (context: "medium" is also a risk severity)."""
+    return {"small": pgettext("project size", "small"), "medium": pgettext("project size", "medium"),
+            "large": pgettext("project size", "large")}
 
 
 def pack_markdown(pack: KickoffPackResult, lines: dict | None = None) -> str:
@@ -18,7 +21,7 @@ def pack_markdown(pack: KickoffPackResult, lines: dict | None = None) -> str:
     p = pack.profile
     out = ["# " + _("Kickoff pack: %(name)s") % {"name": p.name or _("new project")}, ""]
     facts = [(_("Project type"), label(p.project_type)), (_("Industry"), p.industry),
-             (_("Size"), _(SIZES[p.size]) if p.size in SIZES else p.size),
+             (_("Size"), size_words().get(p.size, p.size)),
              (_("Budget"), money(p.budget) if p.budget else None)]
     out += [f"- **{k}:** {v}" for k, v in facts if v]
     if p.description:

@@ -24,8 +24,13 @@ MAX_RANKED = 1_000
 more than a fixed number of candidates (it ranks about twice the depth asked for). Deeper asks get a 422."""
 MAX_LISTED = 10_000
 """How deep a plain list (projects, documents) goes: offset at most this; deeper asks get a 422."""
-TOO_DEEP = N_("Search results go %(deepest)s deep: ask for offset + limit up to %(deepest)s "
-              "(or a page within that). Add words or filters to reach the results beyond.")
+TOO_DEEP = N_("Search results go %(max)s deep: ask for offset + limit up to %(max)s (or a page within that). Add "
+              "words or filters to reach the results beyond.")
+"""In English, with %(max)s for MAX_RANKED; shown as `too_deep()`."""
+
+
+def too_deep() -> str:
+    return _(TOO_DEEP) % {"max": f"{MAX_RANKED:,}"}
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=MAX_LISTED, description=f"At most {MAX_LISTED:,}; narrow the list to go further.")]
@@ -73,7 +78,7 @@ class SearchQuery(BaseModel):
     @model_validator(mode="after")
     def _within_ranked_depth(self) -> "SearchQuery":
         if self.depth > MAX_RANKED:
-            raise ValueError(_(TOO_DEEP) % {"deepest": f"{MAX_RANKED:,}"})
+            raise ValueError(too_deep())
         return self
 
     @property

@@ -24,10 +24,12 @@ from fastapi import HTTPException, Request
 from markupsafe import Markup, escape
 from starlette.datastructures import MutableHeaders
 
+from kb.i18n import N_, _
+
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-CROSS_SITE = "This request came from another web site, so it was refused. Use Lessons KB's own pages."
-NO_TOKEN = ("This form was refused because it did not carry this browser's security token (the form may be "
-            "from an old page, or cookies are blocked). Reload the page, allow cookies for Lessons KB, and try again.")
+CROSS_SITE = N_("This request came from another web site, so it was refused. Use Lessons KB's own pages.")
+NO_TOKEN = N_("This form was refused because it did not carry this browser's security token (the form may be "
+              "from an old page, or cookies are blocked). Reload the page, allow cookies for Lessons KB, and try again.")
 
 CSRF_COOKIE = "kb_csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -84,7 +86,7 @@ class WebSecurityMiddleware:
         if scope["method"] in UNSAFE_METHODS and is_cross_site(headers):
             from web.errors import error_response  # errors renders templates, which use this module
 
-            await error_response(Request(scope), 403, CROSS_SITE)(scope, receive, send_secured)
+            await error_response(Request(scope), 403, _(CROSS_SITE))(scope, receive, send_secured)
             return
         await self.app(scope, receive, send_secured)
 
@@ -107,7 +109,7 @@ async def require_csrf_token(request: Request) -> None:
     expected = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER) or await _form_token(request)
     if not (expected and sent and hmac.compare_digest(sent.encode(), expected.encode())):
-        raise HTTPException(403, NO_TOKEN)
+        raise HTTPException(403, _(NO_TOKEN))
 
 
 def needs_token(request: Request) -> bool:
@@ -159,7 +161,7 @@ def _headers(scope) -> dict[str, str]:
 
 def _cookie(headers: dict[str, str], name: str) -> str:
     for part in headers.get("cookie", "").split(";"):
-        key, _, value = part.strip().partition("=")
+        key, _sep, value = part.strip().partition("=")
         if key == name and value:
             return value
     return ""

@@ -7,6 +7,7 @@ import io
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
+from kb.i18n import _
 from ingest.context import ParseContext
 from ingest.parsers.limits import check_row_count, check_width
 from ingest.parsers.text import decode
@@ -33,8 +34,8 @@ def read_rows(text: str) -> list[tuple[int, list[object]]]:
             check_width(number, cells)
             rows.append((number, cells))
     except csv.Error as exc:
-        raise InvalidRegister(f"The CSV is malformed near line {reader.line_num} ({exc}). Open it in a "
-                              "spreadsheet program and save it as CSV again.") from exc
+        raise InvalidRegister(_("The CSV is malformed near line %(line)s (%(error)s). Open it in a spreadsheet "
+                                "program and save it as CSV again.") % {"line": reader.line_num, "error": exc}) from exc
     return rows
 
 

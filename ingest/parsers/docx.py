@@ -9,6 +9,7 @@ import zipfile
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
+from kb.i18n import _
 from ingest.context import ParseContext
 from ingest.parsers.package import check_package
 from ingest.outline import Block
@@ -33,19 +34,20 @@ def _open(data: bytes):
     from docx.opc.exceptions import PackageNotFoundError
     from lxml import etree
 
-    check_package(data, "a Word .docx file", "If it is an old .doc file, open it in Word and save it as .docx.")
+    check_package(data, _("a Word .docx file"), _("Word .docx file"),
+                  _("If it is an old .doc file, open it in Word and save it as .docx."))
     try:
         return docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         if "macroEnabled" in str(exc):
-            raise InvalidDocument("This is a macro-enabled Word file (.docm) renamed to .docx. Save it from Word "
-                                  "as a plain .docx (without macros).") from exc
+            raise InvalidDocument(_("This is a macro-enabled Word file (.docm) renamed to .docx. Save it from Word "
+                                    "as a plain .docx (without macros).")) from exc
         detail = re.sub(r"file '<[^>]*>' ", "", str(exc))  # python-docx names the in-memory buffer
-        raise InvalidDocument(f"This zip file is not a Word document ({detail}). Save it from Word as .docx.") \
-            from exc
+        raise InvalidDocument(_("This zip file is not a Word document (%(error)s). Save it from Word as .docx.")
+                              % {"error": detail}) from exc
     except etree.XMLSyntaxError as exc:
-        raise InvalidDocument(f"This Word file is damaged: its XML is broken ({exc}). Open it in Word (which "
-                              "offers to repair it) and save it again.") from exc
+        raise InvalidDocument(_("This Word file is damaged: its XML is broken (%(error)s). Open it in Word (which "
+                                "offers to repair it) and save it again.") % {"error": exc}) from exc
 
 
 def blocks_from_docx(document) -> list[Block]:

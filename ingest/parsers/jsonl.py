@@ -7,6 +7,7 @@ import re
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
+from kb.i18n import _
 from ingest.context import ParseContext
 from ingest.parsers.limits import MAX_ROWS
 from ingest.parsers.text import decode
@@ -34,15 +35,15 @@ def read_records(text: str) -> list[tuple[int, dict[str, object]]]:
         if not line.strip():
             continue
         if len(records) >= MAX_RECORDS:
-            raise InvalidRegister(f"The file has more than {MAX_RECORDS:,} lessons; the limit is {MAX_RECORDS:,} "
-                                  "per file. Split it into several files.")
+            raise InvalidRegister(_("The file has more than %(max)s lessons; the limit is %(max)s per file. Split "
+                                    "it into several files.") % {"max": f"{MAX_RECORDS:,}"})
         value = _load_line(number, line)
         if not isinstance(value, dict):
-            raise InvalidRegister(f"Line {number} is a JSON {type(value).__name__}, not an object. "
-                                  "Each line must be one lesson as {\"Title\": ..., ...}.")
+            raise InvalidRegister(_("Line %(line)s is a JSON %(type)s, not an object. Each line must be one lesson "
+                                    "as {\"Title\": ..., ...}.") % {"line": number, "type": type(value).__name__})
         records.append((number, {str(k): cell_value(v) for k, v in value.items()}))
     if not records:
-        raise InvalidRegister("The file has no JSON lines.")
+        raise InvalidRegister(_("The file has no JSON lines."))
     return records
 
 
@@ -50,17 +51,19 @@ def _load_line(number: int, line: str) -> object:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InvalidRegister(f"Line {number} is not valid JSON ({exc.msg} at column {exc.colno}). "
-                              "Fix or remove that line; nothing from this file was stored.") from exc
+        raise InvalidRegister(_("Line %(line)s is not valid JSON (%(error)s at column %(column)s). Fix or remove "
+                                "that line; nothing from this file was stored.")
+                              % {"line": number, "error": exc.msg, "column": exc.colno}) from exc
     except RecursionError as exc:
-        raise InvalidRegister(f"Line {number} is nested too deeply to be a lesson. Fix or remove that line; "
-                              "nothing from this file was stored.") from exc
+        raise InvalidRegister(_("Line %(line)s is nested too deeply to be a lesson. Fix or remove that line; "
+                                "nothing from this file was stored.") % {"line": number}) from exc
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise InvalidRegister(f"Line {number} holds a value we cannot read ({exc}). Fix or remove that line; "
-                              "nothing from this file was stored.") from exc
+        raise InvalidRegister(_("Line %(line)s holds a value we cannot read (%(error)s). Fix or remove that line; "
+                                "nothing from this file was stored.") % {"line": number, "error": exc}) from exc
     if _LONE_SURROGATE.search(line if "\\u" in line else "") and _has_lone_surrogate(value):
-        raise InvalidRegister(f"Line {number} holds a broken character (an unpaired \\ud800-\\udfff escape). "
-                              "Export the file again or remove that escape; nothing from this file was stored.")
+        raise InvalidRegister(_("Line %(line)s holds a broken character (an unpaired \\ud800-\\udfff escape). "
+                                "Export the file again or remove that escape; nothing from this file was stored.")
+                              % {"line": number})
     return value
 
 
@@ -80,6 +83,6 @@ def _has_lone_surrogate(value: object) -> bool:
 
 def _headers(records: list[tuple[int, dict[str, object]]]) -> list[str]:
     headers: dict[str, None] = {}
-    for _, record in records:
+    for _number, record in records:
         headers.update(dict.fromkeys(str(k) for k in record))
     return list(headers)

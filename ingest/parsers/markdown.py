@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
+from kb.i18n import _
 from ingest.anchors import inline_text
 from ingest.context import ParseContext
 from ingest.markdown_tokens import markdown_parser
@@ -42,24 +43,28 @@ def _load_yaml(text: str) -> dict[str, object]:
     import yaml
 
     if len(text) > MAX_FRONT_MATTER_CHARS:
-        raise InvalidDocument(f"The front matter (the --- block at the top) is {len(text):,} characters; the limit "
-                              f"is {MAX_FRONT_MATTER_CHARS:,}. Keep only the key: value lines there.")
+        raise InvalidDocument(_("The front matter (the --- block at the top) is %(size)s characters; the limit is "
+                                "%(limit)s. Keep only the key: value lines there.")
+                              % {"size": f"{len(text):,}", "limit": f"{MAX_FRONT_MATTER_CHARS:,}"})
     try:
         loaded = yaml.load(text, Loader=_front_matter_loader())  # noqa: S506 - a SafeLoader without aliases
     except RecursionError as exc:
-        raise InvalidDocument("The front matter is nested too deeply. Write it as plain 'key: value' lines.") \
+        raise InvalidDocument(_("The front matter is nested too deeply. Write it as plain 'key: value' lines.")) \
             from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise InvalidDocument(f"The front matter is not valid YAML{where} ({problem}). "
-                              "Fix it, or remove the --- block at the top.") from exc
+        problem = getattr(exc, "problem", None) or _("syntax error")
+        if mark is not None:
+            raise InvalidDocument(_("The front matter is not valid YAML at line %(line)s (%(problem)s). Fix it, or "
+                                    "remove the --- block at the top.") % {"line": mark.line + 2, "problem": problem}) \
+                from exc
+        raise InvalidDocument(_("The front matter is not valid YAML (%(problem)s). Fix it, or remove the --- block "
+                                "at the top.") % {"problem": problem}) from exc
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise InvalidDocument(f"The front matter must be 'key: value' lines, but it is a {type(loaded).__name__}. "
-                              "Write it as e.g. 'code: FIN-ERP-2021' on its own line.")
+        raise InvalidDocument(_("The front matter must be 'key: value' lines, but it is a %(type)s. Write it as "
+                                "e.g. 'code: FIN-ERP-2021' on its own line.") % {"type": type(loaded).__name__})
     return {str(k): v for k, v in loaded.items()}
 
 
@@ -72,8 +77,8 @@ def _front_matter_loader():
         def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):
                 mark = self.peek_event().start_mark
-                raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed; write each value "
-                                                  "out in full", mark)
+                raise yaml.composer.ComposerError(None, None, _("aliases (*name) are not allowed; write each value "
+                                                    "out in full"), mark)
             return super().compose_node(parent, index)
 
     return FrontMatterLoader

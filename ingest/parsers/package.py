@@ -8,6 +8,7 @@ import zipfile
 import zlib
 
 from kb.errors import InvalidDocument
+from kb.i18n import _
 
 MAX_UNPACKED_RATIO = 100
 """How much larger than the file its unpacked contents may be; Office files rarely pass 20."""
@@ -21,43 +22,47 @@ _ENTITY_DECLARATIONS = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".
 _CHUNK = 1024 * 1024
 
 
-def check_package(data: bytes, what: str, advice: str) -> None:
-    """Refuse what is not a zip package, zip bombs and XML entity tricks."""
+def check_package(data: bytes, what: str, kind: str, advice: str) -> None:
+    """Refuse what is not a zip package, zip bombs and XML entity tricks. `what` names a file of the
+    format ("a Word .docx file"), `kind` the format ("Word .docx file") and `advice` says what to do,
+    each already in the reader's language."""
     if data.startswith(OLE_MAGIC):
-        raise InvalidDocument(f"This is not {what}: it is an old binary Office file (.doc/.xls) or a "
-                              f"password-protected one. {advice}")
+        raise InvalidDocument(_("This is not %(what)s: it is an old binary Office file (.doc/.xls) or a "
+                                "password-protected one. %(advice)s") % {"what": what, "advice": advice})
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidDocument(f"This is not {what} (it is not a zip package, or it was cut short while being "
-                              f"copied). {advice}")
+        raise InvalidDocument(_("This is not %(what)s (it is not a zip package, or it was cut short while "
+                                "being copied). %(advice)s") % {"what": what, "advice": advice})
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             members = package.infolist()
-            _check_sizes(members, len(data), what, advice)
-            _check_entities(package, members, what, advice)
+            _check_sizes(members, len(data), kind, advice)
+            _check_entities(package, members, kind, advice)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
-        raise InvalidDocument(f"This file is damaged ({exc}). {advice}") from exc
+        raise InvalidDocument(_("This file is damaged (%(error)s). %(advice)s") % {"error": exc, "advice": advice}) \
+            from exc
 
 
-def _check_sizes(members: list[zipfile.ZipInfo], size: int, what: str, advice: str) -> None:
+def _check_sizes(members: list[zipfile.ZipInfo], size: int, kind: str, advice: str) -> None:
     """Declared sizes are enough: Python's zipfile never unpacks more than a member declares."""
-    kind = what.split(" ", 1)[-1]
     if len(members) > MAX_MEMBERS:
-        raise InvalidDocument(f"This file holds {len(members):,} parts, far more than a real {kind} does, "
-                              f"so it was not opened. {advice}")
+        raise InvalidDocument(_("This file holds %(parts)s parts, far more than a real %(kind)s does, so it was "
+                                "not opened. %(advice)s") % {"parts": f"{len(members):,}", "kind": kind,
+                                                             "advice": advice})
     if any(info.flag_bits & 0x1 for info in members):
-        raise InvalidDocument("Parts of this file are encrypted. Save an unprotected copy and upload that.")
+        raise InvalidDocument(_("Parts of this file are encrypted. Save an unprotected copy and upload that."))
     unpacked = sum(info.file_size for info in members)
     xml = sum(info.file_size for info in members if _is_xml(info.filename))
     if unpacked > min(MAX_UNPACKED_BYTES, MAX_UNPACKED_RATIO * max(size, 1024 * 1024)) or xml > MAX_XML_BYTES:
-        raise InvalidDocument(f"This file unpacks to {unpacked // (1024 * 1024):,} MB ({xml // (1024 * 1024):,} MB "
-                              f"of XML), far more than a real {kind} does, so it was not opened. {advice}")
+        raise InvalidDocument(_("This file unpacks to %(mb)s MB (%(xml)s MB of XML), far more than a real %(kind)s "
+                                "does, so it was not opened. %(advice)s") % {
+            "mb": f"{unpacked // (1024 * 1024):,}", "xml": f"{xml // (1024 * 1024):,}", "kind": kind, "advice": advice})
 
 
 def _is_xml(member: str) -> bool:
     return member.lower().endswith((".xml", ".rels", ".vml"))
 
 
-def _check_entities(package: zipfile.ZipFile, members: list[zipfile.ZipInfo], what: str, advice: str) -> None:
+def _check_entities(package: zipfile.ZipFile, members: list[zipfile.ZipInfo], kind: str, advice: str) -> None:
     """Office never declares XML entities; a part that does is an entity-expansion
     ('billion laughs') or external-entity attack. Every part is scanned, since a
     package may give an XML part any name."""
@@ -67,7 +72,7 @@ def _check_entities(package: zipfile.ZipFile, members: list[zipfile.ZipInfo], wh
             while chunk := part.read(_CHUNK):
                 window = tail + chunk
                 if any(marker in window for marker in _ENTITY_DECLARATIONS):
-                    raise InvalidDocument(f"The part {info.filename[:80]} of this file declares XML entities, "
-                                          f"which a real {what.split(' ', 1)[-1]} never does, so it was not "
-                                          f"opened. {advice}")
+                    raise InvalidDocument(_("The part %(part)s of this file declares XML entities, which a real "
+                                            "%(kind)s never does, so it was not opened. %(advice)s") % {
+                        "part": info.filename[:80], "kind": kind, "advice": advice})
                 tail = window[-32:]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
+from kb.i18n import N_, _
 from ingest.context import ParseContext
 from ingest.outline import Block, classify
 from ingest.project_meta import key_value_line
@@ -47,18 +48,18 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
 def extract_lines(data: bytes) -> tuple[list[str], list[str]]:
     """The text lines of every page, and warnings for pages that could not be read."""
     if b"%PDF-" not in data[:1024]:
-        raise InvalidDocument("This is not a PDF file (no %PDF header). Check that it was exported as PDF, "
-                              "not renamed from another format.")
+        raise InvalidDocument(_("This is not a PDF file (no %%PDF header). Check that it was exported as PDF, not "
+                                "renamed from another format.") % {})
     result = _read_in_child(data)
     lines: list[str] = []
     for page in result["pages"]:
         lines.extend(page.splitlines())
         lines.append("")
-    warnings = [f"Page {number} could not be read ({error}); it was skipped."
+    warnings = [_("Page %(page)s could not be read (%(error)s); it was skipped.") % {"page": number, "error": error}
                 for number, error in result["page_errors"].items()]
     if sum(len(line.strip()) for line in lines) < MIN_TEXT_CHARS:
-        raise InvalidDocument("This PDF has no text layer (it is probably a scan). Export the PDF with text "
-                              "from the original document, or OCR it first.")
+        raise InvalidDocument(_("This PDF has no text layer (it is probably a scan). Export the PDF with text from "
+                                "the original document, or OCR it first."))
     return lines, warnings
 
 
@@ -69,26 +70,28 @@ def _read_in_child(data: bytes) -> dict:
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=PARSE_SECONDS, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise InvalidDocument(f"Reading this PDF took longer than {PARSE_SECONDS} seconds, so it was stopped. "
-                              "Export it again from the original document (\"Save as PDF\"), or split it.") from exc
+        raise InvalidDocument(_("Reading this PDF took longer than %(seconds)s seconds, so it was stopped. Export it "
+                                "again from the original document (\"Save as PDF\"), or split it.")
+                              % {"seconds": PARSE_SECONDS}) from exc
     try:
         result = json.loads(done.stdout)
     except ValueError:
         result = {"problem": "memory" if b"MemoryError" in done.stderr else "crashed",
                   "detail": "".join(done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:])[:300]}
     if "problem" in result:
-        raise InvalidDocument(_PROBLEMS[result["problem"]].format(detail=result.get("detail") or "",
-                                                                  limit=PARSE_MEMORY_MB))
+        raise InvalidDocument(_(_PROBLEMS[result["problem"]]) % {"detail": result.get("detail") or "",
+                                                                 "limit": f"{PARSE_MEMORY_MB:,}"})
     return result
 
 
 _PROBLEMS = {
-    "encrypted": "This PDF is password-protected or encrypted. Save an unprotected copy and upload that.",
-    "damaged": "This PDF is damaged and cannot be read ({detail}). Export it again from the original document.",
-    "memory": "Reading this PDF needed more than {limit:,} MB of memory, so it was stopped. Export it "
-              "again from the original document, or split it.",
-    "crashed": "The PDF reader failed on this file ({detail}). Export it again from the original document.",
+    "encrypted": N_("This PDF is password-protected or encrypted. Save an unprotected copy and upload that."),
+    "damaged": N_("This PDF is damaged and cannot be read (%(detail)s). Export it again from the original document."),
+    "memory": N_("Reading this PDF needed more than %(limit)s MB of memory, so it was stopped. Export it "
+                 "again from the original document, or split it."),
+    "crashed": N_("The PDF reader failed on this file (%(detail)s). Export it again from the original document."),
 }
+"""What the reading child reports → the message (in English; shown as `_(...)`)."""
 
 
 def blocks_from_lines(lines: list[str]) -> list[Block]:

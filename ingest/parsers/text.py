@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from kb.errors import InvalidDocument
+from kb.i18n import N_, _
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_BINARY = ("This is a binary file, not text. Check that it was saved in the format its name says "
-           "(e.g. a real .csv or .md), not renamed from another format.")
+_BINARY = N_("This is a binary file, not text. Check that it was saved in the format its name says "
+             "(e.g. a real .csv or .md), not renamed from another format.")
 
 
 def decode(data: bytes) -> tuple[str, list[str]]:
@@ -18,7 +19,7 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     if data.startswith(_UTF16_BOMS):
         return _utf16(data), []
     if b"\x00" in data:  # no text format holds NUL, and PostgreSQL cannot store it
-        raise InvalidDocument(_BINARY)
+        raise InvalidDocument(_(_BINARY))
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -30,10 +31,10 @@ def _utf16(data: bytes) -> str:
     try:
         text = data.decode("utf-16")
     except UnicodeDecodeError as exc:
-        raise InvalidDocument(f"The file starts like UTF-16 text but byte {exc.start} is not UTF-16. "
-                              "Save it again as UTF-8 and upload it again.") from exc
+        raise InvalidDocument(_("The file starts like UTF-16 text but byte %(byte)s is not UTF-16. Save it again "
+                                "as UTF-8 and upload it again.") % {"byte": exc.start}) from exc
     if "\x00" in text:
-        raise InvalidDocument(_BINARY)
+        raise InvalidDocument(_(_BINARY))
     return text
 
 
@@ -44,10 +45,10 @@ def _detected(data: bytes) -> tuple[str, list[str]]:
     matches = from_bytes(data)
     match = _prefer_western(matches, matches.best())
     if match is None or not _confident(match):
-        raise InvalidDocument("The text is neither UTF-8 nor an encoding we recognise with confidence (it may "
-                              "be a binary file renamed). Save the file as UTF-8 and upload it again.")
-    return str(match), [f"The file is not UTF-8; it was read as {_shown(match.encoding)}. Save it as UTF-8 "
-                        "if any characters look wrong."]
+        raise InvalidDocument(_("The text is neither UTF-8 nor an encoding we recognise with confidence (it may "
+                                "be a binary file renamed). Save the file as UTF-8 and upload it again."))
+    return str(match), [_("The file is not UTF-8; it was read as %(encoding)s. Save it as UTF-8 if any characters "
+                          "look wrong.") % {"encoding": _shown(match.encoding)}]
 
 
 def _prefer_western(matches, best):

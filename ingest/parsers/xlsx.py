@@ -9,6 +9,7 @@ import zipfile
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument, InvalidRegister
+from kb.i18n import _
 from ingest.context import ParseContext
 from ingest.parsers.limits import check_row_count, check_width
 from ingest.parsers.package import check_package
@@ -34,8 +35,8 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
             return _status_report(name, workbook, context)
         return build_register(_first_register(name, workbook), context)
     except (ParseError, etree.XMLSyntaxError) as exc:  # openpyxl reads sheets lazily, so broken XML shows here
-        raise InvalidDocument(f"This Excel file is damaged: a sheet's XML is broken ({exc}). Open it in Excel "
-                              "(which offers to repair it) and save it again.") from exc
+        raise InvalidDocument(_("This Excel file is damaged: a sheet's XML is broken (%(error)s). Open it in Excel "
+                                "(which offers to repair it) and save it again.") % {"error": exc}) from exc
     finally:
         workbook.close()
 
@@ -44,13 +45,13 @@ def _open(data: bytes):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    check_package(data, "an Excel .xlsx workbook", "If it is an old .xls file or password-protected, open it "
-                  "in Excel and save an unprotected .xlsx.")
+    check_package(data, _("an Excel .xlsx workbook"), _("Excel .xlsx workbook"),
+                  _("If it is an old .xls file or password-protected, open it in Excel and save an unprotected .xlsx."))
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
-        raise InvalidDocument(f"This zip file is not an Excel workbook ({exc}). Save it from Excel as .xlsx.") \
-            from exc
+        raise InvalidDocument(_("This zip file is not an Excel workbook (%(error)s). Save it from Excel as .xlsx.")
+                              % {"error": exc}) from exc
 
 
 def _is_status_report(name: str, workbook, context: ParseContext) -> bool:
@@ -85,8 +86,9 @@ def _first_register(name: str, workbook):
         try:
             return register_from_rows(name, MEDIA_TYPE, rows)
         except InvalidRegister as exc:
-            problems.append(f"sheet '{sheet.title}': {exc}")
-    raise InvalidRegister("No sheet has a header row we recognise. " + " ".join(problems[:3]))
+            problems.append(_("sheet '%(sheet)s': %(problem)s") % {"sheet": sheet.title, "problem": exc})
+    raise InvalidRegister(_("No sheet has a header row we recognise. %(problems)s")
+                          % {"problems": " ".join(problems[:3])})
 
 
 def _rows(sheet) -> list[tuple[int, list[object]]]:
@@ -97,7 +99,7 @@ def _rows(sheet) -> list[tuple[int, list[object]]]:
     for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
         if not any(cell is not None and cell != "" for cell in cells):
             continue
-        check_row_count(len(rows) + 1, f"Sheet '{sheet.title}'")
+        check_row_count(len(rows) + 1, sheet.title)
         check_width(number, list(cells))
         rows.append((number, list(cells)))
     return rows
