@@ -1,6 +1,6 @@
 """The Chinese and cross-language question sets over the demo, and the two embedding models side by side.
 
-    python -m tests.bench.multilingual [--store DIR] [--split tuning|heldout|all]   the tables alone
+    python -m tests.bench.multilingual [--store DIR] [--split tuning|heldout|all]   the tables and model figures
     python -m tests.bench.multilingual pool --set eval_demo_zh.jsonl [--store DIR] [--out pool.jsonl]
 
 The sets (eval_demo_zh.jsonl: Chinese questions over every demo lesson and risk, Chinese and
@@ -205,10 +205,22 @@ def quality_rows(kb, use: UseEmbedder, splits=SPLITS) -> list[tuple[str, str, st
             print(f"bench: demo {set_name} {split}, {len(chosen)} questions", file=sys.stderr, flush=True)
             grades = [judge(q) for q in chosen]
             for name, rank in systems.items():
-                s = evaluate([rank(q["query"])[:TOP] for q in chosen], grades)
+                ranked, ms = timed([q["query"] for q in chosen], rank)
+                s = evaluate(ranked, grades)
                 rows.append((f"quality demo {set_name} {split} ({len(chosen)} q)", name,
-                             " / ".join(f"{s[m]:.3f}" for m in ("nDCG@10", "Recall@20", "MRR")), "nDCG@10 / R@20 / MRR"))
+                             " / ".join(f"{s[m]:.3f}" for m in ("nDCG@10", "Recall@20", "MRR")),
+                             f"nDCG@10 / R@20 / MRR; p50 {statistics.median(ms):.1f} ms a question"))
     return rows
+
+
+def timed(queries: list[str], rank: Ranker) -> tuple[list[list[Key]], list[float]]:
+    """Each question's top 20 and the milliseconds it took, in-process."""
+    ranked, ms = [], []
+    for query in queries:
+        t0 = time.perf_counter()
+        ranked.append(rank(query)[:TOP])
+        ms.append((time.perf_counter() - t0) * 1000)
+    return ranked, ms
 
 
 def model_rows(kb, use: UseEmbedder, repeats: int = 30) -> list[tuple[str, str, str, str]]:
@@ -285,7 +297,7 @@ def main() -> None:
         print(f"{len(pairs)} pairs to grade written to {args.out}")
         return
     splits = SPLITS if args.split == "all" else [SPLITS[args.split == "heldout"]]
-    print(table([], quality_rows(kb, use, splits)))
+    print(table([], quality_rows(kb, use, splits) + model_rows(kb, use)))
 
 
 if __name__ == "__main__":
