@@ -118,15 +118,20 @@ class UseEmbedder:
         return np.asarray(self.model.encode(list(texts)), dtype=np.float32)
 
 
+HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+GRAMMAR_CHARACTERS = frozenset("的了在是和与及或也都就而但被把对从到为以等之其这那此该各有没不很又还并吗呢吧")
+"""Single Chinese characters that are only grammar: the Chinese counterpart of English stop words."""
+
+
 def bench_tokens(text: str) -> list[str]:
     """bm25s's own English words and stop words, and jieba's search-mode words for Chinese runs."""
     import jieba
     from bm25s.stopwords import STOPWORDS_EN
 
     low = text.lower()
-    out = [w for w in re.findall(r"(?u)\b\w\w+\b", re.sub(r"[\u3400-\u9fff]+", " ", low)) if w not in STOPWORDS_EN]
-    for run in re.findall(r"[\u3400-\u9fff]+", low):
-        out.extend(w for w in jieba.cut_for_search(run) if len(w) > 1 or w not in "的了在是和与及或也都就而但被把对从到为以等之其这那此该各有没不很又还并吗呢吧")
+    out = [w for w in re.findall(r"(?u)\b\w\w+\b", HAN_RUN.sub(" ", low)) if w not in STOPWORDS_EN]
+    for run in HAN_RUN.findall(low):
+        out.extend(w for w in jieba.cut_for_search(run) if w not in GRAMMAR_CHARACTERS)
     return out
 
 
