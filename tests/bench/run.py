@@ -7,7 +7,7 @@ peer (txtai's hybrid index on the same texts and model) and Lessons KB's search
 project managers' questions in their tuning and held-out splits, and the first NASA
 set. The NASA parts need ../shared/corpus and are skipped without it. The demo's
 Chinese and cross-language sets have rows of their own, with USE multilingual beside
-MiniLM and jieba in BM25 (tests/bench/multilingual.py).
+MiniLM and jieba in BM25 (tests/bench/chinese_quality.py).
 """
 
 from __future__ import annotations
@@ -298,13 +298,13 @@ def main() -> None:
 
 
 def chinese_rows(embedder) -> list[Row]:
-    """The demo's Chinese and cross-language sets, and MiniLM beside USE (tests/bench/multilingual.py)."""
-    from tests.bench import multilingual
+    """The demo's Chinese and cross-language sets, and MiniLM beside USE (tests/bench/chinese_quality.py)."""
+    from tests.bench import chinese_quality
 
     if not corpora.DEMO.exists():
         print("skipping the Chinese sets: demo/ is missing", file=sys.stderr)
         return []
-    return multilingual.bench_rows(embedder)
+    return chinese_quality.bench_rows(embedder)
 
 
 def demo_store(embedder):

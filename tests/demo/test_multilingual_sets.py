@@ -45,7 +45,7 @@ def test_cross_language_set_crosses_languages(demo_store):
     """Every question's best answers (grade 2) include one in the other language; over the set, most
     relevant items of the Chinese questions are English. (The English questions' relevant items are
     about as often English as Chinese: the demo's English projects echo each Chinese one.)"""
-    from tests.bench.multilingual import item_refs, resolve
+    from tests.bench.chinese_quality import item_refs, resolve
 
     kb, _ = demo_store
     refs = item_refs(kb)
@@ -66,7 +66,7 @@ def test_cross_language_set_crosses_languages(demo_store):
 
 @pytest.mark.parametrize("name", SETS)
 def test_every_judgement_resolves_to_exactly_one_item(demo_store, name):
-    from tests.bench.multilingual import item_refs, resolve
+    from tests.bench.chinese_quality import item_refs, resolve
 
     kb, _ = demo_store
     refs = item_refs(kb)

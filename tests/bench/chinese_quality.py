@@ -1,7 +1,7 @@
 """The Chinese and cross-language question sets over the demo, and the two embedding models side by side.
 
-    python -m tests.bench.multilingual [--store DIR] [--split tuning|heldout|all]   the tables and model figures
-    python -m tests.bench.multilingual pool --set eval_demo_zh.jsonl [--store DIR] [--out pool.jsonl]
+    python -m tests.bench.chinese_quality [--store DIR] [--split tuning|heldout|all]   the tables and model figures
+    python -m tests.bench.chinese_quality pool --set eval_demo_zh.jsonl [--store DIR] [--out pool.jsonl]
 
 The sets (eval_demo_zh.jsonl: Chinese questions over every demo lesson and risk, Chinese and
 English; eval_demo_cross.jsonl: Chinese questions whose answers are mostly English lessons and
