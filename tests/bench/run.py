@@ -5,7 +5,9 @@ Quality rows compare BM25 alone (bm25s), dense alone (exact cosine), a well-know
 peer (txtai's hybrid index on the same texts and model) and Lessons KB's search
 (tests/bench/systems.py) on every judged question set: the demo set, the NASA
 project managers' questions in their tuning and held-out splits, and the first NASA
-set. The NASA parts need ../shared/corpus and are skipped without it.
+set. The NASA parts need ../shared/corpus and are skipped without it. The demo's
+Chinese and cross-language sets have rows of their own, with USE multilingual beside
+MiniLM and jieba in BM25 (tests/bench/chinese_quality.py).
 """
 
 from __future__ import annotations
@@ -271,6 +273,7 @@ def main() -> None:
         rows += demo_quality(embedder, load_questions(demo_eval), answers)
     else:
         print("skipping demo quality: demo/ or tests/bench/eval_demo.jsonl is missing", file=sys.stderr)
+    rows += chinese_rows(embedder)
     if corpora.NASA.exists():
         ingest, kb = ingestion_rows(embedder)
         sets = nasa_sets()
@@ -292,6 +295,16 @@ def main() -> None:
     out = corpora.ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md").write_text(text + "\n", encoding="utf-8")
+
+
+def chinese_rows(embedder) -> list[Row]:
+    """The demo's Chinese and cross-language sets, and MiniLM beside USE (tests/bench/chinese_quality.py)."""
+    from tests.bench import chinese_quality
+
+    if not corpora.DEMO.exists():
+        print("skipping the Chinese sets: demo/ is missing", file=sys.stderr)
+        return []
+    return chinese_quality.bench_rows(embedder)
 
 
 def demo_store(embedder):
