@@ -25,6 +25,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -102,6 +103,15 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     raise RuntimeError(f"kb serve did not answer within 180 s: {server.stderr.read()[-2000:]}")
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds the server process has used so far (all its threads, ingest included): on a shared
+    machine its CPU time per request says more than wall-clock latency."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
 def ids(url: str, path: str, key: str = "items") -> list[int]:
     rows = requests.get(f"{url}{path}", params={"limit": 100}, headers=AUTH, timeout=30).json()[key]
     return [row["id"] for row in rows]
@@ -139,19 +149,23 @@ def bulk_ingest(url: str, stats: dict, stop_at: float) -> None:
 
 # --- the run ------------------------------------------------------------------------
 
-def run(users: int, seconds: int, data_dir: Path | None = None) -> dict:
-    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="kb-load-")) / "data"
+def run(users: int, seconds: int, copy_of: Path | None = None) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix="kb-load-")) / "data"
     env = kb_env(data_dir)
-    print(f"load: ingesting the demo corpus into {data_dir} ...", flush=True)
-    kb(["ingest", str(DEMO)], env, check=True, stdout=subprocess.DEVNULL)
+    if copy_of is not None:  # runs compared side by side start from the same store, without re-ingesting
+        shutil.copytree(copy_of, data_dir)
+    else:
+        print(f"load: ingesting the demo corpus into {data_dir} ...", flush=True)
+        kb(["ingest", str(DEMO)], env, check=True, stdout=subprocess.DEVNULL)
     AUTH["Authorization"] = f"Bearer {cli_token(env, ROOT)}"  # a PMO admin's token, made as a script would
     port = free_port()
     server = start_server(env, port)
     url = f"http://127.0.0.1:{port}"
     try:
         Browser.projects, Browser.lessons = ids(url, "/api/projects"), ids(url, "/api/search?q=project", "hits")
-        before = document_count(url)
+        before, cpu = document_count(url), server_cpu(server.pid)
         result = drive(url, users, seconds)
+        result["server_cpu_ms_per_request"] = round(1000 * (server_cpu(server.pid) - cpu) / max(result["requests"], 1), 1)
         result["documents_before"], result["documents_after"] = before, document_count(url)
     finally:
         server.terminate()
@@ -195,6 +209,7 @@ def rows(result: dict) -> list[tuple[str, str, str, str]]:
     return [
         ("load", "concurrent users", str(result["users"]), f"{result['seconds']:.0f} s, bulk ingest through the API"),
         ("load", "requests", str(result["requests"]), f"{result['throughput_rps']} req/s"),
+        ("load", "server CPU per request", f"{result['server_cpu_ms_per_request']} ms", "ingest included"),
         ("load", "latency p50 / p95 / p99", f"{result['p50_ms']:.0f} / {result['p95_ms']:.0f} / {result['p99_ms']:.0f} ms",
          "goal: p95 under 300 ms"),
         ("load", "errors", str(result["errors"]), "goal: 0"),
@@ -211,8 +226,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--quick", action="store_true", help="15 s instead of --seconds")
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--copy-of", type=Path, help="start from a copy of this data directory (the demo already "
+                                                     "ingested, e.g. by an earlier run) instead of ingesting the demo")
     args = parser.parse_args()
-    result = run(args.users, 15 if args.quick else args.seconds)
+    result = run(args.users, 15 if args.quick else args.seconds, args.copy_of)
     for section, name, value, note in rows(result):
         print(f"{section:6} {name:30} {value:>22}  {note}")
     if result["failures"]:
