@@ -29,6 +29,7 @@ from search.models import (
     SearchResponse, Source,
 )
 from search.summary import build_summary, summary_rows
+from search.usage import USAGE_LOG_ONLY, UsageLog
 from search.text import QUESTION_WORDS, stem, term_counts
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ class SearchEngine:
         self._dirty = True
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._encoder = QueryBatcher(kb.embedder)
+        self._usage = UsageLog(kb)
         self._cache_lock = threading.Lock()
         self._build_seconds = 0.0
         self._rebuilding = False
@@ -469,18 +471,12 @@ class SearchEngine:
 
     def _log(self, request: SearchRequest, response: SearchResponse) -> None:
         # The best calibrated confidence, comparable across questions, so the gap metric can trust it.
-        row = SearchLog(query=request.q, filters=response.applied_filters, result_count=response.total,
-                        top_score=response.best_confidence)
-        with self.kb.session() as session:
-            # Marked, so that this commit does not send the next request to read the generation:
-            # a log row changes nothing the index holds.
-            session.connection(execution_options={USAGE_LOG_ONLY: True})
-            session.add(row)
-            session.commit()
+        self._usage.add(SearchLog(query=request.q, filters=response.applied_filters, result_count=response.total,
+                                  top_score=response.best_confidence))
 
-
-USAGE_LOG_ONLY = "kb_usage_log_only"
-"""Execution option of a connection whose commit wrote only the search log."""
+    def flush_log(self, timeout: float = 30.0) -> bool:
+        """Wait until the searches made so far are in the search log (it is written behind them)."""
+        return self._usage.flush(timeout)
 
 
 ANSWERS_KEPT = 5_000

@@ -112,6 +112,12 @@ def server_cpu(pid: int) -> float:
     return times.user + times.system
 
 
+def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen:
+    """py-spy sampling the server for the run, idle threads left out, as collapsed stacks (one line a stack)."""
+    return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "50",
+                             "--format", "raw", "--output", str(out), "--threads"], stdout=subprocess.DEVNULL)
+
+
 def ids(url: str, path: str, key: str = "items") -> list[int]:
     rows = requests.get(f"{url}{path}", params={"limit": 100}, headers=AUTH, timeout=30).json()[key]
     return [row["id"] for row in rows]
@@ -149,7 +155,7 @@ def bulk_ingest(url: str, stats: dict, stop_at: float) -> None:
 
 # --- the run ------------------------------------------------------------------------
 
-def run(users: int, seconds: int, copy_of: Path | None = None) -> dict:
+def run(users: int, seconds: int, copy_of: Path | None = None, py_spy: Path | None = None) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="kb-load-")) / "data"
     env = kb_env(data_dir)
     if copy_of is not None:  # runs compared side by side start from the same store, without re-ingesting
@@ -164,7 +170,10 @@ def run(users: int, seconds: int, copy_of: Path | None = None) -> dict:
     try:
         Browser.projects, Browser.lessons = ids(url, "/api/projects"), ids(url, "/api/search?q=project", "hits")
         before, cpu = document_count(url), server_cpu(server.pid)
+        spy = profile(server.pid, seconds, py_spy) if py_spy else None
         result = drive(url, users, seconds)
+        if spy is not None:
+            spy.wait(60)
         result["server_cpu_ms_per_request"] = round(1000 * (server_cpu(server.pid) - cpu) / max(result["requests"], 1), 1)
         result["documents_before"], result["documents_after"] = before, document_count(url)
     finally:
@@ -226,10 +235,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--quick", action="store_true", help="15 s instead of --seconds")
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--py-spy", type=Path, help="sample the server with py-spy during the run, into this file")
     parser.add_argument("--copy-of", type=Path, help="start from a copy of this data directory (the demo already "
                                                      "ingested, e.g. by an earlier run) instead of ingesting the demo")
     args = parser.parse_args()
-    result = run(args.users, 15 if args.quick else args.seconds, args.copy_of)
+    result = run(args.users, 15 if args.quick else args.seconds, args.copy_of, args.py_spy)
     for section, name, value, note in rows(result):
         print(f"{section:6} {name:30} {value:>22}  {note}")
     if result["failures"]:
