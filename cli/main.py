@@ -174,6 +174,12 @@ def doctor() -> None:
     raise typer.Exit(1)
 
 
+KEEP_ALIVE_SECONDS = 75
+"""How long an idle connection stays open. uvicorn's default of 5 s closed connections just as
+clients that paused a few seconds between pages sent their next request (connection reset
+by peer in the load bench with 1-5 s pauses); 75 s is what common proxies keep."""
+
+
 @app.command()
 def serve(
     host: Optional[str] = typer.Option(None, help="Interface to bind (default KB_HOST, 127.0.0.1)."),
@@ -194,11 +200,12 @@ def serve(
     first_admin(settings)
     console.print(f"Serving Lessons KB on http://{host}:{port}" + (f" with {workers} workers" if workers > 1 else ""))
     if workers == 1:
-        uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning",
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS)
     else:
         # Each worker process builds its own app from the same KB_* environment.
         uvicorn.run("web.app:create_app_from_env", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning")
+                    log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def first_admin(settings: Settings) -> None:
