@@ -18,8 +18,8 @@ from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.embedding import QueryBatcher
 from kb.errors import LessonNotFound, RiskNotFound
-from kb.priority import lower_this_thread
 from kb.models import SearchLog
+from kb.priority import lower_this_thread
 from search import confidence, ranking
 from search.facets import Detection, detect, value_rules
 from search.hits import fetch_rows, make_hit, source_of
@@ -29,8 +29,8 @@ from search.models import (
     SearchResponse, Source,
 )
 from search.summary import build_summary, summary_rows
-from search.usage import USAGE_LOG_ONLY, UsageLog
 from search.text import QUESTION_WORDS, stem, term_counts
+from search.usage import USAGE_LOG_ONLY, UsageLog
 
 if TYPE_CHECKING:
     from kb.store import KnowledgeBase
@@ -202,7 +202,7 @@ class SearchEngine:
         self._build_seconds = time.perf_counter() - start
 
     def _rebuild_in_background(self) -> None:
-        with self._cache_lock:
+        with self._cache_lock:  # a short lock of the engine's, so that two readers never start two builds
             if self._rebuilding:
                 return
             self._rebuilding = True

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 USAGE_LOG_ONLY = "kb_usage_log_only"
 """Execution option of a connection whose commit wrote only the search log."""
 BATCH = 500
+IDLE_SECONDS = 30.0
 ATTEMPTS = 3
 """A locked database is tried again (after the busy timeout each time) before the rows are dropped."""
 
@@ -60,8 +61,8 @@ class UsageLog:
 
     def _work(self) -> None:
         lower_this_thread()  # a record of use can wait; the searches cannot
-        while True:
-            rows = [self._todo.get()]
+        while (first := self._next()) is not None:
+            rows = [first]
             while len(rows) < BATCH:
                 try:
                     rows.append(self._todo.get_nowait())
@@ -75,6 +76,18 @@ class UsageLog:
                 with self._idle:
                     self._pending -= len(rows)
                     self._idle.notify_all()
+
+    def _next(self):
+        """The next row, or None when none came for IDLE_SECONDS: the thread then ends (the next row
+        starts another), so that an engine no longer used does not keep a thread, and its store, alive."""
+        while True:
+            try:
+                return self._todo.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._idle:
+                    if self._pending == 0:  # add() counts a row under this lock before queueing it
+                        self._thread = None
+                        return None
 
     def _write(self, rows: list) -> None:
         for attempt in range(1, ATTEMPTS + 1):

@@ -179,10 +179,6 @@ class JobRunner:
     def unpause(self) -> None:
         self._open.set()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     def wait(self, job: IngestJob, poll: float = 1.0) -> bool:
         """Wait until `job` has finished (True), or until the runner stops first (False): the
         batch then stays queued on disk and the next start ingests it."""
