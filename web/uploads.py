@@ -111,12 +111,17 @@ def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
     claimed: dict[str, str] = {}
     for name, path in entries[start:]:
         try:
-            data = path.read_bytes() if path is not None else None
+            data = _read_stored(path) if path is not None else None
         except OSError as exc:
             yield _not_stored(name, path, exc)
             continue
         yield from ingest_uploads(services, [(name, data)], progress_for=progress_for, claimed=claimed,
                                   project=project)
+
+
+def _read_stored(path: Path) -> bytes:
+    """A queued file's stored copy, read when the batch reaches it (one file in memory at a time)."""
+    return path.read_bytes()
 
 
 def _not_stored(name: str, path: Path, exc: OSError) -> FileReportOut:
