@@ -190,6 +190,12 @@ def doctor() -> None:
     raise typer.Exit(1)
 
 
+KEEP_ALIVE_SECONDS = 75
+"""How long an idle connection stays open. uvicorn's default of 5 s closed connections just as
+clients that paused a few seconds between pages sent their next request (connection reset
+by peer in the load bench with 1-5 s pauses); 75 s is what common proxies keep."""
+
+
 @app.command(help=N_("Serve the web app and the JSON API (OpenAPI at /docs)."))
 def serve(
     host: Optional[str] = typer.Option(None, help=N_("Interface to bind (default KB_HOST, 127.0.0.1).")),
@@ -212,11 +218,12 @@ def serve(
     console.print(_("Serving Lessons KB on http://%(host)s:%(port)s with %(workers)s workers") % where
                   if workers > 1 else _("Serving Lessons KB on http://%(host)s:%(port)s") % where)
     if workers == 1:
-        uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning",
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS)
     else:
         # Each worker process builds its own app from the same KB_* environment.
         uvicorn.run("web.app:create_app_from_env", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning")
+                    log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def first_admin(settings: Settings) -> None:

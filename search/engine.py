@@ -19,6 +19,7 @@ from kb.db import generation
 from kb.embedding import QueryBatcher
 from kb.errors import LessonNotFound, RiskNotFound
 from kb.models import SearchLog
+from kb.priority import lower_this_thread
 from search import confidence, ranking
 from search.facets import Detection, detect, value_rules
 from search.hits import fetch_rows, make_hit, source_of
@@ -29,6 +30,7 @@ from search.models import (
 )
 from search.summary import build_summary, summary_rows
 from search.text import QUESTION_WORDS, stem, term_counts
+from search.usage import USAGE_LOG_ONLY, UsageLog
 
 if TYPE_CHECKING:
     from kb.store import KnowledgeBase
@@ -99,16 +101,22 @@ class SearchEngine:
     - The generation is read with its own short session, released before any lock
       is taken; no session is ever opened while `_build_lock` is held except by the
       one thread that builds.
-    - One thread builds at a time under `_build_lock`. Other callers wait for it at
-      most `sync_rebuild_seconds` (and then answer from the previous snapshot); only
-      the very first build, when there is nothing to answer from, makes them wait.
+    - One thread builds at a time under `_build_lock`. Readers never wait for a build:
+      after a change they answer from the previous snapshot and a background thread,
+      at a lower OS priority (`kb.priority`), builds the next one, swapped in when ready.
+      Only the very first build, when there is nothing to answer from, makes them wait.
+    - A writer sees its own write: the thread whose commit changed the store builds
+      (or waits for) the new snapshot on its next `snapshot()`, and `catch_up()` does
+      the same for a request whose reply must show its write (`web.freshness`), while
+      a build takes under `sync_rebuild_seconds`; a larger index catches up in the
+      background for everyone.
     - Routes call the engine before they query their request session, or end the
       session's transaction first (`web.deps.release`): a route that held its
       connection while the engine waited for another would drain the pool.
     """
 
     reload_interval = 1.0
-    sync_rebuild_seconds = 2.0  # demo-sized stores stay consistent at once; 100k lessons take ~20 s
+    sync_rebuild_seconds = 2.0  # a writer waits for builds under this; 100k lessons take ~20 s
     fusion = "weighted"    # beat RRF on nDCG@10 and Recall@20 on the NASA eval set (make bench)
     rrf_weights = (1.0, 1.0)  # BM25, dense
     alpha = 0.75              # dense share for fusion = "weighted": 0.75-0.8 beat every other row of
@@ -122,9 +130,13 @@ class SearchEngine:
         self._dirty = True
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._encoder = QueryBatcher(kb.embedder)
+        self._usage = UsageLog(kb)
         self._cache_lock = threading.Lock()
         self._build_seconds = 0.0
         self._rebuilding = False
+        self._wrote = threading.local()  # .changed: this thread committed a change since its last snapshot
+        self.changes = 0
+        """Commits that may have changed what the index holds, in this process (the search log's excepted)."""
         event.listen(kb.engine, "commit", self._on_commit)
 
     # --- index lifecycle -------------------------------------------------------
@@ -132,6 +144,8 @@ class SearchEngine:
     def _on_commit(self, conn) -> None:
         if not conn.get_execution_options().get(USAGE_LOG_ONLY):
             self._dirty = True
+            self._wrote.changed = True
+            self.changes += 1
 
     def refresh(self) -> None:
         """Rebuild the in-memory index now."""
@@ -139,37 +153,46 @@ class SearchEngine:
             self._build()
 
     def snapshot(self) -> Snapshot:
-        """The current index. After a change it is rebuilt before answering while that
-        takes under `sync_rebuild_seconds`; a larger index is rebuilt in the background
-        and searches meanwhile use the previous one, rather than waiting for it."""
+        """The current index. After a change, the thread that made it waits for the new one
+        (`catch_up`); any other answers at once from the previous one while the next is
+        built in the background."""
         snap, now = self._snap, time.monotonic()
-        if snap is not None and not self._dirty and now - self._checked < self.reload_interval:
+        wrote = getattr(self._wrote, "changed", False)
+        if snap is not None and not (self._dirty or wrote) and now - self._checked < self.reload_interval:
             return snap  # the hot path: no lock, no connection
+        if wrote or snap is None:
+            return self.catch_up()
         self._dirty, self._checked = False, now  # a commit from here on sets it again
-        current = self._generation()
+        if snap.generation < self._generation():
+            self._rebuild_in_background()
+        return snap
+
+    def catch_up(self) -> Snapshot:
+        """The index at the store's current generation: built by this thread, or waited for
+        while another builds it, unless a build takes `sync_rebuild_seconds` or longer (then
+        it is built in the background and this returns the previous one). For a writer,
+        whose reply must show what it wrote."""
+        self._wrote.changed = False  # a commit from here on sets it again
+        self._dirty, self._checked = False, time.monotonic()
+        current, snap = self._generation(), self._snap
         if snap is not None and snap.generation >= current:
             return snap
         if snap is not None and self._build_seconds >= self.sync_rebuild_seconds:
             self._rebuild_in_background()
             return snap
-        return self._build_for(current, wait=None if snap is None else self.sync_rebuild_seconds)
+        return self._build_for(current)
 
     def _generation(self) -> int:
         with self.kb.session() as session:  # its own connection, returned before any lock is taken
             return generation(session)
 
-    def _build_for(self, current: int, *, wait: float | None) -> Snapshot:
+    def _build_for(self, current: int) -> Snapshot:
         """A snapshot at least at generation `current`, built by this thread unless
-        another is building: then wait for that one (at most `wait` seconds)."""
-        if not self._build_lock.acquire(timeout=-1 if wait is None else wait):
-            self._dirty = True  # look again on the next call
-            return self._snap
-        try:
+        another is building: then wait for that one."""
+        with self._build_lock:
             if self._snap is None or self._snap.generation < current:
                 self._build()
             return self._snap
-        finally:
-            self._build_lock.release()
 
     def _build(self) -> None:
         start = time.perf_counter()
@@ -179,15 +202,16 @@ class SearchEngine:
         self._build_seconds = time.perf_counter() - start
 
     def _rebuild_in_background(self) -> None:
-        if self._rebuilding:
-            return
-        self._rebuilding = True
+        with self._cache_lock:  # a short lock of the engine's, so that two readers never start two builds
+            if self._rebuilding:
+                return
+            self._rebuilding = True
         threading.Thread(target=self._background_build, name="kb-index-rebuild", daemon=True).start()
 
     def _background_build(self) -> None:
+        lower_this_thread()  # a thread of its own, ended after the build: searches go first
         try:
-            with self._build_lock:
-                self._build()
+            self._build_for(self._generation())  # nothing, when a writer built it meanwhile
         finally:
             self._rebuilding = False
             self._dirty = True  # look again: more may have changed while it was building
@@ -447,18 +471,12 @@ class SearchEngine:
 
     def _log(self, request: SearchRequest, response: SearchResponse) -> None:
         # The best calibrated confidence, comparable across questions, so the gap metric can trust it.
-        row = SearchLog(query=request.q, filters=response.applied_filters, result_count=response.total,
-                        top_score=response.best_confidence)
-        with self.kb.session() as session:
-            # Marked, so that this commit does not send the next request to read the generation:
-            # a log row changes nothing the index holds.
-            session.connection(execution_options={USAGE_LOG_ONLY: True})
-            session.add(row)
-            session.commit()
+        self._usage.add(SearchLog(query=request.q, filters=response.applied_filters, result_count=response.total,
+                                  top_score=response.best_confidence))
 
-
-USAGE_LOG_ONLY = "kb_usage_log_only"
-"""Execution option of a connection whose commit wrote only the search log."""
+    def flush_log(self, timeout: float = 30.0) -> bool:
+        """Wait until the searches made so far are in the search log (it is written behind them)."""
+        return self._usage.flush(timeout)
 
 
 ANSWERS_KEPT = 5_000

@@ -18,6 +18,7 @@ from search.engine import SearchEngine
 from web import errors
 from web.auth import AccessMiddleware
 from web.deps import Services
+from web.freshness import CatchUpAfterWrites
 from web.language import LanguageMiddleware
 from web.limits import BodyLimitMiddleware, ids_in_range
 from web.rules import check_every_route_has_a_rule
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
                   lifespan=lifespan, dependencies=[Depends(require_csrf_token), Depends(ids_in_range)])
     app.state.services = services
     app.state.jobs = upload_queue(services)
+    app.add_middleware(CatchUpAfterWrites, services=services)
     app.add_middleware(AccessMiddleware, fastapi_app=app, services=services)
     # The last added runs first: a request for a host not allowed is refused before anything else reads it.
     app.add_middleware(BodyLimitMiddleware, settings=settings)

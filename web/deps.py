@@ -66,6 +66,11 @@ class Services:
                 self._engine = SearchEngine(kb)
             return self._engine
 
+    @property
+    def engine_if_open(self) -> SearchEngine | None:
+        """The search engine if something has used it already (without loading it)."""
+        return self._engine
+
     def warm_up(self) -> None:
         """Load the search index and the model now rather than on the first request."""
         engine = self.engine

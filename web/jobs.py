@@ -5,7 +5,10 @@ Each batch is a folder `<data_dir>/queue/<job id>/` holding the uploaded files u
 generated names and `job.json`, its manifest: the original names in order, and each
 file's report once it is done. One worker thread: batches queue behind each other,
 because the store writes one document at a time anyway. On start, batches left
-unfinished are resumed in the order they came, skipping the files already reported."""
+unfinished are resumed in the order they came, skipping the files already reported.
+
+The worker runs at a lower OS priority than the requests (`kb.priority`): parsing and
+embedding an upload take whole seconds of CPU, and searches should not queue behind them."""
 
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
+from kb.priority import lower_this_thread
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
@@ -36,6 +41,9 @@ a file starts and returns its progress callback; `project` is the project code t
 chose for documents that name none (or None)."""
 ReportOf = Callable[[dict], Any]
 """Rebuilds a report from the dict a manifest holds (the inverse of `report.model_dump()`)."""
+Settle = Callable[[], Any]
+"""Called by the worker after each file, before its report is recorded: whatever must catch up with
+the write (the search index) before anyone is told the file is in."""
 
 MANIFEST = "job.json"
 KEEP_JOBS = 50
@@ -101,10 +109,13 @@ class IngestJob:
 class JobRunner:
     """The queue of upload batches: kept in `queue_dir`, ingested one file at a time by `run`."""
 
-    def __init__(self, queue_dir: Path, run: BatchRun, report_of: ReportOf) -> None:
+    def __init__(self, queue_dir: Path, run: BatchRun, report_of: ReportOf, settle: Settle | None = None) -> None:
         self.queue_dir = Path(queue_dir)
         self._run = run
         self._report_of = report_of
+        self._settle = settle
+        self.worker_nice: int | None = None
+        """The worker thread's nice value once it runs (None where a thread's priority cannot be set)."""
         self._jobs: OrderedDict[str, IngestJob] = OrderedDict()
         self._lock = threading.Lock()
         self._todo: queue.Queue[IngestJob | None] = queue.Queue()
@@ -168,6 +179,14 @@ class JobRunner:
     def unpause(self) -> None:
         self._open.set()
 
+    def wait(self, job: IngestJob, poll: float = 1.0) -> bool:
+        """Wait until `job` has finished (True), or until the runner stops first (False): the
+        batch then stays queued on disk and the next start ingests it."""
+        while not job.finished_event.wait(poll):
+            if self._stopping:
+                return job.finished_event.is_set()
+        return True
+
     def close(self, timeout: float = 30.0) -> None:
         """Stop after the file being ingested; what is left stays queued on disk for the next start."""
         self._stopping = True
@@ -188,6 +207,7 @@ class JobRunner:
         self._todo.put(job)
 
     def _work(self) -> None:
+        self.worker_nice = lower_this_thread()  # this thread does nothing else, so it never needs it back
         while (job := self._todo.get()) is not None:
             self._open.wait()
             if self._stopping:
@@ -221,6 +241,7 @@ class JobRunner:
         entries = [(name, folder / stored if stored else None) for name, stored in zip(job.names, job.stored)]
         try:
             for report in self._run(entries, start=job.done, progress_for=job.start_file, project=job.project):
+                self._catch_up_with_write()
                 self._record(job, report)
                 self._open.wait()
                 if self._stopping:
@@ -234,6 +255,14 @@ class JobRunner:
         finally:
             job.current = None
         self._finish(job)
+
+    def _catch_up_with_write(self) -> None:
+        if self._settle is None:
+            return
+        try:
+            self._settle()
+        except Exception:  # the file is stored; searches catch up on their own a moment later
+            log.exception("the search index did not catch up after an upload")
 
     def _record(self, job: IngestJob, report: Any) -> None:
         """Keep a file's report on disk, then drop its uploaded copy, which is no longer needed."""

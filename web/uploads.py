@@ -105,9 +105,17 @@ def ingest_uploads(services: Services, batch: Iterable[tuple[str, bytes | None]]
 def upload_queue(services: Services) -> JobRunner:
     """The app's queue of upload batches, kept under the data directory; unfinished ones resume now."""
     runner = JobRunner(services.settings.data_dir / QUEUE_DIR, run=partial(ingest_stored, services),
-                       report_of=lambda data: FileReportOut(**data))
+                       report_of=lambda data: FileReportOut(**data), settle=partial(index_catch_up, services))
     runner.resume()
     return runner
+
+
+def index_catch_up(services: Services) -> None:
+    """After a queued file is stored: the search index shows it before its report says it is in
+    (built in the queue's lower-priority thread, while searches answer from the previous index)."""
+    engine = services.engine_if_open
+    if engine is not None:  # otherwise the first search builds the index, with everything in it
+        engine.catch_up()
 
 
 def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
@@ -119,12 +127,17 @@ def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
     claimed: dict[str, str] = {}
     for name, path in entries[start:]:
         try:
-            data = path.read_bytes() if path is not None else None
+            data = _read_stored(path) if path is not None else None
         except OSError as exc:
             yield _not_stored(name, path, exc)
             continue
         yield from ingest_uploads(services, [(name, data)], progress_for=progress_for, claimed=claimed,
                                   project=project)
+
+
+def _read_stored(path: Path) -> bytes:
+    """A queued file's stored copy, read when the batch reaches it (one file in memory at a time)."""
+    return path.read_bytes()
 
 
 def _not_stored(name: str, path: Path, exc: OSError) -> FileReportOut:

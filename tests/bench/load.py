@@ -1,16 +1,20 @@
 """Load run for `make bench`: locust users search and browse `kb serve` on
 loopback while a bulk ingest runs through `POST /api/ingest`.
 
-    python -m tests.bench.load                 # 50 users, 60 s
+    python -m tests.bench.load                 # 50 users, 60 s, 0.1-0.5 s between loops (stress)
+    python -m tests.bench.load --think 1-5     # 50 users who read each page for 1-5 s
     python -m tests.bench.load --quick         # 15 s
     python -m tests.bench.load --users 20 --seconds 30 --json out.json
+    python -m tests.bench.load --copy-of /tmp/demo-store   # runs compared side by side
 
-The demo corpus is ingested into a temporary data directory first (`kb ingest`).
+The demo corpus is ingested into a temporary data directory first (`kb ingest`;
+with `--copy-of DIR`, into DIR once, then each run starts from a copy of it).
 Each user loops: a search (half of them questions never asked before, built
 from the demo's vocabulary, so the query embedding is not cached), then a search
-page, a project page or a lesson page. Reported: requests, throughput,
-p50/p95/p99, errors, documents before/after (every accepted upload stored once)
-and the exit status of `kb doctor`.
+page, a project page or a lesson page, then waits `--think` seconds (a random
+time in the range). Reported: requests, throughput, p50/p95/p99, errors, the
+server's CPU time per request, documents before/after (every accepted upload
+stored once) and the exit status of `kb doctor`.
 
 Runs in its own process: locust patches the standard library for gevent.
 """
@@ -25,6 +29,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -53,10 +58,15 @@ AUTH: dict[str, str] = {}
 """The Authorization header every request sends, set once the store exists."""
 
 
-class Browser(HttpUser):
-    """One PMO member: a search, then a page."""
+STRESS = (0.1, 0.5)
+"""Seconds between a user's loops by default: about 250 requests/s of demand from 50 users, a stress test.
+A person reading the page they opened pauses longer (`--think 1-5`)."""
 
-    wait_time = between(0.1, 0.5)
+
+class Browser(HttpUser):
+    """One PMO member: a search, then a page, then a pause (`think`)."""
+
+    wait_time = between(*STRESS)
     projects: list[int] = []
     lessons: list[int] = []
 
@@ -87,6 +97,11 @@ def kb(args: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=ROOT, **kwargs)
 
 
+def demo_store(data_dir: Path) -> None:
+    print(f"load: ingesting the demo corpus into {data_dir} ...", flush=True)
+    kb(["ingest", str(DEMO)], kb_env(data_dir), check=True, stdout=subprocess.DEVNULL)
+
+
 def start_server(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -100,6 +115,21 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
             time.sleep(0.5)
     server.kill()
     raise RuntimeError(f"kb serve did not answer within 180 s: {server.stderr.read()[-2000:]}")
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds the server process has used so far (all its threads, ingest included): on a shared
+    machine its CPU time per request says more than wall-clock latency."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen:
+    """py-spy sampling the server for the run, idle threads left out, as collapsed stacks (one line a stack)."""
+    return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "50",
+                             "--format", "raw", "--output", str(out), "--threads"], stdout=subprocess.DEVNULL)
 
 
 def ids(url: str, path: str, key: str = "items") -> list[int]:
@@ -139,19 +169,29 @@ def bulk_ingest(url: str, stats: dict, stop_at: float) -> None:
 
 # --- the run ------------------------------------------------------------------------
 
-def run(users: int, seconds: int, data_dir: Path | None = None) -> dict:
-    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="kb-load-")) / "data"
+def run(users: int, seconds: int, think: tuple[float, float] = STRESS, copy_of: Path | None = None,
+        py_spy: Path | None = None) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix="kb-load-")) / "data"
     env = kb_env(data_dir)
-    print(f"load: ingesting the demo corpus into {data_dir} ...", flush=True)
-    kb(["ingest", str(DEMO)], env, check=True, stdout=subprocess.DEVNULL)
+    if copy_of is not None:  # runs compared side by side start from the same store, ingested once
+        if not copy_of.exists():
+            demo_store(copy_of)
+        shutil.copytree(copy_of, data_dir)
+    else:
+        demo_store(data_dir)
+    Browser.wait_time = between(*think)
     AUTH["Authorization"] = f"Bearer {cli_token(env, ROOT)}"  # a PMO admin's token, made as a script would
     port = free_port()
     server = start_server(env, port)
     url = f"http://127.0.0.1:{port}"
     try:
         Browser.projects, Browser.lessons = ids(url, "/api/projects"), ids(url, "/api/search?q=project", "hits")
-        before = document_count(url)
+        before, cpu = document_count(url), server_cpu(server.pid)
+        spy = profile(server.pid, seconds, py_spy) if py_spy else None
         result = drive(url, users, seconds)
+        if spy is not None:
+            spy.wait(60)
+        result["server_cpu_ms_per_request"] = round(1000 * (server_cpu(server.pid) - cpu) / max(result["requests"], 1), 1)
         result["documents_before"], result["documents_after"] = before, document_count(url)
     finally:
         server.terminate()
@@ -160,6 +200,7 @@ def run(users: int, seconds: int, data_dir: Path | None = None) -> dict:
     result["doctor_exit"], result["doctor_tail"] = doctor.returncode, (doctor.stdout + doctor.stderr)[-600:]
     stored = result["ingest"].get("ingested", 0)
     result["lost_or_duplicated"] = result["documents_after"] - result["documents_before"] - stored
+    result["think_s"] = list(think)
     return result
 
 
@@ -191,10 +232,17 @@ def drive(url: str, users: int, seconds: int) -> dict:
 
 
 def rows(result: dict) -> list[tuple[str, str, str, str]]:
-    """The load section of the `make bench` table."""
+    """The load section of the `make bench` table, one per think time."""
+    lo, hi = result.get("think_s", STRESS)
+    load = f"load, {lo:g}-{hi:g} s think" + (" (stress)" if (lo, hi) == STRESS else "")
+    return [(load, *row[1:]) for row in _rows(result)]
+
+
+def _rows(result: dict) -> list[tuple[str, str, str, str]]:
     return [
         ("load", "concurrent users", str(result["users"]), f"{result['seconds']:.0f} s, bulk ingest through the API"),
         ("load", "requests", str(result["requests"]), f"{result['throughput_rps']} req/s"),
+        ("load", "server CPU per request", f"{result['server_cpu_ms_per_request']} ms", "ingest included"),
         ("load", "latency p50 / p95 / p99", f"{result['p50_ms']:.0f} / {result['p95_ms']:.0f} / {result['p99_ms']:.0f} ms",
          "goal: p95 under 300 ms"),
         ("load", "errors", str(result["errors"]), "goal: 0"),
@@ -205,16 +253,32 @@ def rows(result: dict) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def think_range(text: str) -> tuple[float, float]:
+    """'1-5' -> (1.0, 5.0): the range a user's pause is drawn from."""
+    try:
+        lo, hi = (float(part) for part in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the pause as MIN-MAX seconds, e.g. 1-5") from None
+    if not 0 <= lo <= hi:
+        raise argparse.ArgumentTypeError(f"{text!r}: MIN must be at least 0 and at most MAX, e.g. 1-5")
+    return lo, hi
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--quick", action="store_true", help="15 s instead of --seconds")
+    parser.add_argument("--think", type=think_range, default=STRESS, metavar="MIN-MAX",
+                        help="seconds each user waits between loops, e.g. 1-5 (default 0.1-0.5: a stress test)")
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--py-spy", type=Path, help="sample the server with py-spy during the run, into this file")
+    parser.add_argument("--copy-of", type=Path, help="start from a copy of this data directory (the demo already "
+                                                     "ingested, e.g. by an earlier run) instead of ingesting the demo")
     args = parser.parse_args()
-    result = run(args.users, 15 if args.quick else args.seconds)
-    for section, name, value, note in rows(result):
-        print(f"{section:6} {name:30} {value:>22}  {note}")
+    result = run(args.users, 15 if args.quick else args.seconds, args.think, args.copy_of, args.py_spy)
+    for _section, name, value, note in rows(result):
+        print(f"load   {name:30} {value:>22}  {note}")
     if result["failures"]:
         print("failures:", *result["failures"], sep="\n  ")
     if args.json:  # `make bench` (tests/bench/run.py) reads the rows from here

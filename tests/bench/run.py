@@ -245,18 +245,27 @@ def insights_rows() -> list[Row]:
     return [("insights", name, f"{value}", unit) for name, value, unit in insights_bench.run()]
 
 
+LOAD_PROFILES = ("0.1-0.5", "1-5")
+"""Seconds each user waits between loops: the stress test, and people reading the pages they open."""
+
+
 def load_rows() -> list[Row]:
-    """50 locust users on `kb serve` for 60 s during a bulk ingest (tests/bench/load.py,
-    in its own process: locust patches the standard library for gevent)."""
+    """50 locust users on `kb serve` for 60 s during a bulk ingest, once per think time in
+    LOAD_PROFILES (tests/bench/load.py, in its own process: locust patches the standard
+    library for gevent). The demo is ingested once and each run starts from a copy of it."""
     seconds = os.environ.get("KB_BENCH_LOAD_SECONDS", "60")
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="kb-bench-load-") as tmp:
-        out = Path(tmp) / "load.json"
-        done = subprocess.run([sys.executable, "-m", "tests.bench.load", "--seconds", seconds, "--json", str(out)],
-                              cwd=corpora.ROOT)
-        if done.returncode or not out.exists():
-            print(f"load run failed (exit {done.returncode})", file=sys.stderr)
-            return [("load", "load run", "failed", f"exit {done.returncode}")]
-        return [tuple(row) for row in json.loads(out.read_text(encoding="utf-8"))["rows"]]
+        for think in LOAD_PROFILES:
+            out = Path(tmp) / f"load-{think}.json"
+            done = subprocess.run([sys.executable, "-m", "tests.bench.load", "--seconds", seconds, "--think", think,
+                                   "--copy-of", str(Path(tmp) / "demo"), "--json", str(out)], cwd=corpora.ROOT)
+            if done.returncode or not out.exists():
+                print(f"load run ({think} s think) failed (exit {done.returncode})", file=sys.stderr)
+                rows.append(("load", f"load run, {think} s think", "failed", f"exit {done.returncode}"))
+                continue
+            rows += [tuple(row) for row in json.loads(out.read_text(encoding="utf-8"))["rows"]]
+    return rows
 
 
 def main() -> None:

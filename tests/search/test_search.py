@@ -126,6 +126,7 @@ def test_summary_cites_real_sources(engine, corpus_kb):
 
 def test_search_is_logged(engine, corpus_kb):
     engine.search(SearchRequest(q="what went wrong with scope creep"))
+    assert engine.flush_log()  # written behind the search, a moment after its reply
     with corpus_kb.session() as session:
         row = session.exec(select(SearchLog).where(SearchLog.query == "what went wrong with scope creep")).one()
     assert row.result_count >= 1 and row.top_score and row.filters == {"polarity": ["went wrong"]}

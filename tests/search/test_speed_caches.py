@@ -57,6 +57,7 @@ def test_a_new_document_is_found_by_the_next_search_after_the_rows_were_kept(fre
 def test_the_search_log_is_written_without_sending_the_next_search_to_the_database(fresh_engine):
     fresh_engine.snapshot()
     fresh_engine.search(SearchRequest(q="vendor delays"))
+    assert fresh_engine.flush_log()
     assert not fresh_engine._dirty  # a log row changes nothing the index holds
     with fresh_engine.kb.session() as session:
         assert [r.query for r in session.exec(select(SearchLog))] == ["vendor delays"]

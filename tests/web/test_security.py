@@ -274,23 +274,25 @@ def test_a_form_or_json_body_stops_at_a_megabyte(client):
 
 
 def test_a_batch_is_read_one_file_at_a_time(client, monkeypatch):
+    """An API upload is streamed to the upload queue's folder in chunks (`web.jobs.Batch.add`), and the
+    queue's worker reads each stored copy only once the file before it is ingested."""
     import web.uploads
 
-    read = []
-    real_read, real_ingest = web.uploads._read, web.uploads.ingest_uploads
+    read, ingested = [], []
+    real_read, real_ingest = web.uploads._read_stored, web.uploads.ingest_uploads
 
-    def watched_read(name, upload, max_bytes):
-        read.append(name)
-        return real_read(name, upload, max_bytes)
+    def watched_read(path):
+        assert len(read) == len(ingested)  # the next file is read only after this one is ingested
+        read.append(path.name)
+        return real_read(path)
 
     def watched_ingest(services, batch, **options):
-        assert not read  # nothing is read before the batch starts
-        for n, report in enumerate(real_ingest(services, batch, **options), start=1):
-            assert len(read) == n  # the next file is read only after this one is ingested
+        for report in real_ingest(services, batch, **options):
+            ingested.append(report.name)
             yield report
 
-    monkeypatch.setattr(web.uploads, "_read", watched_read)
-    monkeypatch.setattr("web.api.ingest.ingest_uploads", watched_ingest)
+    monkeypatch.setattr(web.uploads, "_read_stored", watched_read)
+    monkeypatch.setattr(web.uploads, "ingest_uploads", watched_ingest)
     files = [("files", (f"r{n}.md", f"# R{n}\n\n## Went wrong\n\n- Vendor {n} was late.\n".encode())) for n in range(3)]
     reports = client.post("/api/ingest", files=files).json()
-    assert [r["name"] for r in reports] == ["r0.md", "r1.md", "r2.md"] == read
+    assert [r["name"] for r in reports] == ["r0.md", "r1.md", "r2.md"] == ingested and len(read) == 3

@@ -6,12 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
+from kb.errors import StorageUnavailable
 from web.audit import ingested
 from web.deps import AudienceDep, ServicesDep
+from web.jobs import JobRunner
 from web.schemas import FileReportOut
-from web.uploads import claim_project, ingest_uploads, read_uploads
+from web.uploads import claim_project, ingest_uploads, read_uploads, receive_uploads
 
 router = APIRouter(tags=["api"])
+
+
+class StillQueued(StorageUnavailable):
+    """The server stopped before the batch was ingested: it waits on disk for the next start (a 503)."""
 
 
 @router.post("/ingest", response_model=list[FileReportOut])
@@ -23,9 +29,35 @@ def api_ingest(request: Request, services: ServicesDep, audience: AudienceDep,
     that name no project under that code; with `preview=true` nothing is stored and each report says
     what would happen (`preview: true`, e.g. "replaces version 2 of ..."). A project manager gives
     `project`: one they manage, or a new code, which becomes theirs (403 otherwise); when they give none,
-    files whose names all start with the code of one project of theirs go to that project."""
+    files whose names all start with the code of one project of theirs go to that project.
+
+    The files are queued like the ingest page's and ingested by its worker, at a lower priority
+    than searches; the reply comes once the batch is done and searches find what it stored."""
     project = claim_project(services, audience, project, preview=preview, files=files)
-    batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
-    reports = list(ingest_uploads(services, batch, project=project, preview=preview))
+    if preview:
+        batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
+        return list(ingest_uploads(services, batch, project=project, preview=True))
+    reports = queue_and_wait(request, services, files, project=project, owner=audience.user)
     ingested(request, reports, project)
     return reports
+
+
+def queue_and_wait(request: Request, services: ServicesDep, files: list[UploadFile | str], *,
+                   project: str | None, owner: str | None) -> list[FileReportOut]:
+    runner: JobRunner = request.app.state.jobs
+    batch = runner.new_batch()
+    try:
+        receive_uploads(files, batch, services.settings.max_upload_mb * 1024 * 1024)
+        batch.project, batch.owner = project, owner
+        job = runner.submit(batch)
+    except OSError as exc:
+        batch.discard()
+        raise StorageUnavailable(f"The upload could not be saved to the data directory ({exc.strerror or exc}); "
+                                 "nothing was stored. Free some disk space, then upload again.") from exc
+    except BaseException:
+        batch.discard()
+        raise
+    if not runner.wait(job):
+        raise StillQueued(f"The server is stopping: the upload is queued as batch {job.id} and will be "
+                          f"ingested when it starts again; see /ingest/jobs/{job.id} then.")
+    return list(job.reports)
