@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
+from kb import i18n
+from kb.i18n import _
 from kb.priority import lower_this_thread
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ class IngestJob:
     """The project the uploader filed the batch under, for documents that name none."""
     owner: str | None = None
     """Who uploaded it (their user name), so they can follow it whatever it holds."""
+    language: str = field(default_factory=i18n.current)
+    """The uploader's language: the worker writes the batch's reasons and warnings in it."""
     state: str = "queued"
     """queued, running, done or failed."""
     stored: list[str | None] = field(default_factory=list)
@@ -132,7 +136,8 @@ class JobRunner:
 
     def submit(self, batch: "Batch") -> IngestJob:
         """Queue a received batch: its folder and manifest are on disk before this returns."""
-        job = IngestJob(id=batch.id, names=batch.names, stored=batch.stored, project=batch.project, owner=batch.owner)
+        job = IngestJob(id=batch.id, names=batch.names, stored=batch.stored, project=batch.project, owner=batch.owner,
+                        language=i18n.current())
         batch.folder.mkdir(parents=True, exist_ok=True)
         _write_json(batch.folder / MANIFEST, self._manifest(job))
         os.replace(batch.folder, self.queue_dir / job.id)
@@ -217,7 +222,8 @@ class JobRunner:
     def _ingest(self, job: IngestJob) -> None:
         with _claim(self.queue_dir / job.id) as mine:
             if mine and self._catch_up(job):
-                self._ingest_claimed(job)
+                with i18n.using(job.language):
+                    self._ingest_claimed(job)
             elif not mine:  # another server process runs it; its manifest tells this one how it goes
                 with self._lock:
                     self._jobs.pop(job.id, None)
@@ -249,9 +255,10 @@ class JobRunner:
             job.state = "done"
         except Exception as exc:  # the batch reports per-file failures; this is the unexpected rest
             log.exception("upload batch %s stopped", job.id)
-            job.state, job.error = "failed", f"The batch stopped: {exc}"
+            job.state, job.error = "failed", _("The batch stopped: %(error)s") % {"error": exc}
             for name in job.names[job.done:]:
-                job.reports.append(self._report_of(_not_stored(name, f"the batch stopped before it ({exc})")))
+                job.reports.append(self._report_of(_not_stored(name, _("the batch stopped before it (%(error)s)")
+                                                               % {"error": exc})))
         finally:
             job.current = None
         self._finish(job)
@@ -299,7 +306,8 @@ class JobRunner:
         files = [{"name": name, "stored": stored, "report": _dump(job.reports[n]) if n < job.done else None}
                  for n, (name, stored) in enumerate(zip(job.names, job.stored))]
         return {"id": job.id, "created": job.created, "finished_at": job.finished_at, "state": job.state,
-                "error": job.error, "project": job.project, "owner": job.owner, "files": files}
+                "error": job.error, "project": job.project, "owner": job.owner, "language": job.language,
+                "files": files}
 
     def _load(self, folder: Path) -> IngestJob | None:
         """The batch kept in `folder`, or None when there is none (or its manifest cannot be read)."""
@@ -309,6 +317,7 @@ class JobRunner:
             reports = [self._report_of(f["report"]) for f in files if f.get("report")]
             job = IngestJob(id=data["id"], names=[f["name"] for f in files], state=data["state"],
                             project=data.get("project"), owner=data.get("owner"),
+                            language=data.get("language") or i18n.current(),
                             stored=[f.get("stored") for f in files], reports=reports,
                             error=data.get("error"), created=data["created"], finished_at=data.get("finished_at"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -375,7 +384,7 @@ def _claim(folder: Path) -> Iterator[bool]:
 
 
 def _not_stored(name: str, why: str) -> dict:
-    return {"name": name, "outcome": "rejected", "reason": f"Not stored: {why}. Upload it again."}
+    return {"name": name, "outcome": "rejected", "reason": _("Not stored: %(why)s. Upload it again.") % {"why": why}}
 
 
 def _dump(report: Any) -> dict:

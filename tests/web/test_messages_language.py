@@ -86,3 +86,14 @@ def test_the_answer_summary_is_written_in_the_readers_language(web):
     assert any("换个说法" in tip for tip in unanswered["suggestions"])
     english = web.get("/api/search", params={"q": "zebra quantum violin"}).json()["summary"]
     assert english["headline"] == "Nothing in the knowledge base answers this question."
+
+
+def test_an_upload_page_batch_reports_in_the_uploaders_language(web):
+    """The batch runs in the queue's worker thread, after the request has gone: it keeps the uploader's language."""
+    files = [("files", ("FIN-1_lessons.jsonl", b'{"Title": "ok"}\n{not json at all\n'))]
+    page = web.post("/ingest", files=files, headers=CHINESE, follow_redirects=False)
+    runner = web.app.state.jobs
+    job = runner.get(page.headers["location"].rstrip("/").rsplit("/", 1)[-1])
+    assert runner.wait(job)
+    shown = web.get(f"/ingest/jobs/{job.id}", headers={"Accept-Language": "en"}).text
+    assert "第 2 行不是有效的 JSON" in shown, "the reason is written in the uploader's language, whoever reads it later"

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from kb.errors import StorageUnavailable
+from kb.i18n import _
 from web.audit import ingested
 from web.deps import AudienceDep, ServicesDep
 from web.jobs import JobRunner
@@ -52,12 +53,13 @@ def queue_and_wait(request: Request, services: ServicesDep, files: list[UploadFi
         job = runner.submit(batch)
     except OSError as exc:
         batch.discard()
-        raise StorageUnavailable(f"The upload could not be saved to the data directory ({exc.strerror or exc}); "
-                                 "nothing was stored. Free some disk space, then upload again.") from exc
+        raise StorageUnavailable(_("The upload could not be saved to the data directory (%(error)s); nothing was "
+                                   "stored. Free some disk space, then upload again.")
+                                 % {"error": exc.strerror or exc}) from exc
     except BaseException:
         batch.discard()
         raise
     if not runner.wait(job):
-        raise StillQueued(f"The server is stopping: the upload is queued as batch {job.id} and will be "
-                          f"ingested when it starts again; see /ingest/jobs/{job.id} then.")
+        raise StillQueued(_("The server is stopping: the upload is queued as batch %(batch)s and will be "
+                            "ingested when it starts again; see /ingest/jobs/%(batch)s then.") % {"batch": job.id})
     return list(job.reports)
