@@ -18,6 +18,7 @@ from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.embedding import QueryBatcher
 from kb.errors import LessonNotFound, RiskNotFound
+from kb.language import has_han
 from kb.models import SearchLog
 from search import confidence, ranking
 from search.facets import Detection, detect, value_rules
@@ -27,6 +28,7 @@ from search.models import (
     FACETS, DetectedFacet, FacetValue, Hit, KickoffPackResult, ProjectMatch, ProjectProfile, SearchRequest,
     SearchResponse, Source,
 )
+from search.multilingual import mixed, on_main_scale
 from search.summary import build_summary, summary_rows
 from search.text import QUESTION_WORDS, stem, term_counts
 
@@ -120,8 +122,10 @@ class SearchEngine:
         self._build_lock = threading.Lock()
         self._checked = 0.0
         self._dirty = True
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._encoder = QueryBatcher(kb.embedder)
+        second = getattr(kb, "multilingual", None)
+        self._second_encoder = QueryBatcher(second) if second is not None else None
         self._cache_lock = threading.Lock()
         self._build_seconds = 0.0
         self._rebuilding = False
@@ -192,15 +196,17 @@ class SearchEngine:
             self._rebuilding = False
             self._dirty = True  # look again: more may have changed while it was building
 
-    def query_vector(self, text: str) -> np.ndarray:
-        """Embedded query, from a small LRU cache (encoding is the floor of latency)."""
-        key = text.strip().lower()
+    def query_vector(self, text: str, multilingual: bool = False) -> np.ndarray:
+        """Embedded query, from a small LRU cache (encoding is the floor of latency); by the
+        multilingual model when `multilingual`."""
+        key = ("multilingual" if multilingual else "main", text.strip().lower())
         with self._cache_lock:
             vec = self._vectors.get(key)
             if vec is not None:
                 self._vectors.move_to_end(key)
                 return vec
-        vec = self._encoder.encode(text)  # with the other requests' new questions of this moment
+        encoder = self._second_encoder if multilingual else self._encoder
+        vec = encoder.encode(text)  # with the other requests' new questions of this moment
         with self._cache_lock:  # requests run in a thread pool
             self._vectors[key] = vec
             if len(self._vectors) > 2048:
@@ -266,11 +272,38 @@ class SearchEngine:
         if not weights:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         bm25 = ranking.bm25_scores(snap, weights)
-        dense = snap.dense @ self.query_vector(query) if snap.size else None
+        dense = self.dense_scores(snap, query)
+        other = self.other_language(snap, query)
         if not content:  # only facet words: the filters decide what matches
-            return ranking.TextScores(bm25, dense, np.ones(snap.size, dtype=bool))
+            return ranking.TextScores(bm25, dense, np.ones(snap.size, dtype=bool), other)
         content_bm25 = bm25 if len(content) == len(weights) else ranking.bm25_scores(snap, content)
-        return ranking.TextScores(bm25, dense, ranking.matching_set(snap, content_bm25, dense))
+        return ranking.TextScores(bm25, dense, ranking.matching_set(snap, content_bm25, dense), other)
+
+    @staticmethod
+    def other_language(snap: Snapshot, query: str) -> np.ndarray | None:
+        """Rows written in the other language than the question, where the multilingual model
+        compares them with it; None when there are none (an English question on English rows)."""
+        if snap.multilingual is None:
+            return None
+        rows = (~snap.chinese if has_han(query) else snap.chinese) & snap.multilingual_ok
+        return rows if rows.any() else None
+
+    def dense_scores(self, snap: Snapshot, query: str) -> np.ndarray | None:
+        """The question's cosine with every row, on the main model's scale. Where the question or
+        the row is Chinese it is the multilingual model's (`search.multilingual`); an English question
+        and an English row keep exactly the main model's cosine."""
+        if not snap.size:
+            return None
+        if snap.multilingual is not None and has_han(query):  # the main model cannot read the question
+            second = snap.multilingual_ok
+            main = snap.dense @ self.query_vector(query) if not second.all() else np.zeros(snap.size, np.float32)
+            return mixed(main, snap.multilingual @ self.query_vector(query, multilingual=True), second)
+        dense = snap.dense @ self.query_vector(query)
+        if not snap.bilingual:
+            return dense
+        rows = np.flatnonzero(snap.second_model_for(slice(None)))
+        dense[rows] = on_main_scale(snap.multilingual[rows] @ self.query_vector(query, multilingual=True))
+        return dense
 
     # --- facets ----------------------------------------------------------------
 
@@ -372,7 +405,7 @@ class SearchEngine:
             lists.append((ranking.top_rows(scores.dense, allowed, depth), self.rrf_weights[1]))
         if self.fusion == "weighted":
             pool = np.unique(np.concatenate([r for r, _ in lists]))
-            return ranking.fuse_weighted(pool, scores.bm25, scores.dense, self.alpha)
+            return ranking.fuse_weighted(pool, scores.bm25, scores.dense, self.alpha, scores.other_language)
         return ranking.fuse_rrf(lists)
 
     # --- more like this ---------------------------------------------------------
@@ -390,7 +423,7 @@ class SearchEngine:
                         visible: Visibility) -> list[Hit]:
         allowed = visible_rows(snap, visible)
         row = self._row(snap, kind, item_id, allowed if visible.restricted else None)
-        sims = snap.dense @ snap.dense[row]
+        sims = snap.similarities(row)
         allowed[row] = False
         rows = ranking.top_rows(sims, allowed, max(POOL // 2, limit * 4))
         groups = ranking.group_duplicates(snap, rows)[:limit]

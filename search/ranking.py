@@ -23,6 +23,9 @@ class TextScores:
     bm25: np.ndarray | None     # per row, None when the query has no known words
     dense: np.ndarray | None    # per row, None when the query has no content words
     match: np.ndarray           # bool per row: the query's matching set before filters
+    other_language: np.ndarray | None = None
+    """Bool per row written in the other language than the question (None: none is): its words
+    cannot match the question's, so meaning alone ranks it (`fuse_weighted`)."""
 
 
 def bm25_scores(snap: Snapshot, weights: dict[str, float]) -> np.ndarray | None:
@@ -69,26 +72,33 @@ def fuse_rrf(lists: list[tuple[np.ndarray, float]], k: int = RRF_K) -> tuple[np.
 
 
 def fuse_weighted(pool: np.ndarray, bm25: np.ndarray | None, dense: np.ndarray | None,
-                  alpha: float) -> tuple[np.ndarray, np.ndarray]:
+                  alpha: float, other_language: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """alpha * dense + (1 - alpha) * BM25, each divided by its best score in the pool.
 
     Cosines are not stretched to [0, 1] (min-max): that turned small differences in
-    meaning into large ones and let keyword noise decide the top result."""
+    meaning into large ones and let keyword noise decide the top result. A row in the other
+    language than the question (`other_language`) has no words to share with it: its meaning
+    counts in full, or a Chinese lesson could never rank above an English one with a keyword."""
     total = np.zeros(len(pool))
     if len(pool) == 0:
         return pool, total
     if dense is not None:
         d = np.clip(dense[pool], 0.0, None)
-        total += alpha * d / max(d.max(), 1e-9)
+        d = d / max(d.max(), 1e-9)
+        total += alpha * d
+        if other_language is not None:
+            total += np.where(other_language[pool], (1 - alpha) * d, 0.0)
     if bm25 is not None:
         b = bm25[pool]
-        total += (1 - alpha) * b / max(b.max(), 1e-9)
+        b = (1 - alpha) * b / max(b.max(), 1e-9)
+        total += b if other_language is None or dense is None else np.where(other_language[pool], 0.0, b)
     order = np.argsort(-total, kind="stable")
     return pool[order], total[order]
 
 
 # --- near-duplicates ---------------------------------------------------------------
-# Thresholds read from every same-kind pair on the demo corpus (all-MiniLM-L6-v2):
+# Thresholds read from every same-kind pair on the demo corpus (all-MiniLM-L6-v2; a pair with a
+# Chinese side is compared on that scale by the multilingual model, `search.multilingual`):
 # one project tells the same story in its closure report, retrospective and register
 # in different words, so within a project 0.62 still pairs one event (sub-ledger
 # reconciliation 0.69, UAT squeezed 0.64) while below it distinct lessons appear
@@ -104,7 +114,7 @@ SAME_PROJECT_COSINE = 0.62
 
 def duplicate_mask(snap: Snapshot, row: int, others: np.ndarray) -> np.ndarray:
     """Which of `others` (rows) are near-duplicates of `row`."""
-    sims = snap.dense[others] @ snap.dense[row]
+    sims = snap.similarities(row, others)
     limit = np.full(len(others), DUPLICATE_COSINE)
     alike = (snap.kinds[others] == snap.kinds[row]) & _compatible_polarity(snap, row, others)
     limit[alike] = SAME_LESSON_COSINE
@@ -150,8 +160,7 @@ def duplicate_pairs(snap: Snapshot, rows: np.ndarray) -> np.ndarray:
     near-duplicate of rows[i]. One matrix product for a ranked pool of 200 instead of 200
     gathers of the pool's vectors (measured: the pool's folding was a tenth of a search)."""
     rows = np.asarray(rows, dtype=np.int64)
-    vecs = snap.dense[rows]
-    sims = vecs @ vecs.T
+    sims = snap.pair_similarities(rows)
     kinds, projects, documents = snap.kinds[rows], snap.project_ids[rows], snap.document_ids[rows]
     alike = (kinds[:, None] == kinds[None, :]) & _compatible_polarities(snap, rows)
     same_story = alike & (projects[:, None] >= 0) & (projects[:, None] == projects[None, :])
@@ -176,7 +185,7 @@ def duplicates_of(snap: Snapshot, row: int) -> list[int]:
     """Every other row that is a near-duplicate of `row`, in the whole snapshot."""
     # Only rows above the lowest threshold can be duplicates: check those, rather than
     # gathering every vector of the snapshot (150 MB at 100k) for each lesson page.
-    sims = snap.dense @ snap.dense[row]
+    sims = snap.similarities(row)
     others = np.flatnonzero(sims >= min(SAME_PROJECT_COSINE, SAME_LESSON_COSINE, DUPLICATE_COSINE) - 1e-6)
     others = others[others != row]
     return [int(r) for r in others[duplicate_mask(snap, row, others)]]
