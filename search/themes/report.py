@@ -20,7 +20,7 @@ from kb.db import generation
 from kb.errors import NotFound
 from kb.models import ThemeOverride
 from search.failures import (
-    UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects, model_reads, past_projects,
+    UNTYPED, DatedProject, Item, item_readings, load_items, load_projects, model_reads, past_projects,
 )
 from search.themes.clustering import MAX_THEMES, cluster_by_language
 from search.themes.replay import apply_overrides
@@ -234,11 +234,11 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
         projects = load_projects(session, visible.hidden_projects)
         past = past_projects(projects)
         failures = load_items(session, past)
-    items = [i for i in failures if model_reads(i.text)]
+    items = [i for i in failures if model_reads(i.text, kb)]
     # A project whose every failure is unreadable (a Chinese project) is not among those the themes cover.
     unread_only = {i.project_id for i in failures} - {i.project_id for i in items}
     covered = frozenset(pid for pid in past if pid not in unread_only)
-    vectors = item_vectors(kb, items)
+    vectors = item_readings(kb, items).by_language()  # each language in the model that reads it
     labels = (cluster_by_language(vectors, [i.language for i in items], max_themes=max_themes) if items
               else np.zeros(0, dtype=int))
     result = Clustering(gen, items, vectors, labels, projects, time.perf_counter() - started,
