@@ -28,7 +28,7 @@ from search.models import (
     FACETS, DetectedFacet, FacetValue, Hit, KickoffPackResult, ProjectMatch, ProjectProfile, SearchRequest,
     SearchResponse, Source,
 )
-from search.multilingual import mixed, on_main_scale
+from search.multilingual import QUESTION_MAP, mixed, on_main_scale
 from search.summary import build_summary, summary_rows
 from search.text import QUESTION_WORDS, stem, term_counts
 
@@ -273,20 +273,10 @@ class SearchEngine:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         bm25 = ranking.bm25_scores(snap, weights)
         dense = self.dense_scores(snap, query)
-        other = self.other_language(snap, query)
         if not content:  # only facet words: the filters decide what matches
-            return ranking.TextScores(bm25, dense, np.ones(snap.size, dtype=bool), other)
+            return ranking.TextScores(bm25, dense, np.ones(snap.size, dtype=bool))
         content_bm25 = bm25 if len(content) == len(weights) else ranking.bm25_scores(snap, content)
-        return ranking.TextScores(bm25, dense, ranking.matching_set(snap, content_bm25, dense), other)
-
-    @staticmethod
-    def other_language(snap: Snapshot, query: str) -> np.ndarray | None:
-        """Rows written in the other language than the question, where the multilingual model
-        compares them with it; None when there are none (an English question on English rows)."""
-        if snap.multilingual is None:
-            return None
-        rows = (~snap.chinese if has_han(query) else snap.chinese) & snap.multilingual_ok
-        return rows if rows.any() else None
+        return ranking.TextScores(bm25, dense, ranking.matching_set(snap, content_bm25, dense))
 
     def dense_scores(self, snap: Snapshot, query: str) -> np.ndarray | None:
         """The question's cosine with every row, on the main model's scale. Where the question or
@@ -297,12 +287,12 @@ class SearchEngine:
         if snap.multilingual is not None and has_han(query):  # the main model cannot read the question
             second = snap.multilingual_ok
             main = snap.dense @ self.query_vector(query) if not second.all() else np.zeros(snap.size, np.float32)
-            return mixed(main, snap.multilingual @ self.query_vector(query, multilingual=True), second)
+            return mixed(main, snap.multilingual @ self.query_vector(query, multilingual=True), second, QUESTION_MAP)
         dense = snap.dense @ self.query_vector(query)
         if not snap.bilingual:
             return dense
         rows = np.flatnonzero(snap.second_model_for(slice(None)))
-        dense[rows] = on_main_scale(snap.multilingual[rows] @ self.query_vector(query, multilingual=True))
+        dense[rows] = on_main_scale(snap.multilingual[rows] @ self.query_vector(query, multilingual=True), QUESTION_MAP)
         return dense
 
     # --- facets ----------------------------------------------------------------
@@ -405,7 +395,7 @@ class SearchEngine:
             lists.append((ranking.top_rows(scores.dense, allowed, depth), self.rrf_weights[1]))
         if self.fusion == "weighted":
             pool = np.unique(np.concatenate([r for r, _ in lists]))
-            return ranking.fuse_weighted(pool, scores.bm25, scores.dense, self.alpha, scores.other_language)
+            return ranking.fuse_weighted(pool, scores.bm25, scores.dense, self.alpha)
         return ranking.fuse_rrf(lists)
 
     # --- more like this ---------------------------------------------------------

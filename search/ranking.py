@@ -23,9 +23,6 @@ class TextScores:
     bm25: np.ndarray | None     # per row, None when the query has no known words
     dense: np.ndarray | None    # per row, None when the query has no content words
     match: np.ndarray           # bool per row: the query's matching set before filters
-    other_language: np.ndarray | None = None
-    """Bool per row written in the other language than the question (None: none is): its words
-    cannot match the question's, so meaning alone ranks it (`fuse_weighted`)."""
 
 
 def bm25_scores(snap: Snapshot, weights: dict[str, float]) -> np.ndarray | None:
@@ -72,26 +69,20 @@ def fuse_rrf(lists: list[tuple[np.ndarray, float]], k: int = RRF_K) -> tuple[np.
 
 
 def fuse_weighted(pool: np.ndarray, bm25: np.ndarray | None, dense: np.ndarray | None,
-                  alpha: float, other_language: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """alpha * dense + (1 - alpha) * BM25, each divided by its best score in the pool.
 
     Cosines are not stretched to [0, 1] (min-max): that turned small differences in
-    meaning into large ones and let keyword noise decide the top result. A row in the other
-    language than the question (`other_language`) has no words to share with it: its meaning
-    counts in full, or a Chinese lesson could never rank above an English one with a keyword."""
+    meaning into large ones and let keyword noise decide the top result."""
     total = np.zeros(len(pool))
     if len(pool) == 0:
         return pool, total
     if dense is not None:
         d = np.clip(dense[pool], 0.0, None)
-        d = d / max(d.max(), 1e-9)
-        total += alpha * d
-        if other_language is not None:
-            total += np.where(other_language[pool], (1 - alpha) * d, 0.0)
+        total += alpha * d / max(d.max(), 1e-9)
     if bm25 is not None:
         b = bm25[pool]
-        b = (1 - alpha) * b / max(b.max(), 1e-9)
-        total += b if other_language is None or dense is None else np.where(other_language[pool], 0.0, b)
+        total += (1 - alpha) * b / max(b.max(), 1e-9)
     order = np.argsort(-total, kind="stable")
     return pool[order], total[order]
 
