@@ -55,7 +55,9 @@ def foreseeable_risks(kb, *, threshold: float = THRESHOLD, use_cache: bool = Tru
                       visible: Visibility = EVERYTHING) -> dict[int, Foresight]:
     """Materialised risk id -> the most similar earlier lesson, for risks an earlier lesson described;
     computed as if the projects `visible` hides did not exist (cached per hidden set)."""
-    key = (kb.settings.sqlalchemy_url, kb.settings.chroma_collection, threshold, visible.hidden_projects)
+    second = getattr(kb, "multilingual", None)  # it decides which items are compared, and how
+    key = (kb.settings.sqlalchemy_url, kb.settings.chroma_collection, threshold, visible.hidden_projects,
+           second.name if second is not None else "")
     with kb.session() as session:
         gen = generation(session)
         with _lock:

@@ -273,8 +273,8 @@ def warnings_for_items(engine: SearchEngine, project: Project, items: list[OpenI
                       np.where(same, SAME_TYPE_COSINE, OTHER_TYPE_COSINE))
     ref = _ref(project)
     out = []
-    for item, row_sims in zip(items, sims):
-        hits = np.flatnonzero(row_sims >= limits)
+    for item, row_sims, row_limits in zip(items, sims, limits):
+        hits = np.flatnonzero(row_sims >= row_limits)
         if hits.size:
             out.append(_warning(engine, snap, ref, item, candidates[hits], row_sims[hits]))
     return sorted(out, key=lambda w: -w.rank)

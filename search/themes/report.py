@@ -223,7 +223,7 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
     of projects `visible` hides are left out before clustering (cached per hidden set), so an audience's
     themes are those of a knowledge base without those projects."""
     key = (kb.settings.sqlalchemy_url, kb.settings.chroma_url or str(kb.settings.chroma_path),
-           kb.settings.chroma_collection, max_themes, visible.hidden_projects)
+           kb.settings.chroma_collection, max_themes, visible.hidden_projects, _second_model(kb))
     with kb.session() as session:
         gen = generation(session)
         with _lock:
@@ -248,6 +248,12 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
         while len(_cache) > CACHED_AUDIENCES:  # one entry per distinct hidden set: keep the newest
             _cache.pop(next(iter(_cache)))
     return result
+
+
+def _second_model(kb) -> str:
+    """The multilingual model's name ('' when off): it decides which items the themes read."""
+    second = getattr(kb, "multilingual", None)
+    return second.name if second is not None else ""
 
 
 def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True,
