@@ -28,7 +28,7 @@ from search.models import (
     FACETS, DetectedFacet, FacetValue, Hit, KickoffPackResult, ProjectMatch, ProjectProfile, SearchRequest,
     SearchResponse, Source,
 )
-from search.multilingual import QUESTION_MAP, mixed, on_main_scale
+from search.multilingual import QUESTION_MAP, on_main_scale
 from search.summary import build_summary, summary_rows
 from search.text import QUESTION_WORDS, stem, term_counts
 
@@ -284,10 +284,11 @@ class SearchEngine:
         and an English row keep exactly the main model's cosine."""
         if not snap.size:
             return None
-        if snap.multilingual is not None and has_han(query):  # the main model cannot read the question
-            second = snap.multilingual_ok
-            main = snap.dense @ self.query_vector(query) if not second.all() else np.zeros(snap.size, np.float32)
-            return mixed(main, snap.multilingual @ self.query_vector(query, multilingual=True), second, QUESTION_MAP)
+        if snap.multilingual is not None and has_han(query):
+            # The main model cannot read the question: a row without a multilingual vector (until
+            # `kb reindex`) is found by its words only, like any row without a current vector.
+            scores = on_main_scale(snap.multilingual @ self.query_vector(query, multilingual=True), QUESTION_MAP)
+            return np.where(snap.multilingual_ok, scores, 0.0).astype(np.float32)
         dense = snap.dense @ self.query_vector(query)
         if not snap.bilingual:
             return dense

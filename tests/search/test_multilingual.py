@@ -211,5 +211,7 @@ def test_demo_chinese_failures_get_themes_of_their_own_and_the_english_themes_st
         active = {p.id for p in session.exec(select(Project)) if is_active(p)}
     assert not any(m.project_id in active for t in on.themes for m in t.members)
     assert T.compute_clustering(kb, use_cache=False).unread == 0
-    migration = [t for t in chinese if any("数据迁移" in m.text for m in t.members)]
-    assert migration and any("迁移" in m.title for m in migration[0].members[:5] + [migration[0].members[-1]])
+    # The data migrations that slipped, told by two projects, share a theme.
+    homes = {t.id for t in chinese for m in t.members
+             if m.title.startswith(("数据迁移比计划晚了九周", "历史库存数据质量差导致迁移延误"))}
+    assert len(homes) == 1
