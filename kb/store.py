@@ -618,15 +618,18 @@ class KnowledgeBase:
     def _refresh_vectors(self, session: Session, items: list[tuple[str, Lesson | Risk]],
                          progress: Progress | None, batch: int) -> tuple[int, int]:
         """Make every item's SQL vectors each configured model's vector of its current text.
-        Commits each batch, so an interrupted reindex keeps what it did. Returns (embedded, dropped)."""
-        embedded = dropped = 0
+        Commits each batch, so an interrupted reindex keeps what it did. Returns (items embedded by
+        either model, vectors of no item dropped)."""
+        embedded: set[tuple[str, int]] = set()
+        dropped = 0
         for embedder, table in self.vector_spaces():
-            done = self._refresh_space(session, items, progress, batch, embedder, table)
-            embedded, dropped = embedded + done[0], dropped + done[1]
-        return embedded, dropped
+            keys, orphans = self._refresh_space(session, items, progress, batch, embedder, table)
+            embedded.update(keys)
+            dropped += orphans
+        return len(embedded), dropped
 
     def _refresh_space(self, session: Session, items: list[tuple[str, Lesson | Risk]], progress: Progress | None,
-                       batch: int, embedder: Embedder, table: VectorTable) -> tuple[int, int]:
+                       batch: int, embedder: Embedder, table: VectorTable) -> tuple[list[tuple[str, int]], int]:
         name, dim = embedder.name, embedder.dim
         stored = stored_vectors(session, table=table)
         texts = {(kind, row.id): item_text(kind, row) for kind, row in items}
@@ -647,7 +650,7 @@ class KnowledgeBase:
             if progress:
                 progress(min(start + batch, len(todo)), len(todo))
         session.commit()
-        return len(todo), len(orphans)
+        return [key for key, _, _ in todo], len(orphans)
 
     def _rebuild_index(self, session: Session, items: list[tuple[str, Lesson | Risk]],
                        progress: Progress | None, full: bool, batch: int = 2000) -> tuple[bool, int]:
