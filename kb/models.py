@@ -374,6 +374,20 @@ class ItemVector(SQLModel, table=True):
     """`dim` little-endian float32 values (`kb.vectors.to_blob`)."""
 
 
+class MultilingualVector(SQLModel, table=True):
+    """The second embedding of one lesson or risk, by the multilingual model (`KB_MULTILINGUAL_MODEL`),
+    with what it was made from, like `ItemVector`. Search compares with these wherever Chinese text
+    is involved: the main model reads English only. Not in the Chroma index."""
+
+    __tablename__ = "multilingual_vector"
+    kind: str = Field(primary_key=True, max_length=10)
+    item_id: int = Field(primary_key=True)
+    model: str = Field(index=True, max_length=400)
+    text_sha256: str = Field(max_length=64)
+    dim: int
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 # --- Usage records: how the PMO measures reuse --------------------------------
 
 class KickoffPack(SQLModel, table=True):

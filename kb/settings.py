@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     chroma_collection: str = "kb_items"
     embedding_model: str = ""
     """A sentence-transformers model name or local path; empty means the packaged all-MiniLM-L6-v2."""
+    multilingual_model: str = "use-multilingual-v3"
+    """The second model, used wherever Chinese text is involved (`kb.embedding.MULTILINGUAL_MODELS`);
+    empty turns it off: Chinese text is then found by keywords only."""
     embedding_batch_size: int = 64
     embedding_threads: int = 1
     """Threads torch uses for one encoding; 0 means torch's default (one per core)."""

@@ -6,6 +6,8 @@ they were before the call. Each lesson's and risk's vector is recorded in SQL
 (`kb.models.ItemVector`, with its model and text hash) in the same transaction
 as the item; a process killed between the Chroma update and the SQL commit
 leaves only the index ahead of SQL, which `doctor` finds and `reindex` repairs.
+The multilingual model's vectors (`kb.models.MultilingualVector`) are recorded in
+the same transaction, in SQL only: the Chroma index holds the main model's.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from sqlmodel import Session, col, select
 
 from kb.db import bump_generation, create_db_engine
 from kb.drafts import ParsedDocument
-from kb.embedding import Embedder, create_embedder
-from kb.health import DriftReport, Reindexed, check_files, check_index, check_vectors, unused_files
+from kb.embedding import Embedder, create_embedder, create_multilingual_embedder
+from kb.health import (
+    DriftReport, Reindexed, check_files, check_index, check_second_vectors, check_vectors, unused_files,
+)
 from kb.errors import (
     DocumentNotFound, IndexUnavailable, InvalidDocument, LessonNotFound, ProjectNotFound, RiskNotFound,
 )
@@ -38,14 +42,14 @@ from kb.i18n import N_, _, ngettext
 from kb.identity import match_items
 from kb.models import (
     ChecklistItem, Document, DocumentVersion, DocumentVersionPublic, ItemVector, KickoffPack, Lesson, LessonFeedback,
-    LessonUpdate, Project, ProjectAccess, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
+    LessonUpdate, MultilingualVector, Project, ProjectAccess, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
 )
 from kb.settings import Settings
 from kb.status import delete_status_for, store_status
 from kb.texts import item_text, lesson_text, match_key, parse_vector_id, risk_text, text_sha256, vector_id
 from kb.vectors import (
-    Metadata, StoredVector, VectorStore, clean_metadata, drop_vectors, from_blobs, open_vector_store, read_vectors,
-    record_vectors, stored_vectors,
+    Metadata, StoredVector, VectorStore, VectorTable, clean_metadata, drop_vectors, from_blobs, open_vector_store,
+    read_vectors, record_vectors, stored_vectors,
 )
 
 Progress = Callable[[int, int], None]
@@ -116,20 +120,33 @@ class KnowledgeBase:
     """The storage facade the upper floors use: SQL sessions, the vector index
     and the embedder, opened from one `Settings`."""
 
-    def __init__(self, settings: Settings, engine: Engine, vectors: VectorStore, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, engine: Engine, vectors: VectorStore, embedder: Embedder,
+                 multilingual: Embedder | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.vectors = vectors
         self.embedder = embedder
+        self.multilingual = multilingual
+        """The second model, for Chinese text (`KB_MULTILINGUAL_MODEL`); None when it is turned off."""
         self._thread_lock = threading.RLock()
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "KnowledgeBase":
+    def open(cls, settings: Settings, embedder: Embedder | None = None,
+             multilingual: Embedder | None | bool = True) -> "KnowledgeBase":
+        """`multilingual`: True for the configured multilingual model, else that embedder (None: none)."""
         settings.ensure_dirs()
+        second = create_multilingual_embedder(settings) if multilingual is True else multilingual or None
         kb = cls(settings, create_db_engine(settings), open_vector_store(settings),
-                 embedder or create_embedder(settings))
+                 embedder or create_embedder(settings), second)
         kb.adopt_index_vectors()
         return kb
+
+    def vector_spaces(self) -> list[tuple[Embedder, VectorTable]]:
+        """Every model that embeds items, with the SQL table its vectors are recorded in."""
+        spaces: list[tuple[Embedder, VectorTable]] = [(self.embedder, ItemVector)]
+        if self.multilingual is not None:
+            spaces.append((self.multilingual, MultilingualVector))
+        return spaces
 
     def adopt_index_vectors(self) -> int:
         """Once, for a data directory made before vectors were recorded in SQL (revision 0004):
@@ -202,11 +219,12 @@ class KnowledgeBase:
             self._restore_original(existing, data)
             return self._unchanged(existing, parsed)
         vectors = self._embed(parsed, progress)
+        second = self._embed(parsed, None, self.multilingual) if self.multilingual is not None else None
         try:
             with self.writing():  # the original is written under the lock: `kb reindex` may then remove orphans
                 stored_path, created = self._keep_original(data, digest, name)
                 try:
-                    doc, plan, removed = self._write(parsed, vectors, digest, stored_path, len(data))
+                    doc, plan, removed = self._write(parsed, vectors, digest, stored_path, len(data), second)
                 except BaseException:
                     if created and not self._file_in_use(stored_path):  # nothing of a failed ingest is left behind
                         (self.settings.data_dir / stored_path).unlink(missing_ok=True)
@@ -247,7 +265,8 @@ class KnowledgeBase:
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _write(self, parsed: ParsedDocument, vectors: np.ndarray, digest: str, stored_path: str, size: int):
+    def _write(self, parsed: ParsedDocument, vectors: np.ndarray, digest: str, stored_path: str, size: int,
+               second: np.ndarray | None = None):
         """SQL rows and vectors for one document, committed together or not at all.
 
         The duplicate check runs inside the transaction, and `Document.sha256` and
@@ -267,6 +286,8 @@ class KnowledgeBase:
                 session.rollback()
                 raise self._raced(digest, name)
             hashes, final = self._record_item_vectors(session, items, parsed, plan.vectors)
+            if second is not None:
+                self._record_item_vectors(session, items, parsed, second, self.multilingual, MultilingualVector)
             ids = [vector_id(kind, row.id) for kind, row in items]
             metas = [self._metadata(session, kind, row, digest) for (kind, row), digest in zip(items, hashes)]
             previous = self._snapshot([i for i in ids if i in plan.kept_vector_ids])
@@ -310,10 +331,13 @@ class KnowledgeBase:
         return dict(zip((sv.item_id for sv, _ in got), from_blobs([b for _, b in got], dims.pop())))
 
     def _record_item_vectors(self, session: Session, items: list[tuple[str, Lesson | Risk]],
-                             parsed: ParsedDocument, drafted: np.ndarray) -> tuple[list[str], np.ndarray]:
+                             parsed: ParsedDocument, drafted: np.ndarray, embedder: Embedder | None = None,
+                             table: VectorTable = ItemVector) -> tuple[list[str], np.ndarray]:
         """Record each written item's vector in SQL, in the write's transaction; returns the text
         hashes and the vectors. An item a PMO corrected keeps its corrected title, so its text is
-        not the parsed one: its vector is the one already recorded for that text, else made now."""
+        not the parsed one: its vector is the one already recorded for that text, else made now.
+        `embedder` and `table`: the model that made `drafted` and where its vectors go (the main ones)."""
+        embedder = embedder or self.embedder
         drafts = [("lesson", d) for d in parsed.lessons] + [("risk", d) for d in parsed.risks]
         texts = [item_text(kind, row) for kind, row in items]
         hashes = [text_sha256(t) for t in texts]
@@ -321,26 +345,28 @@ class KnowledgeBase:
         differ = [i for i, (kind, draft) in enumerate(drafts) if text_sha256(item_text(kind, draft)) != hashes[i]]
         if differ:
             final[differ] = self._vectors_of(session, [(items[i][0], items[i][1].id) for i in differ],
-                                             [texts[i] for i in differ])
-        record_vectors(session, model=self.embedder.name, keys=[(kind, row.id) for kind, row in items],
-                       text_hashes=hashes, vectors=final)
+                                             [texts[i] for i in differ], embedder, table)
+        record_vectors(session, model=embedder.name, keys=[(kind, row.id) for kind, row in items],
+                       text_hashes=hashes, vectors=final, table=table)
         return hashes, final
 
-    def _vectors_of(self, session: Session, keys: list[tuple[str, int]], texts: list[str]) -> np.ndarray:
+    def _vectors_of(self, session: Session, keys: list[tuple[str, int]], texts: list[str],
+                    embedder: Embedder | None = None, table: VectorTable = ItemVector) -> np.ndarray:
         """Vectors of these items' texts: the recorded ones where they fit, the others embedded now."""
+        embedder = embedder or self.embedder
         recorded: dict[tuple[str, int], tuple[StoredVector, bytes]] = {}
         for kind in {k for k, _ in keys}:
             ids = [i for k, i in keys if k == kind]
-            recorded.update(((sv.kind, sv.item_id), (sv, blob))
-                            for sv, blob in read_vectors(session, model=self.embedder.name, kind=kind, ids=ids))
+            recorded.update(((sv.kind, sv.item_id), (sv, blob)) for sv, blob in read_vectors(
+                session, model=embedder.name, kind=kind, ids=ids, table=table))
         out: list[np.ndarray | None] = []
         for key, text in zip(keys, texts):
             sv, blob = recorded.get(key, (None, b""))
-            out.append(from_blobs([blob], sv.dim)[0] if sv and sv.fits(self.embedder.name, text_sha256(text))
+            out.append(from_blobs([blob], sv.dim)[0] if sv and sv.fits(embedder.name, text_sha256(text))
                        else None)
         todo = [i for i, vec in enumerate(out) if vec is None]
         if todo:
-            for i, vec in zip(todo, self.embedder.embed_batch([texts[i] for i in todo])):
+            for i, vec in zip(todo, embedder.embed_batch([texts[i] for i in todo])):
                 out[i] = vec
         return np.vstack(out).astype(np.float32)
 
@@ -348,8 +374,9 @@ class KnowledgeBase:
         with self.session() as session:
             return _file_referenced(session, stored_path)
 
-    def _embed(self, parsed: ParsedDocument, progress: Progress | None) -> np.ndarray:
-        """Vectors in the order of the parsed lessons and risks, embedded in chunks so progress can be shown.
+    def _embed(self, parsed: ParsedDocument, progress: Progress | None, embedder: Embedder | None = None) -> np.ndarray:
+        """Vectors in the order of the parsed lessons and risks, embedded in chunks so progress can be shown
+        (by the main model, or by `embedder`).
 
         Texts are embedded longest first, as one big batch would be: chunks of texts of
         similar length waste no time on padding."""
@@ -361,7 +388,7 @@ class KnowledgeBase:
         out: np.ndarray | None = None
         for start in range(0, len(order), chunk):
             part = order[start:start + chunk]
-            vectors = self.embedder.embed_batch([texts[i] for i in part])
+            vectors = (embedder or self.embedder).embed_batch([texts[i] for i in part])
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
             out[part] = vectors
@@ -437,6 +464,10 @@ class KnowledgeBase:
             session.flush()
             text = item_text(kind, row)
             digest = text_sha256(text)
+            for embedder, table in self.vector_spaces()[1:]:
+                second = self._vectors_of(session, [(kind, row.id)], [text], embedder, table)
+                record_vectors(session, model=embedder.name, keys=[(kind, row.id)], text_hashes=[digest],
+                               vectors=second, table=table)
             vec = self._vectors_of(session, [(kind, row.id)], [text])  # embeds only when the text changed
             record_vectors(session, model=self.embedder.name, keys=[(kind, row.id)], text_hashes=[digest],
                            vectors=vec)
@@ -594,13 +625,24 @@ class KnowledgeBase:
 
     def _refresh_vectors(self, session: Session, items: list[tuple[str, Lesson | Risk]],
                          progress: Progress | None, batch: int) -> tuple[int, int]:
-        """Make every item's SQL vector the configured model's vector of its current text.
-        Commits each batch, so an interrupted reindex keeps what it did. Returns (embedded, dropped)."""
-        name, dim = self.embedder.name, self.embedder.dim
-        stored = stored_vectors(session)
+        """Make every item's SQL vectors each configured model's vector of its current text.
+        Commits each batch, so an interrupted reindex keeps what it did. Returns (items embedded by
+        either model, vectors of no item dropped)."""
+        embedded: set[tuple[str, int]] = set()
+        dropped = 0
+        for embedder, table in self.vector_spaces():
+            keys, orphans = self._refresh_space(session, items, progress, batch, embedder, table)
+            embedded.update(keys)
+            dropped += orphans
+        return len(embedded), dropped
+
+    def _refresh_space(self, session: Session, items: list[tuple[str, Lesson | Risk]], progress: Progress | None,
+                       batch: int, embedder: Embedder, table: VectorTable) -> tuple[list[tuple[str, int]], int]:
+        name, dim = embedder.name, embedder.dim
+        stored = stored_vectors(session, table=table)
         texts = {(kind, row.id): item_text(kind, row) for kind, row in items}
         orphans = [key for key in stored if key not in texts]
-        drop_vectors(session, keys=orphans)
+        drop_vectors(session, keys=orphans, table=table)
         todo = []
         for key, text in texts.items():
             digest, sv = text_sha256(text), stored.get(key)
@@ -609,14 +651,14 @@ class KnowledgeBase:
         todo.sort(key=lambda t: -len(t[1]))  # similar lengths together: no time lost on padding
         for start in range(0, len(todo), batch):
             part = todo[start:start + batch]
-            vectors = self.embedder.embed_batch([text for _, text, _ in part])
+            vectors = embedder.embed_batch([text for _, text, _ in part])
             record_vectors(session, model=name, keys=[k for k, _, _ in part], text_hashes=[d for _, _, d in part],
-                           vectors=vectors)
+                           vectors=vectors, table=table)
             session.commit()
             if progress:
                 progress(min(start + batch, len(todo)), len(todo))
         session.commit()
-        return len(todo), len(orphans)
+        return [key for key, _, _ in todo], len(orphans)
 
     def _rebuild_index(self, session: Session, items: list[tuple[str, Lesson | Risk]],
                        progress: Progress | None, full: bool, batch: int = 2000) -> tuple[bool, int]:
@@ -677,6 +719,9 @@ class KnowledgeBase:
             referenced = _referenced_files(session)
             report.sql_items = len(texts)
             check_vectors(report, texts, stored)
+            if self.multilingual is not None:
+                report.second = check_second_vectors(texts, stored_vectors(session, table=MultilingualVector),
+                                                     self.multilingual.name, self.multilingual.dim)
             check_index(report, texts, stored, self.vectors.metadatas(), self.vectors.dim())
             check_files(report, self.settings.data_dir, self.settings.files_dir, referenced)
         return report
@@ -880,6 +925,7 @@ def _delete_packs(session: Session, project_id: int) -> None:
 
 def _drop_dependants(session: Session, kind: str, item_id: int) -> None:
     drop_vectors(session, keys=[(kind, item_id)])
+    drop_vectors(session, keys=[(kind, item_id)], table=MultilingualVector)
     if kind == "lesson":
         for fb in session.exec(select(LessonFeedback).where(LessonFeedback.lesson_id == item_id)):
             session.delete(fb)

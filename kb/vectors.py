@@ -1,7 +1,9 @@
 """Vectors: their record in SQL (`ItemVector`) and the Chroma index derived from it.
 
 SQL keeps every item's vector with the model and the text hash it was made
-from, in the item's own transaction; search reads them from there. The Chroma
+from, in the item's own transaction; search reads them from there. A second
+table (`MultilingualVector`) holds the multilingual model's vectors the same
+way; every function here takes the table (`table=`, the main one by default). The Chroma
 collection is embedded (`PersistentClient` under the data directory) by
 default, a Chroma server when `KB_CHROMA_URL` is set, and can always be rebuilt
 from SQL (`kb reindex`). Chroma never embeds anything itself: the collection
@@ -21,7 +23,7 @@ from sqlmodel import Session, select
 
 from kb.errors import IndexUnavailable
 from kb.i18n import _
-from kb.models import ItemVector
+from kb.models import ItemVector, MultilingualVector
 from kb.settings import Settings
 
 Metadata = dict[str, str | int | float | bool]
@@ -37,6 +39,7 @@ class VectorBatch:
 # --- the record in SQL ----------------------------------------------------------
 
 VECTOR_DTYPE = np.dtype("<f4")
+VectorTable = type[ItemVector] | type[MultilingualVector]
 
 
 @dataclass
@@ -66,44 +69,42 @@ def from_blobs(blobs: Sequence[bytes], dim: int) -> np.ndarray:
 
 
 def record_vectors(session: Session, *, model: str, keys: Sequence[tuple[str, int]], text_hashes: Sequence[str],
-                   vectors: np.ndarray) -> None:
+                   vectors: np.ndarray, table: VectorTable = ItemVector) -> None:
     """Write (or overwrite) the SQL vectors of these items in the caller's transaction."""
     if not len(keys):
         return
-    drop_vectors(session, keys=keys)
+    drop_vectors(session, keys=keys, table=table)
     dim = int(vectors.shape[1])
-    session.add_all(ItemVector(kind=kind, item_id=item_id, model=model, text_sha256=digest, dim=dim,
+    session.add_all(table(kind=kind, item_id=item_id, model=model, text_sha256=digest, dim=dim,
                                vector=to_blob(vec))
                     for (kind, item_id), digest, vec in zip(keys, text_hashes, vectors))
 
 
-def drop_vectors(session: Session, *, keys: Iterable[tuple[str, int]]) -> None:
+def drop_vectors(session: Session, *, keys: Iterable[tuple[str, int]], table: VectorTable = ItemVector) -> None:
     by_kind: dict[str, list[int]] = {}
     for kind, item_id in keys:
         by_kind.setdefault(kind, []).append(item_id)
     for kind, ids in by_kind.items():
         for start in range(0, len(ids), 500):
-            session.execute(delete(ItemVector).where(ItemVector.kind == kind,
-                                                     ItemVector.item_id.in_(ids[start:start + 500])))
+            session.execute(delete(table).where(table.kind == kind, table.item_id.in_(ids[start:start + 500])))
 
 
-def stored_vectors(session: Session) -> dict[tuple[str, int], StoredVector]:
+def stored_vectors(session: Session, *, table: VectorTable = ItemVector) -> dict[tuple[str, int], StoredVector]:
     """What every SQL vector was made from, without the vectors themselves."""
-    cols = (ItemVector.kind, ItemVector.item_id, ItemVector.model, ItemVector.text_sha256, ItemVector.dim)
+    cols = (table.kind, table.item_id, table.model, table.text_sha256, table.dim)
     return {(r[0], r[1]): StoredVector(*r) for r in session.exec(select(*cols))}
 
 
-def read_vectors(session: Session, *, model: str, kind: str | None = None,
-                 ids: Sequence[int] | None = None) -> Iterator[tuple[StoredVector, bytes]]:
+def read_vectors(session: Session, *, model: str, kind: str | None = None, ids: Sequence[int] | None = None,
+                 table: VectorTable = ItemVector) -> Iterator[tuple[StoredVector, bytes]]:
     """The SQL vectors made by `model`, optionally of one kind and some item ids."""
-    cols = (ItemVector.kind, ItemVector.item_id, ItemVector.model, ItemVector.text_sha256, ItemVector.dim,
-            ItemVector.vector)
-    query = select(*cols).where(ItemVector.model == model)
+    cols = (table.kind, table.item_id, table.model, table.text_sha256, table.dim, table.vector)
+    query = select(*cols).where(table.model == model)
     if kind is not None:
-        query = query.where(ItemVector.kind == kind)
+        query = query.where(table.kind == kind)
     chunks = [None] if ids is None else [list(ids[i:i + 500]) for i in range(0, len(ids), 500)]
     for chunk in chunks:
-        part = query if chunk is None else query.where(ItemVector.item_id.in_(chunk))
+        part = query if chunk is None else query.where(table.item_id.in_(chunk))
         for row in session.exec(part):
             yield StoredVector(*row[:5]), row[5]
 

@@ -18,6 +18,7 @@ from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.embedding import QueryBatcher
 from kb.errors import LessonNotFound, RiskNotFound
+from kb.language import has_han
 from kb.models import SearchLog
 from kb.priority import lower_this_thread
 from search import confidence, ranking
@@ -28,6 +29,7 @@ from search.models import (
     FACETS, DetectedFacet, FacetValue, Hit, KickoffPackResult, ProjectMatch, ProjectProfile, SearchRequest,
     SearchResponse, Source,
 )
+from search.multilingual import QUESTION_MAP, on_main_scale
 from search.summary import build_summary, summary_rows
 from search.text import QUESTION_WORDS, stem, term_counts
 from search.usage import USAGE_LOG_ONLY, UsageLog
@@ -128,9 +130,11 @@ class SearchEngine:
         self._build_lock = threading.Lock()
         self._checked = 0.0
         self._dirty = True
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._encoder = QueryBatcher(kb.embedder)
         self._usage = UsageLog(kb)
+        second = getattr(kb, "multilingual", None)
+        self._second_encoder = QueryBatcher(second) if second is not None else None
         self._cache_lock = threading.Lock()
         self._build_seconds = 0.0
         self._rebuilding = False
@@ -216,15 +220,17 @@ class SearchEngine:
             self._rebuilding = False
             self._dirty = True  # look again: more may have changed while it was building
 
-    def query_vector(self, text: str) -> np.ndarray:
-        """Embedded query, from a small LRU cache (encoding is the floor of latency)."""
-        key = text.strip().lower()
+    def query_vector(self, text: str, multilingual: bool = False) -> np.ndarray:
+        """Embedded query, from a small LRU cache (encoding is the floor of latency); by the
+        multilingual model when `multilingual`."""
+        key = ("multilingual" if multilingual else "main", text.strip().lower())
         with self._cache_lock:
             vec = self._vectors.get(key)
             if vec is not None:
                 self._vectors.move_to_end(key)
                 return vec
-        vec = self._encoder.encode(text)  # with the other requests' new questions of this moment
+        encoder = self._second_encoder if multilingual else self._encoder
+        vec = encoder.encode(text)  # with the other requests' new questions of this moment
         with self._cache_lock:  # requests run in a thread pool
             self._vectors[key] = vec
             if len(self._vectors) > 2048:
@@ -290,11 +296,29 @@ class SearchEngine:
         if not weights:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         bm25 = ranking.bm25_scores(snap, weights)
-        dense = snap.dense @ self.query_vector(query) if snap.size else None
+        dense = self.dense_scores(snap, query)
         if not content:  # only facet words: the filters decide what matches
             return ranking.TextScores(bm25, dense, np.ones(snap.size, dtype=bool))
         content_bm25 = bm25 if len(content) == len(weights) else ranking.bm25_scores(snap, content)
         return ranking.TextScores(bm25, dense, ranking.matching_set(snap, content_bm25, dense))
+
+    def dense_scores(self, snap: Snapshot, query: str) -> np.ndarray | None:
+        """The question's cosine with every row, on the main model's scale. Where the question or
+        the row is Chinese it is the multilingual model's (`search.multilingual`); an English question
+        and an English row keep exactly the main model's cosine."""
+        if not snap.size:
+            return None
+        if snap.multilingual is not None and has_han(query):
+            # The main model cannot read the question: a row without a multilingual vector (until
+            # `kb reindex`) is found by its words only, like any row without a current vector.
+            scores = on_main_scale(snap.multilingual @ self.query_vector(query, multilingual=True), QUESTION_MAP)
+            return np.where(snap.multilingual_ok, scores, 0.0).astype(np.float32)
+        dense = snap.dense @ self.query_vector(query)
+        if not snap.bilingual:
+            return dense
+        rows = np.flatnonzero(snap.second_model_for(slice(None)))
+        dense[rows] = on_main_scale(snap.multilingual[rows] @ self.query_vector(query, multilingual=True), QUESTION_MAP)
+        return dense
 
     # --- facets ----------------------------------------------------------------
 
@@ -414,7 +438,7 @@ class SearchEngine:
                         visible: Visibility) -> list[Hit]:
         allowed = visible_rows(snap, visible)
         row = self._row(snap, kind, item_id, allowed if visible.restricted else None)
-        sims = snap.dense @ snap.dense[row]
+        sims = snap.similarities(row)
         allowed[row] = False
         rows = ranking.top_rows(sims, allowed, max(POOL // 2, limit * 4))
         groups = ranking.group_duplicates(snap, rows)[:limit]

@@ -3,8 +3,9 @@
 Built from SQL alone (the source of truth): the rows, and the vectors SQL
 records for them (`kb.models.ItemVector`), never the Chroma index (which
 another process may be writing) and never by embedding inside a request.
-A BM25 term matrix, a dense float32 matrix and one numpy array per facet,
-all aligned on the same row order. Works the same on SQLite and PostgreSQL
+A BM25 term matrix, a dense float32 matrix (and one from the multilingual
+model, for Chinese text) and one numpy array per facet, all aligned on the
+same row order. Works the same on SQLite and PostgreSQL
 because it only reads rows. Rebuilt whole when `kb.db.generation` changes.
 """
 
@@ -19,11 +20,12 @@ from scipy import sparse
 from sqlmodel import select
 
 from kb.db import generation
-from kb.language import LANGUAGES
-from kb.models import Document, Lesson, Project, Risk
+from kb.language import CHINESE, LANGUAGES, language_of
+from kb.models import Document, Lesson, MultilingualVector, Project, Risk
 from kb.texts import lesson_text, risk_text, text_sha256
 from kb.vectors import from_blobs, read_vectors
 from search.models import FACETS
+from search.multilingual import mixed
 from search.text import term_counts
 
 log = logging.getLogger(__name__)
@@ -82,10 +84,52 @@ class Snapshot:
     stale_vectors: int = 0
     """Rows left out of the dense part (zero vectors): their SQL vector is missing, from another
     model or from an older text. Non-zero means the index needs `kb reindex`."""
+    chinese: np.ndarray | None = None
+    """Bool per row: the item is written in Chinese (its recorded language, else read from its text)."""
+    multilingual: np.ndarray | None = None
+    """float32 (n, dim) unit rows from the multilingual model; None when that model is off."""
+    multilingual_ok: np.ndarray | None = None
+    """Bool per row: the row has a current multilingual vector (else it keeps the main model's)."""
 
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @property
+    def bilingual(self) -> bool:
+        """Whether some row is Chinese and the multilingual model can compare it."""
+        return self.multilingual is not None and bool((self.chinese & self.multilingual_ok).any())
+
+    def second_model_for(self, rows: np.ndarray | slice, chinese_side: bool = False) -> np.ndarray:
+        """Bool per row of `rows`: its pair with the other side (Chinese when `chinese_side`) is compared
+        by the multilingual model, because one of the two is Chinese and the row has that model's vector."""
+        if self.multilingual is None:
+            return np.zeros(len(self.ids[rows]), dtype=bool)
+        ok = self.multilingual_ok[rows]
+        return ok if chinese_side else ok & self.chinese[rows]
+
+    def similarities(self, row: int, others: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Cosine of `row` with each of `others` (every row by default), on the main model's scale."""
+        main = self.dense[others] @ self.dense[row]
+        if self.multilingual is None or not self.multilingual_ok[row]:
+            return main
+        second = self.second_model_for(others, bool(self.chinese[row]))
+        if not second.any():
+            return main
+        return mixed(main, self.multilingual[others] @ self.multilingual[row], second)
+
+    def pair_similarities(self, rows: np.ndarray) -> np.ndarray:
+        """Cosines among `rows` ([i, j]), on the main model's scale."""
+        vecs = self.dense[rows]
+        main = vecs @ vecs.T
+        if not self.bilingual:
+            return main
+        ok, zh = self.multilingual_ok[rows], self.chinese[rows]
+        second = ok[:, None] & ok[None, :] & (zh[:, None] | zh[None, :])
+        if not second.any():
+            return main
+        ml = self.multilingual[rows]
+        return mixed(main, ml @ ml.T, second)
 
     def row(self, kind: str, item_id: int) -> int | None:
         return self.row_of.get((KINDS.index(kind), item_id))
@@ -112,6 +156,8 @@ def build_snapshot(kb) -> Snapshot:
         projects = {p.id: _indexed_project(p) for p in session.exec(select(Project))}
         documents = {d[0]: (d[1], d[2]) for d in session.exec(select(Document.id, Document.source_name, Document.kind))}
         vectors = list(read_vectors(session, model=kb.embedder.name))
+        second = getattr(kb, "multilingual", None)
+        second_vectors = list(read_vectors(session, model=second.name, table=MultilingualVector)) if second else None
     rows = [(LESSON, r) for r in lessons] + [(RISK, r) for r in risks]
     texts = [lesson_text(r) if k == LESSON else risk_text(r) for k, r in rows]
     facets = _facet_columns(rows, projects)
@@ -133,6 +179,14 @@ def build_snapshot(kb) -> Snapshot:
     )
     snap.row_of = {(int(k), int(i)): n for n, (k, i) in enumerate(zip(snap.kinds, snap.ids))}
     snap.dense, snap.stale_vectors = _load_vectors(kb, snap, texts, vectors)
+    snap.chinese = np.array([(r.language or language_of(t)) == CHINESE for t, (_, r) in zip(texts, rows)],
+                            dtype=bool)
+    if second_vectors is not None:
+        snap.multilingual, missing = _load_vectors(kb, snap, texts, second_vectors, second.dim)
+        snap.multilingual_ok = snap.multilingual.any(axis=1)
+        if missing:
+            log.warning("%d of %d lessons and risks have no current vector for the multilingual model %s: "
+                        "run `kb reindex`.", missing, snap.size, second.name)
     if snap.stale_vectors:
         log.warning("%d of %d lessons and risks have no current vector for the model %s and are left out of "
                     "meaning-based search: run `kb reindex`.", snap.stale_vectors, snap.size, kb.embedder.name)
@@ -197,12 +251,13 @@ def build_bm25(texts: list[str]) -> tuple[sparse.csc_matrix, dict[str, int], np.
     return matrix.tocsc(), vocab, idf
 
 
-def _load_vectors(kb, snap: Snapshot, texts: list[str], vectors: list) -> tuple[np.ndarray, int]:
+def _load_vectors(kb, snap: Snapshot, texts: list[str], vectors: list,
+                  default_dim: int | None = None) -> tuple[np.ndarray, int]:
     """The dense matrix from the SQL vectors of the configured model, and how many rows have
     none that fits (missing, or made from another text): those rows stay zero, nothing is
     embedded here. `vectors`: (StoredVector, bytes) pairs as `kb.vectors.read_vectors` gives."""
     dims = [sv.dim for sv, _ in vectors]
-    dim = max(set(dims), key=dims.count) if dims else int(kb.embedder.dim)
+    dim = max(set(dims), key=dims.count) if dims else int(default_dim or kb.embedder.dim)
     rows, blobs = [], []
     for sv, blob in vectors:
         row = snap.row_of.get((KINDS.index(sv.kind), sv.item_id)) if sv.kind in KINDS else None

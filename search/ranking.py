@@ -88,7 +88,8 @@ def fuse_weighted(pool: np.ndarray, bm25: np.ndarray | None, dense: np.ndarray |
 
 
 # --- near-duplicates ---------------------------------------------------------------
-# Thresholds read from every same-kind pair on the demo corpus (all-MiniLM-L6-v2):
+# Thresholds read from every same-kind pair on the demo corpus (all-MiniLM-L6-v2; a pair with a
+# Chinese side is compared on that scale by the multilingual model, `search.multilingual`):
 # one project tells the same story in its closure report, retrospective and register
 # in different words, so within a project 0.62 still pairs one event (sub-ledger
 # reconciliation 0.69, UAT squeezed 0.64) while below it distinct lessons appear
@@ -104,7 +105,7 @@ SAME_PROJECT_COSINE = 0.62
 
 def duplicate_mask(snap: Snapshot, row: int, others: np.ndarray) -> np.ndarray:
     """Which of `others` (rows) are near-duplicates of `row`."""
-    sims = snap.dense[others] @ snap.dense[row]
+    sims = snap.similarities(row, others)
     limit = np.full(len(others), DUPLICATE_COSINE)
     alike = (snap.kinds[others] == snap.kinds[row]) & _compatible_polarity(snap, row, others)
     limit[alike] = SAME_LESSON_COSINE
@@ -150,8 +151,7 @@ def duplicate_pairs(snap: Snapshot, rows: np.ndarray) -> np.ndarray:
     near-duplicate of rows[i]. One matrix product for a ranked pool of 200 instead of 200
     gathers of the pool's vectors (measured: the pool's folding was a tenth of a search)."""
     rows = np.asarray(rows, dtype=np.int64)
-    vecs = snap.dense[rows]
-    sims = vecs @ vecs.T
+    sims = snap.pair_similarities(rows)
     kinds, projects, documents = snap.kinds[rows], snap.project_ids[rows], snap.document_ids[rows]
     alike = (kinds[:, None] == kinds[None, :]) & _compatible_polarities(snap, rows)
     same_story = alike & (projects[:, None] >= 0) & (projects[:, None] == projects[None, :])
@@ -176,7 +176,7 @@ def duplicates_of(snap: Snapshot, row: int) -> list[int]:
     """Every other row that is a near-duplicate of `row`, in the whole snapshot."""
     # Only rows above the lowest threshold can be duplicates: check those, rather than
     # gathering every vector of the snapshot (150 MB at 100k) for each lesson page.
-    sims = snap.dense @ snap.dense[row]
+    sims = snap.similarities(row)
     others = np.flatnonzero(sims >= min(SAME_PROJECT_COSINE, SAME_LESSON_COSINE, DUPLICATE_COSINE) - 1e-6)
     others = others[others != row]
     return [int(r) for r in others[duplicate_mask(snap, row, others)]]

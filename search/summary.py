@@ -30,6 +30,8 @@ def representative_rows(snap: Snapshot, rows: list[int], n: int = 3) -> list[int
     if len(lessons) <= 1:
         return lessons
     vecs = snap.dense[lessons]
+    if snap.multilingual is not None and snap.chinese[lessons].any() and snap.multilingual_ok[lessons].all():
+        vecs = snap.multilingual[lessons]  # one space that reads both languages
     centre = vecs.mean(axis=0)
     order = np.argsort(-(vecs @ centre), kind="stable")
     return [lessons[i] for i in order[:n]]

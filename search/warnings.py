@@ -14,8 +14,18 @@ register risk that did not materialise as open, the same-type pairs at or above 
 same failure (7 of 7), between 0.55 and 0.60 only 2 of 5 did; other-type pairs between 0.60 and 0.65
 were 2 of 3 and between 0.55 and 0.60 4 of 8.
 
-The embedding model (all-MiniLM-L6-v2) reads English only: on Chinese text its cosines are high for
-unrelated pairs (0.7-0.8 on the demo), so Chinese items are neither warned of nor cited as precedents.
+The main model (all-MiniLM-L6-v2) reads English only: on Chinese text its cosines are high for
+unrelated pairs (0.7-0.8 on the demo). A pair with a Chinese side is compared by the multilingual
+model (USE multilingual v3) against its own thresholds, read off the demo the same way (every
+Chinese register risk that did not materialise against the past failures, and every English one
+against the Chinese failures, 2 × ~700 pairs): the same failure told in two languages or in other
+words scores 0.46-0.61 (missing application dependencies 0.46-0.52, cloud spend over budget 0.47-0.53,
+month-end batch performance 0.58), but unrelated pairs reach 0.59 (warehouse staff resisting the
+system vs. training before the system is stable, 0.587 same type; an external audit finding vs. an
+app store rejection, 0.575). So the bars sit above every unrelated pair seen, 0.60 for the same type
+and 0.62 for another: most cross-language precedents of the demo stay silent, one told in nearly the
+same words (a translation scores 0.71-0.79) is found. With the multilingual model off, Chinese items
+are neither warned of nor cited as precedents.
 
 What an audience may not see is never a precedent and never counted: rows of its hidden
 (confidential) projects and unpublished items are left out before anything is compared.
@@ -37,7 +47,8 @@ from kb.errors import ProjectNotFound, RiskNotFound
 from kb.models import Document, Lesson, Project, Risk
 from kb.texts import risk_text, vector_id
 from search.engine import USAGE_LOG_ONLY, visible_rows
-from search.failures import Item, item_vectors, load_items, load_projects, model_reads
+from kb.language import CHINESE, language_of
+from search.failures import Item, item_readings, load_items, load_projects, model_reads
 from search.hits import fetch_rows, project_ref, source_of
 from search.index import KINDS, RISK, Snapshot
 from search.models import ProjectRef, Source
@@ -49,6 +60,11 @@ SAME_TYPE_COSINE = 0.60
 """Cosine (all-MiniLM-L6-v2) from which a past item of a project of the same type is a precedent."""
 OTHER_TYPE_COSINE = 0.65
 """The same for a project of another type: only very close ones."""
+MULTILINGUAL_SAME_TYPE_COSINE = 0.60
+"""The same as SAME_TYPE_COSINE for a pair with a Chinese side, compared by the multilingual model
+(USE multilingual v3, its own cosine: see the module's docstring for how it was read)."""
+MULTILINGUAL_OTHER_TYPE_COSINE = 0.62
+"""The same as OTHER_TYPE_COSINE for a pair with a Chinese side."""
 OTHER_TYPE_WEIGHT = 0.5
 """How much a past project of another type counts towards a warning's rank (same type: 1)."""
 UNKNOWN_SEVERITY = 9.0
@@ -244,20 +260,21 @@ def active_warnings(engine: SearchEngine, *, visible: Visibility = EVERYTHING) -
 def warnings_for_items(engine: SearchEngine, project: Project, items: list[OpenItem], *,
                        visible: Visibility = EVERYTHING) -> list[EarlyWarning]:
     """The warnings for `items` of `project`: each item with a precedent on a past project, ranked."""
-    items = [i for i in items if model_reads(i.text)]
+    items = [i for i in items if model_reads(i.text, engine.kb)]
     if not items:
         return []
     snap = engine.snapshot()
     candidates = precedent_rows(engine, snap, project.id, visible)
     if not candidates.size:
         return []
-    vectors = _item_vectors(engine, snap, items)
-    sims = vectors @ snap.dense[candidates].T
-    limits = _limits(snap, candidates, project.project_type)
+    sims, by_second = _similarities(engine, snap, items, candidates)
+    same = _same_type(snap, candidates, project.project_type)
+    limits = np.where(by_second, np.where(same, MULTILINGUAL_SAME_TYPE_COSINE, MULTILINGUAL_OTHER_TYPE_COSINE),
+                      np.where(same, SAME_TYPE_COSINE, OTHER_TYPE_COSINE))
     ref = _ref(project)
     out = []
-    for item, row_sims in zip(items, sims):
-        hits = np.flatnonzero(row_sims >= limits)
+    for item, row_sims, row_limits in zip(items, sims, limits):
+        hits = np.flatnonzero(row_sims >= row_limits)
         if hits.size:
             out.append(_warning(engine, snap, ref, item, candidates[hits], row_sims[hits]))
     return sorted(out, key=lambda w: -w.rank)
@@ -272,10 +289,9 @@ def precedent_rows(engine: SearchEngine, snap: Snapshot, project_id: int, visibl
         failed |= snap.codes["polarity"] == wrong
     if materialised is not None:
         failed |= (snap.kinds == RISK) & (snap.codes["status"] == materialised)
-    chinese = snap.code_of("language", "Chinese")
-    english = snap.codes["language"] != (chinese if chinese is not None else -2)
+    readable = np.ones(snap.size, dtype=bool) if snap.multilingual is not None else ~snap.chinese
     past = np.isin(snap.project_ids, sorted(_closed_projects(engine, snap) - {project_id}))
-    return np.flatnonzero(failed & english & past & visible_rows(snap, visible))
+    return np.flatnonzero(failed & readable & past & visible_rows(snap, visible))
 
 
 def _closed_projects(engine: SearchEngine, snap: Snapshot) -> set[int]:
@@ -287,10 +303,6 @@ def _closed_projects(engine: SearchEngine, snap: Snapshot) -> set[int]:
     return snap.cache["closed_projects"]
 
 
-def _limits(snap: Snapshot, rows: np.ndarray, project_type: str | None) -> np.ndarray:
-    return np.where(_same_type(snap, rows, project_type), SAME_TYPE_COSINE, OTHER_TYPE_COSINE)
-
-
 def _same_type(snap: Snapshot, rows: np.ndarray, project_type: str | None) -> np.ndarray:
     code = snap.code_of("project_type", project_type) if project_type else None
     if code is None:
@@ -298,19 +310,36 @@ def _same_type(snap: Snapshot, rows: np.ndarray, project_type: str | None) -> np
     return snap.codes["project_type"][rows] == code
 
 
-def _item_vectors(engine: SearchEngine, snap: Snapshot, items: list[OpenItem]) -> np.ndarray:
-    """Unit vectors of the items: a register risk's from the snapshot, anything else embedded now."""
-    dim = snap.dense.shape[1]
-    out = np.zeros((len(items), dim), dtype=np.float32)
+def _similarities(engine: SearchEngine, snap: Snapshot, items: list[OpenItem],
+                  candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cosine, by_second) of every (item, candidate row): the multilingual model's own cosine where
+    `by_second` (the item or the candidate is Chinese), else the main model's."""
+    sims = _item_vectors(engine, snap, items) @ snap.dense[candidates].T
+    if snap.multilingual is None:
+        return sims, np.zeros(sims.shape, dtype=bool)
+    chinese = np.array([language_of(i.text) == CHINESE for i in items], dtype=bool)
+    by_second = chinese[:, None] | snap.chinese[candidates][None, :]
+    if by_second.any():
+        second = _item_vectors(engine, snap, items, multilingual=True) @ snap.multilingual[candidates].T
+        sims = np.where(by_second, second, sims)  # a candidate without that model's vector is all zero: 0
+    return sims, by_second
+
+
+def _item_vectors(engine: SearchEngine, snap: Snapshot, items: list[OpenItem], multilingual: bool = False) -> np.ndarray:
+    """Unit vectors of the items: a register risk's from the snapshot, anything else embedded now
+    (by the multilingual model when `multilingual`)."""
+    matrix = snap.multilingual if multilingual else snap.dense
+    out = np.zeros((len(items), matrix.shape[1]), dtype=np.float32)
     missing = []
     for n, item in enumerate(items):
         row = snap.row("risk", item.risk_id) if item.risk_id is not None else None
-        if row is not None and snap.dense[row].any():
-            out[n] = snap.dense[row]
+        if row is not None and matrix[row].any():
+            out[n] = matrix[row]
         else:
             missing.append(n)
     if missing:
-        vecs = np.asarray(engine.kb.embedder.embed_batch([items[n].text for n in missing]), dtype=np.float32)
+        embedder = engine.kb.multilingual if multilingual else engine.kb.embedder
+        vecs = np.asarray(embedder.embed_batch([items[n].text for n in missing]), dtype=np.float32)
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
         out[missing] = vecs
     return out
@@ -384,17 +413,19 @@ def high_risk_precedents(kb, *, visible: Visibility = EVERYTHING) -> set[int]:
         risks = [r for r in session.exec(select(Risk).where(Risk.project_id.in_(active)).order_by(Risk.id))
                  if open_risks.is_open(r) and open_risks.is_high(open_risks.severity(r)) and not visible.hides(r)]
         past = {pid: p for pid, p in projects.items() if pid not in active}
-        candidates = [i for i in load_items(session, past) if i.project_id in past and model_reads(i.text)]
-    opened = [Item(vector_id("risk", r.id), "risk", r.id, r.title, risk_text(r), r.project_id, None, None)
-              for r in risks if model_reads(risk_text(r))]
+        candidates = [i for i in load_items(session, past) if i.project_id in past and model_reads(i.text, kb)]
+    opened = [Item(vector_id("risk", r.id), "risk", r.id, r.title, risk_text(r), r.project_id, None, None,
+                   r.language or language_of(risk_text(r)))
+              for r in risks if model_reads(risk_text(r), kb)]
     if not opened or not candidates:
         return set()
-    sims = item_vectors(kb, opened) @ item_vectors(kb, candidates).T
+    sims, by_second = item_readings(kb, opened).similarities(item_readings(kb, candidates))
     types = np.array([past[c.project_id].project_type.lower() for c in candidates])
     found = set()
-    for item, row in zip(opened, sims):
+    for item, row, second in zip(opened, sims, by_second):
         own = (projects[item.project_id].project_type or "").lower()
-        limits = np.where(types == own, SAME_TYPE_COSINE, OTHER_TYPE_COSINE)
+        limits = np.where(second, np.where(types == own, MULTILINGUAL_SAME_TYPE_COSINE, MULTILINGUAL_OTHER_TYPE_COSINE),
+                          np.where(types == own, SAME_TYPE_COSINE, OTHER_TYPE_COSINE))
         if (row >= limits).any():
             found.add(item.id)
     return found

@@ -9,9 +9,10 @@ module per step:
 
 1. `search.failures`: the items are the published lessons with polarity
    "went wrong" and the published risks that materialised, of projects that
-   are over (`kb.open_risks.is_active`), in id order, less those the
-   English-only model cannot read (`model_reads`: Han script). Their
-   vectors are the ones SQL records for the model.
+   are over (`kb.open_risks.is_active`), in id order. Their vectors are
+   the ones SQL records: the main model's for English items, the
+   multilingual model's for Chinese ones (`Readings.by_language`); with
+   the multilingual model off, Chinese items are left out (`model_reads`).
 2. `clustering`: each language apart (`cluster_by_language`), spherical
    k-means (k-means on unit vectors) with a fixed seed. k is the value in a small grid from 2 to √(n/2) (at most
    `max_themes`) with the best cosine silhouette, measured on a sample of at

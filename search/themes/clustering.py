@@ -52,7 +52,11 @@ def cluster_by_language(vectors: np.ndarray, languages: list[str | None], *, max
     offset = 0
     for language in sorted({lang or "en" for lang in languages}):
         rows = np.array([n for n, lang in enumerate(languages) if (lang or "en") == language], dtype=np.int64)
-        labels[rows] = cluster(vectors[rows], max_themes=max_themes, seed=seed) + offset
+        part = vectors[rows]
+        # Only the columns this language uses (`search.failures.Readings.by_language` puts each model
+        # in columns of its own): the clustering of one language is then exactly what it was alone.
+        part = part[:, np.flatnonzero(np.abs(part).sum(axis=0) > 0)] if len(part) else part
+        labels[rows] = cluster(part, max_themes=max_themes, seed=seed) + offset
         offset = int(labels[rows].max()) + 1
     return labels
 

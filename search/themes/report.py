@@ -21,7 +21,7 @@ from kb.errors import NotFound
 from kb.i18n import N_, _
 from kb.models import ThemeOverride
 from search.failures import (
-    UNTYPED, DatedProject, Item, item_vectors, load_items, load_projects, model_reads, past_projects,
+    UNTYPED, DatedProject, Item, item_readings, load_items, load_projects, model_reads, past_projects,
 )
 from search.themes.clustering import MAX_THEMES, cluster_by_language
 from search.themes.replay import apply_overrides
@@ -228,7 +228,7 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
     of projects `visible` hides are left out before clustering (cached per hidden set), so an audience's
     themes are those of a knowledge base without those projects."""
     key = (kb.settings.sqlalchemy_url, kb.settings.chroma_url or str(kb.settings.chroma_path),
-           kb.settings.chroma_collection, max_themes, visible.hidden_projects)
+           kb.settings.chroma_collection, max_themes, visible.hidden_projects, _second_model(kb))
     with kb.session() as session:
         gen = generation(session)
         with _lock:
@@ -239,11 +239,11 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
         projects = load_projects(session, visible.hidden_projects)
         past = past_projects(projects)
         failures = load_items(session, past)
-    items = [i for i in failures if model_reads(i.text)]
+    items = [i for i in failures if model_reads(i.text, kb)]
     # A project whose every failure is unreadable (a Chinese project) is not among those the themes cover.
     unread_only = {i.project_id for i in failures} - {i.project_id for i in items}
     covered = frozenset(pid for pid in past if pid not in unread_only)
-    vectors = item_vectors(kb, items)
+    vectors = item_readings(kb, items).by_language()  # each language in the model that reads it
     labels = (cluster_by_language(vectors, [i.language for i in items], max_themes=max_themes) if items
               else np.zeros(0, dtype=int))
     result = Clustering(gen, items, vectors, labels, projects, time.perf_counter() - started,
@@ -253,6 +253,12 @@ def compute_clustering(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = Tr
         while len(_cache) > CACHED_AUDIENCES:  # one entry per distinct hidden set: keep the newest
             _cache.pop(next(iter(_cache)))
     return result
+
+
+def _second_model(kb) -> str:
+    """The multilingual model's name ('' when off): it decides which items the themes read."""
+    second = getattr(kb, "multilingual", None)
+    return second.name if second is not None else ""
 
 
 def compute_themes(kb, *, max_themes: int = MAX_THEMES, use_cache: bool = True,

@@ -1,9 +1,12 @@
-"""Which failures the embedding-based analyses read: no Han-script text while the model is English-only,
-no running project's register among past failures, and no "went well" lesson as a failure's forerunner."""
+"""Which failures the embedding-based analyses read: no Han-script text while the model is English-only
+(`KB_MULTILINGUAL_MODEL` empty; with it on, tests/search/test_multilingual.py), no running project's
+register among past failures, and no "went well" lesson as a failure's forerunner."""
 
 from __future__ import annotations
 
 from datetime import date
+
+import pytest
 
 from kb.drafts import ParsedDocument
 from kb.models import DocumentCreate, LessonCreate, ProjectCreate, RiskCreate
@@ -21,6 +24,14 @@ def _doc(code: str, start: int, *, closed: bool = True, lessons=(), risks=()) ->
     return ParsedDocument(document=DocumentCreate(kind="closure report", source_name=f"{code}.md", sha256="",
                                                   content=f"closure report of {code}"),
                           project_code=code, projects=[project], lessons=list(lessons), risks=list(risks))
+
+
+@pytest.fixture
+def english_only_kb(settings, embedder):
+    """The real model without the multilingual one: Chinese text is then unreadable to every analysis."""
+    from kb.store import KnowledgeBase
+
+    return KnowledgeBase.open(settings, embedder=embedder, multilingual=None)
 
 
 def _save(kb, parsed: ParsedDocument) -> None:
@@ -43,7 +54,8 @@ def test_only_warning_lessons_foresee():
     assert not warns(lesson("improvement")) and not warns(lesson(None))
 
 
-def test_went_well_and_chinese_lessons_foresee_nothing(kb):
+def test_went_well_and_chinese_lessons_foresee_nothing(english_only_kb):
+    kb = english_only_kb
     went_well = LessonCreate(title="Rehearsing the cutover twice made the go-live weekend run to plan.",
                              polarity="went well")
     chinese = LessonCreate(title="小程序审核被退回，上线推迟了两周。", polarity="went wrong")
@@ -69,7 +81,8 @@ def test_went_well_and_chinese_lessons_foresee_nothing(kb):
     assert [f.risk_title for f in found.values()] == ["Cutover not rehearsed"]
 
 
-def test_unrelated_uploads_leave_the_themes_as_they_were(kb):
+def test_unrelated_uploads_leave_the_themes_as_they_were(english_only_kb):
+    kb = english_only_kb
     for parsed in planted_documents():
         _save(kb, parsed)
     before = T.compute_themes(kb)

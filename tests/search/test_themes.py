@@ -373,12 +373,15 @@ def test_demo_repeats_cite_their_own_precedents_and_names_read_as_phrases(demo_t
 
 
 @pytest.mark.slow
-def test_demo_themes_are_english_failures_of_closed_projects(demo_store, demo_themes):
+def test_demo_themes_are_english_failures_of_closed_projects(demo_store):
+    """Without the multilingual model (with it: tests/search/test_multilingual.py)."""
     from kb.language import has_han, language_of
     from kb.models import Project
     from kb.open_risks import is_active
+    from kb.store import KnowledgeBase
 
-    report = demo_themes
+    english_only = KnowledgeBase.open(demo_store[0].settings, embedder=demo_store[0].embedder, multilingual=None)
+    report = T.compute_themes(english_only, use_cache=False)
     with demo_store[0].session() as session:
         projects = list(session.exec(select(Project)))
     active = {p.id for p in projects if is_active(p)}
@@ -390,4 +393,4 @@ def test_demo_themes_are_english_failures_of_closed_projects(demo_store, demo_th
         assert not any(has_han(m.text) for m in theme.members), theme.name
         assert not {m.project_id for m in theme.members} & (active | chinese), theme.name
     assert not report.covered & (active | chinese) and len(report.covered) == 35
-    assert T.compute_clustering(demo_store[0]).unread > 0
+    assert T.compute_clustering(english_only, use_cache=False).unread > 0
