@@ -19,6 +19,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from kb.errors import KBError
+from kb.i18n import _
 from kb.settings import Settings
 
 
@@ -159,8 +160,8 @@ def create_multilingual_embedder(settings: Settings) -> Embedder | None:
     if not name:
         return None
     if name not in MULTILINGUAL_MODELS:
-        raise KBError(f"KB_MULTILINGUAL_MODEL={name!r} is not a multilingual model this version knows; "
-                         f"set it to {USE_MULTILINGUAL!r}, or to nothing to turn it off.")
+        raise KBError(_("KB_MULTILINGUAL_MODEL=%(name)s is not a multilingual model this version knows; set it to "
+                        "%(known)s, or to nothing to turn it off.") % {"name": repr(name), "known": repr(USE_MULTILINGUAL)})
     with _loaded_lock:
         key = (name, settings.embedding_threads)
         if key not in _loaded:

@@ -18,6 +18,7 @@ from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.embedding import QueryBatcher
 from kb.errors import LessonNotFound, RiskNotFound
+from kb.i18n import _
 from kb.language import has_han
 from kb.models import SearchLog
 from kb.priority import lower_this_thread
@@ -383,7 +384,7 @@ class SearchEngine:
             plan.boosts.append(mask)
             plan.detected = [d.model_copy(update={"applied": False}) if d.facet.startswith("year_") else d
                              for d in plan.detected]
-            plan.notes.append("No results fall in the years asked for, so those years rank higher instead.")
+            plan.notes.append(_("No results fall in the years asked for, so those years rank higher instead."))
 
     def _facet_counts(self, snap: Snapshot, plan: Plan, match: np.ndarray) -> dict[str, list[FacetValue]]:
         out = {}
@@ -419,7 +420,7 @@ class SearchEngine:
         if scores.dense is not None:
             lists.append((ranking.top_rows(scores.dense, allowed, depth), self.rrf_weights[1]))
         if self.fusion == "weighted":
-            pool = np.unique(np.concatenate([r for r, _ in lists]))
+            pool = np.unique(np.concatenate([r for r, _scores in lists]))
             return ranking.fuse_weighted(pool, scores.bm25, scores.dense, self.alpha)
         return ranking.fuse_rrf(lists)
 
@@ -465,8 +466,9 @@ class SearchEngine:
     def _row(snap: Snapshot, kind: str, item_id: int, shown: np.ndarray | None = None) -> int:
         row = snap.row(kind, item_id)
         if row is None or (shown is not None and not shown[row]):
-            missing = LessonNotFound if kind == "lesson" else RiskNotFound
-            raise missing(f"No {kind} with id {item_id}.")
+            if kind == "lesson":
+                raise LessonNotFound(_("No lesson with id %(id)s.") % {"id": item_id})
+            raise RiskNotFound(_("No risk with id %(id)s.") % {"id": item_id})
         return row
 
     # --- projects and kickoff ----------------------------------------------------

@@ -44,6 +44,7 @@ from sqlmodel import select
 from kb import open_risks, status
 from kb.access import EVERYTHING, Visibility
 from kb.errors import ProjectNotFound, RiskNotFound
+from kb.i18n import _
 from kb.models import Document, Lesson, Project, Risk
 from kb.texts import risk_text, vector_id
 from search.engine import USAGE_LOG_ONLY, visible_rows
@@ -222,7 +223,7 @@ def project_warnings(engine: SearchEngine, project_id: int, *, visible: Visibili
     with engine.kb.session() as session:
         project = session.get(Project, project_id)
         if project is None or visible.hides_project(project_id):
-            raise ProjectNotFound(f"No project with id {project_id}.")
+            raise ProjectNotFound(_("No project with id %(id)s.") % {"id": project_id})
         active = open_risks.is_active(project)
         items = open_items(session, project_id, visible=visible) if active else []
     ref = _ref(project)
@@ -238,7 +239,7 @@ def risk_warning(engine: SearchEngine, risk_id: int, *, visible: Visibility = EV
     with engine.kb.session() as session:
         risk = session.get(Risk, risk_id)
         if risk is None or visible.hides(risk):
-            raise RiskNotFound(f"No risk with id {risk_id}.")
+            raise RiskNotFound(_("No risk with id %(id)s.") % {"id": risk_id})
         project = session.get(Project, risk.project_id) if risk.project_id is not None else None
         if project is None or not open_risks.is_active(project) or not open_risks.is_open(risk):
             return None
@@ -354,7 +355,7 @@ def _warning(engine: SearchEngine, snap: Snapshot, ref: ProjectRef, item: OpenIt
         by_project.setdefault(int(snap.project_ids[row]), []).append(n)
     same = _same_type(snap, rows, ref.project_type)
     shown = list(by_project.items())[:SHOWN_PROJECTS]
-    fetched = fetch_rows(engine.kb, snap, [int(rows[n]) for _, ns in shown for n in ns[:ITEMS_PER_PROJECT]])
+    fetched = fetch_rows(engine.kb, snap, [int(rows[n]) for _project, ns in shown for n in ns[:ITEMS_PER_PROJECT]])
     precedents = [Precedent(project=project_ref(snap, pid), same_type=bool(same[ns[0]]),
                             similarity=round(float(sims[ns[0]]), 4),
                             items=[_item(snap, fetched[int(rows[n])], int(rows[n]), float(sims[n]))
