@@ -22,6 +22,7 @@ help:
 	@echo "make run    install what is missing, load the demo corpus, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install what is missing and run the test suite, then its scale-out part on PostgreSQL + Chroma server"
 	@echo "make bench  retrieval quality, latency, ingestion throughput and memory (uses ../shared/corpus)"
+	@echo "make i18n   collect new strings of the code and templates into kb/locale/*/LC_MESSAGES/messages.po"
 
 install: $(INSTALLED) $(VENDOR)/.fetched catalogues
 

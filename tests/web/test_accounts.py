@@ -308,7 +308,7 @@ def test_admins_read_the_audit_log_as_a_page_filtered_by_action_and_as_csv(fresh
     page = fresh.get("/audit", params={"action": "unpublish"}, headers=chinese).text
     assert "审计日志" in page and "“取消发布”共 1 条事件" in page and ">取消发布</td>" in page
     header = next(csv.reader(io.StringIO(fresh.get("/audit.csv", headers=chinese).text)))
-    assert header == ["时间（UTC）", "操作人", "操作", "对象", "之前", "之后"]
+    assert header == ["时间（UTC）", "操作人", "操作", "对象", "修改前", "修改后"]
 
 
 def test_a_theme_edit_and_a_restore_are_recorded(fresh):
