@@ -335,6 +335,9 @@ FORMULA_TEMPLATES = {
     "knowledge_gap_rate": N_("searches with no results or a best confidence below %(threshold)s ÷ searches × 100"),
 }
 
+NEEDS_VECTORS = N_("Needs the vector index; shown as n/a where it was not computed.")
+"""The note of the metrics that compare meanings."""
+
 METRICS: tuple[Metric, ...] = (
     Metric("closed_projects", N_("Projects closed"), "delivery",
            N_("projects with an actual end date or an outcome"), "count", _closed_count, ""),
@@ -362,10 +365,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("foreseeable_rate", N_("Foreseeable failures"), "risk",
            N_("materialised risks that a lesson from another project, recorded before their project started, "
            "already described (similar in meaning) ÷ materialised risks × 100"), "%", _foreseeable, "lower",
-           note=N_("Needs the vector index; shown as n/a where it was not computed.")),
+           note=NEEDS_VECTORS),
     Metric("high_risks_with_precedent", N_("Open high risks with precedent"), "risk",
            FORMULA_TEMPLATES["high_risks_with_precedent"] % FORMULA_VALUES, "%", _high_with_precedent, "",
-           note=N_("Needs the vector index; shown as n/a where it was not computed.")),
+           note=NEEDS_VECTORS),
     Metric("warned_risks_materialised", N_("Warned-of risks that materialised"), "risk",
            N_("risks of closed projects that materialised, of those an early warning was shown for while their project "
            "ran ÷ risks of closed projects an early warning was shown for × 100"), "%", _warned_materialised, "lower",

@@ -355,13 +355,11 @@ class RiskUpdate(SQLModel):
 
 # --- Vectors -------------------------------------------------------------------
 
-class ItemVector(SQLModel, table=True):
-    """The embedding of one lesson or risk, with what it was made from: which model and
+class VectorRow(SQLModel):
+    """One lesson's or risk's embedding by one model, with what it was made from: which model and
     which text. Written in the same transaction as the item, so SQL always knows whether a
-    vector still says what the item says; the Chroma index and the search snapshot are
-    derived from these rows (`kb reindex` rebuilds Chroma from them)."""
+    vector still says what the item says."""
 
-    __tablename__ = "item_vector"
     kind: str = Field(primary_key=True, max_length=10)
     """lesson or risk."""
     item_id: int = Field(primary_key=True)
@@ -370,22 +368,22 @@ class ItemVector(SQLModel, table=True):
     text_sha256: str = Field(max_length=64)
     """sha256 of the embedded text (`kb.texts.text_sha256` of `lesson_text` / `risk_text`)."""
     dim: int
-    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    vector: bytes = Field(sa_type=LargeBinary, nullable=False)
     """`dim` little-endian float32 values (`kb.vectors.to_blob`)."""
 
 
-class MultilingualVector(SQLModel, table=True):
-    """The second embedding of one lesson or risk, by the multilingual model (`KB_MULTILINGUAL_MODEL`),
-    with what it was made from, like `ItemVector`. Search compares with these wherever Chinese text
-    is involved: the main model reads English only. Not in the Chroma index."""
+class ItemVector(VectorRow, table=True):
+    """The main model's vector (`KB_EMBEDDING_MODEL`). The Chroma index and the search snapshot
+    are derived from these rows (`kb reindex` rebuilds Chroma from them)."""
+
+    __tablename__ = "item_vector"
+
+
+class MultilingualVector(VectorRow, table=True):
+    """The multilingual model's vector (`KB_MULTILINGUAL_MODEL`). Search compares with these wherever
+    Chinese text is involved: the main model reads English only. Not in the Chroma index."""
 
     __tablename__ = "multilingual_vector"
-    kind: str = Field(primary_key=True, max_length=10)
-    item_id: int = Field(primary_key=True)
-    model: str = Field(index=True, max_length=400)
-    text_sha256: str = Field(max_length=64)
-    dim: int
-    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 # --- Usage records: how the PMO measures reuse --------------------------------
