@@ -47,9 +47,9 @@ DEFINITIONS = {
               "after a lesson on the same theme from another project was already known. Each project "
               "counts once per theme."),
     "trend": N_("Least-squares slope of the number of projects hit per year, over every year the data covers "
-             "(years without any occurrence count as 0). Rising when the slope is at least +10% of the "
-             "theme's mean per year, falling at −10% or below, otherwise flat; flat when fewer than 3 years "
-             "are covered."),
+             "(years without any occurrence count as 0). Rising when the slope is at least a tenth of the "
+             "theme's mean per year, falling at minus a tenth or below, otherwise flat; flat when fewer than 3 "
+             "years are covered."),
     "projects": N_("Distinct projects with at least one lesson or materialised risk in the theme."),
     "precedent": N_("For each repeat failure, the earlier lesson (from another project, known before this project "
                  "started) that is closest in meaning to this project's own lessons and risks in the theme. "

@@ -99,3 +99,21 @@ def test_a_po_file_newer_than_its_compiled_catalogue_is_the_one_shown(tmp_path, 
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     with i18n.using("zh_CN"):
         assert i18n._("Search") == "查找"
+
+
+def test_the_catalogues_compile_cleanly():
+    """What `make install` runs (pybabel compile) refuses a translation whose placeholders differ from its
+    English: such a string would fail or lose a value on the page."""
+    for language in (i18n.ENGLISH, i18n.CHINESE):
+        problems = [(message.id, [str(e) for e in errors]) for message, errors in catalogue(language).check()]
+        assert not problems, f"{language}: {problems}"
+
+
+def test_translations_use_no_placeholder_their_english_lacks():
+    """A translation may leave a value out, never name one the code does not pass (a KeyError on the page)."""
+    import re
+    for message in catalogue(i18n.CHINESE):
+        if not message.id or not message.string or message.pluralizable:
+            continue
+        used = set(re.findall(r"%\((\w+)\)", message.string))
+        assert used <= set(re.findall(r"%\((\w+)\)", message.id)), message.id
