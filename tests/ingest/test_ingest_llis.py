@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,12 @@ LLIS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "nasa_llis_le
 
 @pytest.mark.slow
 @pytest.mark.skipif(not LLIS.exists(), reason="the shared LLIS corpus (../shared/corpus) is not next to this clone")
-def test_llis_export_imports_every_lesson(fast_kb, snapshot):
-    start = time.perf_counter()
+def test_llis_export_imports_every_lesson(settings, fake_embedder, snapshot):
+    """Every lesson of the export is stored (its speed is `make bench`'s to measure, not a test's)."""
+    from kb.store import KnowledgeBase
+
+    fast_kb = KnowledgeBase.open(settings, embedder=fake_embedder, multilingual=None)  # words, not meaning
     report = ingest_file(fast_kb, LLIS)
-    elapsed = time.perf_counter() - start
     assert report.outcome == "ingested", report.reason
     assert report.lessons == 2102
     assert snapshot(fast_kb)["Lesson"] == 2102 and fast_kb.vectors.count() == 2102
@@ -30,4 +31,3 @@ def test_llis_export_imports_every_lesson(fast_kb, snapshot):
     with fast_kb.session() as session:
         stored = set(session.exec(select(Lesson.external_id)))
     assert stored == expected
-    assert elapsed < 60
