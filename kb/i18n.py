@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -107,13 +108,24 @@ def _catalogue(language: str, stamp: tuple[float, float]) -> NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
+STAMP_SECONDS = 5.0
+"""How long a catalogue's file times are trusted before they are read again (an edited .po shows
+within this). Not on every string: a page translates hundreds, and each look at the disk is a
+system call that gives up the GIL, measured as a fifth of the request threads' time under load."""
+_stamps: dict[Path, tuple[float, tuple[float, float]]] = {}
+
+
 def translations(language: str | None = None) -> NullTranslations:
     """The compiled catalogue of `language` (default: the current one)."""
     language = language or current()
     po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    mo = po.with_suffix(".mo")
-    stamp = (po.stat().st_mtime if po.exists() else 0.0, mo.stat().st_mtime if mo.exists() else -1.0)
-    return _catalogue(language, stamp)
+    now = time.monotonic()
+    seen = _stamps.get(po)
+    if seen is None or now - seen[0] > STAMP_SECONDS:
+        mo = po.with_suffix(".mo")
+        seen = _stamps[po] = (now, (po.stat().st_mtime if po.exists() else 0.0,
+                                    mo.stat().st_mtime if mo.exists() else -1.0))
+    return _catalogue(language, seen[1])
 
 
 def gettext(message: str) -> str:
