@@ -155,6 +155,14 @@ def new_documents() -> list[tuple[str, bytes]]:
 
 
 def bulk_ingest(url: str, stats: dict, stop_at: float) -> None:
+    """Uploads the new documents one by one; `stats["_finished"]` is when the last was stored."""
+    try:
+        _bulk_ingest(url, stats, stop_at)
+    finally:
+        stats["_finished"] = time.monotonic()
+
+
+def _bulk_ingest(url: str, stats: dict, stop_at: float) -> None:
     for name, data in new_documents():
         if time.monotonic() > stop_at:
             break
@@ -208,6 +216,11 @@ def drive(url: str, users: int, seconds: int) -> dict:
     env = Environment(user_classes=[Browser], host=url)
     runner = env.create_local_runner()
     ingest: dict[str, int] = {}
+    samples: list[tuple[float, float]] = []  # (when it ended, its time in ms) of every request
+
+    def record(response_time, **_kwargs) -> None:
+        samples.append((time.monotonic(), response_time))
+    env.events.request.add_listener(record)
     start = time.monotonic()
     runner.start(users, spawn_rate=users)
     uploader = gevent.spawn(bulk_ingest, url, ingest, start + seconds)
@@ -215,9 +228,11 @@ def drive(url: str, users: int, seconds: int) -> dict:
         gevent.sleep(5)
         total, elapsed = env.stats.total, time.monotonic() - start
         print(f"load: {elapsed:4.0f} s  {total.num_requests} requests  {total.num_failures} errors  "
-              f"p95 {total.get_response_time_percentile(0.95):.0f} ms  uploads {ingest}", flush=True)
+              f"p95 {total.get_response_time_percentile(0.95):.0f} ms  uploads "
+              f"{ {k: v for k, v in ingest.items() if not k.startswith('_')} }", flush=True)
     runner.quit()
     uploader.join(timeout=300)
+    finished = ingest.pop("_finished", time.monotonic())
     total = env.stats.total
     return {
         "users": users, "seconds": round(time.monotonic() - start, 1), "requests": total.num_requests,
@@ -228,7 +243,17 @@ def drive(url: str, users: int, seconds: int) -> dict:
                                "p95_ms": s.get_response_time_percentile(0.95)}
                         for (name, _method), s in env.stats.entries.items()},
         "failures": [f"{e.method} {e.name}: {e.error} x{e.occurrences}" for e in env.stats.errors.values()][:10],
+        "ingest_seconds": round(min(finished, start + seconds) - start, 1),
+        "while_ingesting": spread([ms for when, ms in samples if when <= finished]),
+        "after_ingest": spread([ms for when, ms in samples if when > finished]),
     }
+
+
+def spread(ms: list[float]) -> dict:
+    """Requests, p50 and p95 of some of the run's requests (nearest rank)."""
+    ms = sorted(ms)
+    at = lambda q: round(ms[min(int(q * len(ms)), len(ms) - 1)]) if ms else None  # noqa: E731
+    return {"requests": len(ms), "p50_ms": at(0.50), "p95_ms": at(0.95)}
 
 
 def rows(result: dict) -> list[tuple[str, str, str, str]]:
@@ -245,6 +270,10 @@ def _rows(result: dict) -> list[tuple[str, str, str, str]]:
         ("load", "server CPU per request", f"{result['server_cpu_ms_per_request']} ms", "ingest included"),
         ("load", "latency p50 / p95 / p99", f"{result['p50_ms']:.0f} / {result['p95_ms']:.0f} / {result['p99_ms']:.0f} ms",
          "goal: p95 under 300 ms"),
+        ("load", "p50 / p95 while ingesting | after", " | ".join(
+            f"{part['p50_ms']} / {part['p95_ms']} ms" if part["requests"] else "-"
+            for part in (result["while_ingesting"], result["after_ingest"])),
+         f"the bulk ingest ran {result['ingest_seconds']:.0f} s"),
         ("load", "errors", str(result["errors"]), "goal: 0"),
         ("load", "documents before / after", f"{result['documents_before']} / {result['documents_after']}",
          f"uploads {result['ingest']}"),
