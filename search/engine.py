@@ -91,6 +91,20 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+WROTE = "kb.wrote"
+"""Set in a connection's `info` by a statement that writes, until its next transaction begins."""
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+def _note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+    if statement.lstrip()[:7].upper().startswith(_WRITES):
+        conn.info[WROTE] = True
+
+
+def _forget_writes(conn) -> None:
+    conn.info.pop(WROTE, None)
+
+
 class SearchEngine:
     """Search over one KnowledgeBase. Thread-safe; reloads its in-memory index
     when the store's generation changes (checked at most once per `reload_interval`
@@ -142,12 +156,17 @@ class SearchEngine:
         self._wrote = threading.local()  # .changed: this thread committed a change since its last snapshot
         self.changes = 0
         """Commits that may have changed what the index holds, in this process (the search log's excepted)."""
+        event.listen(kb.engine, "begin", _forget_writes)
+        event.listen(kb.engine, "before_cursor_execute", _note_writes)
         event.listen(kb.engine, "commit", self._on_commit)
 
     # --- index lifecycle -------------------------------------------------------
 
     def _on_commit(self, conn) -> None:
-        if not conn.get_execution_options().get(USAGE_LOG_ONLY):
+        # Only a transaction that wrote: a read-only one ended to return its connection to the pool
+        # (`web.deps.release`, on most pages) made every page view look like a write, so readers
+        # rebuilt or waited for the index while an ingest ran.
+        if conn.info.get(WROTE) and not conn.get_execution_options().get(USAGE_LOG_ONLY):
             self._dirty = True
             self._wrote.changed = True
             self.changes += 1

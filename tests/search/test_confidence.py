@@ -76,6 +76,7 @@ def test_the_gap_metric_follows_answered(fresh_engine):
     assert GAP_SCORE_THRESHOLD == STRONG  # one bar for "answered" and for "knowledge gap"
     fresh_engine.search(SearchRequest(q=LUNAR))
     fresh_engine.search(SearchRequest(q=ERP))
+    assert fresh_engine.flush_log()  # the log is written behind the searches
     with fresh_engine.kb.session() as session:
         report = compute_metrics(session)
     gaps = [g["query"] for g in report.gaps]

@@ -101,3 +101,24 @@ def test_a_search_does_not_wait_for_the_database_write_lock_to_log_itself(fresh_
     assert fresh_engine.flush_log()
     with fresh_engine.kb.session() as session:
         assert [r.query for r in session.exec(select(SearchLog))] == ["vendor delays"]
+
+
+def test_a_page_that_only_read_is_not_a_change_to_wait_for(fresh_engine):
+    """Most pages end their read transaction early to return the connection to the pool
+    (`web.deps.release`, a commit). That is no write: a reader must not rebuild the index, nor
+    wait for a rebuild, because of it (during an ingest every page view used to). A write is."""
+    from kb.models import Lesson
+
+    engine = fresh_engine
+    engine.snapshot()
+    before = engine.changes
+    with engine.kb.session() as session:
+        assert session.exec(select(Lesson).limit(3)).all()
+        session.commit()
+    assert engine.changes == before
+    assert not getattr(engine._wrote, "changed", False)  # this thread's next search takes the fast path
+
+    with engine.kb.session() as session:
+        session.add(SearchLog(query="written by hand", result_count=0))
+        session.commit()
+    assert engine.changes == before + 1
