@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from array import array
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 K1, B = 1.2, 0.75
 LESSON, RISK = 0, 1
 KINDS = ("lesson", "risk")
+INDEXED_TERMS_KEPT = 4096
+"""Rows whose terms are kept between builds of the index (a few MB; a larger store reads them again)."""
 
 _LESSON_COLS = (Lesson.id, Lesson.title, Lesson.what_happened, Lesson.cause, Lesson.impact, Lesson.recommendation,
                 Lesson.polarity, Lesson.category, Lesson.phase, Lesson.lesson_date, Lesson.published,
@@ -177,7 +180,7 @@ def build_snapshot(kb) -> Snapshot:
         dense=np.zeros((0, 0), dtype=np.float32), bm25=bm25, vocab=vocab, idf=idf,
         projects=projects, documents=documents,
     )
-    snap.row_of = {(int(k), int(i)): n for n, (k, i) in enumerate(zip(snap.kinds, snap.ids))}
+    snap.row_of = {key: n for n, key in enumerate(zip(snap.kinds.tolist(), snap.ids.tolist()))}
     snap.dense, snap.stale_vectors = _load_vectors(kb, snap, texts, vectors)
     snap.chinese = np.array([(r.language or language_of(t)) == CHINESE for t, (_, r) in zip(texts, rows)],
                             dtype=bool)
@@ -227,12 +230,20 @@ def _encode(values: list) -> tuple[list[str], np.ndarray]:
     return list(labels), out
 
 
+@lru_cache(maxsize=INDEXED_TERMS_KEPT)
+def _indexed_terms(text: str) -> tuple[tuple[str, int], ...]:
+    """A row's (term, count) pairs, kept between builds: after an upload the index is rebuilt
+    whole, and segmenting and stemming every unchanged row again was most of that rebuild
+    (which holds the GIL while searches wait)."""
+    return tuple(term_counts(text).items())
+
+
 def build_bm25(texts: list[str]) -> tuple[sparse.csc_matrix, dict[str, int], np.ndarray]:
     """A BM25 weight matrix: a query's score is the sum of its terms' columns."""
     vocab: dict[str, int] = {}
     indptr, indices, counts = array("q", [0]), array("i"), array("f")
     for text in texts:
-        for term, n in term_counts(text).items():
+        for term, n in _indexed_terms(text):
             indices.append(vocab.setdefault(term, len(vocab)))
             counts.append(n)
         indptr.append(len(indices))
