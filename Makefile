@@ -36,7 +36,7 @@ catalogues: $(INSTALLED)
 i18n: $(INSTALLED)
 	$(PYBABEL) -q extract -F babel.cfg -k N_ -k pgettext:1c,2 --no-location --sort-output \
 	  --project "Lessons KB" -o $(LOCALE)/messages.pot .
-	$(PYBABEL) -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --no-fuzzy-matching --ignore-obsolete
+	$(PYBABEL) -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(PYBABEL) compile -d $(LOCALE) -D messages --statistics
 
 # torch first: its CPU build lies on this disk; an unpinned torch would pull a multi-GB CUDA build.

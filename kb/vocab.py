@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kb.i18n import N_
+from kb.i18n import N_, gettext
 from kb.language import HAN, has_han
 
 POLARITIES: dict[str, tuple[str, ...]] = {
@@ -259,3 +259,10 @@ SHOWN_VALUES = (
 )
 """Every vocabulary value as the app shows it, marked for the catalogue (kb/i18n.py): pages show a
 stored value through the `label` filter, which translates it; the stored value stays English."""
+_SHOWN = frozenset(SHOWN_VALUES)
+
+
+def shown(value):
+    """A stored vocabulary value ("went wrong", "vendor", "materialised", "red") in the reader's language;
+    anything else (a project's name, a lesson's words) as it is. The templates' `label` filter."""
+    return gettext(value) if isinstance(value, str) and value in _SHOWN else value

@@ -12,11 +12,13 @@ from sqlmodel import select
 
 from kb.access import EVERYTHING, Visibility
 from kb.errors import NotFound
-from kb.i18n import _
+from kb.i18n import _, format_number, pgettext
+from kb.language import has_han
 from kb.models import KickoffPack, Lesson
-from kb.vocab import PROJECT_TYPE
+from kb.vocab import PROJECT_TYPE, shown
 from search.hits import fetch_rows, make_hit, project_ref
 from search.index import RISK, Snapshot
+from search.multilingual import QUESTION_MAP, on_main_scale
 from search.models import (
     Hit, KickoffPackResult, PackItem, PackRisk, PackSection, ProjectMatch, ProjectProfile, SearchRequest,
 )
@@ -30,31 +32,57 @@ WEIGHTS = {"type": 0.35, "industry": 0.15, "size": 0.1, "text": 0.4}
 SIZES = ((500_000, "small"), (5_000_000, "medium"), (float("inf"), "large"))
 
 
+
+def size_words() -> dict[str, str]:
+    """A project's size (stored and sent in English) in the reader's words (context: "medium" is also a
+    risk severity)."""
+    return {"small": pgettext("project size", "small"), "medium": pgettext("project size", "medium"),
+            "large": pgettext("project size", "large")}
+
+
 def size_of(budget: float | None) -> str | None:
     if budget is None:
         return None
     return next(label for limit, label in SIZES if budget < limit)
 
 
-def project_vectors(engine: SearchEngine, snap: Snapshot) -> tuple[list[int], np.ndarray]:
-    """One unit vector per project: the mean of its lessons and risks plus its description."""
-    if "projects" in snap.cache:
-        return snap.cache["projects"]
+def project_vectors(engine: SearchEngine, snap: Snapshot, multilingual: bool = False) -> tuple[list[int], np.ndarray]:
+    """One unit vector per project: the mean of its lessons and risks plus its description; by the
+    multilingual model when `multilingual` (rows without that model's vector left out)."""
+    key = "projects:multilingual" if multilingual else "projects"
+    if key in snap.cache:
+        return snap.cache[key]
     pids = sorted(snap.projects)
     index = {pid: i for i, pid in enumerate(pids)}
-    dim = snap.dense.shape[1] if snap.size else 1
+    matrix = snap.multilingual if multilingual else snap.dense
+    embedder = engine.kb.multilingual if multilingual else engine.kb.embedder
+    dim = matrix.shape[1] if snap.size else 1
     sums = np.zeros((len(pids), dim), dtype=np.float32)
-    rows = np.flatnonzero(snap.project_ids >= 0)
-    np.add.at(sums, [index[int(p)] for p in snap.project_ids[rows]], snap.dense[rows])
+    counted = snap.project_ids >= 0
+    if multilingual:
+        counted &= snap.multilingual_ok
+    rows = np.flatnonzero(counted)
+    np.add.at(sums, [index[int(p)] for p in snap.project_ids[rows]], matrix[rows])
     counts = np.bincount([index[int(p)] for p in snap.project_ids[rows]], minlength=len(pids))
     means = sums / np.maximum(counts, 1)[:, None]
     described = [pid for pid in pids if snap.projects[pid].description]
     if described and snap.size:
-        desc = engine.kb.embedder.embed_batch([snap.projects[p].description for p in described])
+        desc = embedder.embed_batch([snap.projects[p].description for p in described])
         means[[index[p] for p in described]] += desc
     norms = np.linalg.norm(means, axis=1, keepdims=True)
-    snap.cache["projects"] = (pids, means / np.where(norms == 0, 1, norms))
-    return snap.cache["projects"]
+    snap.cache[key] = (pids, means / np.where(norms == 0, 1, norms))
+    return snap.cache[key]
+
+
+def text_similarity(engine: SearchEngine, snap: Snapshot, pids: list[int], vectors: np.ndarray,
+                    text: str) -> np.ndarray:
+    """Each project's cosine with `text`, on the main model's scale. A Chinese text is compared with
+    every project by the multilingual model (MiniLM cannot read it: before, every Chinese project came
+    out alike, whatever it was about); an English one by the main model, as before."""
+    if has_han(text) and snap.multilingual is not None and getattr(engine.kb, "multilingual", None) is not None:
+        _, vectors = project_vectors(engine, snap, multilingual=True)
+        return on_main_scale(vectors @ engine.query_vector(text, multilingual=True), QUESTION_MAP)
+    return vectors @ engine.query_vector(text)
 
 
 def profile_text(profile: ProjectProfile) -> str:
@@ -72,7 +100,7 @@ def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int =
     ptype = PROJECT_TYPE.canonical(profile.project_type) or profile.project_type
     size = profile.size or size_of(profile.budget)
     text = profile_text(profile)
-    sims = vectors @ engine.query_vector(text) if text else None
+    sims = text_similarity(engine, snap, pids, vectors, text) if text else None
     matches = []
     recorded = set(np.unique(snap.project_ids[snap.project_ids >= 0]).tolist())
     for i, pid in enumerate(pids):
@@ -83,19 +111,20 @@ def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int =
         if ptype:
             parts["type"] = float(_same(p.project_type, ptype))
             if parts["type"]:
-                reasons.append(f"same project type ({p.project_type})")
+                reasons.append(_("same project type (%(type)s)") % {"type": shown(p.project_type)})
         if profile.industry:
             parts["industry"] = float(_same(p.industry, profile.industry))
             if parts["industry"]:
-                reasons.append(f"same industry ({p.industry})")
+                reasons.append(_("same industry (%(industry)s)") % {"industry": p.industry})
         if size:
             parts["size"] = float(size_of(p.budget) == size)
             if parts["size"]:
-                reasons.append(f"similar size ({size})")
+                reasons.append(_("similar size (%(size)s)") % {"size": size_words()[size]})
         if sims is not None:
             parts["text"] = max(0.0, float(sims[i]))
             if parts["text"] >= 0.4:
-                reasons.append(f"similar lessons and description ({parts['text']:.2f})")
+                reasons.append(_("similar lessons and description (%(closeness)s)")
+                               % {"closeness": format_number(parts["text"], 2)})
         if parts:
             score = sum(WEIGHTS[k] * v for k, v in parts.items()) / sum(WEIGHTS[k] for k in parts)
             matches.append(ProjectMatch(project=project_ref(snap, pid), score=round(score, 4), reasons=reasons))
@@ -403,7 +432,7 @@ def _materialised_risks(engine: SearchEngine, snap: Snapshot, profile: ProjectPr
     rows = np.flatnonzero(mask & near)
     text = profile_text(profile)
     if text and len(rows):
-        rows = rows[np.argsort(-(snap.dense[rows] @ engine.query_vector(text)), kind="stable")]
+        rows = rows[np.argsort(-engine.dense_scores(snap, text)[rows], kind="stable")]
     rows = rows[:limit].tolist()
     items = fetch_rows(engine.kb, snap, rows)
     terms = {t: 1.0 for t in term_counts(text)}

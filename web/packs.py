@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from kb.i18n import N_, _, pgettext
+from kb.i18n import N_, _
 from search.models import KickoffPackResult
+from search.projects import size_words
 from web.templating import label, money
 
 BOXES = {"open": "[ ]", "done": "[x]", "dismissed": N_("[x] ~~dismissed~~"), "action": N_("[ ] **action**")}
 """How each line state is ticked; the words in it are translated where the pack is written."""
-def size_words() -> dict[str, str]:
-    """A project's size in the reader's words (context: "medium" is also a risk severity)."""
-    return {"small": pgettext("project size", "small"), "medium": pgettext("project size", "medium"),
-            "large": pgettext("project size", "large")}
-
-
 def pack_markdown(pack: KickoffPackResult, lines: dict | None = None) -> str:
     """The pack as a Markdown checklist a project manager can paste into their plan; with the
     project's checklist `lines` ((kind, item id) -> line), each line shows where it stands."""

@@ -119,13 +119,7 @@ def filesize(n: int | None) -> str:
     return f"{i18n.format_number(kilobytes / 1024, 1)} MB"
 
 
-_SHOWN_VALUES = frozenset(vocab.SHOWN_VALUES)
-
-
-def label(value: Any) -> Any:
-    """A stored vocabulary value ("went wrong", "vendor", "materialised", "red") in the reader's language;
-    anything else (a project's name, a lesson's words) as it is."""
-    return i18n.gettext(value) if isinstance(value, str) and value in _SHOWN_VALUES else value
+label = vocab.shown
 
 
 def facet_label(name: str) -> str:

@@ -159,6 +159,35 @@ def test_without_the_multilingual_model_chinese_risks_get_no_warning(chinese_liv
     assert W.project_warnings(SearchEngine(off), project.id).warnings == []
 
 
+# --- similar past projects ------------------------------------------------------------------------
+
+def test_a_chinese_project_description_finds_the_past_projects_on_its_topic(demo_engine):
+    """Compared by MiniLM, which cannot read Chinese, every Chinese project came out alike (about 0.69)
+    whatever the description said; the multilingual model tells them apart, English ones included."""
+    from search.models import ProjectProfile
+    from search.projects import similar_projects
+
+    move = similar_projects(demo_engine, ProjectProfile(description="数据中心搬迁，机房设备迁移到新机房，需要安排切换窗口和停机时间"))
+    assert move[0].project.code == "CHN-DC-2021"
+    app = similar_projects(demo_engine, ProjectProfile(description="新建移动应用，面向客户的手机App，需要应用商店审核"),
+                           limit=2)
+    assert {m.project.code for m in app} == {"RET-APP-2019", "CHN-APP-2024"}  # an English app project and a Chinese one
+
+
+def test_similar_projects_say_why_in_the_readers_language(demo_engine):
+    from kb import i18n
+    from search.models import ProjectProfile
+    from search.projects import similar_projects
+
+    profile = ProjectProfile(project_type="ERP migration", industry="Manufacturing", size="large",
+                             description="SAP S/4HANA rollout with legacy data migration and user training")
+    with i18n.using("zh_CN"):
+        reasons = [r for m in similar_projects(demo_engine, profile) for r in m.reasons]
+    assert "同一项目类型（ERP 迁移）" in reasons  # the stored English value shown in Chinese too
+    assert any(r.startswith("同一行业（") for r in reasons)
+    assert not any("same" in r or "similar" in r for r in reasons)
+
+
 # --- doctor and reindex --------------------------------------------------------------------------
 
 def test_doctor_finds_missing_multilingual_vectors_and_reindex_makes_them(fast_kb):
