@@ -23,6 +23,31 @@ def test_real_model_puts_related_lessons_closer(embedder):
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.1
 
 
+def test_queries_through_the_traced_graph_get_the_models_own_vectors(embedder):
+    """Queries run through a TorchScript trace of the model (one call, so a busy server does not make
+    each layer wait for the GIL); what they get must be what the model gives: single, batched with
+    padding, with spaces around, Chinese, and longer than the model reads."""
+    from kb.embedding import TracedQueries
+
+    texts = ["vendor delays", "  what went wrong with data migration testing on ERP projects  ", "数据迁移测试不充分",
+             "x", "cutover rehearsal " * 200]
+    assert isinstance(embedder._traced(), TracedQueries)
+    reference = embedder.embed_batch(texts)
+    assert np.allclose(embedder.embed_queries(texts), reference, atol=1e-6)
+    for text, row in zip(texts, reference):
+        assert np.allclose(embedder.embed_query(text), row, atol=1e-6)
+    assert embedder.embed_queries(texts).dtype == np.float32
+
+
+def test_a_model_of_another_shape_is_run_as_before():
+    from kb.embedding import TracedQueries
+
+    class Module:
+        pass
+
+    assert TracedQueries.of([Module(), Module()]) is None
+
+
 def test_settings_come_from_kb_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("KB_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://kb@localhost/kb")
