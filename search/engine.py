@@ -7,6 +7,7 @@ import functools
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -150,6 +151,11 @@ class SearchEngine:
         self._usage = UsageLog(kb)
         second = getattr(kb, "multilingual", None)
         self._second_encoder = QueryBatcher(second) if second is not None else None
+        # An English question over a store with Chinese rows needs both models' encodings: the
+        # multilingual one (numpy) runs beside the main one (one call into a traced graph) on the
+        # other core, rather than after it.
+        self._beside = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kb-second-encoder") \
+            if second is not None else None
         self._cache_lock = threading.Lock()
         self._build_seconds = 0.0
         self._rebuilding = False
@@ -333,11 +339,12 @@ class SearchEngine:
             # `kb reindex`) is found by its words only, like any row without a current vector.
             scores = on_main_scale(snap.multilingual @ self.query_vector(query, multilingual=True), QUESTION_MAP)
             return np.where(snap.multilingual_ok, scores, 0.0).astype(np.float32)
+        if not snap.bilingual or self._beside is None:
+            return snap.dense @ self.query_vector(query)
+        second = self._beside.submit(self.query_vector, query, True)
         dense = snap.dense @ self.query_vector(query)
-        if not snap.bilingual:
-            return dense
         rows = np.flatnonzero(snap.second_model_for(slice(None)))
-        dense[rows] = on_main_scale(snap.multilingual[rows] @ self.query_vector(query, multilingual=True), QUESTION_MAP)
+        dense[rows] = on_main_scale(snap.multilingual[rows] @ second.result(), QUESTION_MAP)
         return dense
 
     # --- facets ----------------------------------------------------------------
