@@ -67,11 +67,19 @@ def field_for(key: object) -> str | None:
     return KEY_TO_FIELD.get(normalise_key(key).replace("-", " "))
 
 
+COLUMN_TITLES = frozenset({"value", "values", "detail", "details", "content", "contents", "information", "info",
+                           "内容", "值", "说明", "详情", "信息"})
+"""What the second column of a key/value table is headed: its header row ("| 项目 | 内容 |", "| Project |
+Details |") is not a project named 内容."""
+
+
 def collect(pairs) -> dict[str, object]:
     """Known fields from (key, value) pairs; the first value of each field wins."""
     meta: dict[str, object] = {}
     for key, value in pairs:
         name = field_for(key)
+        if name and normalise_key(value) in COLUMN_TITLES:
+            continue
         if name and name not in meta and value not in (None, ""):
             meta[name] = value
             if has_han(str(key)):

@@ -136,6 +136,15 @@ def test_chinese_closure_report_metadata_sections_and_fields():
     assert not any("六个仓库" in l.title for l in parsed.lessons)
 
 
+@pytest.mark.parametrize("header", ["| 项目 | 内容 |", "| Project | Details |"])
+def test_the_header_row_of_a_key_value_table_does_not_name_the_project(header):
+    """'| 项目 | 内容 |' (item, content) heads many Chinese metadata tables: the project was called 内容."""
+    report = (f"# 苏州数据中心迁移项目收尾报告\n\n{header}\n|---|---|\n| 项目名称 | 苏州数据中心迁移 |\n"
+              "| 项目编号 | CHN-DC-2099 |\n\n## 不足之处\n\n- **网络专线交付延误。** 运营商的专线晚了六周。\n")
+    parsed = parse_bytes("report.md", report.encode("utf-8"), ParseContext())
+    assert parsed.projects[0].name == "苏州数据中心迁移" and parsed.project_code == "CHN-DC-2099"
+
+
 def test_chinese_retrospective_start_stop_continue():
     parsed = parse_bytes("CHN-APP-2099_retrospective.md", RETRO.encode("utf-8"), ParseContext())
     assert parsed.document.kind == "retrospective" and parsed.project_code == "CHN-APP-2099"
