@@ -32,7 +32,6 @@ WEIGHTS = {"type": 0.35, "industry": 0.15, "size": 0.1, "text": 0.4}
 SIZES = ((500_000, "small"), (5_000_000, "medium"), (float("inf"), "large"))
 
 
-
 def size_words() -> dict[str, str]:
     """A project's size (stored and sent in English) in the reader's words (context: "medium" is also a
     risk severity)."""
@@ -74,8 +73,7 @@ def project_vectors(engine: SearchEngine, snap: Snapshot, multilingual: bool = F
     return snap.cache[key]
 
 
-def text_similarity(engine: SearchEngine, snap: Snapshot, pids: list[int], vectors: np.ndarray,
-                    text: str) -> np.ndarray:
+def text_similarity(engine: SearchEngine, snap: Snapshot, vectors: np.ndarray, text: str) -> np.ndarray:
     """Each project's cosine with `text`, on the main model's scale. A Chinese text is compared with
     every project by the multilingual model (MiniLM cannot read it: before, every Chinese project came
     out alike, whatever it was about); an English one by the main model, as before."""
@@ -100,7 +98,7 @@ def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int =
     ptype = PROJECT_TYPE.canonical(profile.project_type) or profile.project_type
     size = profile.size or size_of(profile.budget)
     text = profile_text(profile)
-    sims = text_similarity(engine, snap, pids, vectors, text) if text else None
+    sims = text_similarity(engine, snap, vectors, text) if text else None
     matches = []
     recorded = set(np.unique(snap.project_ids[snap.project_ids >= 0]).tolist())
     for i, pid in enumerate(pids):
