@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from sqlalchemy import event
@@ -43,6 +43,8 @@ FACET_WORD_WEIGHT = 0.3
 """Query words that implied a facet still count, at this weight (the filter already did their work)."""
 BOOST = 1.5
 """Score factor for a detected facet that could not filter (it would have left nothing)."""
+VECTORS_KEPT = 4096
+"""Query and passage vectors kept in memory (about 6 MB at 384 dimensions, with the multilingual model's 512)."""
 POOL = 200
 
 
@@ -258,10 +260,44 @@ class SearchEngine:
         encoder = self._second_encoder if multilingual else self._encoder
         vec = encoder.encode(text)  # with the other requests' new questions of this moment
         with self._cache_lock:  # requests run in a thread pool
-            self._vectors[key] = vec
-            if len(self._vectors) > 2048:
-                self._vectors.popitem(last=False)
+            self._remember(key, vec)
         return vec
+
+    def text_vectors(self, texts: Sequence[str], multilingual: bool = False) -> np.ndarray:
+        """Unit vectors of passages a page compares with the index (a running project's open items,
+        project descriptions, checklist lines), by the main model or the multilingual one. Kept in
+        the query cache by their exact text and the missing ones encoded together, as queries are:
+        a running project's page encoded its open items again at every view, module by module,
+        which under load made it the slowest page."""
+        model = "passage-multilingual" if multilingual else "passage-main"
+        out: list[np.ndarray | None] = []
+        with self._cache_lock:
+            for text in texts:
+                vec = self._vectors.get((model, text))
+                if vec is not None:
+                    self._vectors.move_to_end((model, text))
+                out.append(vec)
+        missing = list(dict.fromkeys(t for t, v in zip(texts, out) if v is None))
+        if missing:
+            embedder = self.kb.multilingual if multilingual else self.kb.embedder
+            encode = getattr(embedder, "embed_queries", embedder.embed_batch)
+            vecs = np.asarray(encode(missing), dtype=np.float32)
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+            fresh = dict(zip(missing, vecs))
+            with self._cache_lock:
+                for text, vec in fresh.items():
+                    self._remember((model, text), vec)
+            out = [fresh[t] if v is None else v for t, v in zip(texts, out)]
+        if not out:
+            embedder = self.kb.multilingual if multilingual else self.kb.embedder
+            return np.zeros((0, embedder.dim), dtype=np.float32)
+        return np.stack(out)
+
+    def _remember(self, key: tuple[str, str], vec: np.ndarray) -> None:
+        """Into the vector cache, under `_cache_lock`."""
+        self._vectors[key] = vec
+        if len(self._vectors) > VECTORS_KEPT:
+            self._vectors.popitem(last=False)
 
     # --- search -------------------------------------------------------------
 

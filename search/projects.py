@@ -54,7 +54,6 @@ def project_vectors(engine: SearchEngine, snap: Snapshot, multilingual: bool = F
     pids = sorted(snap.projects)
     index = {pid: i for i, pid in enumerate(pids)}
     matrix = snap.multilingual if multilingual else snap.dense
-    embedder = engine.kb.multilingual if multilingual else engine.kb.embedder
     dim = matrix.shape[1] if snap.size else 1
     sums = np.zeros((len(pids), dim), dtype=np.float32)
     counted = snap.project_ids >= 0
@@ -66,7 +65,7 @@ def project_vectors(engine: SearchEngine, snap: Snapshot, multilingual: bool = F
     means = sums / np.maximum(counts, 1)[:, None]
     described = [pid for pid in pids if snap.projects[pid].description]
     if described and snap.size:
-        desc = embedder.embed_batch([snap.projects[p].description for p in described])
+        desc = engine.text_vectors([snap.projects[p].description for p in described], multilingual=multilingual)
         means[[index[p] for p in described]] += desc
     norms = np.linalg.norm(means, axis=1, keepdims=True)
     snap.cache[key] = (pids, means / np.where(norms == 0, 1, norms))
@@ -364,8 +363,7 @@ def _line_similarity(engine: SearchEngine, hits: list[Hit], rows: list) -> np.nd
         return np.zeros((0, 0))
     # The action without its "Repeat what worked:" frame, which would make every such line look alike.
     texts = [checklist_line(h, r) if getattr(r, "recommendation", None) else h.title for h, r in zip(hits, rows)]
-    vecs = np.asarray(engine.kb.embedder.embed_batch(texts), dtype=np.float32)
-    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+    vecs = engine.text_vectors(texts)
     return vecs @ vecs.T
 
 

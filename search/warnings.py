@@ -327,8 +327,8 @@ def _similarities(engine: SearchEngine, snap: Snapshot, items: list[OpenItem],
 
 
 def _item_vectors(engine: SearchEngine, snap: Snapshot, items: list[OpenItem], multilingual: bool = False) -> np.ndarray:
-    """Unit vectors of the items: a register risk's from the snapshot, anything else embedded now
-    (by the multilingual model when `multilingual`)."""
+    """Unit vectors of the items: a register risk's from the snapshot, anything else from the engine's
+    passage cache, embedded the first time (by the multilingual model when `multilingual`)."""
     matrix = snap.multilingual if multilingual else snap.dense
     out = np.zeros((len(items), matrix.shape[1]), dtype=np.float32)
     missing = []
@@ -339,10 +339,7 @@ def _item_vectors(engine: SearchEngine, snap: Snapshot, items: list[OpenItem], m
         else:
             missing.append(n)
     if missing:
-        embedder = engine.kb.multilingual if multilingual else engine.kb.embedder
-        vecs = np.asarray(embedder.embed_batch([items[n].text for n in missing]), dtype=np.float32)
-        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
-        out[missing] = vecs
+        out[missing] = engine.text_vectors([items[n].text for n in missing], multilingual=multilingual)
     return out
 
 

@@ -126,3 +126,26 @@ def test_an_open_item_from_elsewhere_is_embedded_and_matched(warned_kb, engine):
     [warning] = W.warnings_for_items(engine, live, [item])
     assert warning.key == "document:1:Top risks, point 1" and warning.risk_id is None
     assert {p.project.code for p in warning.precedents} >= {"PAST-ERP-2"}
+
+
+def test_a_running_projects_open_items_are_embedded_once_not_at_every_view(warned_kb, engine, monkeypatch):
+    """A project page compares its open items at every view: under load, encoding them each time made it the
+    slowest page. The second view reuses the vectors and gives the same warnings."""
+    with warned_kb.session() as session:
+        live = session.exec(select(Project).where(Project.code == "LIVE-ERP")).one()
+    citation = Source(document_id=1, document="LIVE-ERP status 2026-04", kind="status report",
+                      location="Top risks, point 2")
+    item = W.OpenItem(text="Trial loads keep failing on duplicate and obsolete material master records",
+                      severity=None, project_id=live.id, citation=citation, title="Trial loads failing")
+    encoded: list[str] = []
+    for name in ("embed_batch", "embed_queries"):
+        original = getattr(warned_kb.embedder, name)
+        monkeypatch.setattr(warned_kb.embedder, name,
+                            lambda texts, original=original: encoded.extend(texts) or original(texts))
+    first = W.warnings_for_items(engine, live, [item])
+    assert encoded == [item.text]
+    second = W.warnings_for_items(engine, live, [item])
+    assert encoded == [item.text]  # not encoded again
+    [warning] = first
+    assert {p.project.code for p in warning.precedents} >= {"PAST-ERP-2"}
+    assert second == first
