@@ -3,16 +3,20 @@ loopback while a bulk ingest runs through `POST /api/ingest`.
 
     python -m tests.bench.load                 # 50 users, 60 s, 0.1-0.5 s between loops (stress)
     python -m tests.bench.load --think 1-5     # 50 users who read each page for 1-5 s
+    python -m tests.bench.load --think 1-5 --in-step   # ... all asking at the same first instant
     python -m tests.bench.load --quick         # 15 s
     python -m tests.bench.load --users 20 --seconds 30 --json out.json
     python -m tests.bench.load --copy-of /tmp/demo-store   # runs compared side by side
 
 The demo corpus is ingested into a temporary data directory first (`kb ingest`;
 with `--copy-of DIR`, into DIR once, then each run starts from a copy of it).
-Each user loops: a search (half of them questions never asked before, built
+Each user starts at a random moment of its first pause, as independent people arrive (with
+`--in-step`, all at once: a burst of one request per user, which this run's steady state never
+sees again), then loops: a search (half of them questions never asked before, built
 from the demo's vocabulary, so the query embedding is not cached), then a search
 page, a project page or a lesson page, then waits `--think` seconds (a random
-time in the range). Reported: requests, throughput, p50/p95/p99, errors, the
+time in the range). Reported: requests, throughput, p50/p95/p99 (overall, while the ingest
+ran and after it, and p95 of each 10 s), errors, the
 server's CPU time per request, documents before/after (every accepted upload
 stored once) and the exit status of `kb doctor`.
 
@@ -67,11 +71,20 @@ class Browser(HttpUser):
     """One PMO member: a search, then a page, then a pause (`think`)."""
 
     wait_time = between(*STRESS)
+    think_max = STRESS[1]
     projects: list[int] = []
     lessons: list[int] = []
 
+    in_step = False
+    """Whether every user starts at the same instant (`--in-step`) rather than at a random moment of its first pause."""
+
     def on_start(self) -> None:
         self.client.headers.update(AUTH)
+        if not self.in_step:
+            # People who each read for 1-5 s are never in step: at any moment some are reading, some
+            # asking. All fifty asking at the same instant is a burst (fifty requests at once on two
+            # cores) that this run's steady state never sees again; `--in-step` measures it.
+            gevent.sleep(random.uniform(0, self.think_max))
 
     @task
     def search_then_browse(self) -> None:
@@ -178,7 +191,7 @@ def _bulk_ingest(url: str, stats: dict, stop_at: float) -> None:
 # --- the run ------------------------------------------------------------------------
 
 def run(users: int, seconds: int, think: tuple[float, float] = STRESS, copy_of: Path | None = None,
-        py_spy: Path | None = None) -> dict:
+        py_spy: Path | None = None, in_step: bool = False) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="kb-load-")) / "data"
     env = kb_env(data_dir)
     if copy_of is not None:  # runs compared side by side start from the same store, ingested once
@@ -187,7 +200,7 @@ def run(users: int, seconds: int, think: tuple[float, float] = STRESS, copy_of: 
         shutil.copytree(copy_of, data_dir)
     else:
         demo_store(data_dir)
-    Browser.wait_time = between(*think)
+    Browser.wait_time, Browser.think_max, Browser.in_step = between(*think), think[1], in_step
     AUTH["Authorization"] = f"Bearer {cli_token(env, ROOT)}"  # a PMO admin's token, made as a script would
     port = free_port()
     server = start_server(env, port)
@@ -208,7 +221,7 @@ def run(users: int, seconds: int, think: tuple[float, float] = STRESS, copy_of: 
     result["doctor_exit"], result["doctor_tail"] = doctor.returncode, (doctor.stdout + doctor.stderr)[-600:]
     stored = result["ingest"].get("ingested", 0)
     result["lost_or_duplicated"] = result["documents_after"] - result["documents_before"] - stored
-    result["think_s"] = list(think)
+    result["think_s"], result["in_step"] = list(think), in_step
     return result
 
 
@@ -246,6 +259,8 @@ def drive(url: str, users: int, seconds: int) -> dict:
         "ingest_seconds": round(min(finished, start + seconds) - start, 1),
         "while_ingesting": spread([ms for when, ms in samples if when <= finished]),
         "after_ingest": spread([ms for when, ms in samples if when > finished]),
+        "p95_each_10s": [spread([ms for when, ms in samples if lo <= when - start < lo + 10])["p95_ms"]
+                         for lo in range(0, seconds, 10)],
     }
 
 
@@ -259,7 +274,8 @@ def spread(ms: list[float]) -> dict:
 def rows(result: dict) -> list[tuple[str, str, str, str]]:
     """The load section of the `make bench` table, one per think time."""
     lo, hi = result.get("think_s", STRESS)
-    load = f"load, {lo:g}-{hi:g} s think" + (" (stress)" if (lo, hi) == STRESS else "")
+    load = f"load, {lo:g}-{hi:g} s think" + (" (stress)" if (lo, hi) == STRESS else "") + \
+        (", in step" if result.get("in_step") else "")
     return [(load, *row[1:]) for row in _rows(result)]
 
 
@@ -274,6 +290,8 @@ def _rows(result: dict) -> list[tuple[str, str, str, str]]:
             f"{part['p50_ms']} / {part['p95_ms']} ms" if part["requests"] else "-"
             for part in (result["while_ingesting"], result["after_ingest"])),
          f"the bulk ingest ran {result['ingest_seconds']:.0f} s"),
+        ("load", "p95 each 10 s", " | ".join(str(ms) if ms is not None else "-" for ms in result["p95_each_10s"]),
+         "all users started at once" if result["in_step"] else "users started at random moments of a first pause"),
         ("load", "errors", str(result["errors"]), "goal: 0"),
         ("load", "documents before / after", f"{result['documents_before']} / {result['documents_after']}",
          f"uploads {result['ingest']}"),
@@ -300,12 +318,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="15 s instead of --seconds")
     parser.add_argument("--think", type=think_range, default=STRESS, metavar="MIN-MAX",
                         help="seconds each user waits between loops, e.g. 1-5 (default 0.1-0.5: a stress test)")
+    parser.add_argument("--in-step", action="store_true",
+                        help="start every user at the same instant (a burst of --users requests at once) instead of "
+                             "at a random moment of its first pause, as independent people arrive")
     parser.add_argument("--json", type=Path, help="also write the result here")
     parser.add_argument("--py-spy", type=Path, help="sample the server with py-spy during the run, into this file")
     parser.add_argument("--copy-of", type=Path, help="start from a copy of this data directory (the demo already "
                                                      "ingested, e.g. by an earlier run) instead of ingesting the demo")
     args = parser.parse_args()
-    result = run(args.users, 15 if args.quick else args.seconds, args.think, args.copy_of, args.py_spy)
+    result = run(args.users, 15 if args.quick else args.seconds, args.think, args.copy_of, args.py_spy, args.in_step)
     for _section, name, value, note in rows(result):
         print(f"load   {name:30} {value:>22}  {note}")
     if result["failures"]:

@@ -245,8 +245,9 @@ def insights_rows() -> list[Row]:
     return [("insights", name, f"{value}", unit) for name, value, unit in insights_bench.run()]
 
 
-LOAD_PROFILES = ("0.1-0.5", "1-5")
-"""Seconds each user waits between loops: the stress test, and people reading the pages they open."""
+LOAD_PROFILES = (("0.1-0.5", ()), ("1-5", ()), ("1-5", ("--in-step",)))
+"""Seconds each user waits between loops, and how they start: the stress test, people reading the pages
+they open, and the same people all asking at the same first instant (a burst of 50 requests at once)."""
 
 
 def load_rows() -> list[Row]:
@@ -256,10 +257,10 @@ def load_rows() -> list[Row]:
     seconds = os.environ.get("KB_BENCH_LOAD_SECONDS", "60")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="kb-bench-load-") as tmp:
-        for think in LOAD_PROFILES:
-            out = Path(tmp) / f"load-{think}.json"
+        for n, (think, extra) in enumerate(LOAD_PROFILES):
+            out = Path(tmp) / f"load-{n}.json"
             done = subprocess.run([sys.executable, "-m", "tests.bench.load", "--seconds", seconds, "--think", think,
-                                   "--copy-of", str(Path(tmp) / "demo"), "--json", str(out)], cwd=corpora.ROOT)
+                                   *extra, "--copy-of", str(Path(tmp) / "demo"), "--json", str(out)], cwd=corpora.ROOT)
             if done.returncode or not out.exists():
                 print(f"load run ({think} s think) failed (exit {done.returncode})", file=sys.stderr)
                 rows.append(("load", f"load run, {think} s think", "failed", f"exit {done.returncode}"))
