@@ -72,10 +72,14 @@ class Services:
         return self._engine
 
     def warm_up(self) -> None:
-        """Load the search index and the model now rather than on the first request."""
+        """Load the search index and the models now rather than on the first request (the
+        multilingual one takes almost a second to load, and an English question over a store
+        with Chinese rows needs it too)."""
         engine = self.engine
         engine.snapshot()
         engine.query_vector("warm up")
+        if getattr(engine.kb, "multilingual", None) is not None:
+            engine.query_vector("warm up", multilingual=True)
 
 
 def get_services(request: Request) -> Services:
