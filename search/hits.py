@@ -4,6 +4,7 @@ citations, and snippets made of the best-matching sentences."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlmodel import select
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from kb.store import KnowledgeBase
 
 SNIPPET_CHARS = 280
+SENTENCES_KEPT = 2048
+"""Texts kept cut into sentences and words for snippets (a few MB for long lessons)."""
 
 
 ROWS_KEPT = 20_000
@@ -72,11 +75,22 @@ def project_ref(snap: Snapshot, project_id: int | None) -> ProjectRef | None:
 
 
 def source_of(snap: Snapshot, item: Lesson | Risk) -> Source:
-    name, doc_kind = snap.documents.get(item.document_id, (f"document {item.document_id}", ""))
-    p = snap.projects.get(item.project_id) if item.project_id else None
-    return Source(document_id=item.document_id, document=name, kind=doc_kind, location=item.source_location,
-                  anchor=item.source_anchor, project_code=p.code if p else None, project_name=p.name if p else None,
-                  item_id=item.id)
+    return _source(snap, item.id, item.document_id, item.project_id, item.source_location, item.source_anchor)
+
+
+def source_of_row(snap: Snapshot, row: int) -> Source:
+    """A snapshot row's citation, from the snapshot alone (no SQL)."""
+    project = int(snap.project_ids[row])
+    return _source(snap, int(snap.ids[row]), int(snap.document_ids[row]), project if project >= 0 else None,
+                   *snap.places[row])
+
+
+def _source(snap: Snapshot, item_id: int, document_id: int, project_id: int | None, location: str | None,
+            anchor: str | None) -> Source:
+    name, doc_kind = snap.documents.get(document_id, (f"document {document_id}", ""))
+    p = snap.projects.get(project_id) if project_id else None
+    return Source(document_id=document_id, document=name, kind=doc_kind, location=location, anchor=anchor,
+                  project_code=p.code if p else None, project_name=p.name if p else None, item_id=item_id)
 
 
 def make_hit(snap: Snapshot, group: list[int], items: dict, score: float, terms: dict[str, float],
@@ -86,7 +100,7 @@ def make_hit(snap: Snapshot, group: list[int], items: dict, score: float, terms:
     kind = KINDS[int(snap.kinds[group[0]])]
     text = lesson_text(rep) if kind == "lesson" else risk_text(rep)
     snippet = best_sentences(text, rep.title, terms)
-    sources = [source_of(snap, items[r]) for r in group if r in items]
+    sources = [source_of_row(snap, r) for r in group]  # the folded rows need not be read from SQL
     projects = {s.project_code or f"doc:{s.document_id}" for s in sources}
     return Hit(
         id=rep.id, external_id=rep.external_id, kind=kind, title=rep.title, snippet=snippet,
@@ -100,16 +114,30 @@ def make_hit(snap: Snapshot, group: list[int], items: dict, score: float, terms:
 
 def best_sentences(text: str, title: str, terms: dict[str, float]) -> str:
     """The sentence that best covers the query words (plus its neighbour when short)."""
-    parts = sentences(text)
-    body = [s for s in parts if s != title] or parts
+    body, sentence_words, stems = _read(text, title)
     if not body:
         return ""
-    scores = [sum(terms.get(stem(w), 0.0) for w in set(words(s)) if w not in STOP_WORDS) for s in body]
+    if terms:
+        weight = {w: terms.get(st, 0.0) for w, st in stems.items()}
+        scores = [sum(weight[w] for w in ws) for ws in sentence_words]
+    else:
+        scores = [0.0] * len(body)
     best = max(range(len(body)), key=lambda i: scores[i]) if terms and max(scores) > 0 else 0
     snippet = body[best]
     if len(snippet) < SNIPPET_CHARS // 2 and best + 1 < len(body):
         snippet += " " + body[best + 1]
     return _clip(snippet)
+
+
+@lru_cache(maxsize=SENTENCES_KEPT)
+def _read(text: str, title: str) -> tuple[tuple[str, ...], tuple[frozenset[str], ...], dict[str, str]]:
+    """A text cut for snippets, kept for the next search that shows it: its sentences (the title's
+    own left out unless it is all there is), each one's content words, and each word's stem. Cutting
+    and stemming a long lesson again for every question was most of the time a result took."""
+    parts = tuple(sentences(text))
+    body = tuple(s for s in parts if s != title) or parts
+    sentence_words = tuple(frozenset(w for w in words(s) if w not in STOP_WORDS) for s in body)
+    return body, sentence_words, {w: stem(w) for ws in sentence_words for w in ws}
 
 
 def _clip(text: str) -> str:

@@ -39,10 +39,10 @@ INDEXED_TERMS_KEPT = 4096
 
 _LESSON_COLS = (Lesson.id, Lesson.title, Lesson.what_happened, Lesson.cause, Lesson.impact, Lesson.recommendation,
                 Lesson.polarity, Lesson.category, Lesson.phase, Lesson.lesson_date, Lesson.published,
-                Lesson.project_id, Lesson.document_id, Lesson.language)
+                Lesson.project_id, Lesson.document_id, Lesson.language, Lesson.source_location, Lesson.source_anchor)
 _RISK_COLS = (Risk.id, Risk.title, Risk.description, Risk.cause, Risk.effect, Risk.response, Risk.category,
               Risk.phase, Risk.status, Risk.materialised, Risk.published, Risk.project_id, Risk.document_id,
-              Risk.language)
+              Risk.language, Risk.source_location, Risk.source_anchor)
 
 
 @dataclass
@@ -93,6 +93,9 @@ class Snapshot:
     """float32 (n, dim) unit rows from the multilingual model; None when that model is off."""
     multilingual_ok: np.ndarray | None = None
     """Bool per row: the row has a current multilingual vector (else it keeps the main model's)."""
+    places: list[tuple[str | None, str | None]] = field(default_factory=list)
+    """(source location, anchor) per row: with `document_ids` and `project_ids`, a row's citation
+    without reading it from SQL (a result cites every near-duplicate it folds)."""
 
     @property
     def size(self) -> int:
@@ -181,6 +184,7 @@ def build_snapshot(kb) -> Snapshot:
         projects=projects, documents=documents,
     )
     snap.row_of = {key: n for n, key in enumerate(zip(snap.kinds.tolist(), snap.ids.tolist()))}
+    snap.places = [(r.source_location, r.source_anchor) for _, r in rows]
     snap.dense, snap.stale_vectors = _load_vectors(kb, snap, texts, vectors)
     snap.chinese = np.array([(r.language or language_of(t)) == CHINESE for t, (_, r) in zip(texts, rows)],
                             dtype=bool)

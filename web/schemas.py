@@ -125,7 +125,10 @@ class SearchResults(SearchResponse):
 
     @classmethod
     def of(cls, response: SearchResponse) -> "SearchResults":
-        return cls(**response.model_dump(), results=response.hits)
+        # The response is already validated: dumping it to dicts and validating them again was a
+        # tenth of an API search's time at 100k items (a page cites every near-duplicate it folds).
+        fields = {name: getattr(response, name) for name in type(response).model_fields}
+        return cls.model_construct(response.model_fields_set | {"results"}, **fields, results=response.hits)
 
 
 class FileReportOut(BaseModel):
