@@ -223,6 +223,42 @@ def user_for_session(*, session: Session, token: str) -> User | None:
     return user if expires_at > utcnow() and not user.disabled else None
 
 
+SIGN_IN_TRIES = 5
+"""Failed sign-ins for one name from one address within SIGN_IN_PAUSE, after which that name may not
+try again from there until the oldest of them is SIGN_IN_PAUSE old."""
+SIGN_IN_PAUSE = timedelta(minutes=15)
+FAILED_SIGN_IN = "sign-in failed"
+
+
+def failed_sign_in(*, session: Session, name: str, address: str) -> AuditEvent:
+    """Record a failed sign-in for `name` from the client `address` (what `sign_in_pause` counts)."""
+    return record(session=session, actor=None, action=FAILED_SIGN_IN, target=name, after={"from": address})
+
+
+def sign_in_pause(*, session: Session, name: str, address: str) -> timedelta | None:
+    """How long `name` must wait before its password is checked again from `address`, or None.
+
+    SIGN_IN_TRIES failed sign-ins from there within SIGN_IN_PAUSE, since the name's last successful
+    one from there, stop a password being guessed one try after another. Counted from the audit log, so every
+    worker and process agrees; the same name from another address, and other names, are not held up
+    (nobody can lock a colleague out from their own machine)."""
+    now = utcnow()
+    events = session.exec(select(AuditEvent.at, AuditEvent.action, AuditEvent.after)
+                          .where(AuditEvent.target == name[:500], AuditEvent.action.in_(("sign-in", FAILED_SIGN_IN)),
+                                 AuditEvent.at >= now - SIGN_IN_PAUSE)
+                          .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(100 * SIGN_IN_TRIES))
+    failed = []
+    for at, action, after in events:
+        if not (isinstance(after, dict) and after.get("from") == address):
+            continue
+        if action == "sign-in":
+            break
+        failed.append(at if at.tzinfo else at.replace(tzinfo=timezone.utc))  # SQLite drops the zone
+    if len(failed) < SIGN_IN_TRIES:
+        return None
+    return max(failed[SIGN_IN_TRIES - 1] + SIGN_IN_PAUSE - now, timedelta(seconds=1))
+
+
 def end_session(*, session: Session, token: str) -> None:
     session.exec(delete(UserSession).where(UserSession.token_hash == _digest(token)))
     session.commit()

@@ -167,6 +167,35 @@ def test_a_wrong_password_or_unknown_name_is_refused_the_same_way_and_recorded(p
     assert sorted(e.target for e in failed) == ["nobody", "pat"] and all(e.actor is None for e in failed)
 
 
+def test_repeated_failed_sign_ins_pause_that_name_from_that_computer_only(people):
+    for _ in range(accounts.SIGN_IN_TRIES):
+        assert sign_in(people, password="guess").status_code == 401
+    paused = sign_in(people)  # even the right password is not checked now
+    assert paused.status_code == 429 and "kb_session" not in paused.headers.get("set-cookie", "")
+    assert "15 more minutes" in paused.text and 0 < int(paused.headers["Retry-After"]) <= 15 * 60
+    assert people.get("/search", follow_redirects=False).status_code == 303  # not signed in
+    elsewhere = as_browser(TestClient(people.app, client=("10.1.2.3", 50000)))
+    assert sign_in(elsewhere).status_code == 303  # pat at their own desk is not locked out by the guesser
+    assert sign_in(people).status_code == 429  # and pat signing in there does not free the guesser
+    assert sign_in(people, name="nobody").status_code == 401  # other names are checked as usual
+    with kb_of(people).session() as session:  # fifteen minutes later
+        for event in session.exec(select(accounts.AuditEvent)):
+            event.at -= accounts.SIGN_IN_PAUSE
+            session.add(event)
+        session.commit()
+    assert sign_in(people).status_code == 303
+
+
+def test_a_successful_sign_in_starts_the_count_of_failures_again(people):
+    for _ in range(accounts.SIGN_IN_TRIES - 1):
+        sign_in(people, password="typo")
+    assert sign_in(people).status_code == 303
+    people.post("/sign-out")
+    for _ in range(accounts.SIGN_IN_TRIES - 1):
+        assert sign_in(people, password="typo").status_code == 401
+    assert sign_in(people).status_code == 303
+
+
 def test_sign_in_never_sends_the_browser_to_another_site(people):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         assert sign_in(people, next_url=target).headers["location"] == "/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -24,6 +25,8 @@ CSV_ROWS = 100_000
 AUDIT_COLUMNS = (N_("at (UTC)"), N_("who"), N_("action"), N_("target"), N_("before"), N_("after"))
 """The audit CSV's header, in the reader's language; the rows keep the stored (English) action names."""
 FAILED = N_("That name and password do not match an enabled account. Check both and try again.")
+PAUSED = N_("%(tries)s sign-ins with this name have failed from this computer in the last few minutes, so its "
+            "password is not checked for %(minutes)s more minutes. Wait, or ask a PMO admin to check the account.")
 
 
 @router.get("/sign-in")
@@ -35,14 +38,22 @@ def sign_in_page(request: Request, next: str = Query("/", max_length=2000)):
 def sign_in(request: Request, kb: KBDep, settings: SettingsDep, name: Annotated[str, Form(max_length=64)] = "",
             password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form(max_length=2000)] = "/"):
     name = name.strip()
+    address = request.client.host if request.client else ""
     with kb.session() as session:
+        pause = accounts.sign_in_pause(session=session, name=name, address=address) if name else None
+        if pause is not None:
+            minutes = max(1, math.ceil(pause.total_seconds() / 60))
+            reply = render(request, "sign_in.html", status_code=429, next_url=local_path(next, "/"), name=name,
+                           error=_(PAUSED) % {"tries": accounts.SIGN_IN_TRIES, "minutes": minutes})
+            reply.headers["Retry-After"] = str(math.ceil(pause.total_seconds()))
+            return reply
         user = accounts.check_password(session=session, name=name, password=password) if name else None
         if user is None:
-            accounts.record(session=session, actor=None, action="sign-in failed", target=name)
+            accounts.failed_sign_in(session=session, name=name, address=address)
             return render(request, "sign_in.html", status_code=401, next_url=local_path(next, "/"), name=name,
                           error=_(FAILED))
         token = accounts.start_session(session=session, user=user, hours=settings.session_hours)
-        accounts.record(session=session, actor=user.name, action="sign-in", target=user.name)
+        accounts.record(session=session, actor=user.name, action="sign-in", target=user.name, after={"from": address})
     response = RedirectResponse(local_path(next, "/"), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(settings.session_hours * 3600), httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
