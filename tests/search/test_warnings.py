@@ -115,14 +115,18 @@ def test_high_risk_precedents_agree_with_the_pages(warned_kb, engine):
     assert W.high_risk_precedents(warned_kb, visible=viewer(warned_kb)) == {master}
 
 
+def status_item(kb, text: str, location: str) -> tuple[Project, W.OpenItem]:
+    """LIVE-ERP, and an open item of its status report (not a register row) saying `text`."""
+    with kb.session() as session:
+        live = session.exec(select(Project).where(Project.code == "LIVE-ERP")).one()
+    citation = Source(document_id=1, document="LIVE-ERP status 2026-03", kind="status report", location=location)
+    return live, W.OpenItem(text=text, severity=None, project_id=live.id, citation=citation, title=text[:40])
+
+
 def test_an_open_item_from_elsewhere_is_embedded_and_matched(warned_kb, engine):
     """Status reports will add open items that are not register rows: they are embedded when compared."""
-    with warned_kb.session() as session:
-        live = session.exec(select(Project).where(Project.code == "LIVE-ERP")).one()
-    citation = Source(document_id=1, document="LIVE-ERP status 2026-03", kind="status report",
-                        location="Top risks, point 1")
-    item = W.OpenItem(text="Duplicate and obsolete material master records may make trial loads fail",
-                      severity=None, project_id=live.id, citation=citation, title="Master data duplicates")
+    live, item = status_item(warned_kb, "Duplicate and obsolete material master records may make trial loads fail",
+                             "Top risks, point 1")
     [warning] = W.warnings_for_items(engine, live, [item])
     assert warning.key == "document:1:Top risks, point 1" and warning.risk_id is None
     assert {p.project.code for p in warning.precedents} >= {"PAST-ERP-2"}
@@ -131,12 +135,8 @@ def test_an_open_item_from_elsewhere_is_embedded_and_matched(warned_kb, engine):
 def test_a_running_projects_open_items_are_embedded_once_not_at_every_view(warned_kb, engine, monkeypatch):
     """A project page compares its open items at every view: under load, encoding them each time made it the
     slowest page. The second view reuses the vectors and gives the same warnings."""
-    with warned_kb.session() as session:
-        live = session.exec(select(Project).where(Project.code == "LIVE-ERP")).one()
-    citation = Source(document_id=1, document="LIVE-ERP status 2026-04", kind="status report",
-                      location="Top risks, point 2")
-    item = W.OpenItem(text="Trial loads keep failing on duplicate and obsolete material master records",
-                      severity=None, project_id=live.id, citation=citation, title="Trial loads failing")
+    live, item = status_item(warned_kb, "Trial loads keep failing on duplicate and obsolete material master records",
+                             "Top risks, point 2")
     encoded: list[str] = []
     for name in ("embed_batch", "embed_queries"):
         original = getattr(warned_kb.embedder, name)
