@@ -11,10 +11,10 @@ from fastapi import UploadFile
 from ingest.kinds import code_from_file_name
 from kb import access
 from kb.access import Audience, Role
-from kb.errors import KBError
+from kb.errors import KBError, StorageUnavailable
 from kb.i18n import N_, _
 from web.deps import Services
-from web.jobs import Batch, Entry, JobRunner
+from web.jobs import Entry, IngestJob, JobRunner
 from web.schemas import FileReportOut
 
 QUEUE_DIR = "queue"
@@ -70,10 +70,30 @@ def _read(name: str, upload: UploadFile, max_bytes: int) -> tuple[str, bytes | N
     return name, data if len(data) <= max_bytes else None
 
 
-def receive_uploads(files: list[UploadFile | str], batch: Batch, max_bytes: int) -> None:
-    """Write each chosen file into `batch` on disk, streamed in chunks rather than held in memory."""
-    for name, upload in _chosen(files):
-        batch.add(name, upload.file, max_bytes)
+class QueueUnavailable(StorageUnavailable):
+    """The upload queue on disk could not be written (disk full, permissions)."""
+
+
+def queue_uploads(runner: JobRunner, files: list[UploadFile | str], max_bytes: int, *,
+                  project: Callable[[], str | None], owner: str | None) -> IngestJob:
+    """Write each chosen file into a new batch on disk (streamed in chunks rather than held in
+    memory) and queue it, for the ingest page and `POST /api/ingest` alike; `project()` names the
+    project the batch is filed under, asked once the files are received. Nothing is queued when a
+    file cannot be written or the project is refused."""
+    batch = runner.new_batch()
+    try:
+        for name, upload in _chosen(files):
+            batch.add(name, upload.file, max_bytes)
+        batch.project, batch.owner = project(), owner
+        return runner.submit(batch)
+    except OSError as exc:
+        batch.discard()
+        raise QueueUnavailable(_("The upload could not be saved to the data directory (%(error)s); nothing was "
+                                 "stored. Free some disk space, then upload again.")
+                               % {"error": exc.strerror or exc}) from exc
+    except BaseException:
+        batch.discard()
+        raise
 
 
 def _chosen(files: list[UploadFile | str]) -> list[tuple[str, UploadFile]]:

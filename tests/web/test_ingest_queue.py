@@ -121,7 +121,8 @@ def test_a_file_over_the_limit_is_not_kept_and_is_rejected_with_the_limit(tmp_pa
         assert stored_names(client) == []
 
 
-def test_an_upload_that_cannot_be_saved_says_so_and_queues_nothing(client: TestClient, monkeypatch):
+@pytest.mark.parametrize("path", ["/ingest", "/api/ingest"])
+def test_an_upload_that_cannot_be_saved_says_so_and_queues_nothing(client: TestClient, monkeypatch, path):
     import errno
 
     from web.jobs import Batch
@@ -135,7 +136,7 @@ def test_an_upload_that_cannot_be_saved_says_so_and_queues_nothing(client: TestC
 
     monkeypatch.setattr(Batch, "add", disk_full_on_second)
     files = [("files", (name, (FIXTURES / name).read_bytes())) for name in FILES]
-    response = client.post("/ingest", files=files, follow_redirects=False)
+    response = client.post(path, files=files, follow_redirects=False)
     assert response.status_code == 503
     assert "No space left on device" in response.text and "Free some disk space, then upload again" in response.text
     queue_dir = client.app.state.jobs.queue_dir

@@ -12,7 +12,7 @@ from web.audit import ingested
 from web.deps import AudienceDep, ServicesDep
 from web.jobs import JobRunner
 from web.schemas import FileReportOut
-from web.uploads import claim_project, ingest_uploads, read_uploads, receive_uploads
+from web.uploads import claim_project, ingest_uploads, queue_uploads, read_uploads
 
 router = APIRouter(tags=["api"])
 
@@ -46,19 +46,8 @@ def api_ingest(request: Request, services: ServicesDep, audience: AudienceDep,
 def queue_and_wait(request: Request, services: ServicesDep, files: list[UploadFile | str], *,
                    project: str | None, owner: str | None) -> list[FileReportOut]:
     runner: JobRunner = request.app.state.jobs
-    batch = runner.new_batch()
-    try:
-        receive_uploads(files, batch, services.settings.max_upload_mb * 1024 * 1024)
-        batch.project, batch.owner = project, owner
-        job = runner.submit(batch)
-    except OSError as exc:
-        batch.discard()
-        raise StorageUnavailable(_("The upload could not be saved to the data directory (%(error)s); nothing was "
-                                   "stored. Free some disk space, then upload again.")
-                                 % {"error": exc.strerror or exc}) from exc
-    except BaseException:
-        batch.discard()
-        raise
+    job = queue_uploads(runner, files, services.settings.max_upload_mb * 1024 * 1024, project=lambda: project,
+                        owner=owner)
     if not runner.wait(job):
         raise StillQueued(_("The server is stopping: the upload is queued as batch %(batch)s and will be "
                             "ingested when it starts again; see /ingest/jobs/%(batch)s then.") % {"batch": job.id})

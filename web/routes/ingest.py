@@ -10,23 +10,19 @@ from sqlmodel import Session
 
 from kb import queries
 from kb.access import Audience, Visibility
-from kb.errors import NotFound, StorageUnavailable
+from kb.errors import NotFound
 from kb.i18n import _
 from web.audit import ingested, record
 from web.deps import AudienceDep, ServicesDep, SessionDep, VisibilityDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
-from web.uploads import OUTCOME_WORDS, claim_project, ingest_uploads, read_uploads, receive_uploads
+from web.uploads import OUTCOME_WORDS, claim_project, ingest_uploads, queue_uploads, read_uploads
 
 router = APIRouter(include_in_schema=False)
 
 INLINE_WAIT_SECONDS = 3.0
 """A small batch usually finishes within this; the user then lands straight on the results."""
 
-
-
-class QueueUnavailable(StorageUnavailable):
-    """The upload queue on disk could not be written (disk full, permissions)."""
 
 
 ACCEPT = ".md,.markdown,.docx,.pdf,.csv,.xlsx,.jsonl"
@@ -50,20 +46,8 @@ def upload(request: Request, services: ServicesDep, audience: AudienceDep,
     project = claim_project(services, audience, project, preview=True, files=files)  # may they? (403 first)
     if preview:
         return preview_page(request, services, files, project)
-    batch = jobs(request).new_batch()
-    try:
-        receive_uploads(files, batch, services.settings.max_upload_mb * 1024 * 1024)
-        batch.project = claim_project(services, audience, project, preview=False, files=files)
-        batch.owner = audience.user
-        job = jobs(request).submit(batch)
-    except OSError as exc:
-        batch.discard()
-        raise QueueUnavailable(_("The upload could not be saved to the data directory (%(error)s); nothing was "
-                                 "queued. Free some disk space, then upload again.")
-                               % {"error": exc.strerror or exc}) from exc
-    except BaseException:
-        batch.discard()
-        raise
+    job = queue_uploads(jobs(request), files, services.settings.max_upload_mb * 1024 * 1024, owner=audience.user,
+                        project=lambda: claim_project(services, audience, project, preview=False, files=files))
     record(request, "upload", f"batch {job.id}", after={"files": list(job.names), "project": project})
     if job.finished_event.wait(INLINE_WAIT_SECONDS):
         ingested(request, job.reports, project)
