@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from kb.i18n import N_, _
 from search.models import FACETS, Hit, ProjectProfile, SearchRequest, SearchResponse
+from search.projects import SIZES as PROJECT_SIZES
 
 MAX_QUERY = 500
 PERIOD = r"^(\d{4}(-[Qq][1-4])?)?$"
@@ -163,7 +164,7 @@ class FeedbackOut(BaseModel):
     applied: int
 
 
-SIZES = ("small", "medium", "large")
+SIZES = tuple(label for _limit, label in PROJECT_SIZES)
 
 
 class KickoffForm(BaseModel):

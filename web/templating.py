@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from kb import i18n, vocab
 from kb.i18n import N_
+from search.projects import size_words
 from web import rules, security
 from web.auth import AUDIENCE
 from web.deps import is_htmx
@@ -212,7 +213,7 @@ env.filters.update(number=i18n.format_number, percent=i18n.format_percent, datet
 env.filters.update(highlight=highlight, money=money, signed=signed, nice_date=nice_date, filesize=filesize,
                    facet_label=facet_label, label=label, domid=domid, closeness=closeness)
 env.globals.update(
-    NAV=NAV, LANGUAGES=i18n.LANGUAGES, language=i18n.current, may=may, signed_in=signed_in, csrf_field=csrf_field, htmx_headers=htmx_headers, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
+    NAV=NAV, LANGUAGES=i18n.LANGUAGES, size_words=size_words, language=i18n.current, may=may, signed_in=signed_in, csrf_field=csrf_field, htmx_headers=htmx_headers, url_with=url_with, page_numbers=page_numbers, item_url=item_url, source_url=source_url,
     POLARITIES=list(vocab.POLARITIES), CATEGORIES=list(vocab.CATEGORIES), PHASES=list(vocab.PHASES),
     PROJECT_TYPES=list(vocab.PROJECT_TYPES), OUTCOMES=list(vocab.OUTCOMES),
     RISK_STATUSES=list(vocab.RISK_STATUSES), DOCUMENT_KINDS=list(vocab.DOCUMENT_KINDS),
