@@ -63,7 +63,7 @@ def _insert_rows(kb, texts: list[str], rnd: random.Random):
     from sqlalchemy import insert
 
     from kb.db import bump_generation
-    from kb.models import Document, KickoffPack, Lesson, LessonFeedback, Project, Risk, SearchLog
+    from kb.models import Document, KickoffPack, Lesson, LessonFeedback, Project, Risk, SearchLog, document_key
 
     now = datetime.now(timezone.utc)
     projects, documents = [], []
@@ -83,12 +83,14 @@ def _insert_rows(kb, texts: list[str], rnd: random.Random):
                              actual_cost=budget * rnd.uniform(0.9, 1.4) if i % 3 == 0 else None, created_at=now))
         if closed and i % 10:
             documents.append(dict(id=i, kind="closure report", source_name=f"SYN-{i:05d}.md", sha256=f"{i:064d}",
-                                  content="", project_id=i, stored_path="",
+                                  key=document_key(f"SYN-{i:05d}", f"SYN-{i:05d}.md"), content="", project_id=i,
+                                  stored_path="",
                                   ingested_at=datetime.combine(end + timedelta(days=rnd.randrange(5, 120)),
                                                                datetime.min.time(), tzinfo=timezone.utc)))
         # Every project has a retrospective to hang its lessons on; 1 in 10 closed projects has no closure report.
         documents.append(dict(id=PROJECTS + i, kind="retrospective", source_name=f"SYN-{i:05d}-retro.md",
-                              sha256=f"r{i:063d}", content="", project_id=i, stored_path="", ingested_at=now))
+                              sha256=f"r{i:063d}", key=document_key(f"SYN-{i:05d}", f"SYN-{i:05d}-retro.md"),
+                              content="", project_id=i, stored_path="", ingested_at=now))
     doc_of = {i: PROJECTS + i for i in range(1, PROJECTS + 1)}
     lessons, lesson_rows = [], []
     for n in range(1, LESSONS + 1):
@@ -131,9 +133,22 @@ def _usage_rows(rnd: random.Random, now: datetime) -> dict[str, list[dict]]:
 
 
 def _write_vectors(kb, rows: list[tuple[int, int]], bases: np.ndarray, rng, kind: str) -> None:
+    """Each row's vector (its base text's, with noise) in SQL, where themes and search read them, and in Chroma."""
+    from sqlmodel import select
+
+    from kb.models import Lesson, Risk
+    from kb.texts import lesson_text, risk_text, text_sha256
+    from kb.vectors import record_vectors
+
     ids = [f"{kind}-{n}" for n, _ in rows]
     vectors = bases[[b for _, b in rows]] + rng.normal(0, 0.03, size=(len(rows), bases.shape[1])).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    model, text_of = (Lesson, lesson_text) if kind == "lesson" else (Risk, risk_text)
+    with kb.session() as session:
+        texts = {r.id: text_of(r) for r in session.exec(select(model))}
+        record_vectors(session, model=kb.embedder.name, keys=[(kind, n) for n, _ in rows],
+                       text_hashes=[text_sha256(texts[n]) for n, _ in rows], vectors=vectors)
+        session.commit()
     kb.vectors.upsert(ids, vectors, [{"kind": kind, "item_id": n} for n, _ in rows])
 
 

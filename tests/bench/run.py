@@ -19,8 +19,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -280,31 +282,52 @@ def main() -> None:
     answers: list[dict] = []  # "no answer" counts per corpus, summed at the end
     demo_eval = corpora.HERE / "eval_demo.jsonl"
     if corpora.DEMO.exists() and demo_eval.exists():
-        rows += demo_quality(embedder, load_questions(demo_eval), answers)
+        rows += section("demo quality", lambda: demo_quality(embedder, load_questions(demo_eval), answers))
     else:
         print("skipping demo quality: demo/ or tests/bench/eval_demo.jsonl is missing", file=sys.stderr)
-    rows += chinese_rows(embedder)
+    rows += section("Chinese and cross-language quality", lambda: chinese_rows(embedder))
     if corpora.NASA.exists():
-        ingest, kb = ingestion_rows(embedder)
-        sets = nasa_sets()
-        questions = sets[-1][1]
-        rows += quality_rows("NASA LLIS", kb, sets, nasa_judge(kb))
-        answers.append(answer_counts(kb, "nasa", questions))
-        rows += answer_rows("NASA LLIS", answers[-1])
-        rows += latency_rows(kb, [q["query"] for q in questions] + [q["query"] + " lessons" for q in questions])
-        rows += ingest
+        rows += section("NASA quality, latency and ingestion", lambda: nasa_rows(embedder, answers))
     else:
         print(f"skipping NASA quality, latency and ingestion: {corpora.NASA} not found", file=sys.stderr)
     if len(answers) > 1:
         rows += answer_rows("demo + NASA", {k: sum(c[k] for c in answers) for k in answers[0]})
-    rows += insights_rows()
-    rows += load_rows()
+    rows += section("insights at 2,000 projects", insights_rows)
+    rows += section("load", load_rows)
     rows.append(("run", "bench wall time", f"{time.perf_counter() - started:.0f} s", ""))
     text = table(machine(), rows)
     print(text)
     out = corpora.ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md").write_text(text + "\n", encoding="utf-8")
+
+
+def section(name: str, rows_of: Callable[[], list[Row]]) -> list[Row]:
+    """One part of the bench: its rows, printed as soon as it is done (a long run shows its progress, and
+    a part that fails loses nothing of the others), or one row saying why it failed."""
+    print(f"bench: {name} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    try:
+        rows = rows_of()
+    except Exception as exc:  # the rest of the bench still runs and prints
+        traceback.print_exc()
+        rows = [(name, "failed", "-", f"{type(exc).__name__}: {exc}"[:200])]
+    for row in rows:
+        print("   " + " | ".join(str(cell) for cell in row), file=sys.stderr, flush=True)
+    print(f"bench: {name} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def nasa_rows(embedder, answers: list[dict]) -> list[Row]:
+    """Ingestion, quality, "no answer" counts and latency on the NASA lessons (one store, ingested once)."""
+    ingest, kb = ingestion_rows(embedder)
+    sets = nasa_sets()
+    questions = sets[-1][1]
+    rows = quality_rows("NASA LLIS", kb, sets, nasa_judge(kb))
+    answers.append(answer_counts(kb, "nasa", questions))
+    rows += answer_rows("NASA LLIS", answers[-1])
+    rows += latency_rows(kb, [q["query"] for q in questions] + [q["query"] + " lessons" for q in questions])
+    return rows + ingest
 
 
 def chinese_rows(embedder) -> list[Row]:
