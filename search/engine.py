@@ -478,8 +478,9 @@ class SearchEngine:
 
     def _facet_counts(self, snap: Snapshot, plan: Plan, match: np.ndarray) -> dict[str, list[FacetValue]]:
         out = {}
+        every = np.flatnonzero(plan.allowed(match))  # the rows of each facet not filtered on (most of them)
         for facet in FACETS:
-            rows = plan.allowed(match, skip=facet)
+            rows = np.flatnonzero(plan.allowed(match, skip=facet)) if facet in plan.masks else every
             codes = snap.codes[facet][rows]
             counts = np.bincount(codes[codes >= 0], minlength=len(snap.labels[facet]))
             chosen = {v.lower() for v in plan.applied.get(facet, [])}
