@@ -254,3 +254,28 @@ def test_a_data_directory_from_before_sql_vectors_adopts_the_index_vectors_witho
         assert s.exec(text("SELECT count(*) FROM item_vector")).one()[0] == len(ids)
     assert again.doctor().ok
     assert KnowledgeBase.open(settings, embedder=Refuses()).adopt_index_vectors() == 0, "only once"
+
+
+class MeetingEmbedder(HashingEmbedder):
+    """Embeds only once the other model has started embedding too: one after the other, it waits in vain."""
+
+    def __init__(self, name: str, dim: int, meeting) -> None:
+        self.name, self.dim, self.meeting = name, dim, meeting
+
+    def embed_batch(self, texts):
+        self.meeting.wait()
+        return super().embed_batch(texts)
+
+
+def test_both_models_embed_a_document_at_once_so_ingest_takes_the_slower_ones_time_not_the_sum(settings):
+    import threading
+
+    from kb.models import MultilingualVector
+    from kb.store import KnowledgeBase
+
+    meeting = threading.Barrier(2, timeout=20)
+    kb = KnowledgeBase.open(settings, embedder=MeetingEmbedder("main-test", 64, meeting),
+                            multilingual=MeetingEmbedder("second-test", 32, meeting))
+    assert kb.save_document(closure(), b"v1").outcome == "ingested"
+    with kb.session() as s:
+        assert len(s.exec(select(MultilingualVector)).all()) == len(sql_vectors(kb)) > 0
