@@ -23,8 +23,6 @@ router = APIRouter(include_in_schema=False)
 INLINE_WAIT_SECONDS = 3.0
 """A small batch usually finishes within this; the user then lands straight on the results."""
 
-
-
 ACCEPT = ".md,.markdown,.docx,.pdf,.csv,.xlsx,.jsonl"
 
 
