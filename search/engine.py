@@ -94,6 +94,10 @@ SPLIT_ROWS = 20_000
 SPLIT_PARTS = min(os.cpu_count() or 1, 4)
 
 
+_SPLIT_FREE = threading.Semaphore(max(SPLIT_PARTS - 1, 0))
+"""Idle helper threads of `_splitter`: a search takes one only when it is free."""
+
+
 @functools.lru_cache(maxsize=1)
 def _splitter() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=max(SPLIT_PARTS - 1, 1), thread_name_prefix="kb-dense-part")
@@ -396,20 +400,28 @@ class SearchEngine:
         return dense
 
     def _cosines(self, matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """`matrix @ vector`, cut in parts computed at once on the cores when the matrix is large: at
-        100k rows one product reads 150 MB and took 10.4 ms on one core, 4.9 ms in two halves (BLAS runs
-        single-threaded in a search, `quiet_blas`; numpy gives up the GIL while it multiplies)."""
+        """`matrix @ vector`, cut in parts computed at once on the cores when the matrix is large and a
+        helper thread is free: at 100k rows one product reads 150 MB and took 10.4 ms on one core, 4.9 ms
+        in two halves (BLAS runs single-threaded in a search, `quiet_blas`; numpy gives up the GIL while
+        it multiplies). When every helper is busy with other searches, the caller computes it whole."""
         parts = min(SPLIT_PARTS, len(matrix) // SPLIT_ROWS)
-        if parts < 2:
+        helpers = 0
+        while helpers < parts - 1 and _SPLIT_FREE.acquire(blocking=False):
+            helpers += 1  # under load the other cores are busy anyway: never queue behind another search
+        if not helpers:
             return matrix @ vector
-        out = np.empty(len(matrix), dtype=np.result_type(matrix, vector))
-        bounds = np.linspace(0, len(matrix), parts + 1).astype(int)
-        rest = [_splitter().submit(np.matmul, matrix[lo:hi], vector, out=out[lo:hi])
-                for lo, hi in zip(bounds[1:-1], bounds[2:])]
-        np.matmul(matrix[:bounds[1]], vector, out=out[:bounds[1]])
-        for part in rest:
-            part.result()
-        return out
+        try:
+            out = np.empty(len(matrix), dtype=np.result_type(matrix, vector))
+            bounds = np.linspace(0, len(matrix), helpers + 2).astype(int)
+            rest = [_splitter().submit(np.matmul, matrix[lo:hi], vector, out=out[lo:hi])
+                    for lo, hi in zip(bounds[1:-1], bounds[2:])]
+            np.matmul(matrix[:bounds[1]], vector, out=out[:bounds[1]])
+            for part in rest:
+                part.result()
+            return out
+        finally:
+            for _ in range(helpers):
+                _SPLIT_FREE.release()
 
     # --- facets ----------------------------------------------------------------
 
