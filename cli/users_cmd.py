@@ -1,8 +1,8 @@
 """`kb users`: the accounts that may sign in to the web app and its API.
 
 The forms are fixed, as scripts call them: `kb users add NAME --role viewer|pm|admin
-[--groups a,b] [--password-stdin]`, `kb users list`, `kb users disable NAME` and
-`kb users token NAME`."""
+[--groups a,b] [--password-stdin]`, `kb users list`, `kb users disable NAME`,
+`kb users password NAME [--password-stdin]` and `kb users token NAME`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from kb.i18n import N_, _
 CLI = "kb users"
 """Who the audit log names for account changes made on the command line."""
 
-users = typer.Typer(help=N_("Accounts for the web app and its JSON API: add, list, disable, and API tokens."),
+users = typer.Typer(help=N_("Accounts for the web app and its JSON API: add, list, disable, new passwords, and API "
+                            "tokens."),
                     no_args_is_help=True)
 
 
@@ -78,6 +79,23 @@ def disable(name: str = typer.Argument(..., help=N_("The account's sign-in name.
         accounts.record(session=session, actor=CLI, action="user", target=f"disable {name}",
                         before={"disabled": False}, after={"disabled": True})
     typer.echo(_("Disabled %(name)s; its sessions and API tokens no longer work.") % {"name": name})
+
+
+@users.command("password", help=N_("Set a new password for NAME (prompted for unless --password-stdin is given). "
+                                    "Its sign-ins end at once; its API tokens keep working."))
+def password(
+    name: str = typer.Argument(..., help=N_("The account's sign-in name.")),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help=N_("Read the password from the first line "
+                                                                           "of standard input (for scripts).")),
+) -> None:
+    from kb import accounts
+
+    with _accounts_session() as session:
+        accounts.get_user(session=session, name=name)  # an unknown name fails before anyone types a password
+        new = sys.stdin.readline().rstrip("\r\n") if password_stdin else \
+            typer.prompt(_("Password"), hide_input=True, confirmation_prompt=_("Repeat for confirmation"))
+        accounts.set_password(session=session, name=name, password=new, actor=CLI)
+    typer.echo(_("Set a new password for %(name)s; its earlier sign-ins have ended.") % {"name": name})
 
 
 @users.command("token", help=N_("Print a new API token for NAME, for `Authorization: Bearer TOKEN`. It is shown "

@@ -157,6 +157,23 @@ def disable_user(*, session: Session, name: str) -> User:
     return user
 
 
+def set_password(*, session: Session, name: str, password: str, actor: str | None) -> User:
+    """A new password for an account, recorded in the audit log: its sessions end (whoever signed in
+    with the old one is signed out), its API tokens keep working, and sign-ins paused after failed
+    ones (`sign_in_pause`) may start again at once."""
+    user = get_user(session=session, name=name)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    session.exec(delete(UserSession).where(UserSession.user_id == user.id))
+    session.commit()
+    record(session=session, actor=actor, action="user", target=_password_set(name))
+    return user
+
+
+def _password_set(name: str) -> str:
+    return f"password {name}"
+
+
 def check_password(*, session: Session, name: str, password: str) -> User | None:
     """The enabled user with this name and password, or None (the same for every wrong answer)."""
     user = session.exec(select(User).where(User.name == name)).first()
@@ -239,13 +256,16 @@ def sign_in_pause(*, session: Session, name: str, address: str) -> timedelta | N
     """How long `name` must wait before its password is checked again from `address`, or None.
 
     SIGN_IN_TRIES failed sign-ins from there within SIGN_IN_PAUSE, since the name's last successful
-    one from there, stop a password being guessed one try after another. Counted from the audit log, so every
+    one from there and since an admin last set its password (`kb users password`), stop a password being guessed one try after another. Counted from the audit log, so every
     worker and process agrees; the same name from another address, and other names, are not held up
     (nobody can lock a colleague out from their own machine)."""
     now = utcnow()
+    since = now - SIGN_IN_PAUSE
+    reset = session.exec(select(func.max(AuditEvent.id)).where(
+        AuditEvent.action == "user", AuditEvent.target == _password_set(name), AuditEvent.at >= since)).one()
     events = session.exec(select(AuditEvent.at, AuditEvent.action, AuditEvent.after)
                           .where(AuditEvent.target == name[:500], AuditEvent.action.in_(("sign-in", FAILED_SIGN_IN)),
-                                 AuditEvent.at >= now - SIGN_IN_PAUSE)
+                                 AuditEvent.at >= since, AuditEvent.id > (reset or 0))
                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(100 * SIGN_IN_TRIES))
     failed = []
     for at, action, after in events:

@@ -102,3 +102,26 @@ def test_the_first_admin_takes_its_password_from_the_setting(tmp_path, capsys):
     assert "KB_ADMIN_PASSWORD" in shown and "from the environment" not in shown
     with Session(create_db_engine(settings)) as session:
         assert accounts.check_password(session=session, name="admin", password="from the environment")
+
+
+def test_an_admin_sets_a_new_password_and_the_old_one_and_its_sessions_stop_working(users, tmp_path):
+    from kb import accounts
+    from kb.db import Session, create_db_engine
+
+    users("add", "vic", "--role", "viewer", "--password-stdin", input="a long password\n")
+    engine = create_db_engine(Settings(data_dir=tmp_path / "data", _env_file=None))
+    with Session(engine) as session:
+        cookie = accounts.start_session(session=session, user=accounts.get_user(session=session, name="vic"), hours=1)
+    changed = users("password", "vic", input="a new long password\na new long password\n")
+    assert changed.exit_code == 0 and "Set a new password for vic" in changed.output
+    with Session(engine) as session:
+        assert accounts.check_password(session=session, name="vic", password="a long password") is None
+        assert accounts.check_password(session=session, name="vic", password="a new long password").name == "vic"
+        assert accounts.user_for_session(session=session, token=cookie) is None
+        assert accounts.audit_events(session=session, action="user").events[0].target == "password vic"
+    unknown = users("password", "nobody", "--password-stdin", input="a new long password\n")
+    assert unknown.exit_code != 0 and "no user named 'nobody'" in str(unknown.exception) + unknown.output
+    short = users("password", "vic", "--password-stdin", input="short\n")
+    assert short.exit_code != 0 and "too short" in str(short.exception) + short.output
+    with Session(engine) as session:  # the refused change changed nothing
+        assert accounts.check_password(session=session, name="vic", password="a new long password").name == "vic"

@@ -186,6 +186,15 @@ def test_repeated_failed_sign_ins_pause_that_name_from_that_computer_only(people
     assert sign_in(people).status_code == 303
 
 
+def test_a_new_password_from_an_admin_ends_the_pause_at_once(people):
+    for _ in range(accounts.SIGN_IN_TRIES):
+        sign_in(people, password="forgotten")
+    assert sign_in(people).status_code == 429
+    with kb_of(people).session() as session:
+        accounts.set_password(session=session, name="pat", password="a brand new password", actor="kb users")
+    assert sign_in(people, password="a brand new password").status_code == 303
+
+
 def test_a_successful_sign_in_starts_the_count_of_failures_again(people):
     for _ in range(accounts.SIGN_IN_TRIES - 1):
         sign_in(people, password="typo")
