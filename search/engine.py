@@ -285,6 +285,7 @@ class SearchEngine:
         a running project's page encoded its open items again at every view, module by module,
         which under load made it the slowest page."""
         model = "passage-multilingual" if multilingual else "passage-main"
+        embedder = self.kb.multilingual if multilingual else self.kb.embedder
         out: list[np.ndarray | None] = []
         with self._cache_lock:
             for text in texts:
@@ -294,7 +295,6 @@ class SearchEngine:
                 out.append(vec)
         missing = list(dict.fromkeys(t for t, v in zip(texts, out) if v is None))
         if missing:
-            embedder = self.kb.multilingual if multilingual else self.kb.embedder
             encode = getattr(embedder, "embed_queries", embedder.embed_batch)
             vecs = np.asarray(encode(missing), dtype=np.float32)
             vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
@@ -303,10 +303,7 @@ class SearchEngine:
                 for text, vec in fresh.items():
                     self._remember((model, text), vec)
             out = [fresh[t] if v is None else v for t, v in zip(texts, out)]
-        if not out:
-            embedder = self.kb.multilingual if multilingual else self.kb.embedder
-            return np.zeros((0, embedder.dim), dtype=np.float32)
-        return np.stack(out)
+        return np.stack(out) if out else np.zeros((0, embedder.dim), dtype=np.float32)
 
     def _remember(self, key: tuple[str, str], vec: np.ndarray) -> None:
         """Into the vector cache, under `_cache_lock`."""
