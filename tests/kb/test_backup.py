@@ -88,7 +88,8 @@ def pmo_work(kb) -> None:
         add_feedback(session=s, lesson_id=lessons[0].id, kind="helpful")
         add_feedback(session=s, lesson_id=lessons[2].id, kind="applied", project_id=project.id)
     engine = SearchEngine(kb)
-    engine.search(SearchRequest(q="what went wrong on past ERP migrations"))  # logged
+    engine.search(SearchRequest(q="what went wrong on past ERP migrations"))
+    assert engine.flush_log()  # the search log is written behind the searches
     engine.kickoff_pack(ProjectProfile(name="Payroll ERP", project_type="ERP migration", industry="retail",
                                        budget=1_250_000.5, description="Move payroll to the new ERP"))
     themes = compute_themes(kb)
