@@ -4,6 +4,7 @@ from the question, facet counts, near-duplicate folding and a summary."""
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 import time
@@ -26,6 +27,7 @@ from kb.models import SearchLog
 from kb.priority import lower_this_thread
 from search import confidence, ranking
 from search.facets import Detection, detect, value_rules
+from search import hits
 from search.hits import fetch_rows, make_hit, source_of_row
 from search.index import Snapshot, build_snapshot
 from search.models import (
@@ -68,6 +70,8 @@ class Plan:
         return out
 
 
+log = logging.getLogger(__name__)
+
 RANK_ONLY_FACETS = ("category", "phase")
 """Facets read from the question that rank rather than filter. Categories and phases
 are tagged automatically from the text, so a lesson about data migration may be
@@ -87,6 +91,10 @@ def quiet_blas(method):
         with _blas_controller().limit(limits=1, user_api="blas"):
             return method(*args, **kwargs)
     return wrapper
+
+
+WARM_AFTER = 5.0
+"""Seconds a new snapshot of a small store stays current before a server's engine reads it whole."""
 
 
 SPLIT_ROWS = 20_000
@@ -176,6 +184,8 @@ class SearchEngine:
         self._cache_lock = threading.Lock()
         self._build_seconds = 0.0
         self._rebuilding = False
+        self._warming = False
+        self._keep_warm = False
         self._wrote = threading.local()  # .changed: this thread committed a change since its last snapshot
         self.changes = 0
         """Commits that may have changed what the index holds, in this process (the search log's excepted)."""
@@ -247,6 +257,51 @@ class SearchEngine:
         if self._snap is None or fresh.generation >= self._snap.generation:
             self._snap = fresh  # one reference swap: readers see the old snapshot or the new one
         self._build_seconds = time.perf_counter() - start
+        if self._keep_warm and 0 < fresh.size <= hits.WARM_ROWS:
+            self._warm_in_background()
+
+    def warm(self) -> bool:
+        """Read the current snapshot's rows and cut their texts for snippets now, if the store is
+        small enough to keep whole (`search.hits.warm`), and every later snapshot's in the background
+        as it replaces this one (a server's engine; a command's one question is better off without).
+        Whether this one was."""
+        snap = self.snapshot()
+        self._keep_warm = True
+        return hits.warm(self.kb, snap, lambda: self._snap is snap)
+
+    def _warm_in_background(self) -> None:
+        with self._cache_lock:
+            if self._warming:
+                return  # the running one moves on to the newest snapshot
+            self._warming = True
+        threading.Thread(target=self._background_warm, name="kb-index-warm", daemon=True).start()
+
+    def _background_warm(self) -> None:
+        lower_this_thread()  # searches go first
+        snap = None
+        try:
+            while (snap := self._settled()) is not None:
+                hits.warm(self.kb, snap, lambda: self._snap is snap)
+                if self._snap is snap:
+                    break  # else replaced while warming: warm the newer one
+        except Exception as exc:  # a cache left cold costs a few ms a question; never a failed search
+            log.debug("warming the index stopped: %s", exc)
+            snap = self._snap
+        finally:
+            with self._cache_lock:
+                self._warming = False
+        if self._snap is not snap and 0 < self._snap.size <= hits.WARM_ROWS:
+            self._warm_in_background()  # built between the last look and now
+
+    def _settled(self) -> Snapshot | None:
+        """The current snapshot once it has stayed current for WARM_AFTER seconds. During a bulk
+        ingest the index is rebuilt every few seconds, and reading the store whole after each
+        rebuild doubled the searches' p95 while it ran (measured: 101 -> 234-262 ms)."""
+        while True:
+            snap = self._snap
+            time.sleep(WARM_AFTER)
+            if self._snap is snap:
+                return snap
 
     def _rebuild_in_background(self) -> None:
         with self._cache_lock:  # a short lock of the engine's, so that two readers never start two builds
@@ -668,10 +723,14 @@ def labels_in(snap: Snapshot, facet: str, rows: np.ndarray, hidden: frozenset[in
 
 
 def facet_mask(snap: Snapshot, facet: str, values: list[str]) -> np.ndarray:
+    """Rows whose `facet` is one of `values`: a table lookup by code (a row without a value is -1,
+    the table's last entry, never chosen), four times quicker than `np.isin` at 100k rows."""
     codes = [c for c in (snap.code_of(facet, v) for v in values) if c is not None]
     if not codes:
         return np.zeros(snap.size, dtype=bool)
-    return np.isin(snap.codes[facet], codes)
+    chosen = np.zeros(len(snap.labels[facet]) + 1, dtype=bool)
+    chosen[codes] = True
+    return chosen[snap.codes[facet]]
 
 
 def apply_boosts(rows: np.ndarray, fused: np.ndarray, boosts: list[np.ndarray]):
