@@ -38,8 +38,8 @@ class HttpServer:
 
         self.url = f"http://127.0.0.1:{free_port()}"
         port = int(self.url.rsplit(":", 1)[1])
-        self.server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                                    log_level="warning"))
+        self.app = create_app(settings)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 60
@@ -47,6 +47,10 @@ class HttpServer:
             time.sleep(0.05)
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {user_token(kb)}"  # a script's API token
+
+    def warm_up(self) -> None:
+        """What `kb serve` does at start, before anyone asks: load the models and the index."""
+        self.app.state.services.warm_up()
 
     def search(self, q: str) -> None:
         # Generous: the first request builds the index (minutes at 100k on a busy machine).
@@ -58,10 +62,12 @@ class HttpServer:
         self.thread.join(10)
 
 
-def timed_passes(search, queries: list[str]) -> tuple[float, list[float], list[float]]:
-    """(first-query seconds, new-question ms, repeated-question ms): the first pass encodes
-    each query, the two after it find the vector in the engine's cache."""
+def timed_passes(search, queries: list[str], warm_up) -> tuple[float, list[float], list[float]]:
+    """(start-up seconds, new-question ms, repeated-question ms): `warm_up` is what a server does
+    at start (loads the index); the first pass then encodes each query, the two after it find the
+    vector in the engine's cache."""
     t0 = time.perf_counter()
+    warm_up()
     search("warm up")
     load_s = time.perf_counter() - t0
     new, repeated = [], []
@@ -89,16 +95,18 @@ def run(n: int, vectors_path: Path, queries: list[str]) -> dict:
     build_s = time.perf_counter() - t0
     server = HttpServer(settings, kb)
     try:
-        load_s, http_new, http_repeated = timed_passes(server.search, queries)
+        load_s, http_new, http_repeated = timed_passes(server.search, queries, server.warm_up)
     finally:
         server.stop()
     engine = SearchEngine(kb)  # a cache of its own: every question is new to it again
     filters = {k: [v] for k, v in QUERY_FILTER.items()}
-    _, inproc_new, inproc_repeated = timed_passes(lambda q: engine.search(SearchRequest(q=q, filters=filters)), queries)
+    _, inproc_new, inproc_repeated = timed_passes(lambda q: engine.search(SearchRequest(q=q, filters=filters)), queries,
+                                                  engine.warm)
     encode = []
+    one = getattr(kb.embedder, "embed_questions", None) or (lambda texts: [kb.embedder.embed_query(texts[0])])
     for q in queries:
         t = time.perf_counter()
-        kb.embedder.embed_query(q + " encode")
+        one([q + " encode"])  # as a search encodes its question (on an idle machine, with a second thread)
         encode.append((time.perf_counter() - t) * 1000)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"n": n, "via": "kb's app over HTTP (uvicorn, loopback) GET /api/search", "build_s": build_s,
