@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     embedding_batch_size: int = 64
     embedding_threads: int = 1
     """Threads torch uses for one encoding; 0 means torch's default (one per core)."""
+    question_threads: int = 2
+    """Threads torch may use to encode a search question while as many cores are idle (more than
+    `embedding_threads` only then); 1 keeps questions to `embedding_threads`."""
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_mb: int = 50
