@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, Sequence
 
@@ -124,7 +125,7 @@ class SentenceTransformerEmbedder:
         traced = self._traced()
         if traced is None:
             return self.embed_batch(texts)
-        features = traced.features(texts)  # meanwhile the thread that asked goes to sleep, and is not counted
+        features = traced.features(texts)
         threads = self.threads + min(self.question_threads - self.threads, spare_cores())
         if threads == self.threads:
             return traced.run(features)
@@ -236,15 +237,53 @@ def set_torch_threads(threads: int) -> None:
 
 
 def spare_cores() -> int:
-    """Cores idle at this moment besides the caller's: this process's usable cores less the threads
-    running system-wide (`/proc/loadavg`, the caller included). 0 where that cannot be read."""
-    try:
-        with open("/proc/loadavg") as f:
-            running = int(f.read().split()[3].split("/")[0])
-        cores = len(os.sched_getaffinity(0))
-    except (OSError, ValueError, IndexError, AttributeError):
-        return 0
-    return max(0, cores - running)
+    """Cores that other processes have left idle lately, besides the one the caller runs on (0 where
+    that cannot be read). Measured from /proc/stat and this process's own CPU time between two
+    questions at least IDLE_WINDOW apart (the last answer is kept in between): what this process
+    spends is not counted against it, so its own requests and its lower-priority ingest do not turn
+    the second thread off, and another program busy on a core does."""
+    return _idle.spare()
+
+
+IDLE_WINDOW = 0.05
+
+
+class _IdleCores:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[float, float, float, float] | None = None
+        self._spare = 0
+
+    def spare(self) -> int:
+        try:
+            now = _cpu_times()
+            cores = len(os.sched_getaffinity(0))
+        except (OSError, ValueError, IndexError, AttributeError):
+            return 0
+        with self._lock:
+            last = self._last
+            if last is not None and now[0] - last[0] < IDLE_WINDOW:
+                return self._spare
+            self._last = now
+            if last is None:
+                return self._spare  # nothing to compare with yet: one thread
+            elapsed = now[0] - last[0]
+            others = max(0.0, (now[1] - last[1]) - (now[3] - last[3])) / elapsed  # cores busy with others
+            self._spare = max(0, int(cores - 1 - others + 0.5))
+            return self._spare
+
+
+def _cpu_times() -> tuple[float, float, float, float]:
+    """(monotonic seconds, CPU seconds busy system-wide, idle, this process's CPU seconds)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = (fields[3] + fields[4]) / tick
+    own = os.times()
+    return time.monotonic(), sum(fields) / tick - idle, idle, own.user + own.system
+
+
+_idle = _IdleCores()
 
 
 def create_embedder(settings: Settings) -> SentenceTransformerEmbedder:
