@@ -1,4 +1,4 @@
-"""A search question is encoded on a thread of the embedder's own, with a second torch thread only
+"""A search question is encoded on one thread of the process's own, with a second torch thread only
 while a core is idle, and gives the vector one thread gives."""
 
 from __future__ import annotations
