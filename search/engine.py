@@ -25,9 +25,8 @@ from kb.i18n import _
 from kb.language import has_han
 from kb.models import SearchLog
 from kb.priority import lower_this_thread
-from search import confidence, ranking
+from search import confidence, hits, ranking
 from search.facets import Detection, detect, value_rules
-from search import hits
 from search.hits import fetch_rows, make_hit, source_of_row
 from search.index import Snapshot, build_snapshot
 from search.models import (
@@ -41,6 +40,8 @@ from search.usage import USAGE_LOG_ONLY, UsageLog
 
 if TYPE_CHECKING:
     from kb.store import KnowledgeBase
+
+log = logging.getLogger(__name__)
 
 FACET_WORD_WEIGHT = 0.3
 """Query words that implied a facet still count, at this weight (the filter already did their work)."""
@@ -69,8 +70,6 @@ class Plan:
                 out &= mask
         return out
 
-
-log = logging.getLogger(__name__)
 
 RANK_ONLY_FACETS = ("category", "phase")
 """Facets read from the question that rank rather than filter. Categories and phases
