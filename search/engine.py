@@ -388,8 +388,10 @@ class SearchEngine:
                 for g in page if g[0] in items]
         merged = sum(len(g) - 1 for g in groups)
         summary = build_summary(snap, verdict.strong, strong_groups, items, request.q, filtered=bool(plan.applied))
+        matching = int(allowed.sum())
+        total = max(matching - merged, len(groups))
         response = SearchResponse(
-            query=request.q, answered=verdict.answered, total=max(int(allowed.sum()) - merged, len(groups)),
+            query=request.q, answered=verdict.answered, total=total, folded=max(matching - total, 0),
             strong=max(int(verdict.strong.sum()) - sum(len(g) - 1 for g in strong_groups), len(strong_groups)),
             best_confidence=verdict.best(allowed), hits=hits,
             facets=self._facet_counts(snap, plan, scores.match), detected=plan.detected,

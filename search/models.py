@@ -131,6 +131,10 @@ class SearchResponse(BaseModel):
     answered: bool = True
     """False when no result clears the confidence bar: nothing in the knowledge base answers the question."""
     total: int
+    """Results, each near-duplicate folded into the result it repeats."""
+    folded: int = 0
+    """Matching lessons and risks folded into a result as near-duplicates of it (cited under it):
+    `total` + `folded` is what each facet's counts add up to."""
     strong: int = 0
     """Results (near-duplicates folded) whose confidence clears the bar."""
     best_confidence: float | None = None
