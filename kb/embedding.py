@@ -118,10 +118,10 @@ class SentenceTransformerEmbedder:
 
         A question alone encodes in 3.3 ms on two threads and 6.2 ms on one (MiniLM, 2 cores, quiet).
         Torch's threads wait for each other, so with the other core busy two take 11.8 ms: the
-        second is only used while `spare_cores` says a core is idle. The thread is the embedder's
-        because a team of torch threads belongs to the thread that starts it: a server's requests
-        run on any of its pool's threads, and each made a team of its own, which gave nothing. The
-        thread is the process's (`_question_thread`), shared by every embedder."""
+        second is only used while `spare_cores` says a core is idle. Questions have a thread of their
+        own because a team of torch threads belongs to the thread that starts it: a server's requests
+        run on any of its pool's threads, and each made a team of its own, which gave nothing. It is
+        one thread per process (`_question_thread`), shared by every embedder."""
         if self.question_threads <= max(self.threads, 1) or self.threads <= 0:
             return self.embed_queries(texts)
         return _question_thread().submit(self._embed_questions, texts).result()
@@ -264,7 +264,7 @@ IDLE_WINDOW = 0.05
 class _IdleCores:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last: tuple[float, float, float, float] | None = None
+        self._last: tuple[float, float, float] | None = None
         self._spare = 0
 
     def spare(self) -> int:
@@ -281,19 +281,18 @@ class _IdleCores:
             if last is None:
                 return self._spare  # nothing to compare with yet: one thread
             elapsed = now[0] - last[0]
-            others = max(0.0, (now[1] - last[1]) - (now[3] - last[3])) / elapsed  # cores busy with others
+            others = max(0.0, (now[1] - last[1]) - (now[2] - last[2])) / elapsed  # cores busy with others
             self._spare = max(0, int(cores - 1 - others + 0.5))
             return self._spare
 
 
-def _cpu_times() -> tuple[float, float, float, float]:
-    """(monotonic seconds, CPU seconds busy system-wide, idle, this process's CPU seconds)."""
+def _cpu_times() -> tuple[float, float, float]:
+    """(monotonic seconds, CPU seconds busy system-wide, this process's CPU seconds)."""
     with open("/proc/stat") as f:
         fields = [int(v) for v in f.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
-    tick = os.sysconf("SC_CLK_TCK")
-    idle = (fields[3] + fields[4]) / tick
+    busy = sum(fields) - fields[3] - fields[4]
     own = os.times()
-    return time.monotonic(), sum(fields) / tick - idle, idle, own.user + own.system
+    return time.monotonic(), busy / os.sysconf("SC_CLK_TCK"), own.user + own.system
 
 
 _idle = _IdleCores()

@@ -47,11 +47,11 @@ def test_a_core_counts_as_idle_unless_another_program_keeps_it_busy(monkeypatch)
     """Our own requests and ingest do not turn the second thread off; another busy program does."""
     assert kb.embedding.spare_cores() >= 0  # reads this machine's /proc/stat
     monkeypatch.setattr(kb.embedding.os, "sched_getaffinity", lambda pid: {0, 1})
-    readings = iter([
-        (0.0, 100.0, 50.0, 10.0),
-        (1.0, 101.6, 50.4, 11.5),   # 1.6 s busy in 1 s, 1.5 of it ours (an ingest beside a search)
-        (1.01, 101.6, 50.4, 11.5),  # a moment later: the last answer is kept
-        (2.0, 103.1, 50.9, 12.0),   # 1.5 s busy, only 0.5 ours: another program has a core
+    readings = iter([  # (seconds, CPU seconds busy on the machine, of which this process's)
+        (0.0, 100.0, 10.0),
+        (1.0, 101.6, 11.5),   # 1.6 s busy in 1 s, 1.5 of it ours (an ingest beside a search)
+        (1.01, 101.6, 11.5),  # a moment later: the last answer is kept
+        (2.0, 103.1, 12.0),   # 1.5 s busy, only 0.5 ours: another program has a core
     ])
     monkeypatch.setattr(kb.embedding, "_cpu_times", lambda: next(readings))
     idle = kb.embedding._IdleCores()
