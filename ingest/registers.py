@@ -14,6 +14,7 @@ from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
 from kb.i18n import N_, _, ngettext
 from kb.models import DocumentCreate, LessonCreate, ProjectCreate, RiskCreate
+from kb.texts import row_location, row_name
 from ingest import kinds, llis, scales
 from ingest.anchors import row_anchor
 from ingest.columns import (
@@ -154,11 +155,6 @@ PROBLEMS = {"probability": N_("%(num)s probability values could not be read and 
 """The warning for each column whose unreadable values are left empty."""
 
 
-def row_name(row_label: str, number: int) -> str:
-    """'row 12' or 'line 12' (of a JSONL file) in the reader's language."""
-    return (_("line %(number)s") if row_label == "line" else _("row %(number)s")) % {"number": number}
-
-
 def risk_from(row: Row, number: int, found: Collector, doc_code: str | None) -> RiskCreate | None:
     description = row.text("description") or row.text("title")
     if not description:
@@ -179,7 +175,7 @@ def risk_from(row: Row, number: int, found: Collector, doc_code: str | None) -> 
         probability=probability, impact=impact, score=scales.score(row.first("score"), probability, impact),
         owner=row.text("owner") or None, response=response or None,
         status=status or ("materialised" if materialised else None), materialised=materialised,
-        tags=tagged.tags, source_location=f"{found.row_label} {number}", source_anchor=row_anchor(number),
+        tags=tagged.tags, source_location=row_location(found.row_label, number), source_anchor=row_anchor(number),
         project_code=code,
     )
 
@@ -232,7 +228,7 @@ def lesson_from(row: Row, number: int, found: Collector, rules: LessonRules, doc
         cause=cause or None, impact=impact or None, recommendation=recommendation or None,
         polarity=_polarity(row) or polarity_from_words(" ".join([title, what, learned, impact])),
         category=tagged.category, phase=tagged.phase, tags=tagged.tags,
-        source_location=f"{found.row_label} {number}", source_anchor=row_anchor(number),
+        source_location=row_location(found.row_label, number), source_anchor=row_anchor(number),
         lesson_date=_date(row, number, found, rules), organization=row.text("organization") or None,
         project_code=code,
     )

@@ -10,6 +10,8 @@ import hashlib
 import re
 from typing import Protocol
 
+from kb.i18n import _
+
 
 class LessonWording(Protocol):
     """What `lesson_text` reads: a lesson model, or a query row selecting these columns."""
@@ -73,3 +75,24 @@ def parse_vector_id(vid: str) -> tuple[str, int]:
 def text_sha256(text: str) -> str:
     """What a vector records of the text it was made from: a changed text means a stale vector."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_ROW_LOCATION = re.compile(r"(row|line) (\d+)")
+
+
+def row_location(row_label: str, number: int) -> str:
+    """Where a register's lesson or risk sits, as stored: 'row 12', or 'line 12' of a JSONL file.
+    Stored in English whatever the language of the upload; `location_label` shows it to a reader."""
+    return f"{row_label} {number}"
+
+
+def row_name(row_label: str, number: int) -> str:
+    """'row 12' or 'line 12' in the reader's language."""
+    return (_("line %(number)s") if row_label == "line" else _("row %(number)s")) % {"number": number}
+
+
+def location_label(location: str | None) -> str | None:
+    """A stored source location as a reader reads it: a register's row in their language (a Chinese
+    page showed 'row 12'); a report's section is the document's own heading, shown as written."""
+    found = _ROW_LOCATION.fullmatch(location or "")
+    return row_name(found[1], int(found[2])) if found else location

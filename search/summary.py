@@ -10,6 +10,7 @@ from collections import Counter
 import numpy as np
 
 from kb.i18n import N_, _, ngettext
+from kb.texts import location_label
 from search.hits import source_of
 from search.index import KINDS, Snapshot
 from search.models import Citation, Source, Summary, SummaryPoint
@@ -105,7 +106,7 @@ def citation_label(source: Source) -> str:
         document = _("%(code)s %(kind)s") % {"code": source.project_code, "kind": _(source.kind)}
     else:
         document = source.document.rsplit(".", 1)[0]
-    where = source.location or ""
+    where = location_label(source.location) or ""
     bullet = _BULLET.search(source.anchor or "")
     if where and bullet:
         where = _("%(section)s, point %(point)s") % {"section": where, "point": bullet[1]}

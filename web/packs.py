@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kb.i18n import N_, _
+from kb.texts import location_label
 from search.models import KickoffPackResult
 from search.projects import size_words
 from web.templating import label, money
@@ -75,5 +76,5 @@ def _from(hit) -> str:
 
 def _cite(hit) -> str:
     src = hit.source
-    where = f"{src.document}, {src.location}" if src.location else src.document
+    where = f"{src.document}, {location_label(src.location)}" if src.location else src.document
     return f"{src.project_code} · {where}" if src.project_code else where

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from kb import i18n, vocab
 from kb.i18n import N_
+from kb.texts import location_label
 from search.projects import size_words
 from web import rules, security
 from web.auth import AUDIENCE
@@ -209,7 +210,8 @@ env.auto_reload = False
 # {{ _("%(n)s results", n=total) }} (newstyle: a literal percent sign is written %%), {{ ngettext(...) }}.
 env.add_extension("jinja2.ext.i18n")
 env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
-env.filters.update(number=i18n.format_number, percent=i18n.format_percent, datetime=i18n.format_datetime)
+env.filters.update(number=i18n.format_number, percent=i18n.format_percent, datetime=i18n.format_datetime,
+                   place=location_label)
 env.filters.update(highlight=highlight, money=money, signed=signed, nice_date=nice_date, filesize=filesize,
                    facet_label=facet_label, label=label, domid=domid, closeness=closeness)
 env.globals.update(

@@ -3,6 +3,8 @@ where an English one reads English, while stored values keep their English form 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -103,3 +105,13 @@ def test_a_budget_typed_as_a_chinese_pmo_writes_it_is_read(web):
     made = web.post("/kickoff", data={**KICKOFF, "budget": "250万"}, headers=CHINESE, follow_redirects=False)
     html = web.get(made.headers["location"], headers=CHINESE).text
     assert "ERP 迁移 · Retail · 250.0万" in html  # not dropped as unreadable
+
+
+def test_a_register_rows_citation_reads_in_the_readers_language(web):
+    """Registers store 'row 12' in English whatever the upload's language; each reader reads it in theirs."""
+    chinese = web.get("/search", params={"q": "vendor"}, headers=CHINESE).text
+    assert re.search(r"第 \d+ 行", chinese) and not re.search(r"\brow \d+", chinese)
+    english = web.get("/search", params={"q": "vendor"}).text
+    assert re.search(r"\brow \d+", english) and not re.search(r"第 \d+ 行", english)
+    lesson = web.get("/api/search", params={"q": "vendor", "kind": "risk"}, headers=CHINESE).json()["hits"][0]
+    assert re.fullmatch(r"row \d+", lesson["source"]["location"])  # the stored value, in the API
