@@ -41,10 +41,10 @@ from pydantic import BaseModel, Field, computed_field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from kb import open_risks, status
+from kb import open_risks, status, vocab
 from kb.access import EVERYTHING, Visibility
 from kb.errors import ProjectNotFound, RiskNotFound
-from kb.i18n import _
+from kb.i18n import _, ngettext
 from kb.models import Document, Lesson, Project, Risk
 from kb.texts import risk_text, vector_id
 from search.engine import USAGE_LOG_ONLY, visible_rows
@@ -146,12 +146,18 @@ class EarlyWarning(BaseModel):
     @computed_field
     @property
     def headline(self) -> str:
-        kind = self.project.project_type or "past"
-        n = self.project_count
-        if self.same_type_count == n and self.project.project_type:
-            return f"This risk materialised on {n} past {kind} project{'s' if n != 1 else ''}"
-        return f"This risk materialised on {n} past project{'s' if n != 1 else ''}" + (
-            f", {self.same_type_count} of them {kind}" if self.same_type_count and self.project.project_type else "")
+        """In the reader's language (the pages, the API by Accept-Language, the CLI by KB_LANGUAGE)."""
+        n, same, kind = self.project_count, self.same_type_count, self.project.project_type
+        if kind and same == n:
+            return ngettext("This risk materialised on %(num)s past %(type)s project",
+                            "This risk materialised on %(num)s past %(type)s projects", n) % {
+                "num": n, "type": vocab.shown(kind)}
+        if kind and same:
+            return ngettext("This risk materialised on %(num)s past project, %(same)s of them %(type)s",
+                            "This risk materialised on %(num)s past projects, %(same)s of them %(type)s", n) % {
+                "num": n, "same": same, "type": vocab.shown(kind)}
+        return ngettext("This risk materialised on %(num)s past project",
+                        "This risk materialised on %(num)s past projects", n) % {"num": n}
 
 
 class ProjectWarnings(BaseModel):

@@ -108,6 +108,8 @@ def test_the_api_answers_warnings_with_precedents_and_citations(client, known):
     first = body["warnings"][0]
     assert first["title"] == MASTER and first["project_count"] == 2 and first["high"] is True
     assert first["headline"] == "This risk materialised on 2 past ERP migration projects"
+    chinese = client.get(f"/api/projects/{known['LIVE-ERP']}/warnings", headers={"Accept-Language": "zh-CN"}).json()
+    assert chinese["warnings"][0]["headline"] == "此风险曾在 2 个以往的ERP 迁移项目中发生"  # the reader's language
     item = first["precedents"][0]["items"][0]
     assert {"kind", "id", "title", "what_happened", "recommendation", "similarity", "source"} <= set(item)
     assert item["source"]["document_id"] and item["source"]["location"]
