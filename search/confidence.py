@@ -97,14 +97,6 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 STRONG_LOGIT = float(np.log(STRONG / (1.0 - STRONG)))
 
 
-def confidences(snap: Snapshot, dense: np.ndarray | None, weights: dict[str, float],
-                satisfied: Iterable[str] = ()) -> np.ndarray:
-    """Calibrated confidence per snapshot row for one question (zeros without query words)."""
-    if not weights:
-        return np.zeros(snap.size)
-    return probability(*signals(snap, dense, weights, satisfied))
-
-
 @dataclass
 class Verdict:
     """Whether a search answers its question, and how sure each row is.

@@ -473,8 +473,7 @@ class SearchEngine:
                 part.result()
             return out
         finally:
-            for _ in range(helpers):
-                _SPLIT_FREE.release()
+            _SPLIT_FREE.release(helpers)
 
     # --- facets ----------------------------------------------------------------
 

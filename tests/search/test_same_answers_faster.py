@@ -76,7 +76,7 @@ def test_confidence_and_the_answering_rows_are_those_of_every_rows_probability(d
     allowed = np.ones(snap.size, dtype=bool)
     allowed[::3] = False
     verdict = confidence.judge(snap, dense, weights, allowed)
-    every = confidence.confidences(snap, dense, weights)
+    every = confidence.probability(*confidence.signals(snap, dense, weights))  # every row's, the long way
     assert np.array_equal(verdict.strong, allowed & (every >= confidence.STRONG))
     assert [verdict.of(r) for r in range(snap.size)] == \
         [(round(float(every[r]), 4), bool(allowed[r] and every[r] >= confidence.STRONG)) for r in range(snap.size)]
