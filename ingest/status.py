@@ -17,6 +17,7 @@ from kb.drafts import ParsedDocument, StatusDraft
 from kb.errors import InvalidDocument
 from kb.i18n import N_, _
 from kb.models import DocumentCreate, ProjectCreate, STATUS_DIMENSIONS
+from kb.texts import row_location
 from ingest import kinds, project_meta
 from ingest.anchors import Anchors, item_anchor
 from ingest.context import ParseContext
@@ -212,7 +213,7 @@ def _table(found: _Found, rows: list[list[str]], section: str | None, where: str
     listed = section in ("risks", "issues", "escalations", "milestones")
     if listed and ("text" in columns or "name" in columns):
         for number, row in enumerate(rows[1:], start=2):
-            entry = _entry_from_row(section, row, columns, f"{where}, row {number}", anchor)
+            entry = _entry_from_row(section, row, columns, row_location("row", number, within=where), anchor)
             if entry:
                 found.lists.setdefault(section, []).append(entry)
         return

@@ -77,13 +77,14 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_ROW_LOCATION = re.compile(r"(row|line) (\d+)")
+_ROW_LOCATION = re.compile(r"(?:(?P<within>.+), )?(?P<label>row|line) (?P<number>\d+)")
 
 
-def row_location(row_label: str, number: int) -> str:
-    """Where a register's lesson or risk sits, as stored: 'row 12', or 'line 12' of a JSONL file.
-    Stored in English whatever the language of the upload; `location_label` shows it to a reader."""
-    return f"{row_label} {number}"
+def row_location(row_label: str, number: int, within: str | None = None) -> str:
+    """Where a register's lesson or risk sits, as stored: 'row 12', 'line 12' of a JSONL file, or
+    'Risks and issues, row 12' of a table within a status report's section or sheet. Stored in
+    English whatever the language of the upload; `location_label` shows it to a reader."""
+    return f"{within}, {row_label} {number}" if within else f"{row_label} {number}"
 
 
 def row_name(row_label: str, number: int) -> str:
@@ -92,7 +93,10 @@ def row_name(row_label: str, number: int) -> str:
 
 
 def location_label(location: str | None) -> str | None:
-    """A stored source location as a reader reads it: a register's row in their language (a Chinese
-    page showed 'row 12'); a report's section is the document's own heading, shown as written."""
+    """A stored source location as a reader reads it: a row in their language (a Chinese page
+    showed 'row 12'); a report's section or sheet is the document's own heading, shown as written."""
     found = _ROW_LOCATION.fullmatch(location or "")
-    return row_name(found[1], int(found[2])) if found else location
+    if not found:
+        return location
+    row = row_name(found["label"], int(found["number"]))
+    return _("%(section)s, %(row)s") % {"section": found["within"], "row": row} if found["within"] else row

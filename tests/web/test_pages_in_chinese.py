@@ -115,3 +115,15 @@ def test_a_register_rows_citation_reads_in_the_readers_language(web):
     assert re.search(r"\brow \d+", english) and not re.search(r"第 \d+ 行", english)
     lesson = web.get("/api/search", params={"q": "vendor", "kind": "risk"}, headers=CHINESE).json()["hits"][0]
     assert re.fullmatch(r"row \d+", lesson["source"]["location"])  # the stored value, in the API
+
+
+def test_a_row_within_a_section_keeps_the_documents_heading_and_reads_the_row_in_chinese():
+    from kb.i18n import using
+    from kb.texts import location_label, row_location
+
+    stored = row_location("row", 2, within="Risks and issues")
+    assert stored == "Risks and issues, row 2"  # as status reports store it
+    assert location_label(stored) == "Risks and issues, row 2"
+    with using("zh_CN"):
+        assert location_label(stored) == "Risks and issues，第 2 行"
+        assert location_label("What went wrong") == "What went wrong"  # a heading is the document's own words
