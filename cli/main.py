@@ -205,7 +205,7 @@ def serve(
 ) -> None:
     import uvicorn
 
-    from web.app import create_app
+    from web.app import SERVER_OPTIONS, create_app
 
     settings = Settings()
     host, port = host or settings.host, port or settings.port
@@ -219,11 +219,11 @@ def serve(
                   if workers > 1 else _("Serving Lessons KB on http://%(host)s:%(port)s") % where)
     if workers == 1:
         uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning",
-                    timeout_keep_alive=KEEP_ALIVE_SECONDS)
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS, **SERVER_OPTIONS)
     else:
         # Each worker process builds its own app from the same KB_* environment.
         uvicorn.run("web.app:create_app_from_env", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS)
+                    log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS, **SERVER_OPTIONS)
 
 
 def first_admin(settings: Settings) -> None:

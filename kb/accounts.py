@@ -244,6 +244,10 @@ SIGN_IN_TRIES = 5
 """Failed sign-ins for one name from one address within SIGN_IN_PAUSE, after which that name may not
 try again from there until the oldest of them is SIGN_IN_PAUSE old."""
 SIGN_IN_PAUSE = timedelta(minutes=15)
+ADDRESS_TRIES = 30
+"""Failed sign-ins from one address within SIGN_IN_PAUSE, whatever names they tried, after which no
+password is checked from there until the oldest of them is SIGN_IN_PAUSE old: one guess tried
+against every name (password spraying) is stopped as one name's guesses are."""
 FAILED_SIGN_IN = "sign-in failed"
 
 
@@ -277,6 +281,22 @@ def sign_in_pause(*, session: Session, name: str, address: str) -> timedelta | N
     if len(failed) < SIGN_IN_TRIES:
         return None
     return max(failed[SIGN_IN_TRIES - 1] + SIGN_IN_PAUSE - now, timedelta(seconds=1))
+
+
+def address_pause(*, session: Session, address: str) -> timedelta | None:
+    """How long no password is checked from `address`, or None: ADDRESS_TRIES failed sign-ins from
+    there within SIGN_IN_PAUSE, whatever the names. A successful sign-in does not end it (a guesser
+    with an account of their own could otherwise reset the count between rounds); the wait does."""
+    if not address:
+        return None
+    since = utcnow() - SIGN_IN_PAUSE
+    failed = session.exec(select(AuditEvent.at).where(
+        AuditEvent.action == FAILED_SIGN_IN, AuditEvent.at >= since, AuditEvent.after["from"].as_string() == address)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset(ADDRESS_TRIES - 1).limit(1)).first()
+    if failed is None:
+        return None
+    at = failed if failed.tzinfo else failed.replace(tzinfo=timezone.utc)  # SQLite drops the zone
+    return max(at + SIGN_IN_PAUSE - utcnow(), timedelta(seconds=1))
 
 
 def end_session(*, session: Session, token: str) -> None:

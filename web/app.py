@@ -21,11 +21,15 @@ from web.deps import Services
 from web.freshness import CatchUpAfterWrites
 from web.language import LanguageMiddleware
 from web.limits import BodyLimitMiddleware, ids_in_range
+from web.proxies import ForwardedHeaders
 from web.rules import check_every_route_has_a_rule
 from web.security import WebSecurityMiddleware, allowed_hosts, require_csrf_token
 from web.uploads import upload_queue
 
 STATIC_DIR = Path(__file__).parent / "static"
+SERVER_OPTIONS = {"proxy_headers": False}
+"""How uvicorn must serve the app: the app reads X-Forwarded-* itself (`web.proxies`), keeping the
+proxy's address, which the single sign-on header is believed by."""
 
 DESCRIPTION = """Search the PMO's lessons learned and risks, build kickoff packs, and ingest
 closure reports, retrospectives and registers. Errors are `{"ok": false, "error": ..., "status": ...}`."""
@@ -59,6 +63,8 @@ def create_app(settings: Settings | None = None, *, kb: KnowledgeBase | None = N
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
     # Outermost, so that every refusal below is in the reader's language too.
     app.add_middleware(LanguageMiddleware, default=settings.language)
+    # Before anything reads who the client is: behind a trusted proxy, the browser's address.
+    app.add_middleware(ForwardedHeaders, trusted=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     _include_routers(app)

@@ -12,8 +12,6 @@ elsewhere; signed-in callers below the route's role get 403.
 from __future__ import annotations
 
 import inspect
-import ipaddress
-from functools import lru_cache
 from http.cookies import SimpleCookie
 from urllib.parse import quote
 
@@ -27,6 +25,7 @@ from kb import accounts
 from kb.access import Audience, Role
 from kb.i18n import N_, _
 from web.deps import get_audience
+from web.proxies import from_trusted_proxy
 from web.rules import every_route, permits, rule_for
 
 STATIC = "static"
@@ -121,22 +120,6 @@ def proxy_audience(services, name: str) -> Audience | None:
     if user is None:
         return Audience(user=name, role=Role.VIEWER)
     return None if user.disabled else user.audience()
-
-
-def from_trusted_proxy(scope, trusted: str) -> bool:
-    client = scope.get("client")
-    if not client or not trusted:
-        return False
-    try:
-        address = ipaddress.ip_address(client[0])
-    except ValueError:
-        return False
-    return any(address in network for network in _networks(trusted))
-
-
-@lru_cache(maxsize=8)
-def _networks(trusted: str) -> tuple:
-    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in trusted.split(",") if part.strip())
 
 
 def session_token(headers: Headers) -> str | None:

@@ -34,12 +34,13 @@ class HttpServer:
 
         from tests.accounts import user_token
         from tests.processes import free_port
-        from web.app import create_app
+        from web.app import SERVER_OPTIONS, create_app
 
         self.url = f"http://127.0.0.1:{free_port()}"
         port = int(self.url.rsplit(":", 1)[1])
         self.app = create_app(settings)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning"))
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning",
+                                                    **SERVER_OPTIONS))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 60

@@ -186,6 +186,29 @@ def test_repeated_failed_sign_ins_pause_that_name_from_that_computer_only(people
     assert sign_in(people).status_code == 303
 
 
+def test_one_guess_tried_against_many_names_pauses_that_computer(people):
+    for i in range(accounts.ADDRESS_TRIES):
+        assert sign_in(people, name=f"someone{i}", password="Summer2026!").status_code == 401
+    paused = sign_in(people)  # pat's right password is not checked from there either
+    assert paused.status_code == 429 and "kb_session" not in paused.headers.get("set-cookie", "")
+    assert "whatever the names" in paused.text and 0 < int(paused.headers["Retry-After"]) <= 15 * 60
+    assert sign_in(people, name="someone-else").status_code == 429
+    elsewhere = as_browser(TestClient(people.app, client=("10.1.2.3", 50000)))
+    assert sign_in(elsewhere).status_code == 303  # everyone else signs in as usual
+    with kb_of(people).session() as session:  # fifteen minutes later
+        for event in session.exec(select(accounts.AuditEvent)):
+            event.at -= accounts.SIGN_IN_PAUSE
+            session.add(event)
+        session.commit()
+    assert sign_in(people).status_code == 303
+
+
+def test_a_few_typos_by_many_people_at_one_address_pause_nobody(people):
+    for i in range(accounts.ADDRESS_TRIES - 1):
+        assert sign_in(people, name=f"colleague{i}", password="typo").status_code == 401
+    assert sign_in(people).status_code == 303
+
+
 def test_a_new_password_from_an_admin_ends_the_pause_at_once(people):
     for _ in range(accounts.SIGN_IN_TRIES):
         sign_in(people, password="forgotten")
@@ -302,6 +325,47 @@ def test_proxy_networks_may_be_given_as_ranges(tmp_path):
     with build_client(tmp_path / "data", auth_header=HEADER, trusted_proxies=" 192.168.0.0/16 , ::1") as c:
         ranged = TestClient(c.app, client=("192.168.4.2", 1))
         assert ranged.get("/api/projects", headers={HEADER: "vera"}).status_code == 200
+
+
+def test_behind_a_proxy_each_browser_is_paused_by_its_own_address(tmp_path):
+    """The proxy forwards the browser's address (X-Forwarded-For): a guesser behind it is paused,
+    and the audit log records where they were, while colleagues behind the same proxy sign in."""
+    with build_client(tmp_path / "data", trusted_proxies=PROXY) as c:
+        with kb_of(c).session() as session:
+            accounts.add_user(session=session, name="pat", role=Role.PM, password="correct horse")
+        proxy = anonymous(TestClient(c.app, client=(PROXY, 40000)))
+        guesser, colleague = {"X-Forwarded-For": "198.51.100.7"}, {"X-Forwarded-For": "203.0.113.5"}
+        spoofed = {"X-Forwarded-For": "203.0.113.5, 198.51.100.7"}  # the guesser claiming the colleague's address
+        for _ in range(accounts.SIGN_IN_TRIES):
+            assert proxy.post("/sign-in", data={"name": "pat", "password": "guess"}, headers=spoofed,
+                              follow_redirects=False).status_code == 401
+        assert proxy.post("/sign-in", data={"name": "pat", "password": "correct horse"}, headers=guesser,
+                          follow_redirects=False).status_code == 429
+        assert proxy.post("/sign-in", data={"name": "pat", "password": "correct horse"}, headers=colleague,
+                          follow_redirects=False).status_code == 303
+        # Not a trusted proxy: its X-Forwarded-For proves nothing, and its own address is recorded.
+        stranger = anonymous(TestClient(c.app, client=("10.0.0.99", 40000)))
+        stranger.post("/sign-in", data={"name": "pat", "password": "x"}, headers=guesser, follow_redirects=False)
+        with kb_of(c).session() as session:
+            events = accounts.audit_events(session=session, action="sign-in failed").events
+            signed = accounts.audit_events(session=session, action="sign-in").events
+        assert sorted({e.after["from"] for e in events}) == ["10.0.0.99", "198.51.100.7"]
+        assert [e.after["from"] for e in signed] == ["203.0.113.5"]
+
+
+def test_single_sign_on_works_behind_a_proxy_on_the_same_machine_that_forwards_addresses(tmp_path):
+    """nginx, Caddy and oauth2-proxy on the server itself add X-Forwarded-For: served as `kb serve`
+    serves, the header is still believed from the proxy's address."""
+    import requests
+
+    from tests.web.browsing import served
+
+    with build_client(tmp_path / "data", auth_header=HEADER, trusted_proxies="127.0.0.1") as c, served(c.app) as url:
+        for extra in ({}, {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}):
+            reply = requests.get(f"{url}/api/projects", headers={HEADER: "vera", **extra}, timeout=30)
+            assert reply.status_code == 200, (extra, reply.text[:200])
+        forged = requests.get(f"{url}/api/projects", headers={"X-Forwarded-For": "127.0.0.1"}, timeout=30)
+        assert forged.status_code == 401  # an address in a header signs nobody in
 
 
 # --- the audit log --------------------------------------------------------------------

@@ -27,6 +27,9 @@ AUDIT_COLUMNS = (N_("at (UTC)"), N_("who"), N_("action"), N_("target"), N_("befo
 FAILED = N_("That name and password do not match an enabled account. Check both and try again.")
 PAUSED = N_("%(tries)s sign-ins with this name have failed from this computer in the last few minutes, so its "
             "password is not checked for %(minutes)s more minutes. Wait, or ask a PMO admin to check the account.")
+PAUSED_ADDRESS = N_("%(tries)s sign-ins have failed from this computer's network address in the last few minutes, "
+                    "whatever the names, so no password is checked from there for %(minutes)s more minutes. Wait, or "
+                    "sign in from another network; if many people share this address, ask a PMO admin.")
 
 
 @router.get("/sign-in")
@@ -41,10 +44,14 @@ def sign_in(request: Request, kb: KBDep, settings: SettingsDep, name: Annotated[
     address = request.client.host if request.client else ""
     with kb.session() as session:
         pause = accounts.sign_in_pause(session=session, name=name, address=address) if name else None
+        message, tries = PAUSED, accounts.SIGN_IN_TRIES
+        if pause is None:
+            pause = accounts.address_pause(session=session, address=address)
+            message, tries = PAUSED_ADDRESS, accounts.ADDRESS_TRIES
         if pause is not None:
             minutes = max(1, math.ceil(pause.total_seconds() / 60))
             reply = render(request, "sign_in.html", status_code=429, next_url=local_path(next, "/"), name=name,
-                           error=_(PAUSED) % {"tries": accounts.SIGN_IN_TRIES, "minutes": minutes})
+                           error=_(message) % {"tries": tries, "minutes": minutes})
             reply.headers["Retry-After"] = str(math.ceil(pause.total_seconds()))
             return reply
         user = accounts.check_password(session=session, name=name, password=password) if name else None
