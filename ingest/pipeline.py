@@ -166,8 +166,8 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
             "error": f"{type(exc).__name__}: {exc}"})
     if preview:
         return FileReport(name, plan.outcome, lessons=len(parsed.lessons), risks=len(parsed.risks),
-                          reason=plan.message, warnings=list(parsed.warnings), document_id=plan.document_id,
-                          preview=True)
+                          reason=plan.message, warnings=list(parsed.warnings) + plan.warnings,
+                          document_id=plan.document_id, preview=True)
     try:
         result = kb.save_document(parsed, data, progress=progress)
     except KBError as exc:

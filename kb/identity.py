@@ -51,6 +51,16 @@ def match_items(old: Sequence, drafts: Sequence, draft_vectors: np.ndarray,
     return matches
 
 
+def shared_by_text(old: Sequence, drafts: Sequence) -> int:
+    """How many drafts the text passes (1-4, no vectors) find among `old`: enough to tell
+    that a file under a new name repeats a stored document."""
+    matches: list = [None] * len(drafts)
+    free = list(old)
+    for key in (_external_id, _ingested_identity, _title, _body):
+        _match_by(key, drafts, free, matches)
+    return sum(m is not None for m in matches)
+
+
 def _match_by(key: Callable, drafts: Sequence, free: list, matches: list) -> None:
     """One-to-one on a key; a key shared by several items on either side proves nothing."""
     olds: dict[str, list] = {}

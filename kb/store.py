@@ -40,7 +40,7 @@ from kb.errors import (
     DocumentNotFound, IndexUnavailable, InvalidDocument, LessonNotFound, ProjectNotFound, RiskNotFound,
 )
 from kb.i18n import N_, _, ngettext
-from kb.identity import match_items
+from kb.identity import match_items, shared_by_text
 from kb.models import (
     ChecklistItem, Document, DocumentVersion, DocumentVersionPublic, ItemVector, KickoffPack, Lesson, LessonFeedback,
     LessonUpdate, MultilingualVector, Project, ProjectAccess, ProjectCreate, Risk, RiskUpdate, document_key, utcnow,
@@ -86,6 +86,7 @@ class SavePlan:
     version: int = 1
     """The version the document would have afterwards."""
     message: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 class Deletion(BaseModel):
@@ -196,7 +197,10 @@ class KnowledgeBase:
         with self.session() as session:
             doc = _document_for(session, parsed)
             if doc is None:
-                return SavePlan("ingested", key, message=_("new document"))
+                project_id = session.exec(select(Project.id).where(Project.code == parsed.project_code)).first() \
+                    if parsed.project_code else None
+                earlier = _earlier_copy(session, parsed, project_id, stored=False)
+                return SavePlan("ingested", key, message=_("new document"), warnings=[earlier] if earlier else [])
             project = session.get(Project, doc.project_id) if doc.project_id else None
             return SavePlan("replaced", key, doc.id, doc.version + 1,
                             _("replaces version %(version)s of %(document)s") % {
@@ -811,6 +815,9 @@ class _Writer:
         fields = self.parsed.document.model_dump()
         doc = _document_for(self.session, self.parsed)
         if doc is None:
+            earlier = _earlier_copy(self.session, self.parsed, project.id if project else None, stored=True)
+            if earlier:
+                self.warnings.append(earlier)
             doc = Document(**fields, key=document_key(project and project.code, self.parsed.key_name))
             self.message = _("new document")
         else:
@@ -893,6 +900,37 @@ def _document_for(session: Session, parsed: ParsedDocument) -> Document | None:
     """The stored document a parsed file is a new version of, if any."""
     key = document_key(parsed.project_code, parsed.key_name)
     return session.exec(select(Document).where(Document.key == key)).first()
+
+
+SERIES_KINDS = ("status report",)
+"""Kinds whose documents repeat each other by design (this week's risks are last week's)."""
+
+
+def _earlier_copy(session: Session, parsed: ParsedDocument, project_id: int | None, *, stored: bool) -> str | None:
+    """A warning when a new document repeats most of a stored one of the same project and kind:
+    usually a report renamed between uploads ("v2", a date), which would otherwise sit beside its
+    earlier version as a second document with every lesson twice."""
+    total = len(parsed.lessons) + len(parsed.risks)
+    if parsed.document.kind in SERIES_KINDS or total < 2:
+        return None
+    same_project = Document.project_id == project_id if project_id is not None else Document.project_id.is_(None)
+    best: tuple[int, Document] | None = None
+    for doc in session.exec(select(Document).where(Document.kind == parsed.document.kind, same_project)):
+        shared = sum(shared_by_text(session.exec(select(model).where(model.document_id == doc.id)).all(), drafts)
+                     for model, drafts in ((Lesson, parsed.lessons), (Risk, parsed.risks)) if drafts)
+        if 2 * shared >= total and (best is None or shared > best[0]):
+            best = (shared, doc)
+    if best is None:
+        return None
+    values = {"shared": best[0], "total": total, "name": best[1].source_name}
+    if stored:
+        return _("%(shared)s of its %(total)s lessons and risks are already in %(name)s of the same project. If this "
+                 "file is a new version of that one, delete this document and upload the file again named "
+                 "%(name)s: it then becomes that document's next version, keeping the PMO's corrections and "
+                 "feedback, and nothing is stored twice.") % values
+    return _("%(shared)s of its %(total)s lessons and risks are already in %(name)s of the same project. If this "
+             "file is a new version of that one, name it %(name)s before uploading: it then becomes that "
+             "document's next version instead of a second copy.") % values
 
 
 def _same_content(existing: Document, parsed: ParsedDocument) -> str:

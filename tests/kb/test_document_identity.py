@@ -93,6 +93,40 @@ def test_a_replacement_is_announced_before_it_happens_and_the_old_version_is_kep
     assert name == "lessons.csv" and path.read_bytes() == register("ALPHA", LESSON_ROWS)
 
 
+def test_a_renamed_copy_of_a_stored_report_is_flagged_before_and_after_it_is_stored(fast_kb):
+    """A PM renames "lessons.csv" to "lessons v2.csv" and edits a row: by its name it is a second
+    document, so every lesson would be there twice. The preview says so and how to make it the
+    next version instead; storing it anyway says how to undo that."""
+    from ingest.pipeline import context_for, parse_bytes
+
+    ingest_bytes(fast_kb, "lessons.csv", register("ALPHA", LESSON_ROWS))
+    edited = register("ALPHA", LESSON_ROWS[:2] + [LESSON_ROWS[2].replace("every steering", "each steering")])
+    plan = fast_kb.plan_document(parse_bytes("lessons v2.csv", edited, context_for(fast_kb)), edited)
+    assert plan.outcome == "ingested"
+    assert plan.warnings == ["3 of its 3 lessons and risks are already in lessons.csv of the same project. If this "
+                             "file is a new version of that one, name it lessons.csv before uploading: it then "
+                             "becomes that document's next version instead of a second copy."]
+    preview = ingest_bytes(fast_kb, "lessons v2.csv", edited, preview=True)
+    assert preview.warnings == plan.warnings
+    stored = ingest_bytes(fast_kb, "lessons v2.csv", edited)
+    assert stored.outcome == "ingested"
+    assert any("already in lessons.csv" in w and "delete this document" in w for w in stored.warnings), stored.warnings
+
+    fast_kb.delete_document(stored.document_id)
+    renamed_back = ingest_bytes(fast_kb, "lessons.csv", edited)
+    assert renamed_back.outcome == "replaced" and not renamed_back.warnings
+
+
+def test_other_reports_of_the_project_and_the_same_report_in_another_project_are_not_flagged(fast_kb):
+    ingest_bytes(fast_kb, "lessons.csv", register("ALPHA", LESSON_ROWS))
+    other_rows = ["Steering met monthly,Decisions waited four weeks for the next meeting.,Meet fortnightly,Governance",
+                  "Test data masked late,Masking delayed the test cycle by a week.,Mask data before SIT,Testing"]
+    other = ingest_bytes(fast_kb, "more lessons.csv", register("ALPHA", other_rows[:1] + LESSON_ROWS[:1] + other_rows[1:]))
+    assert other.outcome == "ingested" and other.warnings == []  # one lesson in three is shared: not a copy
+    elsewhere = ingest_bytes(fast_kb, "lessons copy.csv", register("BETA", LESSON_ROWS))
+    assert elsewhere.outcome == "ingested" and elsewhere.warnings == []  # another project's lessons are its own
+
+
 def test_restoring_an_old_version_brings_its_lessons_back_as_the_next_version(fast_kb):
     original = register("ALPHA", LESSON_ROWS)
     first = ingest_bytes(fast_kb, "lessons.csv", original)
