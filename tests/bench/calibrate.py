@@ -27,15 +27,16 @@ TOP = 20
 
 def question_signals(engine, query: str) -> tuple[list[tuple[str, int]], np.ndarray, np.ndarray]:
     """The top results of one question with their (cosine, coverage) signals."""
+    from kb.access import EVERYTHING
     from search import SearchRequest
-    from search.confidence import filter_terms, signals
-    from search.engine import query_weights
+    from search.confidence import signals
+    from search.engine import query_weights, visible_rows
 
     snap = engine.snapshot()
     request = SearchRequest(q=query, limit=TOP)
-    weights = query_weights(query, engine._detect(snap, request))
+    weights = query_weights(query, engine._detect(snap, request, visible_rows(snap, EVERYTHING), EVERYTHING))
     response = engine.search(request, log=False)
-    cos, cover = signals(snap, snap.dense @ engine.query_vector(query), weights, filter_terms(response.detected))
+    cos, cover = signals(snap, engine.dense_scores(snap, query), weights, response.detected)
     keys, rows = [], []
     for hit in response.hits:
         keys.append((hit.kind, hit.id))

@@ -66,6 +66,19 @@ def test_a_single_word_counts_only_the_close_matches(engine):
         assert "match closely" in s.headline
 
 
+def test_the_words_of_a_topic_read_from_the_question_count_where_a_result_has_them(engine):
+    """"super users" reads as the training category, which ranks rather than filters: a lesson about
+    super users answers the question as much as its words say, and is not a weak match because
+    it lacks the question's other word."""
+    resp = search(engine, "super users and champions")
+    assert any(d.facet == "category" and d.value == "training" and not d.applied for d in resp.detected)
+    hit = next(h for h in resp.hits if h.title.startswith("A network of super users"))
+    assert hit.strong and hit.confidence >= STRONG
+    assert resp.hits[0].title == hit.title
+    other = search(engine, "super users and champions", detect_facets=False).hits
+    assert other[0].title == hit.title  # the same lesson first with facets off: only the confidence changed
+
+
 def test_browsing_without_words_is_answered(engine):
     resp = search(engine, "")
     assert resp.answered and resp.best_confidence is None
