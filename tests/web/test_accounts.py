@@ -170,37 +170,41 @@ def test_a_wrong_password_or_unknown_name_is_refused_the_same_way_and_recorded(p
 def test_repeated_failed_sign_ins_pause_that_name_from_that_computer_only(people):
     for _ in range(accounts.SIGN_IN_TRIES):
         assert sign_in(people, password="guess").status_code == 401
-    paused = sign_in(people)  # even the right password is not checked now
-    assert paused.status_code == 429 and "kb_session" not in paused.headers.get("set-cookie", "")
-    assert "15 more minutes" in paused.text and 0 < int(paused.headers["Retry-After"]) <= 15 * 60
+    assert_paused(sign_in(people), "15 more minutes")  # even the right password is not checked now
     assert people.get("/search", follow_redirects=False).status_code == 303  # not signed in
-    elsewhere = as_browser(TestClient(people.app, client=("10.1.2.3", 50000)))
-    assert sign_in(elsewhere).status_code == 303  # pat at their own desk is not locked out by the guesser
+    assert sign_in(elsewhere(people)).status_code == 303  # pat at their own desk is not locked out by the guesser
     assert sign_in(people).status_code == 429  # and pat signing in there does not free the guesser
     assert sign_in(people, name="nobody").status_code == 401  # other names are checked as usual
-    with kb_of(people).session() as session:  # fifteen minutes later
-        for event in session.exec(select(accounts.AuditEvent)):
-            event.at -= accounts.SIGN_IN_PAUSE
-            session.add(event)
-        session.commit()
+    fifteen_minutes_pass(people)
     assert sign_in(people).status_code == 303
 
 
 def test_one_guess_tried_against_many_names_pauses_that_computer(people):
     for i in range(accounts.ADDRESS_TRIES):
         assert sign_in(people, name=f"someone{i}", password="Summer2026!").status_code == 401
-    paused = sign_in(people)  # pat's right password is not checked from there either
-    assert paused.status_code == 429 and "kb_session" not in paused.headers.get("set-cookie", "")
-    assert "whatever the names" in paused.text and 0 < int(paused.headers["Retry-After"]) <= 15 * 60
+    assert_paused(sign_in(people), "whatever the names")  # pat's right password is not checked from there either
     assert sign_in(people, name="someone-else").status_code == 429
-    elsewhere = as_browser(TestClient(people.app, client=("10.1.2.3", 50000)))
-    assert sign_in(elsewhere).status_code == 303  # everyone else signs in as usual
-    with kb_of(people).session() as session:  # fifteen minutes later
+    assert sign_in(elsewhere(people)).status_code == 303  # everyone else signs in as usual
+    fifteen_minutes_pass(people)
+    assert sign_in(people).status_code == 303
+
+
+def assert_paused(reply, says: str) -> None:
+    assert reply.status_code == 429 and "kb_session" not in reply.headers.get("set-cookie", "")
+    assert says in reply.text and 0 < int(reply.headers["Retry-After"]) <= 15 * 60
+
+
+def elsewhere(client: TestClient) -> TestClient:
+    """A browser on another computer."""
+    return as_browser(TestClient(client.app, client=("10.1.2.3", 50000)))
+
+
+def fifteen_minutes_pass(client: TestClient) -> None:
+    with kb_of(client).session() as session:
         for event in session.exec(select(accounts.AuditEvent)):
             event.at -= accounts.SIGN_IN_PAUSE
             session.add(event)
         session.commit()
-    assert sign_in(people).status_code == 303
 
 
 def test_a_few_typos_by_many_people_at_one_address_pause_nobody(people):
