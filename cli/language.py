@@ -8,6 +8,7 @@ test run the same `app` in either language. Messages are translated where they a
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cache
 from typing import Any, Callable, Iterator, TypeVar
@@ -35,6 +36,20 @@ CHROME = {
 }
 """The words typer's help pages and error panels draw around our texts (module constants of typer.rich_utils)."""
 
+NO_SUCH_OPTION = N_("No such option: %(name)s")
+POSSIBLE_OPTIONS = N_("(Possible options: %(options)s)")
+NO_SUCH_COMMAND = N_("No such command %(name)s.")
+EXTRA_ARGUMENTS = N_("Got unexpected extra arguments (%(args)s): put quotes around a question or a file name "
+                     "that has spaces.")
+MISSING = {"argument": N_("Missing argument %(name)s."), "option": N_("Missing option %(name)s."),
+           "parameter": N_("Missing parameter %(name)s.")}
+INVALID_VALUE = N_("Invalid value for %(name)s: %(reason)s")
+_CONTEXT_FAILURES = (
+    (re.compile(r"No such command (?P<name>.+)\.", re.S), NO_SUCH_COMMAND),
+    (re.compile(r"Got unexpected extra argument\(s\) \((?P<args>.*)\)", re.S), EXTRA_ARGUMENTS),
+)
+"""Usage errors click writes with f-strings, as (pattern of the English, our message)."""
+
 
 def cli_language() -> str:
     """`KB_LANGUAGE` as the settings read it (environment, then `.env`); English if unset or unknown."""
@@ -52,7 +67,7 @@ def cli_language() -> str:
 def speaking(language: str | None = None) -> Iterator[str]:
     """Messages and typer's help chrome in `language` (default: `cli_language()`) inside the block."""
     language = language or cli_language()
-    names = [name for name in (*CHROME, "_make_rich_text") if hasattr(typer.rich_utils, name)]
+    names = [name for name in (*CHROME, "_make_rich_text", "rich_format_error") if hasattr(typer.rich_utils, name)]
     saved = {name: getattr(typer.rich_utils, name) for name in names}
     with i18n.using(language):
         try:
@@ -61,6 +76,8 @@ def speaking(language: str | None = None) -> Iterator[str]:
                     setattr(typer.rich_utils, name, _(text))
             if "_make_rich_text" in saved:
                 typer.rich_utils._make_rich_text = _folding(saved["_make_rich_text"])
+            if "rich_format_error" in saved:
+                typer.rich_utils.rich_format_error = _translating(saved["rich_format_error"])
             yield language
         finally:
             for name, value in saved.items():
@@ -78,6 +95,56 @@ def _folding(make_text: Callable[..., Any]) -> Callable[..., Any]:
             text.overflow = "fold"
         return text
     return make
+
+
+def _translating(format_error: Callable[[Any], None]) -> Callable[[Any], None]:
+    """typer's error panel, with click's message (written in English, most with f-strings) in the reader's
+    language: read from the error's own fields where it has them, else from its English words."""
+    def show(error: Any) -> None:
+        text = error_message(error)
+        error.format_message = lambda: text
+        format_error(error)
+    return show
+
+
+def error_message(error: Any) -> str:
+    """A click usage error's message in the current language (its English message when it is none we know)."""
+    english = error.format_message()
+    kind = type(error).__name__
+    hint = _hint(error)
+    if kind == "NoSuchOption":
+        text = _(NO_SUCH_OPTION) % {"name": error.option_name}
+        if error.possibilities:
+            text += " " + _(POSSIBLE_OPTIONS) % {"options": ", ".join(sorted(error.possibilities))}
+        return text
+    if kind == "MissingParameter" and hint and not error.message:
+        kind_of = error.param_type or (error.param.param_type_name if error.param is not None else "parameter")
+        return _(MISSING.get(kind_of, MISSING["parameter"])) % {"name": hint}
+    if kind == "BadParameter" and hint:
+        from pydantic import ValidationError
+
+        cause = error.__cause__
+        reason = "; ".join(i18n.validation_text(e) for e in cause.errors()) if isinstance(cause, ValidationError) \
+            else error.message
+        return _(INVALID_VALUE) % {"name": hint, "reason": reason}
+    for pattern, message in _CONTEXT_FAILURES:
+        if found := pattern.fullmatch(english):
+            return _(message) % found.groupdict()
+    return english
+
+
+def _hint(error: Any) -> str | None:
+    """The option or argument an error is about, as click names it ("'--limit' / '-n'")."""
+    if getattr(error, "param_hint", None):
+        hint = error.param_hint
+        return " / ".join(f"'{h}'" for h in hint) if isinstance(hint, (list, tuple)) else str(hint)
+    param = getattr(error, "param", None)
+    if param is None:
+        return None
+    try:
+        return param.get_error_hint()  # typer's copy of click; click's own takes the context too
+    except TypeError:
+        return param.get_error_hint(getattr(error, "ctx", None))
 
 
 def for_machines(machine_readable: bool) -> AbstractContextManager:

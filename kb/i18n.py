@@ -151,6 +151,47 @@ def N_(message: str) -> str:
     return message
 
 
+VALIDATION_MESSAGES = {
+    "int_parsing": N_("a whole number is expected, not %(input)s"),
+    "int_type": N_("a whole number is expected, not %(input)s"),
+    "int_from_float": N_("a whole number is expected, not %(input)s"),
+    "float_parsing": N_("a number is expected, not %(input)s"),
+    "float_type": N_("a number is expected, not %(input)s"),
+    "bool_parsing": N_("true or false is expected, not %(input)s"),
+    "date_parsing": N_("a date (YYYY-MM-DD) is expected, not %(input)s"),
+    "date_from_datetime_parsing": N_("a date (YYYY-MM-DD) is expected, not %(input)s"),
+    "greater_than_equal": N_("must be %(ge)s or more"),
+    "greater_than": N_("must be more than %(gt)s"),
+    "less_than_equal": N_("must be %(le)s or less"),
+    "less_than": N_("must be less than %(lt)s"),
+    "string_too_long": N_("must be at most %(max_length)s characters long"),
+    "string_too_short": N_("must be at least %(min_length)s characters long"),
+    "too_long": N_("takes at most %(max_length)s values"),
+    "missing": N_("is required"),
+    "literal_error": N_("must be one of %(expected)s"),
+    "enum": N_("must be one of %(expected)s"),
+    "json_invalid": N_("is not valid JSON"),
+}
+"""Pydantic's messages for the mistakes people make, in the reader's language (pydantic writes
+English only): for the web app's query and form parameters and the CLI's options alike. Any other
+kind of error keeps pydantic's English message."""
+
+
+def validation_text(err: dict) -> str:
+    """One pydantic error (an item of `ValidationError.errors()`) in the reader's language."""
+    template = VALIDATION_MESSAGES.get(err.get("type", ""))
+    if template is None:
+        return str(err.get("msg", "invalid")).removeprefix("Value error, ")  # our own validators' messages read whole
+    given = str(err.get("input", ""))
+    values = {**{k: str(v) for k, v in (err.get("ctx") or {}).items()},
+              "input": "“" + (given if len(given) <= 40 else given[:40] + "…") + "”"}
+    try:
+        return _(template) % values
+    except (KeyError, ValueError):  # a context pydantic did not give: its own words, rather than none
+        return str(err.get("msg", "invalid"))
+
+
+
 # --- numbers and dates in the reader's locale ----------------------------------------------
 
 def babel_locale(language: str | None = None) -> Locale:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.access import Forbidden
-from kb.i18n import N_, _
+from kb.i18n import N_, _, validation_text
 from kb.errors import (
     IndexUnavailable, InvalidDocument, KBError, NotFound, StorageUnavailable, UnsupportedFormat,
 )
@@ -55,50 +55,12 @@ def error_response(request: Request, status: int, message: str):
     return response
 
 
-VALIDATION_MESSAGES = {
-    "int_parsing": N_("a whole number is expected, not %(input)s"),
-    "int_type": N_("a whole number is expected, not %(input)s"),
-    "int_from_float": N_("a whole number is expected, not %(input)s"),
-    "float_parsing": N_("a number is expected, not %(input)s"),
-    "float_type": N_("a number is expected, not %(input)s"),
-    "bool_parsing": N_("true or false is expected, not %(input)s"),
-    "date_parsing": N_("a date (YYYY-MM-DD) is expected, not %(input)s"),
-    "date_from_datetime_parsing": N_("a date (YYYY-MM-DD) is expected, not %(input)s"),
-    "greater_than_equal": N_("must be %(ge)s or more"),
-    "greater_than": N_("must be more than %(gt)s"),
-    "less_than_equal": N_("must be %(le)s or less"),
-    "less_than": N_("must be less than %(lt)s"),
-    "string_too_long": N_("must be at most %(max_length)s characters long"),
-    "string_too_short": N_("must be at least %(min_length)s characters long"),
-    "too_long": N_("takes at most %(max_length)s values"),
-    "missing": N_("is required"),
-    "literal_error": N_("must be one of %(expected)s"),
-    "enum": N_("must be one of %(expected)s"),
-    "json_invalid": N_("is not valid JSON"),
-}
-"""Pydantic's messages for the mistakes people make, in the reader's language (pydantic writes
-English only). Any other kind of error keeps pydantic's English message."""
-
-
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "body", "path", "form"))
-        parts.append(f"{where}: {_error_text(err)}" if where else _error_text(err))
+        parts.append(f"{where}: {validation_text(err)}" if where else validation_text(err))
     return "; ".join(parts) or _("The request was not valid.")
-
-
-def _error_text(err: dict) -> str:
-    template = VALIDATION_MESSAGES.get(err.get("type", ""))
-    if template is None:
-        return str(err.get("msg", "invalid")).removeprefix("Value error, ")  # our own validators' messages read whole
-    given = str(err.get("input", ""))
-    values = {**{k: str(v) for k, v in (err.get("ctx") or {}).items()},
-              "input": "“" + (given if len(given) <= 40 else given[:40] + "…") + "”"}
-    try:
-        return _(template) % values
-    except (KeyError, ValueError):  # a context pydantic did not give: its own words, rather than none
-        return str(err.get("msg", "invalid"))
 
 
 def install(app: FastAPI) -> None:

@@ -86,6 +86,25 @@ def test_an_error_and_its_hint_are_chinese(tmp_path):
     assert usage.returncode == 2 and "查看帮助" in usage.stderr and "错误" in usage.stderr
 
 
+@pytest.mark.parametrize("args, chinese, english", [
+    (("ingest", "--bogus"), "没有这个选项：--bogus", "No such option: --bogus"),
+    (("search", "x", "--lmit", "3"), "没有这个选项：--lmit（可用的选项：--limit,", "(Possible options: --limit,"),
+    (("frobnicate",), "没有这个命令：'frobnicate'。", "No such command 'frobnicate'."),
+    (("search", "data", "migration"), "多出了参数（migration）：含空格的问题或文件名请用引号括起来。",
+     "put quotes around a question"),
+    (("search", "x", "--limit", "abc"), "'--limit'/'-n'的值无效：应为整数，而不是“abc”",
+     "Invalid value for '--limit' / '-n': a whole number is expected, not “abc”"),
+    (("search", "x", "--limit", "0"), "的值无效：必须大于或等于1", "must be 1 or more"),
+    (("users", "add"), "缺少参数'name'。", "Missing argument 'name'."),
+])
+def test_a_mistyped_command_line_is_explained_in_the_readers_language(kb_cli, args, chinese, english):
+    result = kb_cli(*args, language="zh_CN")
+    assert result.exit_code == 2 and chinese.replace(" ", "") in flat(result), result.output
+    assert "Error" not in result.output and "such" not in result.output and "Input should" not in result.output
+    result = kb_cli(*args)
+    assert result.exit_code == 2 and english in " ".join(result.output.split()), result.output
+
+
 def test_ingest_and_doctor_report_in_chinese(kb_cli, tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

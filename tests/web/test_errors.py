@@ -54,8 +54,8 @@ def test_a_mistyped_parameter_is_explained_in_the_readers_language(client, param
 
 
 def test_a_long_mistyped_value_is_quoted_shortened():
-    from web.errors import _error_text
+    from kb.i18n import validation_text
 
-    text = _error_text({"type": "int_parsing", "input": "9" * 30 + "x" * 30, "msg": "Input should be a valid integer"})
+    text = validation_text({"type": "int_parsing", "input": "9" * 30 + "x" * 30, "msg": "Input should be a valid integer"})
     assert text == "a whole number is expected, not “" + "9" * 30 + "x" * 10 + "…”"
-    assert _error_text({"type": "some_new_kind", "msg": "Value error, Pydantic's words"}) == "Pydantic's words"
+    assert validation_text({"type": "some_new_kind", "msg": "Value error, Pydantic's words"}) == "Pydantic's words"
