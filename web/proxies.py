@@ -44,13 +44,31 @@ def forwarded(scope, trusted: str) -> None:
             if proto in ("http", "https"):
                 scope["scheme"] = proto
     # Each proxy appends the address it was reached from: the nearest one not trusted is the
-    # browser (anything left of it was written by the browser itself and proves nothing).
-    for hop in reversed(hops):
-        if not is_trusted(hop, trusted):
-            scope["client"] = (hop, 0)
+    # browser (anything left of it was written by the browser itself and proves nothing). A hop
+    # that is no address ("unknown", garbage) ends the walk: the proxy is then the client.
+    addresses = [address_of(hop) for hop in hops]
+    for address in reversed(addresses):
+        if address is None:
             return
-    if hops:
-        scope["client"] = (hops[0], 0)
+        if not is_trusted(address, trusted):
+            scope["client"] = (address, 0)
+            return
+    if addresses:
+        scope["client"] = (addresses[0], 0)
+
+
+def address_of(hop: str) -> str | None:
+    """An X-Forwarded-For entry as an IP address ("203.0.113.5", "203.0.113.5:4711", "[2001:db8::1]:80"),
+    or None."""
+    text = hop.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def peer(scope) -> tuple[str, int] | None:
