@@ -52,11 +52,12 @@ def match_items(old: Sequence, drafts: Sequence, draft_vectors: np.ndarray,
 
 
 def shared_by_text(old: Sequence, drafts: Sequence) -> int:
-    """How many drafts the text passes (1-4, no vectors) find among `old`: enough to tell
-    that a file under a new name repeats a stored document."""
+    """How many drafts have the title or the body of an item of `old` (passes 3 and 4, one-to-one):
+    enough to tell that a file under a new name repeats a stored document. Ids and rows are each
+    document's own (every register starts at R-01), so across documents only the words count."""
     matches: list = [None] * len(drafts)
     free = list(old)
-    for key in (_external_id, _ingested_identity, _title, _body):
+    for key in (_title, _body):
         _match_by(key, drafts, free, matches)
     return sum(m is not None for m in matches)
 

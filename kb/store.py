@@ -907,9 +907,10 @@ SERIES_KINDS = ("status report",)
 
 
 def _earlier_copy(session: Session, parsed: ParsedDocument, project_id: int | None, *, stored: bool) -> str | None:
-    """A warning when a new document repeats most of a stored one of the same project and kind:
-    usually a report renamed between uploads ("v2", a date), which would otherwise sit beside its
-    earlier version as a second document with every lesson twice."""
+    """A warning when a new document repeats most of a stored one of the same project and kind (at
+    least half of its lessons and risks, and two or more, by title or body): usually a report renamed
+    between uploads ("v2", a date), which would otherwise sit beside its earlier version as a second
+    document with every lesson twice."""
     total = len(parsed.lessons) + len(parsed.risks)
     if parsed.document.kind in SERIES_KINDS or total < 2:
         return None
@@ -918,7 +919,7 @@ def _earlier_copy(session: Session, parsed: ParsedDocument, project_id: int | No
     for doc in session.exec(select(Document).where(Document.kind == parsed.document.kind, same_project)):
         shared = sum(shared_by_text(session.exec(select(model).where(model.document_id == doc.id)).all(), drafts)
                      for model, drafts in ((Lesson, parsed.lessons), (Risk, parsed.risks)) if drafts)
-        if 2 * shared >= total and (best is None or shared > best[0]):
+        if shared >= 2 and 2 * shared >= total and (best is None or shared > best[0]):
             best = (shared, doc)
     if best is None:
         return None

@@ -125,6 +125,10 @@ def test_other_reports_of_the_project_and_the_same_report_in_another_project_are
     assert other.outcome == "ingested" and other.warnings == []  # one lesson in three is shared: not a copy
     elsewhere = ingest_bytes(fast_kb, "lessons copy.csv", register("BETA", LESSON_ROWS))
     assert elsewhere.outcome == "ingested" and elsewhere.warnings == []  # another project's lessons are its own
+    # Two workstreams' registers, each numbered from R1, sharing one risk of two: not a copy.
+    ingest_bytes(fast_kb, "Risk Register.csv", risk_register("ALPHA", "Vendor may deliver interfaces late"))
+    second = ingest_bytes(fast_kb, "Workstream B risks.csv", risk_register("ALPHA", "Data centre lease may lapse"))
+    assert second.outcome == "ingested" and not any("already in" in w for w in second.warnings), second.warnings
 
 
 def test_restoring_an_old_version_brings_its_lessons_back_as_the_next_version(fast_kb):
