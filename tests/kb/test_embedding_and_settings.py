@@ -39,6 +39,21 @@ def test_queries_through_the_traced_graph_get_the_models_own_vectors(embedder):
     assert embedder.embed_queries(texts).dtype == np.float32
 
 
+def test_a_very_long_lesson_is_read_as_far_as_the_models_can_use_it(embedder):
+    """One 2 MB paragraph (a report pasted into one cell) once took USE past 24 GB: each model is
+    given its first TEXT_CHARS characters, and the vectors are those of that beginning."""
+    from kb.embedding import TEXT_CHARS, UniversalSentenceEncoder
+
+    use = UniversalSentenceEncoder()
+    seen: list[int] = []
+    encode = use.model.encode
+    use.model.encode = lambda texts: (seen.extend(len(t) for t in texts), encode(texts))[1]
+    text = "The vendor delivered the interfaces late and testing lost two weeks. " * 30_000
+    long, start = use.embed_batch([text, text[:TEXT_CHARS]])
+    assert seen == [TEXT_CHARS, TEXT_CHARS] and np.allclose(long, start)
+    assert np.allclose(embedder.embed_batch([text])[0], embedder.embed_batch([text[:TEXT_CHARS]])[0], atol=1e-5)
+
+
 def test_a_model_of_another_shape_is_run_as_before():
     from kb.embedding import TracedQueries
 
