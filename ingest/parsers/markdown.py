@@ -81,6 +81,15 @@ def _front_matter_loader():
                                                     "out in full"), mark)
             return super().compose_node(parent, index)
 
+        def construct_yaml_timestamp(self, node):
+            """A date that is no date (2020-02-30) stays text, which the field's reader leaves empty
+            with a warning, rather than failing the whole file."""
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError:
+                return self.construct_scalar(node)
+
+    FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", FrontMatterLoader.construct_yaml_timestamp)
     return FrontMatterLoader
 
 

@@ -73,6 +73,15 @@ def test_bad_dates_are_warnings_not_errors(fast_kb):
     assert report.outcome == "ingested" and any("dates could not be read" in w for w in report.warnings)
 
 
+def test_a_date_that_does_not_exist_in_front_matter_is_left_empty_with_a_warning(fast_kb):
+    """YAML reads 2020-02-30 as a date and failed on it: the whole report was refused as unreadable."""
+    data = (b"---\nkind: closure report\ncode: FEB-2020\nactual_start: 2020-02-30\nactual_end: 2021-03-04\n---\n"
+            b"## What went wrong\n\n- **Late data.** It was late.\n- **Late tests.** Testing was late.\n")
+    report = ingest_bytes(fast_kb, "FEB-2020_closure.md", data)
+    assert report.outcome == "ingested" and report.lessons == 2
+    assert report.warnings[0] == "actual start '2020-02-30' is not a date; left empty."
+
+
 def test_failure_after_a_good_file_keeps_the_good_one(fast_kb, samples, snapshot):
     good = ingest_bytes(fast_kb, "retro_4ls.md", (samples / "retro_4ls.md").read_bytes())
     before = snapshot(fast_kb)
