@@ -39,9 +39,6 @@ def _open(data: bytes):
     try:
         return docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        if "macroEnabled" in str(exc):
-            raise InvalidDocument(_("This is a macro-enabled Word file (.docm) renamed to .docx. Save it from Word "
-                                    "as a plain .docx (without macros).")) from exc
         detail = re.sub(r"file '<[^>]*>' ", "", str(exc))  # python-docx names the in-memory buffer
         raise InvalidDocument(_("This zip file is not a Word document (%(error)s). Save it from Word as .docx.")
                               % {"error": detail}) from exc

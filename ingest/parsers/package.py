@@ -37,9 +37,21 @@ def check_package(data: bytes, what: str, kind: str, advice: str) -> None:
             members = package.infolist()
             _check_sizes(members, len(data), kind, advice)
             _check_entities(package, members, kind, advice)
+            _check_macros(package, members, kind)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
         raise InvalidDocument(_("This file is damaged (%(error)s). %(advice)s") % {"error": exc, "advice": advice}) \
             from exc
+
+
+def _check_macros(package: zipfile.ZipFile, members: list[zipfile.ZipInfo], kind: str) -> None:
+    """A .docm or .xlsm renamed: its macros (vbaProject.bin, a macroEnabled content type) are refused
+    whatever the file is called."""
+    names = {info.filename for info in members}
+    types = package.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    if b"macroEnabled" in types or any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise InvalidDocument(_("This is a macro-enabled file (.docm or .xlsm) renamed; files with macros are not "
+                                "accepted. Save a copy as a plain %(kind)s, without macros, and upload that.")
+                              % {"kind": kind})
 
 
 def _check_sizes(members: list[zipfile.ZipInfo], size: int, kind: str, advice: str) -> None:

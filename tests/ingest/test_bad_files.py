@@ -48,7 +48,7 @@ REJECTED = [
     ("billion_laughs.xlsx", "declares XML entities"),
     ("entities_utf16.xlsx", "declares XML entities"),
     ("external_entity.docx", "declares XML entities"),
-    ("macro_enabled.docx", "macro-enabled Word file"),
+    ("macro_enabled.docx", "macro-enabled file (.docm or .xlsm) renamed"),
     ("encrypted_office.xlsx", "password-protected"),
     ("encrypted.pdf", "password-protected"),
     ("yaml_alias_bomb.md", "aliases (*name) are not allowed"),
@@ -94,7 +94,18 @@ def _ten_mb_docx(tmp_path: Path) -> bytes:
     return data
 
 
+def _xlsm_renamed(tmp_path: Path) -> bytes:
+    """A macro-enabled workbook (its content type and its macros) saved under .xlsx."""
+    import zipfile
+
+    book = generate.xlsx()
+    types = zipfile.ZipFile(io.BytesIO(book)).read("[Content_Types].xml")
+    return generate.repack(book, {"[Content_Types].xml": types.replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")},
+                           add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 508})
+
+
 GENERATED = [
+    ("macro_enabled.xlsx", _xlsm_renamed, "macro-enabled file (.docm or .xlsm) renamed"),
     ("zip_bomb.xlsx", lambda tmp: generate.make_zip_bomb_xlsx(), "unpacks to 288 MB"),
     ("zip_bomb.docx", lambda tmp: generate.make_zip_bomb_docx(), "unpacks to"),
     ("ten_mb_of_1gb_xml.docx", _ten_mb_docx, "1,024 MB of XML"),
