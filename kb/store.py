@@ -912,11 +912,11 @@ def _earlier_copy(session: Session, parsed: ParsedDocument, project_id: int | No
     between uploads ("v2", a date), which would otherwise sit beside its earlier version as a second
     document with every lesson twice."""
     total = len(parsed.lessons) + len(parsed.risks)
-    if parsed.document.kind in SERIES_KINDS or total < 2:
-        return None
-    same_project = Document.project_id == project_id if project_id is not None else Document.project_id.is_(None)
+    if parsed.document.kind in SERIES_KINDS or total < 2 or project_id is None:
+        return None  # a register of no project spans projects: its rows are not one project's story
     best: tuple[int, Document] | None = None
-    for doc in session.exec(select(Document).where(Document.kind == parsed.document.kind, same_project)):
+    for doc in session.exec(select(Document).where(Document.kind == parsed.document.kind,
+                                                   Document.project_id == project_id)):
         shared = sum(shared_by_text(session.exec(select(model).where(model.document_id == doc.id)).all(), drafts)
                      for model, drafts in ((Lesson, parsed.lessons), (Risk, parsed.risks)) if drafts)
         if shared >= 2 and 2 * shared >= total and (best is None or shared > best[0]):
