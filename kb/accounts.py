@@ -256,20 +256,52 @@ def failed_sign_in(*, session: Session, name: str, address: str) -> AuditEvent:
     return record(session=session, actor=None, action=FAILED_SIGN_IN, target=name, after={"from": address})
 
 
-def sign_in_pause(*, session: Session, name: str, address: str) -> timedelta | None:
+def _before(event_id: int | None) -> tuple:
+    return () if event_id is None else (AuditEvent.id < event_id,)
+
+
+def attempt_sign_in(*, session: Session, name: str, address: str) -> tuple[AuditEvent, timedelta | None, bool]:
+    """Record an attempt as failed before its password is checked, and say whether it must wait.
+
+    Checking the count and then recording the failure let attempts sent at once all pass the check
+    (19 wrong passwords sent together were all checked). Recorded first, each attempt counts those
+    recorded before it, so at most SIGN_IN_TRIES for a name and ADDRESS_TRIES for an address are
+    checked, however many arrive together, in every worker. An attempt that must wait is removed
+    again (no password was checked); one that succeeds becomes the sign-in (`signed_in`).
+    Returns (the attempt, how long it must wait or None, whether the wait is the address's)."""
+    attempt = failed_sign_in(session=session, name=name, address=address)
+    pause = sign_in_pause(session=session, name=name, address=address, before=attempt.id)
+    by_address = pause is None
+    if by_address:
+        pause = address_pause(session=session, address=address, before=attempt.id)
+    if pause is not None:
+        session.delete(attempt)
+        session.commit()
+    return attempt, pause, by_address
+
+
+def signed_in(*, session: Session, attempt: AuditEvent, user: User) -> None:
+    """The attempt `attempt_sign_in` recorded succeeded: it is the user's sign-in."""
+    attempt.action, attempt.actor, attempt.target = "sign-in", user.name, user.name
+    session.add(attempt)
+    session.commit()
+
+
+def sign_in_pause(*, session: Session, name: str, address: str, before: int | None = None) -> timedelta | None:
     """How long `name` must wait before its password is checked again from `address`, or None.
 
     SIGN_IN_TRIES failed sign-ins from there within SIGN_IN_PAUSE, since the name's last successful
     one from there and since an admin last set its password (`kb users password`), stop a password being guessed one try after another. Counted from the audit log, so every
     worker and process agrees; the same name from another address, and other names, are not held up
-    (nobody can lock a colleague out from their own machine)."""
+    (nobody can lock a colleague out from their own machine). `before`: count only the events
+    recorded before that one (an attempt recorded before its password is checked, `attempt_sign_in`)."""
     now = utcnow()
     since = now - SIGN_IN_PAUSE
     reset = session.exec(select(func.max(AuditEvent.id)).where(
         AuditEvent.action == "user", AuditEvent.target == _password_set(name), AuditEvent.at >= since)).one()
     events = session.exec(select(AuditEvent.at, AuditEvent.action, AuditEvent.after)
                           .where(AuditEvent.target == name[:500], AuditEvent.action.in_(("sign-in", FAILED_SIGN_IN)),
-                                 AuditEvent.at >= since, AuditEvent.id > (reset or 0))
+                                 AuditEvent.at >= since, AuditEvent.id > (reset or 0), *_before(before))
                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(100 * SIGN_IN_TRIES))
     failed = []
     for at, action, after in events:
@@ -283,7 +315,7 @@ def sign_in_pause(*, session: Session, name: str, address: str) -> timedelta | N
     return max(failed[SIGN_IN_TRIES - 1] + SIGN_IN_PAUSE - now, timedelta(seconds=1))
 
 
-def address_pause(*, session: Session, address: str) -> timedelta | None:
+def address_pause(*, session: Session, address: str, before: int | None = None) -> timedelta | None:
     """How long no password is checked from `address`, or None: ADDRESS_TRIES failed sign-ins from
     there within SIGN_IN_PAUSE, whatever the names. A successful sign-in does not end it (a guesser
     with an account of their own could otherwise reset the count between rounds); the wait does."""
@@ -291,7 +323,8 @@ def address_pause(*, session: Session, address: str) -> timedelta | None:
         return None
     since = utcnow() - SIGN_IN_PAUSE
     failed = session.exec(select(AuditEvent.at).where(
-        AuditEvent.action == FAILED_SIGN_IN, AuditEvent.at >= since, AuditEvent.after["from"].as_string() == address)
+        AuditEvent.action == FAILED_SIGN_IN, AuditEvent.at >= since, AuditEvent.after["from"].as_string() == address,
+        *_before(before))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset(ADDRESS_TRIES - 1).limit(1)).first()
     if failed is None:
         return None

@@ -21,3 +21,13 @@ def test_failures_from_one_address_pause_it_whatever_the_names(fast_kb):
         assert pause is not None and 14 * 60 < pause.total_seconds() <= 15 * 60
         assert accounts.address_pause(session=session, address="203.0.113.5") is None
         assert accounts.address_pause(session=session, address="") is None
+
+
+def test_an_attempt_counts_only_the_attempts_recorded_before_it(fast_kb):
+    """Attempts sent at once are each recorded before their password is checked; the sixth waits."""
+    with fast_kb.session() as session:
+        attempts = [accounts.attempt_sign_in(session=session, name="pat", address="203.0.113.5")
+                    for _ in range(accounts.SIGN_IN_TRIES + 1)]
+        assert [pause is None for _, pause, _ in attempts] == [True] * accounts.SIGN_IN_TRIES + [False]
+        assert attempts[-1][2] is False  # the name's pause, not the address's
+        assert accounts.sign_in_pause(session=session, name="pat", address="203.0.113.5") is not None

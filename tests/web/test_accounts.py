@@ -179,6 +179,29 @@ def test_repeated_failed_sign_ins_pause_that_name_from_that_computer_only(people
     assert sign_in(people).status_code == 303
 
 
+def test_guesses_sent_all_at_once_are_counted_too(people):
+    """Nineteen wrong passwords and the right one, sent together: the count was read before any of
+    them was recorded, so every password was checked and the right one signed in."""
+    import threading
+
+    start = threading.Barrier(20)
+
+    def attempt(password: str, replies: list) -> None:
+        browser = as_browser(TestClient(people.app))
+        start.wait()
+        replies.append(sign_in(browser, password=password).status_code)
+
+    replies: list[int] = []
+    threads = [threading.Thread(target=attempt, args=(f"guess {i}" if i else "correct horse", replies))
+               for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    checked = [code for code in replies if code != 429]
+    assert len(replies) == 20 and len(checked) <= accounts.SIGN_IN_TRIES, replies
+
+
 def test_one_guess_tried_against_many_names_pauses_that_computer(people):
     for i in range(accounts.ADDRESS_TRIES):
         assert sign_in(people, name=f"someone{i}", password="Summer2026!").status_code == 401

@@ -44,11 +44,14 @@ def sign_in(request: Request, kb: KBDep, settings: SettingsDep, name: Annotated[
     address = request.client.host if request.client else ""
     with kb.session() as session:
         pause = accounts.sign_in_pause(session=session, name=name, address=address) if name else None
-        message, tries = PAUSED, accounts.SIGN_IN_TRIES
-        if pause is None:
+        by_address = pause is None
+        if by_address:
             pause = accounts.address_pause(session=session, address=address)
-            message, tries = PAUSED_ADDRESS, accounts.ADDRESS_TRIES
+        if pause is None:  # recorded before its password is checked, so attempts sent at once are counted too
+            attempt, pause, by_address = accounts.attempt_sign_in(session=session, name=name, address=address)
         if pause is not None:
+            message, tries = (PAUSED_ADDRESS, accounts.ADDRESS_TRIES) if by_address else \
+                (PAUSED, accounts.SIGN_IN_TRIES)
             minutes = max(1, math.ceil(pause.total_seconds() / 60))
             reply = render(request, "sign_in.html", status_code=429, next_url=local_path(next, "/"), name=name,
                            error=_(message) % {"tries": tries, "minutes": minutes})
@@ -56,11 +59,10 @@ def sign_in(request: Request, kb: KBDep, settings: SettingsDep, name: Annotated[
             return reply
         user = accounts.check_password(session=session, name=name, password=password) if name else None
         if user is None:
-            accounts.failed_sign_in(session=session, name=name, address=address)
             return render(request, "sign_in.html", status_code=401, next_url=local_path(next, "/"), name=name,
                           error=_(FAILED))
         token = accounts.start_session(session=session, user=user, hours=settings.session_hours)
-        accounts.record(session=session, actor=user.name, action="sign-in", target=user.name, after={"from": address})
+        accounts.signed_in(session=session, attempt=attempt, user=user)
     response = RedirectResponse(local_path(next, "/"), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(settings.session_hours * 3600), httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
