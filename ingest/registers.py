@@ -291,6 +291,8 @@ def build_register(register: Register, context: ParseContext) -> ParsedDocument:
     if not items:
         raise InvalidRegister(_("None of the %(num)s rows has a title or description (%(hint)s).")
                               % {"num": len(register.records), "hint": _text_columns_hint(kind)})
+    if doc_code is None:  # a project its own rows name, not yet stored, prefixing the file name
+        doc_code = kinds.code_from_file_name(register.name, {i.project_code for i in items if i.project_code})
     warnings = register.warnings + found.warnings() + unused_columns_warning(unused) + _gaps(register, kind, columns)
     document = DocumentCreate(kind=kind, source_name=register.name, title=_title(register), sha256="",
                               media_type=register.media_type, content=f"# {_title(register)}\n",

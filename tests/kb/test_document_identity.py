@@ -93,6 +93,19 @@ def test_a_replacement_is_announced_before_it_happens_and_the_old_version_is_kep
     assert name == "lessons.csv" and path.read_bytes() == register("ALPHA", LESSON_ROWS)
 
 
+def test_a_new_projects_register_named_by_its_code_is_replaced_by_its_next_version(fast_kb):
+    """The register's rows name the project, which is not stored yet: the code starting the file
+    name was only recognised once the project existed, so version 2 became a second document."""
+    rows = ["Risk ID,Project Code,Risk Statement,Status", "R1,NEW-ERP-2027,Vendor may deliver interfaces late,Open",
+            "R2,NEW-ERP-2027,Key users may be unavailable at year-end,Open"]
+    first = ingest_bytes(fast_kb, "NEW-ERP-2027_risk-register.csv", "\n".join(rows).encode())
+    second = ingest_bytes(fast_kb, "NEW-ERP-2027_risk-register.csv",
+                          "\n".join(rows).replace("interfaces late", "the interfaces late").encode())
+    assert (first.outcome, second.outcome) == ("ingested", "replaced")
+    assert second.document_id == first.document_id
+    assert [r.title for r in rows_of(fast_kb, Risk, "NEW-ERP-2027")][0] == "Vendor may deliver the interfaces late"
+
+
 def test_a_renamed_copy_of_a_stored_report_is_flagged_before_and_after_it_is_stored(fast_kb):
     """A PM renames "lessons.csv" to "lessons v2.csv" and edits a row: by its name it is a second
     document, so every lesson would be there twice. The preview says so and how to make it the
