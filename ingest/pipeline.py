@@ -276,6 +276,9 @@ def ingest_file(kb: KnowledgeBase, path: Path, *, progress: Progress | None = No
     path = Path(path)
     limit = kb.settings.max_upload_mb * 1024 * 1024
     try:
+        if path.exists() and not path.is_file():  # a pipe or a device: reading it could wait for ever
+            return FileReport(path.name, "rejected", reason=_("This is not a regular file (a pipe, a socket or a "
+                                                              "device). Save its content to a file and ingest that."))
         if path.stat().st_size > limit:
             return FileReport(path.name, "rejected", reason=_("The file is %(size)s MB; the limit is %(limit)s MB "
                                                               "(KB_MAX_UPLOAD_MB). Split it or raise the limit.")

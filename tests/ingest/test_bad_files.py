@@ -389,3 +389,14 @@ def test_html_in_a_report_is_shown_escaped_on_every_page(tmp_path):
         document = client.get(f"/documents/{report['document_id']}").text
         assert "&lt;script&gt;alert('xss')&lt;/script&gt;" in document
         assert "alert(&#39;xss&#39;) The cutover slipped a week" in client.get(f"/lessons/{lesson_id}").text
+
+
+def test_a_named_pipe_given_by_name_is_refused_rather_than_waited_on(fast_kb, tmp_path):
+    import os
+
+    pipe = tmp_path / "notes.md"
+    os.mkfifo(pipe)
+    started = time.monotonic()
+    report = ingest_file(fast_kb, pipe)
+    assert report.outcome == "rejected" and "not a regular file" in report.reason
+    assert time.monotonic() - started < 5
