@@ -254,16 +254,28 @@ def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str |
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value), None
     text = str(value or "").strip()
+    if _EXPONENT.search(text):  # '1.5e6', '1e400': read as 1.5 and 400 before; no report writes amounts so
+        return None, None
     if has_han(text) or "￥" in text or (yen == "CNY" and "¥" in text):
         amount, currency = _yuan(text)
         return amount, currency or ("CNY" if amount is not None and yen == "CNY" else None)
     match = _MONEY.search(text)
-    if not match:
-        return None, None
+    if not match or not _GROUPED.fullmatch(re.sub(r"\s", "", match["num"])) or _CONTINUED.match(text, match.end("num")):
+        return None, None  # '2,5 Mio' or '1.234.567,89' (decimal commas) would be read wrong: say so instead
     number = float(re.sub(r"[,\s]", "", match["num"]))
     mult = _MULTIPLIERS.get((match["mult"] or "").lower(), 1.0)
+    if number * mult > MAX_AMOUNT:
+        return None, None
     # Round to cents: '£2.05m' is 2,050,000, not 2,049,999.9999999998.
     return round(number * mult, 2), _currency(match["pre"], match["post"])
+
+
+_EXPONENT = re.compile(r"\d[eE][+-]?\d")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+"""A number as English writes it: commas only between thousands."""
+_CONTINUED = re.compile(r"[.,]\d")
+MAX_AMOUNT = 1e13
+"""No project budget reaches ten trillion in any currency: above it, a number was misread."""
 
 
 def _yuan(text: str) -> tuple[float | None, str | None]:
@@ -271,6 +283,8 @@ def _yuan(text: str) -> tuple[float | None, str | None]:
     if not match:
         return None, None
     number = float(re.sub(r"[,，]", "", match["num"])) * _YUAN_MULTIPLIERS.get(match["mult"] or "", 1.0)
+    if number > MAX_AMOUNT:
+        return None, None
     marked = match["pre"] or match["post"] or "元" in text or "人民币" in text
     return round(number, 2), "CNY" if marked else None
 

@@ -38,6 +38,10 @@ def test_dates(text, kwargs, expected):
 @pytest.mark.parametrize("text, expected", [
     ("£1.2m", (1_200_000, "GBP")), ("$850k", (850_000, "USD")), ("1,200,000 EUR", (1_200_000, "EUR")),
     ("€2.5 million", (2_500_000, "EUR")), ("n/a", (None, None)), ("£2.05m", (2_050_000, "GBP")),
+    ("€ 1 200 000", (1_200_000, "EUR")), ("12,345.67", (12_345.67, None)), ("320万元", (3_200_000, "CNY")),
+    # Read wrong before (as 1.0, 1.23, 25, 400, 30): now not amounts, which the reader leaves empty with a warning.
+    ("1.5e6", (None, None)), ("1.234.567,89", (None, None)), ("2,5 Mio €", (None, None)), ("1e400", (None, None)),
+    ("¥1e30", (None, None)), ("9" * 20, (None, None)),
 ])
 def test_money(text, expected):
     assert parse_money(text) == expected
