@@ -23,6 +23,7 @@ from kb.drafts import ParsedDocument
 from kb.errors import IndexUnavailable, InvalidDocument, KBError, StorageUnavailable
 from kb.i18n import _
 from kb.language import ENGLISH, language_of
+from kb.models import project_code
 from kb.texts import lesson_text, risk_text
 from ingest import compliance
 from ingest.context import ParseContext
@@ -185,6 +186,10 @@ def _assign_project(parsed: ParsedDocument, project: str | None) -> None:
     """File a document under the project its uploader named, unless it names another itself."""
     if not project or not project.strip():
         return
+    try:
+        project = project_code(project)
+    except ValueError as exc:
+        raise InvalidDocument(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
     named = parsed.project_code
     if named and named.strip().upper() != project.strip().upper():
         raise InvalidDocument(_("The file says it belongs to project %(named)s, not %(chosen)s. Upload it for its "

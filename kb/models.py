@@ -4,11 +4,15 @@ builds), `XPublic` (what the API returns)."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timezone
 
+from pydantic import field_validator
 from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint, event, func, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
+
+from kb.i18n import _
 
 
 def utcnow() -> datetime:
@@ -113,7 +117,21 @@ class Project(ProjectBase, table=True):
 
 
 class ProjectCreate(ProjectBase):
-    pass
+    @field_validator("code")
+    @classmethod
+    def _printable_code(cls, code: str) -> str:
+        return project_code(code)
+
+
+def project_code(code: str) -> str:
+    """A project code as typed by someone (an upload's project field, `--project`, a new project):
+    trimmed, and refused when it holds control characters (a NUL, a line break), which would
+    break the tables and files that show it."""
+    code = code.strip()
+    if not code or any(unicodedata.category(ch).startswith("C") for ch in code):
+        raise ValueError(_("a project code is plain text on one line, such as FIN-ERP-2027, without control "
+                           "characters"))
+    return code
 
 
 class ProjectPublic(ProjectBase):

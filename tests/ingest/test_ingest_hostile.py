@@ -88,3 +88,12 @@ def test_failure_after_a_good_file_keeps_the_good_one(fast_kb, samples, snapshot
     bad = ingest_bytes(fast_kb, "retro_4ls.md", b"# retro\n\nnothing here at all\n")
     assert good.outcome == "ingested" and bad.outcome == "rejected"
     assert snapshot(fast_kb) == before
+
+
+def test_a_project_code_with_control_characters_is_refused_and_nothing_stored(fast_kb, snapshot):
+    before = snapshot(fast_kb)
+    data = b"Title,What happened\nLate vendor,The vendor was late\nNo owner,Nobody owned the data\n"
+    for code in ("A\x00B", "FIN\nERP"):
+        report = ingest_bytes(fast_kb, "lessons.csv", data, project=code)
+        assert report.outcome == "rejected" and "plain text on one line" in report.reason
+    assert snapshot(fast_kb) == before
