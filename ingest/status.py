@@ -339,6 +339,11 @@ def _period(values: dict[str, object], warnings: list[str]) -> tuple[date | None
         end = _date(values["date"], N_("Report date"), warnings)
     if start is None and end is not None and values.get("period_end"):
         start = end - timedelta(days=6)  # 'Week ending' names a week
+    if start is not None and end is not None and start > end:
+        warnings.append(_("The reporting period ends (%(end)s) before it starts (%(start)s); it is read as the "
+                          "week ending %(end)s. Check the two dates.") % {"start": start.isoformat(),
+                                                                         "end": end.isoformat()})
+        start = end - timedelta(days=6)
     return start, end
 
 

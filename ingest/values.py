@@ -252,9 +252,10 @@ def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str |
     """(amount, ISO currency) from '£1.2m', '$850k', '1,200,000 EUR', '320万元', '3.2亿' or a number;
     (None, None) if unreadable. `yen` is what a bare '¥' means: 'CNY' in a document written in Chinese."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value), None
+        # A budget or a cost is never below zero, nor infinite (YAML reads '-5' and '.inf' as numbers).
+        return (float(value), None) if 0 <= value <= MAX_AMOUNT else (None, None)
     text = str(value or "").strip()
-    if _EXPONENT.search(text):  # '1.5e6', '1e400': read as 1.5 and 400 before; no report writes amounts so
+    if text.startswith("-") or _EXPONENT.search(text):  # '1.5e6', '1e400': read as 1.5 and 400 before; no report writes amounts so
         return None, None
     if has_han(text) or "￥" in text or (yen == "CNY" and "¥" in text):
         amount, currency = _yuan(text)

@@ -41,6 +41,18 @@ def test_a_markdown_status_report_gives_every_field(fast_kb):
         assert session.get(Document, row.document_id).kind == "status report"
 
 
+def test_a_negative_planned_value_and_a_reversed_period_are_warned_about_not_stored(fast_kb):
+    """PV -5 made the portfolio show an SPI of minus 2e25; a period ending before it starts was kept."""
+    data = status_md(pv=-5).replace(b"period: 2026-03-02 to 2026-03-08", b"period: 2026-03-08 to 2026-03-02")
+    report = ingest_bytes(fast_kb, "pos_weekly.md", data)
+    assert report.outcome == "ingested", report.reason
+    assert any("Planned value '-5' is not an amount" in w for w in report.warnings), report.warnings
+    assert any("ends (2026-03-02) before it starts (2026-03-08)" in w for w in report.warnings), report.warnings
+    _, [row] = reports_of(fast_kb, "POS-1")
+    assert row.planned_value is None and row.earned_value == 378_000
+    assert (row.period_start, row.period_end) == (date(2026, 2, 24), date(2026, 3, 2))
+
+
 def test_a_word_status_report_with_a_details_table_and_dated_bullets(fast_kb):
     report = ingest_bytes(fast_kb, "POS-1 - weekly status.docx", status_docx())
     assert report.outcome == "ingested", report.reason
