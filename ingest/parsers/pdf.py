@@ -58,6 +58,9 @@ def extract_lines(data: bytes) -> tuple[list[str], list[str]]:
     warnings = [_("Page %(page)s could not be read (%(error)s); it was skipped.") % {"page": number, "error": error}
                 for number, error in result["page_errors"].items()]
     if sum(len(line.strip()) for line in lines) < MIN_TEXT_CHARS:
+        if result["page_errors"]:  # the text may be there, on pages that could not be read: say that instead
+            raise InvalidDocument(_("No text could be read from this PDF: %(problems)s Export the PDF again from "
+                                    "the original document.") % {"problems": " ".join(warnings)})
         raise InvalidDocument(_("This PDF has no text layer (it is probably a scan). Export the PDF with text from "
                                 "the original document, or OCR it first."))
     return lines, warnings

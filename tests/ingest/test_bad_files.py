@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import select
 
 from ingest import ingest_bytes, ingest_file
+from kb.errors import InvalidDocument
 from kb.models import Document
 from tests.ingest.conftest import lessons_of, risks_of, store_snapshot
 from tests.samples.bad import generate
@@ -400,3 +401,14 @@ def test_a_named_pipe_given_by_name_is_refused_rather_than_waited_on(fast_kb, tm
     report = ingest_file(fast_kb, pipe)
     assert report.outcome == "rejected" and "not a regular file" in report.reason
     assert time.monotonic() - started < 5
+
+
+def test_a_pdf_whose_pages_could_not_be_read_is_not_called_a_scan(monkeypatch):
+    """A page over pypdf's limits was skipped, and then the file was 'probably a scan: OCR it'."""
+    from ingest.parsers import pdf
+
+    monkeypatch.setattr(pdf, "_read_in_child", lambda data: {"pages": [""], "page_errors": {1: "LimitReachedError"}})
+    with pytest.raises(InvalidDocument) as refused:
+        pdf.extract_lines(b"%PDF-1.7 ...")
+    assert "Page 1 could not be read (LimitReachedError)" in str(refused.value)
+    assert "scan" not in str(refused.value)
