@@ -7,7 +7,6 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime, timezone
 
-from pydantic import field_validator
 from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint, event, func, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlmodel import Field, SQLModel
@@ -117,18 +116,15 @@ class Project(ProjectBase, table=True):
 
 
 class ProjectCreate(ProjectBase):
-    @field_validator("code")
-    @classmethod
-    def _printable_code(cls, code: str) -> str:
-        return project_code(code)
+    pass
 
 
 def project_code(code: str) -> str:
     """A project code as typed by someone (an upload's project field, `--project`, a new project):
-    trimmed, and refused when it holds control characters (a NUL, a line break), which would
-    break the tables and files that show it."""
+    trimmed, and refused (ValueError) when it holds control characters (a NUL, a line break), which
+    would break the tables and files that show it."""
     code = code.strip()
-    if not code or any(unicodedata.category(ch).startswith("C") for ch in code):
+    if any(unicodedata.category(ch).startswith("C") for ch in code):
         raise ValueError(_("a project code is plain text on one line, such as FIN-ERP-2027, without control "
                            "characters"))
     return code
@@ -300,6 +296,12 @@ class LessonPublic(LessonBase):
     id: int
     document_id: int
     project_id: int | None
+
+    @property
+    def polarity_group(self) -> str:
+        """What a project page groups the lesson under: its polarity, or "other" when the PMO cleared it
+        (grouping None beside words failed the whole page)."""
+        return self.polarity or "other"
 
 
 class LessonUpdate(SQLModel):

@@ -22,7 +22,7 @@ from kb.errors import DocumentNotFound, KBError, LessonNotFound, NotFound, Proje
 from kb.i18n import N_, _
 from kb.models import (
     CHECKLIST_STATES, ChecklistItem, Document, DocumentPublic, DocumentVersion, DocumentVersionPublic, KickoffPack,
-    Lesson, LessonFeedback, LessonPublic, Project, ProjectCreate, ProjectPublic, Risk, RiskPublic, utcnow,
+    Lesson, LessonFeedback, LessonPublic, Project, ProjectCreate, ProjectPublic, Risk, RiskPublic, project_code, utcnow,
 )
 
 T = TypeVar("T")
@@ -454,6 +454,10 @@ def create_project(*, session: Session, project: ProjectCreate) -> Project:
     code = project.code.strip()
     if not code or not project.name.strip():
         raise KBError(_("A project needs a code and a name, e.g. code CRM-2027 and name 'Sales CRM rollout'."))
+    try:
+        code = project_code(code)
+    except ValueError as exc:
+        raise KBError(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
     if session.exec(select(Project.id).where(func.upper(Project.code) == code.upper())).first() is not None:
         raise KBError(_("A project with code %(code)s already exists: pick it from the list, or use another code.")
                       % {"code": code})

@@ -37,7 +37,7 @@ def test_error_shape_for_invalid_parameters(client: TestClient):
 
 def test_a_new_project_code_with_a_control_character_is_refused_in_words(client: TestClient):
     reply = client.post("/api/projects", json={"code": "NUL\u0000CODE", "name": "Broken"})
-    assert reply.status_code == 422 and "plain text on one line" in reply.json()["error"]
+    assert reply.status_code == 400 and "plain text on one line" in reply.json()["error"]
     assert "NUL" not in str(client.get("/api/projects").json())
 
 

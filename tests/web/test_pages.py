@@ -169,6 +169,16 @@ def test_tag_edit_without_javascript_persists(fresh: TestClient):
     assert "<li>dress rehearsal</li>" in fresh.get(f"/lessons/{lesson_id}").text
 
 
+def test_a_lesson_whose_polarity_the_pmo_cleared_is_listed_under_other_on_its_project_page(fresh: TestClient):
+    """Grouping a cleared polarity (None) beside the others' words made the project page a 500."""
+    lesson_id = first_id(fresh, "/api/search", q="cutover", kind="lesson")
+    fresh.post(f"/lessons/{lesson_id}/tags", data={"polarity": "", "tags": ""}, follow_redirects=False)
+    lesson = fresh.get(f"/api/lessons/{lesson_id}").json()
+    assert lesson["polarity"] is None
+    page = fresh.get(f"/projects/{lesson['project_id']}")
+    assert page.status_code == 200 and ">Other <span" in page.text and lesson["title"] in page.text
+
+
 def test_tag_edit_with_htmx_returns_the_editor_fragment(fresh: TestClient):
     lesson_id = first_id(fresh, "/api/search", q="cutover", kind="lesson")
     response = fresh.post(f"/lessons/{lesson_id}/tags", data={"polarity": "went well", "tags": "x"}, headers=HX)
