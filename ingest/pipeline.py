@@ -189,7 +189,7 @@ def _assign_project(parsed: ParsedDocument, project: str | None) -> None:
     try:
         project = project_code(project)
     except ValueError as exc:
-        raise InvalidDocument(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
+        raise InvalidDocument(str(exc)) from exc
     named = parsed.project_code
     if named and named.strip().upper() != project.strip().upper():
         raise InvalidDocument(_("The file says it belongs to project %(named)s, not %(chosen)s. Upload it for its "

@@ -125,8 +125,8 @@ def project_code(code: str) -> str:
     would break the tables and files that show it."""
     code = code.strip()
     if any(unicodedata.category(ch).startswith("C") for ch in code):
-        raise ValueError(_("a project code is plain text on one line, such as FIN-ERP-2027, without control "
-                           "characters"))
+        raise ValueError(_("A project code is plain text on one line, such as FIN-ERP-2027, without control "
+                           "characters."))
     return code
 
 

@@ -457,7 +457,7 @@ def create_project(*, session: Session, project: ProjectCreate) -> Project:
     try:
         code = project_code(code)
     except ValueError as exc:
-        raise KBError(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
+        raise KBError(str(exc)) from exc
     if session.exec(select(Project.id).where(func.upper(Project.code) == code.upper())).first() is not None:
         raise KBError(_("A project with code %(code)s already exists: pick it from the list, or use another code.")
                       % {"code": code})
