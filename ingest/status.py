@@ -17,7 +17,7 @@ from kb.drafts import ParsedDocument, StatusDraft
 from kb.errors import InvalidDocument
 from kb.i18n import N_, _
 from kb.models import DocumentCreate, ProjectCreate, STATUS_DIMENSIONS
-from kb.texts import row_location
+from kb.texts import location_label, row_location
 from ingest import kinds, project_meta
 from ingest.anchors import Anchors, item_anchor
 from ingest.context import ParseContext
@@ -309,11 +309,31 @@ def _milestone_from_text(text: str, where: str) -> dict | None:
     return _milestone(name, dates.get("planned"), dates.get("forecast"), dates.get("actual"), where) if name else None
 
 
+_NO_DATE_YET = (None, "", "-", "—", "n/a", "N/A", "tbc", "TBC", "tbd", "TBD")
+
+
 def _milestone(name: str, planned, forecast, actual, where: str) -> dict:
-    def iso(value) -> str | None:
-        when = parse_date(value) if value not in (None, "", "-", "—", "n/a", "tbc", "TBC") else None
-        return when.isoformat() if when else None
-    return {"name": name, "planned": iso(planned), "forecast": iso(forecast), "actual": iso(actual), "location": where}
+    """A milestone; dates written but unreadable ('2027-02-30', 'sometime') go under "unread", for a warning."""
+    out = {"name": name, "location": where}
+    unread = []
+    for role, value in (("planned", planned), ("forecast", forecast), ("actual", actual)):
+        when = parse_date(value) if value not in _NO_DATE_YET else None
+        out[role] = when.isoformat() if when else None
+        if when is None and value not in _NO_DATE_YET:
+            unread.append(str(value))
+    if unread:
+        out["unread"] = unread
+    return out
+
+
+def _milestone_warnings(milestones: list[dict], warnings: list[str]) -> list[dict]:
+    """The milestones as stored, each unreadable date said in a warning."""
+    for milestone in milestones:
+        for value in milestone.pop("unread", ()):
+            warnings.append(_("Milestone '%(name)s' (%(where)s): '%(value)s' is not a date; write it as 2026-03-16. "
+                              "It was left empty.") % {"name": milestone["name"], "where": location_label(
+                                  milestone["location"]), "value": value})
+    return milestones
 
 
 # --- fields -------------------------------------------------------------------------------
@@ -362,9 +382,14 @@ def _percent(value: object, warnings: list[str]) -> float | None:
     if value in (None, ""):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) * 100 if 0 <= value <= 1 and isinstance(value, float) else float(value)
+        value = float(value) * 100 if 0 <= value <= 1 and isinstance(value, float) else float(value)
+        if 0 <= value <= 100:
+            return value
+        warnings.append(_("Percent complete '%(value)s' is not between 0 and 100; it was left out.")
+                        % {"value": f"{value:g}"})
+        return None
     match = re.search(r"\d+(?:\.\d+)?", str(value))
-    if not match:
+    if not match or re.search(r"\d[eE][+-]?\d", str(value)):
         warnings.append(_("Percent complete '%(value)s' is not a number; write it as 45%%.") % {"value": value})
         return None
     number = float(match[0])
@@ -443,7 +468,7 @@ def status_from(found: _Found) -> tuple[StatusDraft | None, dict[str, object], l
         forecast_end=_date(values.get("forecast_end"), N_("Forecast end"), warnings),
         currency=clean_text(values.get("currency")) or (currencies[0] if currencies else None),
         summary=clean_text(values.get("summary")) or ("\n\n".join(found.summary) or None),
-        milestones=found.lists.get("milestones", []),
+        milestones=_milestone_warnings(found.lists.get("milestones", []), warnings),
         items=found.lists.get("risks", []) + found.lists.get("issues", []),
         escalations=found.lists.get("escalations", []))
     return draft, project_meta.collect(project_pairs), warnings

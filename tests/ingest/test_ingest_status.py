@@ -53,6 +53,21 @@ def test_a_negative_planned_value_and_a_reversed_period_are_warned_about_not_sto
     assert (row.period_start, row.period_end) == (date(2026, 2, 24), date(2026, 3, 2))
 
 
+def test_an_unreadable_milestone_date_or_percent_is_warned_about(fast_kb):
+    """'2027-02-30' was stored as no date, and '1e9%' as 1%, without a word."""
+    data = status_md().replace(b"| Percent complete | 35% |", b"| Percent complete | 1e9% |")
+    data = data.replace(b"2026-03-16", b"2027-02-30", 1)
+    report = ingest_bytes(fast_kb, "pos_weekly.md", data)
+    assert report.outcome == "ingested", report.reason
+    assert any("Percent complete '1e9%' is not a number" in w for w in report.warnings), report.warnings
+    assert any("Milestone 'Pilot store live'" in w and "'2027-02-30' is not a date" in w for w in report.warnings), \
+        report.warnings
+    _, [row] = reports_of(fast_kb, "POS-1")
+    assert row.percent_complete is None
+    assert [(m["name"], m["forecast"]) for m in row.milestones][1] == ("Pilot store live", None)
+    assert all("unread" not in m for m in row.milestones)
+
+
 def test_a_word_status_report_with_a_details_table_and_dated_bullets(fast_kb):
     report = ingest_bytes(fast_kb, "POS-1 - weekly status.docx", status_docx())
     assert report.outcome == "ingested", report.reason
