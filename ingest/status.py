@@ -22,7 +22,7 @@ from ingest import kinds, project_meta
 from ingest.anchors import Anchors, item_anchor
 from ingest.context import ParseContext
 from ingest.outline import Block
-from ingest.values import clean_text, normalise_key, parse_date, parse_money
+from ingest.values import clean_text, has_exponent, normalise_key, parse_date, parse_money
 
 # --- RAG ------------------------------------------------------------------------------
 
@@ -389,7 +389,7 @@ def _percent(value: object, warnings: list[str]) -> float | None:
                         % {"value": f"{value:g}"})
         return None
     match = re.search(r"\d+(?:\.\d+)?", str(value))
-    if not match or re.search(r"\d[eE][+-]?\d", str(value)):
+    if not match or has_exponent(str(value)):
         warnings.append(_("Percent complete '%(value)s' is not a number; write it as 45%%.") % {"value": value})
         return None
     number = float(match[0])

@@ -255,7 +255,7 @@ def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str |
         # A budget or a cost is never below zero, nor infinite (YAML reads '-5' and '.inf' as numbers).
         return (float(value), None) if 0 <= value <= MAX_AMOUNT else (None, None)
     text = str(value or "").strip()
-    if text.startswith("-") or _EXPONENT.search(text):  # '1.5e6', '1e400': read as 1.5 and 400 before; no report writes amounts so
+    if text.startswith("-") or has_exponent(text):  # '1.5e6' and '1e400' were read as 1.5 and 400
         return None, None
     if has_han(text) or "￥" in text or (yen == "CNY" and "¥" in text):
         amount, currency = _yuan(text)
@@ -272,6 +272,12 @@ def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str |
 
 
 _EXPONENT = re.compile(r"\d[eE][+-]?\d")
+
+
+def has_exponent(text: str) -> bool:
+    """Whether a number is written with an exponent ('1.5e6'), which the readers here would misread."""
+    return bool(_EXPONENT.search(text))
+
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 """A number as English writes it: commas only between thousands."""
 _CONTINUED = re.compile(r"[.,]\d")

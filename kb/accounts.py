@@ -270,14 +270,21 @@ def attempt_sign_in(*, session: Session, name: str, address: str) -> tuple[Audit
     again (no password was checked); one that succeeds becomes the sign-in (`signed_in`).
     Returns (the attempt, how long it must wait or None, whether the wait is the address's)."""
     attempt = failed_sign_in(session=session, name=name, address=address)
-    pause = sign_in_pause(session=session, name=name, address=address, before=attempt.id)
-    by_address = pause is None
-    if by_address:
-        pause = address_pause(session=session, address=address, before=attempt.id)
+    pause, by_address = sign_in_wait(session=session, name=name, address=address, before=attempt.id)
     if pause is not None:
         session.delete(attempt)
         session.commit()
     return attempt, pause, by_address
+
+
+def sign_in_wait(*, session: Session, name: str, address: str,
+                 before: int | None = None) -> tuple[timedelta | None, bool]:
+    """How long a sign-in as `name` from `address` must wait (None: not at all), and whether the wait is
+    the address's (`address_pause`) rather than the name's (`sign_in_pause`)."""
+    pause = sign_in_pause(session=session, name=name, address=address, before=before) if name else None
+    if pause is not None:
+        return pause, False
+    return address_pause(session=session, address=address, before=before), True
 
 
 def signed_in(*, session: Session, attempt: AuditEvent, user: User) -> None:

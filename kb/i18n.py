@@ -191,7 +191,6 @@ def validation_text(err: dict) -> str:
         return str(err.get("msg", "invalid"))
 
 
-
 # --- numbers and dates in the reader's locale ----------------------------------------------
 
 def babel_locale(language: str | None = None) -> Locale:

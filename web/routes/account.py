@@ -43,10 +43,7 @@ def sign_in(request: Request, kb: KBDep, settings: SettingsDep, name: Annotated[
     name = name.strip()
     address = request.client.host if request.client else ""
     with kb.session() as session:
-        pause = accounts.sign_in_pause(session=session, name=name, address=address) if name else None
-        by_address = pause is None
-        if by_address:
-            pause = accounts.address_pause(session=session, address=address)
+        pause, by_address = accounts.sign_in_wait(session=session, name=name, address=address)
         if pause is None:  # recorded before its password is checked, so attempts sent at once are counted too
             attempt, pause, by_address = accounts.attempt_sign_in(session=session, name=name, address=address)
         if pause is not None:
