@@ -40,13 +40,20 @@ def read_rows(text: str) -> list[tuple[int, list[object]]]:
 
 
 def _dialect(text: str):
+    """The sniffed dialect, unless its delimiter is missing from the first line (a header row) that
+    holds another: a long quoted cell cut short by the sample can make the sniffer pick a character
+    inside it, such as the | in "a | b"."""
     sample = "\n".join(text[:20000].splitlines()[:30])
+    first = next((line for line in sample.splitlines() if line.strip()), "")
     try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+        dialect = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+        if dialect.delimiter in first or not any(d in first for d in DELIMITERS):
+            return dialect
     except csv.Error:
-        best = max(DELIMITERS, key=sample.count)
+        pass
+    best = max(DELIMITERS, key=lambda d: (first.count(d), sample.count(d)))
 
-        class Fallback(csv.excel):
-            delimiter = best
+    class Fallback(csv.excel):
+        delimiter = best
 
-        return Fallback
+    return Fallback

@@ -43,6 +43,10 @@ def _open(data: bytes):
         raise InvalidDocument(_("This zip file is not a Word document (%(error)s). Save it from Word as .docx.")
                               % {"error": detail}) from exc
     except etree.XMLSyntaxError as exc:
+        if "Text node too long" in str(exc) or "huge" in str(exc).lower():
+            raise InvalidDocument(_("This Word file holds one piece of text over 10 MB with no paragraph break, which "
+                                    "no real report has (it was probably padded or generated). Remove it in Word "
+                                    "and save the file again.")) from exc
         raise InvalidDocument(_("This Word file is damaged: its XML is broken (%(error)s). Open it in Word (which "
                                 "offers to repair it) and save it again.") % {"error": exc}) from exc
 

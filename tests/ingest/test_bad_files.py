@@ -113,7 +113,10 @@ GENERATED = [
     ("many_parts.docx", lambda tmp: generate.make_many_parts_docx(), "20,017 parts"),
     ("rows_200k_lessons.csv", lambda tmp: generate.make_register(200_000), "limit is 20,000 rows"),
     ("rows_200k_lessons.jsonl", lambda tmp: generate.make_jsonl_register(200_000), "limit is 20,000"),
-    ("columns_5000_lessons.csv", lambda tmp: generate.make_register(5, 5000), "5,000 filled columns; the limit"),
+    ("columns_5000_lessons.csv", lambda tmp: generate.make_register(5, 5000), "column GJH (column 5,000; 5,000 filled"),
+    ("stray_cell_lessons.xlsx", lambda tmp: generate.make_stray_cell_xlsx(), "Row 4 has a value as far out as column XFD "
+                                                                             "(column 16,384; 4 filled cells in that row)"),
+    ("huge_text_run.docx", lambda tmp: generate.make_huge_text_node_docx(), "one piece of text over 10 MB"),
     ("over_limit_lessons.csv", lambda tmp: generate.make_oversized_csv(50 * 1024 * 1024), "KB_MAX_UPLOAD_MB"),
 ]
 
@@ -245,6 +248,12 @@ def _dimension_lie(kb, report):
 
 def _deep_quote(kb, report):
     assert len(_titles(kb, report)) == 2
+
+
+def test_a_long_quoted_cell_full_of_bars_does_not_hide_the_comma_delimiter(fast_kb):
+    report = ingest_bytes(fast_kb, "pasted_table_lessons.csv", generate.make_long_quoted_cell_csv())
+    assert report.outcome == "ingested", report.reason
+    assert _titles(fast_kb, report) == ["Pasted vendor table", "Late test data"]
 
 
 INGESTED = {

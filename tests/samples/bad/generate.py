@@ -263,6 +263,35 @@ def make_register(rows: int, columns: int = 3) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def make_stray_cell_xlsx() -> bytes:
+    """A three-row lessons register with one stray value typed at XFD4, Excel's last column."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Title", "Description", "Recommendation"])
+    for i in range(3):
+        sheet.append([f"Lesson {i}", f"Description of lesson {i}", f"Do {i} better"])
+    sheet["XFD4"] = "x"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def make_long_quoted_cell_csv(bars: int = 4000) -> bytes:
+    """A lessons register whose first lesson is one quoted cell longer than the delimiter sniffer's
+    sample, full of | characters (a pasted table)."""
+    cell = "Vendor | scope | late " * bars
+    return (f'Title,Description,Recommendation\nPasted vendor table,"{cell}",Agree the format\n'
+            "Late test data,The test data arrived late,Order it at kickoff\n").encode()
+
+
+def make_huge_text_node_docx(megabytes: int = 12) -> bytes:
+    """A closure report whose one text run is `megabytes` MB of spaces: past the XML parser's
+    10 MB limit on one text node."""
+    return repack(docx(), {"word/document.xml": _word_body(" " * megabytes * 1024 * 1024 + "x").encode()})
+
+
 def make_jsonl_register(rows: int) -> bytes:
     line = '{{"Title": "Lesson {0}", "Lesson learned": "Text {0}"}}\n'
     return "".join(line.format(i) for i in range(rows)).encode()
