@@ -30,19 +30,22 @@ BatchEntry = tuple[str, Source]
 def ingest_batch(kb: KnowledgeBase, entries: Sequence[BatchEntry], *,
                  progress_for: Callable[[str], Progress | None] = lambda name: None,
                  guard: AbstractContextManager | None = None, project: str | None = None,
-                 preview: bool = False, claimed: dict[str, str] | None = None) -> Iterator[FileReport]:
+                 preview: bool = False, claimed: dict[str, str] | None = None,
+                 only_project: bool = False) -> Iterator[FileReport]:
     """One report per entry, in order, yielded as each file finishes.
 
     `progress_for(name)` is called as a file starts and may return a callback for its
     embedding progress; `guard` (e.g. a lock) is held while each file is written.
     `project` files documents that name no project of their own under that one;
     with `preview` nothing is stored and each report says what would happen. `claimed`
-    (document key -> file) lets a caller feed one batch in several calls."""
+    (document key -> file) lets a caller feed one batch in several calls. `only_project` (a project
+    manager's upload) files everything under `project` alone (see `ingest_bytes`)."""
     claimed = {} if claimed is None else claimed
     for name, source in entries:
         progress = progress_for(name)
         with guard or nullcontext():
-            yield _ingest_one(kb, name, source, progress, project=project, preview=preview, claimed=claimed)
+            yield _ingest_one(kb, name, source, progress, project=project, preview=preview, claimed=claimed,
+                              only_project=only_project)
 
 
 def _ingest_one(kb: KnowledgeBase, name: str, source: Source, progress: Progress | None, **options) -> FileReport:

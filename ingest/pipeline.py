@@ -131,7 +131,8 @@ def context_for(kb: KnowledgeBase, **overrides) -> ParseContext:
 
 def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progress | None = None,
                  kind_hint: str | None = None, project: str | None = None, preview: bool = False,
-                 claimed: dict[str, str] | None = None, label: str | None = None) -> FileReport:
+                 claimed: dict[str, str] | None = None, label: str | None = None,
+                 only_project: bool = False) -> FileReport:
     """Parse and store one file, all or nothing. Never raises for bad input.
 
     A file that cannot be read is rejected with what is wrong with it; a failure of the
@@ -140,11 +141,17 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
     file naming another project is rejected). With `preview`, nothing is stored: the
     report says what ingesting would do ("replaces version 2 of ..."). `claimed` maps
     the documents a batch has already written to the file that wrote them (by `label`,
-    default `name`), so that a batch never replaces what it just stored."""
+    default `name`), so that a batch never replaces what it just stored. With `only_project` (a
+    project manager's upload) everything is filed under `project` alone: a file with rows or
+    descriptions of other projects is rejected, and one whose content is already stored elsewhere is
+    reported without naming where."""
     name = safe_name(name)
     try:
         existing = kb.find_by_content(data) if data else None
         if existing is not None:
+            if only_project and not _of_project(kb, existing, project):
+                return FileReport(name, "unchanged", reason=_("the same content is already stored, for another "
+                                                              "project"))
             return _unchanged(kb, name, existing)
         context = context_for(kb, kind_hint=kind_hint)
     except Exception as exc:
@@ -152,6 +159,8 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
     try:
         parsed = parse_bytes(name, data, context)
         _assign_project(parsed, project)
+        if only_project:
+            _check_only_project(parsed, project)
         require_project(parsed)
         plan = kb.plan_document(parsed, data)
         if claimed is not None and plan.key in claimed:
@@ -196,6 +205,32 @@ def _assign_project(parsed: ParsedDocument, project: str | None) -> None:
                                 "own project, or correct the project code in the file.")
                               % {"named": named, "chosen": project.strip()})
     parsed.project_code = named or project.strip()
+
+
+def _check_only_project(parsed: ParsedDocument, project: str | None) -> None:
+    """Refuse a file that would file anything under a project other than `project`: rows of a register
+    spanning projects, or projects it describes. Existing and new codes are refused alike, so the
+    refusal says nothing about which projects exist."""
+    own = (project or "").strip().upper()
+    codes = {draft.project_code for draft in (*parsed.lessons, *parsed.risks) if draft.project_code}
+    codes |= {described.code for described in parsed.projects if described.code}
+    others = sorted({code.strip() for code in codes if code.strip().upper() != own})
+    if others:
+        raise InvalidDocument(_("This file has rows or details of other projects (%(codes)s), and a project manager's "
+                                "upload is filed under their own project, %(own)s, alone. Remove what belongs to "
+                                "other projects, or ask a PMO admin to upload the file.")
+                              % {"codes": ", ".join(others[:10]), "own": (project or "").strip()})
+
+
+def _of_project(kb: KnowledgeBase, document: Document, project: str | None) -> bool:
+    """Whether a stored document belongs to the project with code `project`."""
+    from kb.models import Project
+
+    if document.project_id is None or not project:
+        return False
+    with kb.session() as session:
+        stored = session.get(Project, document.project_id)
+    return stored is not None and stored.code.upper() == project.strip().upper()
 
 
 MAX_NAME_CHARS = 200

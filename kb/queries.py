@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import func, true
+from sqlalchemy import func, or_, true
 from sqlmodel import Session, col, select
 
 from kb.access import EVERYTHING, Forbidden, Visibility
@@ -227,26 +227,35 @@ def visible_document(session: Session, document_id: int, visible: Visibility = E
 
 
 def get_document(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> DocumentPublic:
-    """The document; without its text and rows when they would show an unpublished item (`withheld`)."""
+    """The document; without its text and rows when they would show an item the audience may not see
+    (`withheld`)."""
     doc = DocumentPublic.model_validate(visible_document(session, document_id, visible))
     if withheld(session=session, document_id=document_id, visible=visible):
         doc = doc.model_copy(update={"content": "", "rows": None})
     return doc
 
 
-WITHHELD = N_("The PMO unpublished part of this document, so its text and original file are shown to PMO admins "
-              "only; its published lessons and risks are under Review.")
+WITHHELD = N_("Part of this document is not shown to you (the PMO unpublished it, or it belongs to a project not "
+              "shared with you), so its text and original file are withheld; the lessons and risks you may see are "
+              "under Review.")
 """In English; shown as `_(WITHHELD)`."""
 
 
 def withheld(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> bool:
     """Whether the audience may not read the document's text and original file: they hold a lesson or risk
-    the PMO unpublished, which the audience may not see."""
-    if visible.unpublished:
+    the audience may not see, one the PMO unpublished or one of a confidential project not shared with them
+    (a register spanning projects files each row under its own project)."""
+    if not visible.restricted:
         return False
-    return any(session.exec(select(model.id).where(model.document_id == document_id,
-                                                   model.published == False).limit(1)).first()  # noqa: E712
-               for model in (Lesson, Risk))
+    for model in (Lesson, Risk):
+        unseen = []
+        if not visible.unpublished:
+            unseen.append(model.published == False)  # noqa: E712
+        if visible.hidden_projects:
+            unseen.append(col(model.project_id).in_(visible.hidden_projects))
+        if session.exec(select(model.id).where(model.document_id == document_id, or_(*unseen)).limit(1)).first():
+            return True
+    return False
 
 
 def check_original(*, session: Session, document_id: int, visible: Visibility = EVERYTHING) -> None:
@@ -449,6 +458,11 @@ class ChecklistLine(BaseModel):
     due: date | None = None
 
 
+CLOSING_FIELDS = ("outcome", "actual_end", "actual_budget", "planned_value", "earned_value", "actual_cost")
+"""What a project's reports say once it runs or ends, which registering it cannot: a made-up outcome would
+count in everyone's success rate."""
+
+
 def create_project(*, session: Session, project: ProjectCreate) -> Project:
     """Register a new project (planned or under way); its code must be new."""
     code = project.code.strip()
@@ -458,6 +472,10 @@ def create_project(*, session: Session, project: ProjectCreate) -> Project:
         code = project_code(code)
     except ValueError as exc:
         raise KBError(str(exc)) from exc
+    closing = [name for name in CLOSING_FIELDS if getattr(project, name) is not None]
+    if closing:
+        raise KBError(_("A new project is registered as planned or under way, so it takes no %(fields)s: its closure "
+                        "report or status reports set them. Leave them out.") % {"fields": ", ".join(closing)})
     if session.exec(select(Project.id).where(func.upper(Project.code) == code.upper())).first() is not None:
         raise KBError(_("A project with code %(code)s already exists: pick it from the list, or use another code.")
                       % {"code": code})
@@ -533,10 +551,12 @@ def _shown_lines(session: Session, lines: list[ChecklistItem], visible: Visibili
     return [line for line in lines if (line.kind, line.item_id) not in hidden]
 
 
-def checklist_line_of(*, session: Session, pack_id: int, line_id: int) -> ChecklistItem:
-    """A line of one pack's checklist (a line id from another pack is not found)."""
+def checklist_line_of(*, session: Session, pack_id: int, line_id: int,
+                      visible: Visibility = EVERYTHING) -> ChecklistItem:
+    """A line of one pack's checklist (a line id from another pack, or quoting what the audience may not
+    see, is not found)."""
     line = session.get(ChecklistItem, line_id)
-    if line is None or line.pack_id != pack_id:
+    if line is None or line.pack_id != pack_id or not _shown_lines(session, [line], visible):
         raise NotFound(_("Kickoff pack %(pack)s has no checklist line %(line)s.") % {"pack": pack_id, "line": line_id})
     return line
 
@@ -584,6 +604,22 @@ def list_packs(*, session: Session, project_id: int | None = None, limit: int = 
     if project_id is not None:
         query = query.where(KickoffPack.project_id == project_id)
     rows = session.exec(query.order_by(KickoffPack.id.desc()).limit(limit)).all()
+    hidden = _hidden_items(session, [p for p, _code in rows], visible)
     return [PackSummary(id=p.id, created_at=p.created_at.strftime("%Y-%m-%d %H:%M"), project_name=p.project_name,
                         project_type=p.project_type, project_id=p.project_id, project_code=code,
-                        lines=len(p.lesson_ids or []) + len(p.risk_ids or [])) for p, code in rows]
+                        lines=sum(("lesson", i) not in hidden for i in p.lesson_ids or [])
+                        + sum(("risk", i) not in hidden for i in p.risk_ids or [])) for p, code in rows]
+
+
+def _hidden_items(session: Session, packs: list[KickoffPack], visible: Visibility) -> set[tuple[str, int]]:
+    """(kind, id) of the packs' lessons and risks the audience may not see: a pack's line count leaves
+    them out, as its lines do."""
+    if not visible.restricted:
+        return set()
+    hidden = set()
+    for kind, model, field in (("lesson", Lesson, "lesson_ids"), ("risk", Risk, "risk_ids")):
+        ids = sorted({i for p in packs for i in getattr(p, field) or []})
+        if ids:
+            query = select(model.id).where(col(model.id).in_(ids), ~published(model, visible))
+            hidden |= {(kind, i) for i in session.exec(query)}
+    return hidden

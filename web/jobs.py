@@ -37,10 +37,11 @@ Progress = Callable[[int, int], None]
 Entry = tuple[str, "Path | None"]
 """(original file name, its stored copy), or None for the copy when the file was over the size limit."""
 BatchRun = Callable[..., Iterable[Any]]
-"""Called as `run(entries, start=..., progress_for=..., project=...)`; yields one report per
+"""Called as `run(entries, start=..., progress_for=..., project=..., only_project=...)`; yields one report per
 entry from `entries[start:]`, in order, as each finishes. `progress_for(name)` is called as
 a file starts and returns its progress callback; `project` is the project code the uploader
-chose for documents that name none (or None)."""
+chose for documents that name none (or None), and `only_project` says everything must be filed under it
+(a project manager's batch)."""
 ReportOf = Callable[[dict], Any]
 """Rebuilds a report from the dict a manifest holds (the inverse of `report.model_dump()`)."""
 Settle = Callable[[], Any]
@@ -64,6 +65,8 @@ class IngestJob:
     """The project the uploader filed the batch under, for documents that name none."""
     owner: str | None = None
     """Who uploaded it (their user name), so they can follow it whatever it holds."""
+    only_project: bool = False
+    """Everything must be filed under `project` (a project manager's batch: `ingest.ingest_bytes`)."""
     language: str = field(default_factory=i18n.current)
     """The uploader's language: the worker writes the batch's reasons and warnings in it."""
     state: str = "queued"
@@ -137,7 +140,7 @@ class JobRunner:
     def submit(self, batch: "Batch") -> IngestJob:
         """Queue a received batch: its folder and manifest are on disk before this returns."""
         job = IngestJob(id=batch.id, names=batch.names, stored=batch.stored, project=batch.project, owner=batch.owner,
-                        language=i18n.current())
+                        only_project=batch.only_project, language=i18n.current())
         batch.folder.mkdir(parents=True, exist_ok=True)
         _write_json(batch.folder / MANIFEST, self._manifest(job))
         os.replace(batch.folder, self.queue_dir / job.id)
@@ -246,7 +249,8 @@ class JobRunner:
         folder = self.queue_dir / job.id
         entries = [(name, folder / stored if stored else None) for name, stored in zip(job.names, job.stored)]
         try:
-            for report in self._run(entries, start=job.done, progress_for=job.start_file, project=job.project):
+            for report in self._run(entries, start=job.done, progress_for=job.start_file, project=job.project,
+                                      only_project=job.only_project):
                 self._catch_up_with_write()
                 self._record(job, report)
                 self._open.wait()
@@ -306,7 +310,8 @@ class JobRunner:
         files = [{"name": name, "stored": stored, "report": _dump(job.reports[n]) if n < job.done else None}
                  for n, (name, stored) in enumerate(zip(job.names, job.stored))]
         return {"id": job.id, "created": job.created, "finished_at": job.finished_at, "state": job.state,
-                "error": job.error, "project": job.project, "owner": job.owner, "language": job.language,
+                "error": job.error, "project": job.project, "owner": job.owner, "only_project": job.only_project,
+                "language": job.language,
                 "files": files}
 
     def _load(self, folder: Path) -> IngestJob | None:
@@ -317,6 +322,7 @@ class JobRunner:
             reports = [self._report_of(f["report"]) for f in files if f.get("report")]
             job = IngestJob(id=data["id"], names=[f["name"] for f in files], state=data["state"],
                             project=data.get("project"), owner=data.get("owner"),
+                            only_project=bool(data.get("only_project")),
                             language=data.get("language") or i18n.current(),
                             stored=[f.get("stored") for f in files], reports=reports,
                             error=data.get("error"), created=data["created"], finished_at=data.get("finished_at"))
@@ -339,6 +345,7 @@ class Batch:
         self.id = job_id
         self.project: str | None = None
         self.owner: str | None = None
+        self.only_project = False
         self.folder = queue_dir / f"{job_id}.part"
         self.names: list[str] = []
         self.stored: list[str | None] = []

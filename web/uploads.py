@@ -55,6 +55,12 @@ def claim_project(services: Services, audience: Audience, project: str | None, *
                                      named_by_files=named)
 
 
+def only_project(audience: Audience) -> bool:
+    """Whether an upload may file documents, rows and project details under its own project alone: a
+    project manager's (a PMO admin files a register spanning projects under each row's project)."""
+    return not audience.is_admin
+
+
 def read_uploads(files: list[UploadFile | str], max_bytes: int) -> Iterator[tuple[str, bytes | None]]:
     """(name, data) per chosen file, each read only when the batch reaches it, so that a batch's files
     are never all in memory at once (until then they wait in the request's spooled temporary files);
@@ -75,7 +81,7 @@ class QueueUnavailable(StorageUnavailable):
 
 
 def queue_uploads(runner: JobRunner, files: list[UploadFile | str], max_bytes: int, *,
-                  project: Callable[[], str | None], owner: str | None) -> IngestJob:
+                  project: Callable[[], str | None], owner: str | None, only_project: bool = False) -> IngestJob:
     """Write each chosen file into a new batch on disk (streamed in chunks rather than held in
     memory) and queue it, for the ingest page and `POST /api/ingest` alike; `project()` names the
     project the batch is filed under, asked once the files are received. Nothing is queued when a
@@ -84,7 +90,7 @@ def queue_uploads(runner: JobRunner, files: list[UploadFile | str], max_bytes: i
     try:
         for name, upload in _chosen(files):
             batch.add(name, upload.file, max_bytes)
-        batch.project, batch.owner = project(), owner
+        batch.project, batch.owner, batch.only_project = project(), owner, only_project
         return runner.submit(batch)
     except OSError as exc:
         batch.discard()
@@ -114,7 +120,7 @@ def ingest_uploads(services: Services, batch: Iterable[tuple[str, bytes | None]]
                    progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
                    **options) -> Iterator[FileReportOut]:
     """Ingest the uploads under the app's ingest lock, by the batch rules; one report per file, in order.
-    `options` as for `ingest.ingest_batch` (project, preview, claimed)."""
+    `options` as for `ingest.ingest_batch` (project, preview, claimed, only_project)."""
     from ingest.batch import ingest_batch
 
     for report in ingest_batch(services.kb, batch, progress_for=progress_for, guard=services.ingest_lock,
@@ -140,7 +146,7 @@ def index_catch_up(services: Services) -> None:
 
 def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
                   progress_for: Callable[[str], Callable[[int, int], None] | None] = lambda name: None,
-                  project: str | None = None) -> Iterator[FileReportOut]:
+                  project: str | None = None, only_project: bool = False) -> Iterator[FileReportOut]:
     """Ingest a queued batch from its stored copies, from `entries[start]` on (the earlier ones are
     already reported). One report per file, in order. After a restart the batch rule (never replace
     a document the batch just stored) covers the files ingested since the restart."""
@@ -152,7 +158,7 @@ def ingest_stored(services: Services, entries: list[Entry], *, start: int = 0,
             yield _not_stored(name, path, exc)
             continue
         yield from ingest_uploads(services, [(name, data)], progress_for=progress_for, claimed=claimed,
-                                  project=project)
+                                  project=project, only_project=only_project)
 
 
 def _read_stored(path: Path) -> bytes:

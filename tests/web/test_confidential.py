@@ -14,7 +14,7 @@ import pytest
 
 from kb.access import Audience, Role
 from tests.accounts import acting_as
-from tests.web.conftest import build_client, load_fixtures
+from tests.web.conftest import build_client, fixture_files, load_fixtures
 
 VIEWER = Audience(user="vic", role=Role.VIEWER)
 ALICE = Audience(user="alice", role=Role.VIEWER)
@@ -382,7 +382,7 @@ def test_a_document_holding_an_unpublished_lesson_is_shown_without_its_text(shar
         assert page.status_code == 200 and HIDDEN_UNPUBLISHED not in page.text.lower(), path
         assert "night shift" not in page.text.lower()  # the text is withheld whole, not cut around the lesson
         assert HIDDEN_UNPUBLISHED in get(shared_kb, ADMIN, path).text.lower(), path
-    assert "PMO admins only" in get(shared_kb, VIEWER, f"/documents/{doc}").text
+    assert "Part of this document is not shown to you" in get(shared_kb, VIEWER, f"/documents/{doc}").text
     for path in (f"/documents/{doc}/original", f"/documents/{doc}/versions/1/original"):
         refused = get(shared_kb, VIEWER, path)
         assert refused.status_code == 403 and HIDDEN_UNPUBLISHED not in refused.text.lower(), path
@@ -519,3 +519,97 @@ def test_upload_batches_that_name_it_are_shown_only_to_the_pmo_and_those_it_is_s
     assert_no_trace(get(shared_kb, PM, "/ingest").text)
     assert get(shared_kb, ALICE_PM, job).status_code == 200
     assert "ZRB-MA-2024_board_notes.md" in get(shared_kb, ADMIN, "/ingest").text
+
+
+# --- registers spanning projects, checklists and new projects ---------------------------------
+
+SPANNING_LOG = b"""Lesson ID,Project Code,Date Logged,Lesson type,Title,Event,Effect,Causes/Trigger,Recommendations
+LL-1,WEB-ERP-2022,2023-02-01,Project,Book the test environments early,The test environments arrived late.,Testing slipped.,No booking.,Book them at kickoff.
+LL-2,QTZ-ERP-2020,2021-03-01,Project,The quartzite smelter ledger was reconciled by hand,Quartzite smelter postings were keyed twice.,Month end slipped.,No interface.,Automate the quartzite smelter feed.
+"""
+
+
+def test_a_register_spanning_projects_is_withheld_from_those_a_rows_project_is_hidden_from(fresh):
+    (report,) = fresh.post("/api/ingest", files=[("files", ("pmo-lessons-log.csv", SPANNING_LOG))]).json()
+    assert report["outcome"] == "ingested" and report["lessons"] == 2, report
+    doc = report["document_id"]
+    with acting_as(fresh, ADMIN):
+        assert fresh.patch(f"/api/projects/{project_id(fresh, 'QTZ-ERP-2020')}",
+                           json={"confidential": True}).status_code == 200
+    for path in (f"/api/documents/{doc}", f"/documents/{doc}"):
+        seen = get(fresh, VIEWER, path)
+        assert seen.status_code == 200 and "quartzite" not in seen.text.lower(), path
+        assert "quartzite" in get(fresh, ADMIN, path).text.lower(), path
+    assert "Part of this document is not shown to you" in get(fresh, VIEWER, f"/documents/{doc}").text
+    for path in (f"/documents/{doc}/original", f"/documents/{doc}/versions/1/original"):
+        refused = get(fresh, VIEWER, path)
+        assert refused.status_code == 403 and "quartzite" not in refused.text.lower(), path
+        assert get(fresh, ADMIN, path).status_code == 200, path
+    # The row of the visible project is still found, cited to the register.
+    hits = get(fresh, VIEWER, "/api/search", q="book the test environments early").json()["hits"]
+    assert hits[0]["source"]["document_id"] == doc
+
+
+def test_a_checklist_line_quoting_a_hidden_project_cannot_be_read_or_changed(shared_kb):
+    with acting_as(shared_kb, ADMIN):
+        pid = shared_kb.post("/api/projects", json={"code": "LDG-ERP-2027", "name": "Ledger move"}).json()["id"]
+        pack = shared_kb.post("/api/kickoff", json={
+            "name": "Ledger move", "project_type": "ERP migration", "project_id": pid,
+            "description": "zorblatt merger vendor adapters data room regulator"}).json()["pack_id"]
+        every = shared_kb.get(f"/api/kickoff/{pack}/checklist").json()
+    assert any(word in str(every).lower() for word in SECRET_WORDS)
+    shown = get(shared_kb, PM, f"/api/kickoff/{pack}/checklist").json()
+    assert 0 < len(shown) < len(every)
+    assert next(p for p in get(shared_kb, PM, "/api/kickoff").json() if p["id"] == pack)["lines"] == len(shown)
+    hidden = [line["id"] for line in every if line["id"] not in {s["id"] for s in shown}]
+    with acting_as(shared_kb, PM):
+        for line in hidden:
+            for sent in (shared_kb.post(f"/api/kickoff/{pack}/checklist/{line}", json={"state": "done"}),
+                         shared_kb.post(f"/kickoff/{pack}/checklist/{line}", data={"state": "done"},
+                                        follow_redirects=False)):
+                assert sent.status_code == 404
+                assert_no_trace(sent.text)
+        assert shared_kb.post(f"/api/kickoff/{pack}/checklist/{shown[0]['id']}",
+                              json={"state": "done"}).json()["state"] == "done"
+    assert {line["state"] for line in shared_kb.get(f"/api/kickoff/{pack}/checklist").json()
+            if line["id"] in hidden} == {"open"}
+
+
+OWN_LOG = SPANNING_LOG.replace(b"QTZ-ERP-2020", b"PAM-LOG-2027").replace(b"WEB-ERP-2022", b"PAM-LOG-2027")
+
+
+def test_a_project_managers_register_files_nothing_under_another_project(fresh):
+    with acting_as(fresh, PM):
+        assert fresh.post("/api/projects", json={"code": "PAM-LOG-2027", "name": "Pam's log"}).status_code == 201
+    before = fresh.get("/api/projects").json()["total"]
+    for other in (b"WEB-ERP-2022", b"NEW-ERP-2030"):  # a project that exists, one that does not: the same answer
+        spanning = OWN_LOG.replace(b"LL-2,PAM-LOG-2027", b"LL-2," + other)
+        for preview in (True, False):
+            (report,) = upload(fresh, PM, "lessons-log.csv", spanning, project="PAM-LOG-2027", preview=preview).json()
+            assert report["outcome"] == "rejected"
+            assert f"other projects ({other.decode()})" in report["reason"], report
+    assert fresh.get("/api/projects").json()["total"] == before  # NEW-ERP-2030 was not created
+    (stored,) = upload(fresh, PM, "lessons-log.csv", OWN_LOG, project="PAM-LOG-2027").json()
+    assert stored["outcome"] == "ingested" and stored["lessons"] == 2
+    # The admin's upload of a register spanning projects files each row under its own project.
+    assert fresh.post("/api/ingest", files=[("files", ("pmo-log.csv", SPANNING_LOG))]).json()[0]["outcome"] == "ingested"
+
+
+def test_a_project_manager_is_not_told_where_content_already_stored_lies(fresh):
+    with acting_as(fresh, PM):
+        assert fresh.post("/api/projects", json={"code": "PAM-DUP-2027", "name": "Pam's copy"}).status_code == 201
+    source = next(p for p in fixture_files() if p.name == "WEB-ERP-2022_risk_register.csv")
+    (report,) = upload(fresh, PM, "copy.csv", source.read_bytes(), project="PAM-DUP-2027").json()
+    assert report["outcome"] == "unchanged" and report["document_id"] is None
+    assert "WEB-ERP-2022" not in report["reason"] and "another project" in report["reason"]
+    assert fresh.post("/api/ingest", files=[("files", ("again.csv", source.read_bytes()))]).json()[0][
+        "reason"].startswith("same content as WEB-ERP-2022_risk_register.csv")
+
+
+def test_a_new_project_is_registered_without_an_outcome_or_actuals(fresh):
+    before = fresh.get("/api/projects").json()["total"]
+    for closing in ({"outcome": "failed"}, {"actual_end": "2020-01-01"}, {"actual_budget": 5}):
+        with acting_as(fresh, PM):
+            refused = fresh.post("/api/projects", json={"code": "PRB-MA-2028", "name": "x", **closing})
+        assert refused.status_code == 400 and next(iter(closing)) in refused.json()["error"]
+    assert fresh.get("/api/projects").json()["total"] == before

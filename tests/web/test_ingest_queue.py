@@ -165,7 +165,7 @@ def test_old_finished_batches_are_cleaned_up_and_unfinished_ones_kept(tmp_path: 
 
 
 def test_a_batch_that_stops_says_which_files_were_not_stored(tmp_path: Path):
-    def breaks_after_one(entries, *, start, progress_for, project=None):
+    def breaks_after_one(entries, *, start, progress_for, project=None, only_project=False):
         yield FileReportOut(name=entries[start][0], outcome="ingested")
         raise RuntimeError("database is locked")
 
@@ -218,7 +218,7 @@ def test_a_batch_finished_by_another_process_meanwhile_is_not_run_again(tmp_path
     runner.close()
 
 
-def ingest_all(entries, *, start, progress_for, project=None):
+def ingest_all(entries, *, start, progress_for, project=None, only_project=False):
     for name, _ in entries[start:]:
         yield FileReportOut(name=name, outcome="unchanged")
 
@@ -231,3 +231,23 @@ def write_job(queue_dir: Path, job_id: str, *, created: float, state: str, names
     report = {"name": names[0], "outcome": "unchanged"} if state == "done" else None
     files = [{"name": name, "stored": None, "report": report if n == 0 else None} for n, name in enumerate(names)]
     (folder / "job.json").write_text(json.dumps({"id": job_id, "created": created, "state": state, "files": files}))
+
+
+def test_a_project_managers_queued_batch_stays_confined_to_their_project_after_a_restart(tmp_path: Path):
+    from kb.access import Audience, Role
+    from tests.accounts import acting_as
+
+    data_dir, pam = tmp_path / "data", Audience(user="pam", role=Role.PM)
+    log = (b"Lesson ID,Project Code,Title,Event,Recommendations\n"
+           b"LL-1,PAM-Q-2027,Book rooms early,Rooms ran out.,Book at kickoff.\n"
+           b"LL-2,OTH-Q-2027,Other project's lesson,Something else.,Do better.\n")
+    with build_client(data_dir) as client, acting_as(client, pam):
+        client.app.state.jobs.pause()
+        response = client.post("/ingest", files=[("files", ("log.csv", log))], data={"project": "PAM-Q-2027"},
+                               follow_redirects=False)
+        assert response.status_code == 303
+    job_id = response.headers["location"].rsplit("/", 1)[-1]
+    assert json.loads(manifest_path(data_dir, job_id).read_text())["only_project"] is True
+    with build_client(data_dir) as client:
+        html = finished_page(client, job_id)
+        assert "other projects (OTH-Q-2027)" in html and stored_names(client) == []

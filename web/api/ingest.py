@@ -12,7 +12,7 @@ from web.audit import ingested
 from web.deps import AudienceDep, ServicesDep
 from web.jobs import JobRunner
 from web.schemas import FileReportOut
-from web.uploads import claim_project, ingest_uploads, queue_uploads, read_uploads
+from web.uploads import claim_project, ingest_uploads, only_project, queue_uploads, read_uploads
 
 router = APIRouter(tags=["api"])
 
@@ -37,17 +37,19 @@ def api_ingest(request: Request, services: ServicesDep, audience: AudienceDep,
     project = claim_project(services, audience, project, preview=preview, files=files)
     if preview:
         batch = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
-        return list(ingest_uploads(services, batch, project=project, preview=True))
-    reports = queue_and_wait(request, services, files, project=project, owner=audience.user)
+        return list(ingest_uploads(services, batch, project=project, preview=True,
+                                   only_project=only_project(audience)))
+    reports = queue_and_wait(request, services, files, project=project, owner=audience.user,
+                             only_project=only_project(audience))
     ingested(request, reports, project)
     return reports
 
 
 def queue_and_wait(request: Request, services: ServicesDep, files: list[UploadFile | str], *,
-                   project: str | None, owner: str | None) -> list[FileReportOut]:
+                   project: str | None, owner: str | None, only_project: bool = False) -> list[FileReportOut]:
     runner: JobRunner = request.app.state.jobs
     job = queue_uploads(runner, files, services.settings.max_upload_mb * 1024 * 1024, project=lambda: project,
-                        owner=owner)
+                        owner=owner, only_project=only_project)
     if not runner.wait(job):
         raise StillQueued(_("The server is stopping: the upload is queued as batch %(batch)s and will be "
                             "ingested when it starts again; see /ingest/jobs/%(batch)s then.") % {"batch": job.id})

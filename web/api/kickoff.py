@@ -76,5 +76,5 @@ def api_checklist_line(pack_id: int, line_id: int, change: ChecklistUpdate, sess
                        visible: VisibilityDep):
     """Tick, dismiss (with a reason), turn into an action (with an owner and a due date) or reopen a line."""
     queries.visible_pack(session, pack_id, visible)
-    queries.checklist_line_of(session=session, pack_id=pack_id, line_id=line_id)
+    queries.checklist_line_of(session=session, pack_id=pack_id, line_id=line_id, visible=visible)
     return queries.update_checklist_line(session=session, line_id=line_id, **change.model_dump())

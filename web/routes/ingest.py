@@ -16,7 +16,7 @@ from web.audit import ingested, record
 from web.deps import AudienceDep, ServicesDep, SessionDep, VisibilityDep
 from web.jobs import IngestJob, JobRunner
 from web.templating import render
-from web.uploads import OUTCOME_WORDS, claim_project, ingest_uploads, queue_uploads, read_uploads
+from web.uploads import OUTCOME_WORDS, claim_project, ingest_uploads, only_project, queue_uploads, read_uploads
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,8 +43,9 @@ def upload(request: Request, services: ServicesDep, audience: AudienceDep,
            project: Annotated[str, Form(max_length=64)] = "", preview: Annotated[bool, Form()] = False):
     project = claim_project(services, audience, project, preview=True, files=files)  # may they? (403 first)
     if preview:
-        return preview_page(request, services, files, project)
+        return preview_page(request, services, files, project, only_project(audience))
     job = queue_uploads(jobs(request), files, services.settings.max_upload_mb * 1024 * 1024, owner=audience.user,
+                        only_project=only_project(audience),
                         project=lambda: claim_project(services, audience, project, preview=False, files=files))
     record(request, "upload", f"batch {job.id}", after={"files": list(job.names), "project": project})
     if job.finished_event.wait(INLINE_WAIT_SECONDS):
@@ -52,11 +53,12 @@ def upload(request: Request, services: ServicesDep, audience: AudienceDep,
     return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
 
 
-def preview_page(request: Request, services: ServicesDep, files: list[UploadFile | str], project: str | None):
+def preview_page(request: Request, services: ServicesDep, files: list[UploadFile | str], project: str | None,
+                 confined: bool):
     """What uploading these files would do, worked out without storing anything (parsing only, so
     it answers at once): which are new, unchanged, or replace which version of which document."""
     uploads = read_uploads(files, services.settings.max_upload_mb * 1024 * 1024)
-    reports = list(ingest_uploads(services, uploads, project=project, preview=True))
+    reports = list(ingest_uploads(services, uploads, project=project, preview=True, only_project=confined))
     return render(request, "ingest_preview.html", reports=reports, project=project, accept=ACCEPT, **OUTCOME_WORDS)
 
 

@@ -140,7 +140,7 @@ def kickoff_link(pack_id: int, form: Annotated[PackForm, Form()], engine: Engine
 def kickoff_checklist_line(pack_id: int, line_id: int, form: Annotated[ChecklistForm, Form()], session: SessionDep,
                            visible: VisibilityDep):
     queries.visible_pack(session, pack_id, visible)
-    queries.checklist_line_of(session=session, pack_id=pack_id, line_id=line_id)
+    queries.checklist_line_of(session=session, pack_id=pack_id, line_id=line_id, visible=visible)
     queries.update_checklist_line(session=session, line_id=line_id, state=form.state, reason=form.reason,
                                   action=form.action, owner=form.owner, due=form.due_date())
     return RedirectResponse(f"/kickoff/{pack_id}#line-{line_id}", status_code=303)
