@@ -262,6 +262,19 @@ stored value through the `label` filter, which translates it; the stored value s
 _SHOWN = frozenset(SHOWN_VALUES)
 
 
+FACET_LABELS = {"kind": N_("Lesson or risk"), "polarity": N_("Polarity"), "category": N_("Category"),
+                "phase": N_("Phase"), "project_type": N_("Project type"), "industry": N_("Industry"),
+                "portfolio": N_("Portfolio"), "year": N_("Year"), "outcome": N_("Project outcome"),
+                "status": N_("Risk status"), "language": N_("Language")}
+"""Each search facet's name, as the search page's filters and the search's notes show it."""
+
+
+def facet_label(name: str) -> str:
+    """A facet's name in the reader's language ("project_type" → "Project type")."""
+    label = FACET_LABELS.get(name)
+    return gettext(label) if label else name.replace("_", " ").capitalize()
+
+
 def shown(value):
     """A stored vocabulary value ("went wrong", "vendor", "materialised", "red") in the reader's language;
     anything else (a project's name, a lesson's words) as it is. The templates' `label` filter."""

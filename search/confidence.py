@@ -63,7 +63,14 @@ def coverage(snap: Snapshot, weights: dict[str, float], satisfied: Iterable[str]
     the words of topic facets that only rank (`topic`: "super users"), where the row has them;
     question words ("past", "lessons") and other facets ("mistakes") do not, unless
     the question has nothing else.
-    Unknown words weigh as much as the rarest possible word and are never present."""
+    Unknown words weigh as much as the rarest possible word and are never present, except the
+    words of a filter, which no row needs to contain: they are left out ("2022年以来已发生的风险",
+    materialised risks since 2022, is all filters, and its Chinese words are in no English row)."""
+    satisfied = set(satisfied)
+    kept = {t: w for t, w in weights.items() if t in snap.vocab or t not in satisfied}
+    if weights and not kept:  # every word named a filter, which every filtered row meets
+        return np.ones(snap.size, dtype=np.float32)
+    weights = kept
     satisfied = {t: 1.0 for t in satisfied if t in weights}
     topic = {t: 1.0 for t in topic if t in weights}
     weights = {t: w for t, w in weights.items() if w == 1.0} | topic | satisfied or weights
@@ -141,15 +148,18 @@ class Verdict:
 
     def of(self, row: int) -> tuple[float, bool]:
         if self.logits is None:
-            return 0.0, True
+            return 0.0, bool(self.strong[row])
         return round(float(_sigmoid(self.logits[row])), 4), bool(self.strong[row])
 
 
 def judge(snap: Snapshot, dense: np.ndarray | None, weights: dict[str, float], allowed: np.ndarray,
-          detected: Iterable[DetectedFacet] = ()) -> Verdict:
-    """Confidence for every row; the rows of `allowed` that clear STRONG answer the question."""
+          detected: Iterable[DetectedFacet] = (), *, filtered: bool = True) -> Verdict:
+    """Confidence for every row; the rows of `allowed` that clear STRONG answer the question. A question
+    with no word to judge by is answered by its filters (`filtered`: browsing, or filters given or read from
+    it) or, when it has none ("the", "?"), not at all."""
     if not weights:
-        return Verdict(None, allowed.copy())
+        detected = list(detected)
+        return Verdict(None, allowed.copy() if filtered or detected else np.zeros(snap.size, dtype=bool))
     z = logit(*signals(snap, dense, weights, detected))
     strong = np.zeros(snap.size, dtype=bool)
     near = np.flatnonzero(allowed & (z >= STRONG_LOGIT - 1e-6))  # then the exact test, as `probability` rounds

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from kb.access import EVERYTHING, Visibility
 from kb.db import generation
 from kb.embedding import QueryBatcher
 from kb.errors import LessonNotFound, RiskNotFound
+from kb import vocab
 from kb.i18n import _
 from kb.language import has_han
 from kb.models import SearchLog
@@ -380,7 +382,9 @@ class SearchEngine:
         plan = self._plan(snap, request, found, scores.match, base)
         groups, fused, allowed = self._rank(snap, request, scores, plan)
         page = groups[request.offset:request.offset + request.limit]
-        verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected)
+        verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected,
+                                   filtered=not request.q.strip() or bool(plan.applied) or request.year_from is not None
+                                   or request.year_to is not None)
         strong_groups = [g for g in groups if verdict.strong[g[0]]]
         top_rows, rep_rows = summary_rows(snap, strong_groups)
         items = fetch_rows(self.kb, snap, sorted({g[0] for g in page} | set(top_rows) | set(rep_rows)))
@@ -519,8 +523,10 @@ class SearchEngine:
         else:
             plan.boosts.append(mask)
             plan.detected.append(det.model_copy(update={"applied": False}))
-            plan.notes.append(f'No results have {det.facet.replace("_", " ")} "{det.value}" (read from '
-                              f'"{det.phrase}"), so it ranks results higher instead of filtering them.')
+            if plan.allowed(match, skip=det.facet).any():  # else nothing matches the words: not the facet's doing
+                plan.notes.append(_('No results have %(facet)s "%(value)s" (read from "%(phrase)s"), so it ranks '
+                                    'results higher instead of filtering them.') % {
+                    "facet": vocab.facet_label(det.facet).lower(), "value": vocab.shown(det.value), "phrase": det.phrase})
 
     def _apply_years(self, snap: Snapshot, plan: Plan, year_from: int | None, year_to: int | None,
                      match: np.ndarray, detected: bool) -> None:
@@ -538,7 +544,8 @@ class SearchEngine:
             plan.boosts.append(mask)
             plan.detected = [d.model_copy(update={"applied": False}) if d.facet.startswith("year_") else d
                              for d in plan.detected]
-            plan.notes.append(_("No results fall in the years asked for, so those years rank higher instead."))
+            if plan.allowed(match).any():
+                plan.notes.append(_("No results fall in the years asked for, so those years rank higher instead."))
 
     def _facet_counts(self, snap: Snapshot, plan: Plan, match: np.ndarray) -> dict[str, list[FacetValue]]:
         out = {}
@@ -683,13 +690,20 @@ def query_weights(query: str, found: Detection) -> dict[str, float]:
     weights = {t: 1.0 for t in term_counts(query)}
     for term in weights.keys() & _QUESTION_STEMS:
         weights[term] = FACET_WORD_WEIGHT
-    for start, end in found.spans:
-        for term in term_counts(query[start:end]):
+    spans = [query[start:end] for start, end in found.spans]
+    for span in spans:
+        for term in term_counts(span):
+            weights[term] = FACET_WORD_WEIGHT
+    # Chinese is cut into words differently in a span than in the question ("做得好" in "做得好的"):
+    # a Chinese word holding a facet's words, or held by them, implied the facet too.
+    for term in weights.keys() - {t for span in spans for t in term_counts(span)}:
+        if _HAN.search(term) and any(_HAN.search(span) and (term in span or span.strip() in term) for span in spans):
             weights[term] = FACET_WORD_WEIGHT
     return weights
 
 
 _QUESTION_STEMS = {stem(w) for w in QUESTION_WORDS}
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def visible_rows(snap: Snapshot, visible: Visibility, include_unpublished: bool = False) -> np.ndarray:

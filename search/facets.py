@@ -21,6 +21,12 @@ _Y = r"((?:19[89]|20[0-9])[0-9])"
 _HAN = r"[\u4e00-\u9fff]"
 # What follows a project type in a Chinese question ('ERP迁移项目'): part of the facet's phrase,
 # so it does not stay behind as a topic word.
+_TYPE_WORD = (r"(?:erp|sap|crm|cloud|app|mobile|web|website|bi|network|office|m&a|merger|regulatory|compliance|it"
+              r"|digital|software|infrastructure|transformation)")
+_OUTCOME_OF = r"(?:" + _TYPE_WORD + " " + _PROJ + r"|(?:[\w&/-]+ )?(?:projects?|programmes?|programs?|initiatives?))"
+"""What an outcome word qualifies to name a project's outcome: projects ("failed projects", "failed retail
+projects"), or a project type's own work ("failed ERP migrations"); "failed data migrations" are a
+lesson's subject, not projects that failed."""
 _ZH_PROJ = r"(?:\s*(?:系统)?(?:迁移|实施|上线|切换|升级|改造|建设|推广))?(?:项目|工程)?"
 # The same facets asked in Chinese. Chinese has no spaces, so these patterns match inside
 # a question ('ERP迁移项目出过哪些问题') and Latin names are bounded by letters only.
@@ -64,16 +70,17 @@ ZH_RULES: list[tuple[str, str, str]] = [
 RULES: list[tuple[str, str, str]] = [
     ("polarity", "went wrong", r"(?:what )?went wrong|gone wrong|go wrong|goes wrong|did(?:n't| not) go (?:well|to plan)|went badly"
                                r"|what failed|mistakes|pain points|what hurt"),
-    ("polarity", "went well", r"(?:what )?went well|go(?:es)? well|worked well|what worked|successes|good practices?"),
+    ("polarity", "went well", r"(?:what )?went well|go(?:es)? well|(?:what )?worked well|what worked|successes"
+                              r"|good practices?"),
     ("polarity", "improvement", r"do differently|next time"),
-    ("kind", "risk", r"\brisks\b|risk registers?|\brisk (?:that|which)\b|materiali[sz]ed"),
+    ("kind", "risk", r"materiali[sz]ed risks\b|\brisks\b|risk registers?|\brisk (?:that|which)\b|materiali[sz]ed"),
     ("status", "materialised", r"materiali[sz]ed|became (?:an )?issues?|turned into issues?"
                                r"|risks? (?:that|which) (?:occurred|happened|were realised|were realized|hit)"),
     ("status", "open", r"\bopen risks\b"),
     ("status", "closed", r"\bclosed risks\b"),
-    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned) (?:[\w&/-]+ )?" + _PROJ),
-    ("outcome", "successful", r"\bsuccessful (?:[\w&/-]+ )?" + _PROJ),
-    ("outcome", "challenged", r"\bchallenged (?:[\w&/-]+ )?" + _PROJ),
+    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned) " + _OUTCOME_OF),
+    ("outcome", "successful", r"\bsuccessful " + _OUTCOME_OF),
+    ("outcome", "challenged", r"\bchallenged " + _OUTCOME_OF),
     ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|s/4 ?hana|enterprise resource planning|netsuite|oracle e-business"),
     ("project_type", "CRM rollout", r"\bcrms?\b(?: " + _PROJ + r")?|salesforce|customer relationship management|hubspot"),
     ("project_type", "cloud migration", r"\bcloud " + _PROJ + r"|migrat\w* to (?:the )?cloud|lift[- ]and[- ]shift"

@@ -120,6 +120,8 @@ QUESTION_WORDS = frozenset("""
 past previous prior earlier recent recently lesson lessons learned learnt learn learning show find list give
 tell know project projects programme programmes program programs happened happen happens usually typical
 typically common commonly often went go goes going get got us our we everything anything things thing
+made make did done problem problems
 """.split()) | frozenset("""
 以前 之前 过去 以往 哪些 什么 怎么 如何 有没有 出过 出现过 遇到 项目 经验 教训 经验教训 学到 发生过 相关
+问题 做法 好的
 """.split())

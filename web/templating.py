@@ -34,10 +34,6 @@ NAV = (("/search", N_("Search")), ("/kickoff", N_("Kickoff pack")), ("/projects"
        ("/themes", N_("Themes")), ("/metrics", N_("Metrics")), ("/templates", N_("Templates")))
 """The main menu: (path, label); labels are translated where shown."""
 
-FACET_LABELS = {"kind": N_("Lesson or risk"), "polarity": N_("Polarity"), "category": N_("Category"),
-                "phase": N_("Phase"), "project_type": N_("Project type"), "industry": N_("Industry"),
-                "portfolio": N_("Portfolio"), "year": N_("Year"), "outcome": N_("Project outcome"),
-                "status": N_("Risk status"), "language": N_("Language")}
 ROLE_NAMES = (N_("viewer"), N_("pm"), N_("admin"))
 """The roles as the header names them (kb.access.Role values), for the catalogue."""
 
@@ -124,9 +120,7 @@ def filesize(n: int | None) -> str:
 label = vocab.shown
 
 
-def facet_label(name: str) -> str:
-    label = FACET_LABELS.get(name)
-    return i18n.gettext(label) if label else name.replace("_", " ").capitalize()
+facet_label = vocab.facet_label
 
 
 def url_with(request: Request, path: str | None = None, *, drop: Iterable[str] = (),

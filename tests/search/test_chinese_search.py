@@ -121,3 +121,19 @@ def test_language_is_a_facet(engine):
     assert len(chinese.hits) == 5 and all(not h.title.startswith("The") for h in chinese.hits)
     asked = search(engine, "中文的经验教训")
     assert ("language", "Chinese") in {(d.facet, d.value) for d in asked.detected}
+
+
+def test_a_chinese_question_of_filters_only_is_answered_by_them(engine):
+    # Its words (已发生, 以来) are in no row: they name filters, which no row needs to contain.
+    for question in ("已发生的风险", "2022年以来已发生的风险"):
+        resp = search(engine, question)
+        assert resp.answered, question
+        assert [h.title for h in resp.hits] == ["供应商交付的接口延期"] and resp.hits[0].strong
+
+
+def test_a_chinese_word_cut_around_a_facet_phrase_counts_as_the_facets():
+    from search.engine import FACET_WORD_WEIGHT, query_weights
+
+    question = "上云项目做得好的经验"  # jieba cuts 做得好的 in the question, 做得好 in the phrase
+    weights = query_weights(question, detect(question, today=date(2026, 11, 30)))
+    assert "做得好的" in weights and set(weights.values()) == {FACET_WORD_WEIGHT}

@@ -106,3 +106,12 @@ def test_api_search_says_whether_it_answered(corpus_kb):
     assert lunar["answered"] is False and erp["answered"] is True
     assert all(0 <= h["confidence"] <= 1 for h in lunar["hits"] + erp["hits"])
     assert erp["hits"][0]["confidence"] >= STRONG > max([h["confidence"] for h in lunar["hits"]], default=0.0)
+
+
+def test_a_question_with_no_word_to_search_is_not_answered(engine):
+    for question in ("the", "?", "what is it"):
+        resp = search(engine, question)
+        assert not resp.answered and resp.strong == 0, question
+        assert resp.summary.headline == NOT_ANSWERED and not any(h.strong for h in resp.hits)
+    # With a filter it is browsing what the filter holds.
+    assert search(engine, "the", filters={"kind": ["risk"]}).answered

@@ -5,6 +5,7 @@ Real model throughout: folding is about meaning, and so is which hint ranks what
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -179,3 +180,36 @@ def test_the_item_page_says_where_one_project_recorded_it(engine, web):
     html = web.get(f"/lessons/{hit.id}").text
     assert "Recorded in 2 documents of FIN-ERP-2021" in html
     assert "FIN-ERP-2021_retrospective.md" in html
+
+
+@pytest.mark.parametrize("question", ["materialised risks since 2022", "mistakes made on failed projects",
+                                      "what worked well on office moves", "what problems did we have"])
+def test_words_that_only_frame_a_facet_question_do_not_narrow_it(question):
+    from search.engine import FACET_WORD_WEIGHT, query_weights
+    from search.facets import detect
+
+    # A word left at full weight must be in a result: "risks" outside the span "materialised" kept only
+    # the risks that say "risk", and "well" outside "what worked" the lessons that say "well".
+    weights = query_weights(question, detect(question, today=date(2026, 11, 30)))
+    assert set(weights.values()) == {FACET_WORD_WEIGHT}, weights
+
+
+def test_failed_names_a_projects_outcome_only_when_it_qualifies_projects():
+    from search.facets import detect
+
+    def facets(question):
+        return {(f.facet, f.value) for f in detect(question, today=date(2026, 11, 30)).facets}
+
+    assert ("outcome", "failed") in facets("failed ERP migrations")
+    assert ("outcome", "failed") in facets("lessons from failed retail projects")
+    assert ("outcome", "successful") in facets("successful cloud migrations")
+    assert ("outcome", "failed") not in facets("failed data migrations")  # a lesson's subject, not projects
+    assert ("outcome", "successful") not in facets("successful data migrations")
+
+
+def test_a_question_of_facets_only_gets_every_row_they_select(engine):
+    asked = engine.search(SearchRequest(q="materialised risks since 2022"), log=False)
+    chosen = engine.search(SearchRequest(filters={"kind": ["risk"], "status": ["materialised"]}, year_from=2022),
+                           log=False)
+    assert asked.answered and asked.total == chosen.total > 0
+    assert {h.id for h in asked.hits} == {h.id for h in chosen.hits}
