@@ -13,7 +13,7 @@ from datetime import date, datetime
 from kb.errors import InvalidRegister
 from kb.i18n import _
 from ingest.columns import COLUMN_TABLES, column_field
-from ingest.values import is_blank
+from ingest.values import clean_text, is_blank
 
 HEADER_SCAN_ROWS = 15
 """How many rows from the top may hold title rows before the header row."""
@@ -48,7 +48,7 @@ def find_header(rows: list[tuple[int, list[object]]]) -> int:
     """Index in `rows` of the header row: the best-scoring of the first rows, at least two known columns."""
     candidates = [(header_score(cells), -i) for i, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS])]
     if not candidates or max(candidates)[0] < 2:
-        seen = ", ".join(str(c) for c in (rows[0][1] if rows else []) if not is_blank(c))[:200]
+        seen = clean_text(", ".join(str(c) for c in (rows[0][1] if rows else []) if not is_blank(c)))[:200]
         raise InvalidRegister(
             _("No header row found in the first %(rows)s rows (first row: %(first)s). A risk register needs columns "
               "such as Risk, Probability, Impact, Owner; a lessons register columns such as Title, Lesson learned, "

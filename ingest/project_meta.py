@@ -187,7 +187,13 @@ def _labels(meta: dict, warnings: list[str]) -> dict[str, object]:
             warnings.append(_("Project type '%(value)s' is not in the vocabulary; kept as written.") % {"value": raw})
     if meta.get("outcome"):
         raw = clean_text(meta["outcome"])
-        out["outcome"] = OUTCOME.canonical(raw) or next(iter(OUTCOME.detect(raw)), None) or raw.lower()
+        outcome = OUTCOME.canonical(raw) or next(iter(OUTCOME.detect(raw)), None)
+        if outcome:
+            out["outcome"] = outcome
+        else:  # an outcome closes the project and counts in the success rate: never a guess
+            warnings.append(_("Outcome '%(value)s' is not successful, challenged or failed (or a usual spelling of "
+                              "them), so it was left empty: the project counts as not yet closed.")
+                            % {"value": raw[:80]})
     if meta.get("methodology"):
         raw = clean_text(meta["methodology"]).lower()
         words = set(re.findall(r"[\w-]+", raw))

@@ -151,7 +151,9 @@ class Collector:
 
 PROBLEMS = {"probability": N_("%(num)s probability values could not be read and were left empty (e.g. %(examples)s)."),
             "impact": N_("%(num)s impact values could not be read and were left empty (e.g. %(examples)s)."),
-            "dates": N_("%(num)s dates could not be read and were left empty (e.g. %(examples)s).")}
+            "dates": N_("%(num)s dates could not be read and were left empty (e.g. %(examples)s)."),
+            "status": N_("%(num)s risk statuses are not open, closed or materialised in any spelling we know, and were "
+                         "left empty (e.g. %(examples)s).")}
 """The warning for each column whose unreadable values are left empty."""
 
 
@@ -163,6 +165,8 @@ def risk_from(row: Row, number: int, found: Collector, doc_code: str | None) -> 
     title = row.text("title") or _title_from(description)
     probability, impact = _rating(row, "probability", number, found), _rating(row, "impact", number, found)
     status = scales.risk_status(row.first("status"))
+    if status is None and not is_blank(row.first("status")):
+        found.problem(PROBLEMS["status"], number, row.first("status"))
     materialised = scales.materialised(status, row.first("materialised"))
     code = found.project_code(row)
     cause, effect, response = row.joined("cause"), row.joined("effect"), row.joined("response")

@@ -20,6 +20,7 @@ from ingest.context import ParseContext
 from ingest.outline import Block, SectionRole, classify
 from ingest.status import build_status, looks_like_status
 from ingest.tagging import tag
+from ingest.parsers.limits import MAX_ROWS
 from ingest.values import clean_text, first_sentence, looks_like_code, parse_date, shorten
 from kb.language import HAN
 
@@ -289,6 +290,10 @@ def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
     defaults = _defaults(meta, projects, code, context, warnings)
     lessons = [lesson for section in sections for piece in pieces_of(section)
                if (lesson := lesson_from(piece, section.role, defaults)) is not None]
+    if len(lessons) > MAX_ROWS:
+        raise InvalidDocument(_("This report holds %(count)s lessons; the limit is %(max)s per file, as for registers "
+                                "(each is embedded, about 30 a second). Split it into several files.")
+                              % {"count": f"{len(lessons):,}", "max": f"{MAX_ROWS:,}"})
     _check(kind, lessons, code, warnings)
     warnings.extend(report_gaps(kind, {s.role.polarity for s in sections}, projects[0] if projects else None, meta,
                                 code))

@@ -12,7 +12,16 @@ from kb.language import has_han
 
 # --- text --------------------------------------------------------------------
 
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
+_TAG = re.compile(r"</?(?:a|abbr|article|aside|audio|b|base|big|blockquote|body|br|button|canvas|caption|center|"
+                  r"code|col|colgroup|dd|del|details|div|dl|dt|em|embed|fieldset|figure|font|footer|form|frame|"
+                  r"frameset|h[1-6]|head|header|hr|html|i|iframe|img|input|ins|kbd|label|li|link|main|mark|math|meta|"
+                  r"nav|noscript|object|ol|option|p|param|pre|q|s|script|section|select|small|source|span|strike|"
+                  r"strong|style|sub|summary|sup|svg|table|tbody|td|template|textarea|tfoot|th|thead|title|tr|tt|u|"
+                  r"ul|video)(?:\s[^<>]{0,300})?/?>", re.IGNORECASE)
+"""HTML tags, by name: "Bob <bob@example.com>" and "List<String>" are text, not tags."""
+_TERMINAL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Terminal escape sequences and control characters (tab and line breaks kept): in a lesson's title they would
+clear or retitle the terminal of whoever runs `kb search`."""
 _QUOT_WORD = re.compile(r"\w*quot\w*", re.IGNORECASE)
 _REAL_QUOT_WORDS = {"quote", "quoted", "quotes", "quoting", "quota", "quotas", "quotation", "quotations",
                     "quotient", "unquote", "misquote", "misquoted", "quotable"}
@@ -23,7 +32,7 @@ def clean_text(value: object) -> str:
     """Text with HTML entities, tags and 'quot' leftovers (from HTML-to-text exports) repaired."""
     if value is None:
         return ""
-    text = str(value)
+    text = _TERMINAL.sub("", str(value))
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:

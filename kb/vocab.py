@@ -162,7 +162,10 @@ RISK_STATUSES: dict[str, tuple[str, ...]] = {
                      "realised", "realized", "triggered", "issue", "happened", "converted to issue",
                      "已发生", "发生", "已触发", "转为问题", "已转为问题"),
     "open": ("open", "active", "live", "monitoring", "ongoing", "new", "identified", "in progress",
-             "处理中", "进行中", "监控中", "跟踪中", "打开", "开放", "未关闭", "新增", "已识别"),
+             "mitigating", "mitigation in progress", "escalated", "accepted", "transferred", "watch", "watching",
+             "tracking", "pending", "under review", "assessed", "planned",
+             "处理中", "进行中", "监控中", "跟踪中", "打开", "开放", "未关闭", "新增", "已识别", "缓解中", "应对中",
+             "已上报", "已升级", "已接受", "已转移"),
     "closed": ("closed", "retired", "expired", "resolved", "mitigated", "avoided", "did not occur", "not occurred",
                "已关闭", "关闭", "已解决", "已规避", "已缓解", "未发生", "已消除"),
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from kb.errors import InvalidDocument
-from kb.i18n import N_, _
+from kb.i18n import N_, _, ngettext
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _BINARY = N_("This is a binary file, not text. Check that it was saved in the format its name says "
@@ -24,7 +24,30 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
         pass
-    return _detected(data)
+    return _mostly_utf8(data) or _detected(data)
+
+
+_STRAY = re.compile("[\udc80-\udcff]")
+"""A byte that is not UTF-8, as `surrogateescape` decodes it."""
+_WIDE = re.compile("[^\x00-\x7f]")
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, list[str]] | None:
+    """A UTF-8 file with a few stray bytes (a dash pasted from an old Word file): read as UTF-8, the
+    stray bytes as Windows-1252, with a warning; a detector would read the whole file in a code page
+    and garble every accent. None unless the file's valid UTF-8 characters outnumber its stray bytes."""
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    stray = _STRAY.findall(text)
+    wide = len(_WIDE.findall(text)) - len(stray)
+    if not stray or wide < len(stray):
+        return None
+    line = text.count("\n", 0, _STRAY.search(text).start()) + 1
+    fixed = _STRAY.sub(lambda m: bytes([ord(m[0]) - 0xdc00]).decode("cp1252", errors="replace"), text)
+    return fixed, [ngettext("%(num)s byte of this file is not UTF-8 (on line %(line)s); it was read as a "
+                            "Windows-1252 character. Check it.",
+                            "%(num)s bytes of this file are not UTF-8 (the first on line %(line)s); they were "
+                            "read as Windows-1252 characters. Check them.", len(stray))
+                   % {"num": len(stray), "line": line}]
 
 
 def _utf16(data: bytes) -> str:

@@ -58,19 +58,27 @@ def _is_status_report(name: str, workbook, context: ParseContext) -> bool:
     kind = context.kind_hint or kinds.kind_from_name(name)
     if kind is not None:
         return kind == kinds.STATUS
-    first = _rows(workbook.worksheets[0])[:HEADER_SCAN_ROWS] if workbook.worksheets else []
+    sheets = _visible_sheets(workbook)
+    first = _rows(sheets[0])[:HEADER_SCAN_ROWS] if sheets else []
     return looks_like_status([(cells[0], cells[1]) for _, cells in first if len(cells) >= 2])
 
 
 def _status_report(name: str, workbook, context: ParseContext) -> ParsedDocument:
     """Each sheet as a section: its name a heading, its rows a table."""
     blocks = []
-    for sheet in workbook.worksheets:
-        rows = [[_text(cell) for cell in cells] for _, cells in _rows(sheet)]
+    for sheet in _visible_sheets(workbook):
+        rows = [[_text(cell) for cell in cells] for _, cells in _rows(sheet, shown=True)]
         width = max((max((i + 1 for i, c in enumerate(row) if c), default=0) for row in rows), default=0)
         if width:
             blocks += [Block("heading", sheet.title, level=2), Block("table", rows=[row[:width] for row in rows])]
-    return build_status(name, blocks, render_markdown(blocks), MEDIA_TYPE, context)
+    return build_status(name, blocks, render_markdown(blocks), MEDIA_TYPE, context, warnings=_hidden_warnings(workbook))
+
+
+def _shown(cell) -> object:
+    value = getattr(cell, "value", None)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (getattr(cell, "number_format", "") or ""):
+        return f"{value * 100:.6g}%"
+    return value
 
 
 def _text(cell: object) -> str:
@@ -79,24 +87,50 @@ def _text(cell: object) -> str:
 
 
 def _first_register(name: str, workbook):
-    """The first sheet whose top rows hold a header we recognise."""
+    """The first visible sheet whose top rows hold a header we recognise; a warning names any other sheet
+    that holds one too (its rows are not read) and every hidden sheet (not read either)."""
     problems = []
-    for sheet in workbook.worksheets:
+    sheets = _visible_sheets(workbook)
+    for at, sheet in enumerate(sheets):
         rows = _rows(sheet)
         try:
-            return register_from_rows(name, MEDIA_TYPE, rows)
+            register = register_from_rows(name, MEDIA_TYPE, rows, _hidden_warnings(workbook))
         except InvalidRegister as exc:
             problems.append(_("sheet '%(sheet)s': %(problem)s") % {"sheet": sheet.title, "problem": exc})
+            continue
+        for other in sheets[at + 1:]:
+            try:
+                register_from_rows(name, MEDIA_TYPE, _rows(other))
+            except InvalidRegister:
+                continue
+            register.warnings.append(_("Sheet '%(other)s' holds a register too, and only the first one, '%(sheet)s', "
+                                       "was read. Put every row on one sheet, or upload the other sheet as a file of "
+                                       "its own.") % {"other": other.title, "sheet": sheet.title})
+        return register
     raise InvalidRegister(_("No sheet has a header row we recognise. %(problems)s")
                           % {"problems": " ".join(problems[:3])})
 
 
-def _rows(sheet) -> list[tuple[int, list[object]]]:
+def _visible_sheets(workbook) -> list:
+    """The sheets someone sees in Excel: a hidden sheet (an archive, a lookup list) is not read."""
+    return [sheet for sheet in workbook.worksheets if getattr(sheet, "sheet_state", "visible") == "visible"]
+
+
+def _hidden_warnings(workbook) -> list[str]:
+    return [_("Sheet '%(sheet)s' is hidden, so it was not read; unhide it in Excel if it should be.")
+            % {"sheet": sheet.title} for sheet in workbook.worksheets if sheet not in _visible_sheets(workbook)]
+
+
+def _rows(sheet, shown: bool = False) -> list[tuple[int, list[object]]]:
+    """(row number, values) of every row that holds something. With `shown`, a number formatted as a
+    percentage is the text Excel shows ("100%" for 1.0, which as a bare number would read as 1%)."""
     # The sheet's stated dimensions are not trusted: a tiny file claiming A1:XFD1048576 would
     # otherwise be padded out to 17 billion empty cells. Blank rows are skipped, not counted.
     sheet.reset_dimensions()
     rows = []
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+    lines = (map(_shown, cells) for cells in sheet.iter_rows()) if shown else sheet.iter_rows(values_only=True)
+    for number, cells in enumerate(lines, start=1):
+        cells = tuple(cells)
         if not any(cell is not None and cell != "" for cell in cells):
             continue
         check_row_count(len(rows) + 1, sheet.title)

@@ -116,6 +116,8 @@ GENERATED = [
     ("columns_5000_lessons.csv", lambda tmp: generate.make_register(5, 5000), "column GJH (column 5,000; 5,000 filled"),
     ("stray_cell_lessons.xlsx", lambda tmp: generate.make_stray_cell_xlsx(), "Row 4 has a value as far out as column XFD "
                                                                              "(column 16,384; 4 filled cells in that row)"),
+    ("bullets_20001_retro.md", lambda tmp: generate.make_many_bullets(20_001), "holds 20,001 lessons; the limit is "
+                                                                              "20,000 per file"),
     ("huge_text_run.docx", lambda tmp: generate.make_huge_text_node_docx(), "one piece of text over 10 MB"),
     ("over_limit_lessons.csv", lambda tmp: generate.make_oversized_csv(50 * 1024 * 1024), "KB_MAX_UPLOAD_MB"),
 ]

@@ -180,3 +180,13 @@ def test_the_date_a_report_was_written_is_kept():
     parsed = parse_bytes("D-1_closure.md", text.encode(), ParseContext())
     assert parsed.document.report_date == date(2023, 3, 14)
     assert parsed.projects[0].actual_end == date(2023, 1, 31)
+
+
+@pytest.mark.parametrize("outcome, stored", [("Failed", "failed"), ("partially successful", "challenged"),
+                                             ("banana split", None), ("3", None)])
+def test_an_outcome_is_read_or_left_empty_with_a_warning(outcome, stored):
+    text = (f"---\ncode: OUT-ERP-2024\nproject_type: ERP migration\noutcome: {outcome}\n---\n"
+            "# Closure report\n\n## What went wrong\n\n- The vendor slipped twice.\n")
+    parsed = parse_bytes("OUT-ERP-2024_closure-report.md", text.encode(), ParseContext())
+    assert parsed.projects[0].outcome == stored
+    assert any(f"Outcome '{outcome}' is not successful" in w for w in parsed.warnings) == (stored is None)

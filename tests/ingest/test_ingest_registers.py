@@ -126,3 +126,51 @@ def test_only_unexpected_columns_are_worth_a_warning():
     notes = [w for w in parsed.warnings if "Columns not read" in w]
     assert notes == ["Columns not read: Colour (kept with the document rows)."]
     assert parsed.document.rows[0]["Proximity"] == "Q3", "unmapped columns stay with the row"
+
+
+def test_a_workbook_reads_its_visible_register_and_says_what_it_left(fast_kb):
+    import io
+
+    from openpyxl import Workbook
+
+    from ingest import ingest_bytes
+    from tests.ingest.conftest import risks_of
+
+    book = Workbook()
+    notes = book.active
+    notes.title = "Instructions"
+    notes.append(["Keep one row per risk."])
+    header = ["Risk ID", "Risk description", "Probability", "Impact", "Owner", "Status"]
+    for title, rows, state in (("Archive 2024", [["OLD-1", "An old risk from last year", "Low", "Low", "Ann", "Closed"]],
+                                "hidden"),
+                               ("Open risks", [["R-1", "Vendor may deliver the adapters late", "High", "High", "Bo",
+                                                "Open"],
+                                               ["R-2", "Key users may not be released for UAT", "Medium", "High", "Cy",
+                                                "Open"]], "visible"),
+                               ("Closed risks", [["R-0", "Licences may cost more", "Low", "Medium", "Di", "Closed"]],
+                                "visible")):
+        sheet = book.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = ingest_bytes(fast_kb, "REG-1_risk-register.xlsx", buffer.getvalue(), project="REG-1")
+    assert report.outcome == "ingested", report.reason
+    assert sorted(r.title for r in risks_of(fast_kb, report.document_id)) == [
+        "Key users may not be released for UAT", "Vendor may deliver the adapters late"]
+    assert "Sheet 'Archive 2024' is hidden, so it was not read; unhide it in Excel if it should be." in report.warnings
+    assert ("Sheet 'Closed risks' holds a register too, and only the first one, 'Open risks', was read. Put every "
+            "row on one sheet, or upload the other sheet as a file of its own.") in report.warnings
+
+
+def test_usual_risk_statuses_read_as_open_and_an_unknown_one_is_warned_about():
+    data = ("Risk ID,Risk description,Probability,Impact,Owner,Status\n"
+            "R-1,Vendor may deliver late,High,High,Bo,Escalated\n"
+            "R-2,Key users may not be released,Medium,High,Cy,Mitigating\n"
+            "R-3,Licences may cost more,Low,Medium,Di,Transferred\n"
+            "R-4,Data may be dirty,High,High,Ed,Banana\n").encode()
+    parsed = parse_bytes("REG-2_risk-register.csv", data, ParseContext())
+    assert [r.status for r in parsed.risks] == ["open", "open", "open", None]
+    assert any("1 risk statuses are not open, closed or materialised" in w and "Banana" in w for w in parsed.warnings)

@@ -1,5 +1,6 @@
 """Status reports in Markdown, DOCX and XLSX: fields, RAG spellings, replacement by period, warnings."""
 
+import io
 from datetime import date
 
 import pytest
@@ -339,3 +340,24 @@ def test_monthly_reports_are_due_monthly_not_weekly(fast_kb):
         due = reports_due(session, today=today)
     assert summary.reports == 2 and not summary.overdue  # 20 days after a monthly period: not late yet
     assert due[summary.project.id] == (2, 2)  # weekly counting would have owed 8
+
+
+def test_an_excel_percentage_cell_and_hidden_sheets_read_as_excel_shows_them(fast_kb):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(status_xlsx()))
+    book["Status"]["B8"].value, book["Status"]["B8"].number_format = 1.0, "0%"  # shown as 100%, not 1%
+    hidden = book.create_sheet("Old decisions")
+    hidden.append(("Decision", "Owner"))
+    hidden.append(("Approve the scrapped budget", "Sponsor"))
+    hidden.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = ingest_bytes(fast_kb, "POS-1_status.xlsx", buffer.getvalue())
+    assert report.outcome == "ingested", report.reason
+    assert report.warnings == ["Sheet 'Old decisions' is hidden, so it was not read; unhide it in Excel if it "
+                               "should be."]
+    _, [row] = reports_of(fast_kb, "POS-1")
+    assert row.percent_complete == pytest.approx(100)
+    assert [e["text"] for e in row.escalations] == ["Approve change request CR-12 (owner: Sponsor; needed by: "
+                                                     "2026-03-15)"]

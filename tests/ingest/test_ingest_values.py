@@ -90,3 +90,26 @@ def test_llis_helpers():
 ])
 def test_lessons_in_everyday_wording_get_a_category(title, expected):
     assert categories(title)[0] == expected
+
+
+@pytest.mark.parametrize("raw, stored", [
+    ("Bob Smith <bob@example.com>", "Bob Smith <bob@example.com>"),  # not a tag
+    ("The SLA for List<String> parsing", "The SLA for List<String> parsing"),
+    ("<p class='x'>The cutover</p><br/>slipped", "The cutover slipped"),  # an HTML export's tags
+    ("Vendor\x1b[2J\x1b]0;PWNED\x07 late", "Vendor late"),  # would clear and retitle a terminal
+    ("\x1b[41mHIGH", "HIGH"),
+])
+def test_text_keeps_angle_brackets_that_are_not_tags_and_drops_terminal_escapes(raw, stored):
+    assert clean_text(raw) == stored
+
+
+def test_a_utf8_file_with_one_stray_byte_keeps_its_accents():
+    from ingest.parsers.text import decode
+
+    data = "Title,Owner\nCafé façade late,Zoë Müller\nVendor slipped \x96 twice,Ann\n".encode().replace(b"\xc2\x96", b"\x96")
+    text, warnings = decode(data)
+    assert "Café façade late,Zoë Müller" in text and "Vendor slipped – twice" in text
+    assert warnings == ["1 byte of this file is not UTF-8 (on line 3); it was read as a Windows-1252 character. "
+                        "Check it."]
+    # A file in a code page throughout is still detected as one.
+    assert decode("Café façade,naïve estimates".encode("cp1252"))[0] == "Café façade,naïve estimates"

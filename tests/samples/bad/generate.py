@@ -292,6 +292,12 @@ def make_huge_text_node_docx(megabytes: int = 12) -> bytes:
     return repack(docx(), {"word/document.xml": _word_body(" " * megabytes * 1024 * 1024 + "x").encode()})
 
 
+def make_many_bullets(count: int) -> bytes:
+    """A retrospective with `count` bullets under one heading."""
+    bullets = "".join(f"- Lesson {i}: the vendor slipped again.\n" for i in range(count))
+    return ("---\ncode: BIG-RET-2026\n---\n# Retrospective\n\n## What went wrong\n\n" + bullets).encode()
+
+
 def make_jsonl_register(rows: int) -> bytes:
     line = '{{"Title": "Lesson {0}", "Lesson learned": "Text {0}"}}\n'
     return "".join(line.format(i) for i in range(rows)).encode()
