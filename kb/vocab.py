@@ -170,6 +170,26 @@ RISK_STATUSES: dict[str, tuple[str, ...]] = {
                "已关闭", "关闭", "已解决", "已规避", "已缓解", "未发生", "已消除"),
 }
 
+INDUSTRY_NAMES: dict[str, tuple[str, ...]] = {
+    "retail": ("零售", "零售业"), "financial services": ("金融服务", "金融", "金融业"), "banking": ("银行", "银行业"),
+    "insurance": ("保险", "保险业"), "manufacturing": ("制造业", "制造"), "energy": ("能源", "能源业"),
+    "logistics": ("物流", "物流业"), "group functions": ("集团职能", "集团总部"), "healthcare": ("医疗", "医疗卫生"),
+    "public sector": ("公共部门", "政府"), "telecommunications": ("电信", "通信"), "utilities": ("公用事业",),
+    "education": ("教育",), "technology": ("科技", "信息技术"), "transport": ("交通", "运输"),
+}
+"""Industries are the data's own words, in either language: each English name with the Chinese names of the
+same industry, so that a question in one language reads the industry of projects written up in the other."""
+
+
+def industry_names(label: str) -> set[str]:
+    """Every name (lower-cased) of the industry `label` names, in both languages ("零售" → retail, 零售, 零售业)."""
+    low = label.strip().lower()
+    for english, chinese in INDUSTRY_NAMES.items():
+        if low == english or low in chinese:
+            return {english, *chinese}
+    return {low}
+
+
 DOCUMENT_KINDS = ("closure report", "retrospective", "risk register", "lessons register", "status report")
 
 

@@ -491,6 +491,7 @@ class SearchEngine:
                 plan.applied[facet] = values
         ignored = {i.strip().lower() for i in request.ignored_facets}
         year_from, year_to = request.year_from, request.year_to
+        together: dict[tuple[str, str], list[DetectedFacet]] = {}
         for det in found.facets:
             if f"{det.facet}:{det.value}".lower() in ignored or det.facet in request.filters:
                 continue
@@ -501,29 +502,39 @@ class SearchEngine:
             elif det.facet == "year_to" and year_to is None:
                 year_to = int(det.value)
             elif det.facet in FACETS:
-                self._apply_detected(snap, plan, det, match)
+                together.setdefault((det.facet, det.phrase), []).append(det)
                 continue
             plan.detected.append(det)
+        for dets in together.values():  # one phrase naming one industry in two languages filters as one
+            self._apply_detected(snap, plan, dets, match)
         detected_years = (year_from, year_to) != (request.year_from, request.year_to)
         self._apply_years(snap, plan, year_from, year_to, match, detected_years)
         return plan
 
-    def _apply_detected(self, snap: Snapshot, plan: Plan, det: DetectedFacet, match: np.ndarray) -> None:
-        mask = facet_mask(snap, det.facet, [det.value])
+    def _apply_detected(self, snap: Snapshot, plan: Plan, dets: list[DetectedFacet], match: np.ndarray) -> None:
+        """Values of one facet read from one phrase (Retail and 零售 from "零售项目"): they filter together,
+        each value that selects nothing left out; when none selects anything, they rank instead."""
+        det = dets[0]
+        masks = {d.value: facet_mask(snap, d.facet, [d.value]) for d in dets}
+        mask = functools.reduce(np.logical_or, masks.values())
         if det.facet in RANK_ONLY_FACETS:
             plan.boosts.append(mask)
-            plan.detected.append(det.model_copy(update={"applied": False}))
+            plan.detected.extend(d.model_copy(update={"applied": False}) for d in dets)
             return
         if det.facet in plan.masks:  # two values of one facet detected: OR them
             mask = mask | plan.masks[det.facet]
-        if (plan.allowed(match, skip=det.facet) & mask).any():
+        others = plan.allowed(match, skip=det.facet)
+        if (others & mask).any():
             plan.masks[det.facet] = mask
-            plan.applied.setdefault(det.facet, []).append(det.value)
-            plan.detected.append(det)
+            for d in dets:
+                if len(dets) == 1 or (others & masks[d.value]).any():
+                    plan.applied.setdefault(d.facet, []).append(d.value)
+                    plan.detected.append(d)
         else:
+            det = next((d for d in dets if d.value.lower() in d.phrase.lower()), det)  # the phrase's own language
             plan.boosts.append(mask)
             plan.detected.append(det.model_copy(update={"applied": False}))
-            if plan.allowed(match, skip=det.facet).any():  # else nothing matches the words: not the facet's doing
+            if others.any():  # else nothing matches the words: not the facet's doing
                 plan.notes.append(_('No results have %(facet)s "%(value)s" (read from "%(phrase)s"), so it ranks '
                                     'results higher instead of filtering them.') % {
                     "facet": vocab.facet_label(det.facet).lower(), "value": vocab.shown(det.value), "phrase": det.phrase})

@@ -137,3 +137,35 @@ def test_a_chinese_word_cut_around_a_facet_phrase_counts_as_the_facets():
     question = "上云项目做得好的经验"  # jieba cuts 做得好的 in the question, 做得好 in the phrase
     weights = query_weights(question, detect(question, today=date(2026, 11, 30)))
     assert "做得好的" in weights and set(weights.values()) == {FACET_WORD_WEIGHT}
+
+
+def test_an_industry_is_read_in_either_language():
+    from search.facets import value_rules
+
+    extra = value_rules("industry", ["Retail", "零售", "Financial services"])
+
+    def industries(question):
+        return sorted(f.value for f in detect(question, extra, today=date(2026, 11, 30)).facets if f.facet == "industry")
+
+    assert industries("零售项目出过哪些问题") == ["Retail", "零售"]
+    assert industries("what went wrong in retail") == ["Retail", "零售"]
+    assert industries("vendor problems on retail CRM projects") == ["Retail", "零售"]
+    assert industries("lessons from 金融服务 projects") == ["Financial services"]
+    assert industries("retail") == []  # a bare word is not enough
+
+
+def test_a_chinese_industry_question_finds_the_projects_written_up_in_english(fast_kb):
+    from ingest import ingest_bytes
+    from search import SearchEngine
+
+    english = ("---\ncode: RET-WEB-2021\nindustry: Retail\nproject_type: web or mobile app\n---\n# Closure report\n\n"
+               "## What went wrong\n\n- The store stock feed was late every night during the peak.\n")
+    chinese = ("---\ncode: CHN-APP-2024\nindustry: 零售\nproject_type: web or mobile app\n---\n# 项目收尾报告\n\n"
+               "## 存在的问题\n\n- 门店库存接口每晚延迟，高峰期缺货。\n")
+    energy = ("---\ncode: ENR-APP-2022\nindustry: Energy\nproject_type: web or mobile app\n---\n# Closure report\n\n"
+              "## What went wrong\n\n- The meter reading app crashed on old phones.\n")
+    for name, text in (("a.md", english), ("b.md", chinese), ("c.md", energy)):
+        assert ingest_bytes(fast_kb, name, text.encode()).outcome == "ingested"
+    resp = search(SearchEngine(fast_kb), "零售项目出过哪些问题")
+    assert sorted(resp.applied_filters["industry"]) == ["Retail", "零售"]
+    assert {h.project.code for h in resp.hits} == {"RET-WEB-2021", "CHN-APP-2024"}
