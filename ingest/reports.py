@@ -125,10 +125,15 @@ class SectionFinder:
         return item_anchor(top.anchor, self.items_since_heading)
 
     def _board(self, block: Block) -> bool:
-        """A retrospective board drawn as a table: one column per section, one lesson per cell line."""
+        """A retrospective board drawn as a table: one column per section, one lesson per cell line. Not a
+        table of lessons with their fields ("Lesson | Root cause | Action"), whose columns other than one are
+        fields of a lesson (`_LABELS`) rather than sections: that is one lesson a row (`_table_pieces`)."""
         header = block.rows[0] if block.rows else []
         roles = [classify(cell) for cell in header]
         if sum(r is not None for r in roles) < 2:
+            return False
+        sections = [r for r, cell in zip(roles, header) if r is not None and normalise_header(cell) not in _LABELS]
+        if len(sections) < 2 and any(normalise_header(cell) in _LABELS for cell in header):
             return False
         anchor = self._nearest_anchor()
         for col, role in enumerate(roles):
@@ -192,12 +197,15 @@ def is_label_line(text: str) -> bool:
 def pieces_of(section: Section) -> list[Piece]:
     """The lessons of a section in document order: list items, sub-headings, and paragraphs
     that stand alone (when the section has neither items nor sub-headings) or have a bold lead."""
-    has_items = any(b.kind == "item" for b in section.blocks) or section.subs
+    has_items = any(b.kind in ("item", "table") for b in section.blocks) or section.subs
     pieces: list[Piece] = []
     for index, block in enumerate(section.blocks + [None]):
         pieces.extend(sub for at, sub in section.subs if at == index)
         if block is None:
             break
+        if block.kind == "table":
+            pieces.extend(_table_pieces(block, section))
+            continue
         if block.kind not in ("item", "para") or not block.text.strip():
             continue
         if pieces and is_label_line(block.text) and pieces[-1].heading is None:
@@ -206,6 +214,48 @@ def pieces_of(section: Section) -> list[Piece]:
             anchor = section.item_anchors.get(index, section.anchor)  # a bullet is cited to itself
             pieces.append(Piece([block.text], section.location, anchor, lead=block.lead))
     return pieces
+
+
+_BODY_HEADERS = {"description", "details", "detail", "what happened", "situation", "event", "observation",
+                 "finding", "findings", "comment", "comments", "notes", "描述", "情况", "问题描述", "详细说明", "说明", "经过"}
+"""Columns of a lessons table whose cells are a lesson's body; a column named in `_LABELS` gives that field, and
+other columns (owner, date, status) are left out."""
+_NUMBER_HEADERS = {"#", "no", "no.", "nr", "id", "ref", "ref.", "item", "序号", "编号"}
+
+
+def _table_pieces(block: Block, section: Section) -> list[Piece]:
+    """One lesson per row of a table under a lesson section ("Issue | Impact | Recommendation"): its first
+    column that is not a number or a labelled field is the lesson, a column named like 'Impact:' gives that
+    field, and a description column its body."""
+    rows = [[(cell or "").strip() for cell in row] for row in block.rows]
+    if len(rows) < 2:
+        return []
+    header = [normalise_header(cell) for cell in rows[0]]
+    title_at = next((i for i, h in enumerate(header) if h not in _LABELS and h not in _NUMBER_HEADERS
+                     and h not in _BODY_HEADERS), None)
+    if title_at is None:
+        title_at = next((i for i, h in enumerate(header) if h in _BODY_HEADERS), None)
+    if title_at is None:
+        return []
+    pieces = []
+    for row in rows[1:]:
+        title = row[title_at] if title_at < len(row) else ""
+        if not title:
+            continue
+        lines = [title]
+        for i, cell in enumerate(row):
+            if i == title_at or not cell or i >= len(header):
+                continue
+            if header[i] in _LABELS:
+                lines.append(f"{rows[0][i].strip().rstrip(':：')}: {cell}")
+            elif header[i] in _BODY_HEADERS:
+                lines.append(cell)
+        pieces.append(Piece(lines, section.location, section.anchor))
+    return pieces
+
+
+def normalise_header(cell: str) -> str:
+    return re.sub(r"\s+", " ", cell.strip().rstrip(":：").lower())
 
 
 def _stands_alone(text: str) -> bool:

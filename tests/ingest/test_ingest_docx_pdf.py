@@ -69,3 +69,29 @@ def test_encrypted_pdf_is_rejected(samples, tmp_path):
     writer.write(out)
     with pytest.raises(InvalidDocument, match="password-protected"):
         parse_bytes("locked.pdf", out.getvalue(), ParseContext())
+
+
+def test_a_word_table_of_lessons_under_a_section_is_one_lesson_a_row():
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Closure report", 1)
+    document.add_paragraph("Project code: TBL-CRM-2023")
+    document.add_heading("Lessons learned", 2)
+    table = document.add_table(rows=3, cols=3)
+    for row, cells in zip(table.rows, [("Lesson", "Root cause", "Action"),
+                                       ("Agents were trained a week before go-live", "Training was planned last",
+                                        "Train agents a month ahead"),
+                                       ("The telephony connector was not in the contract", "Scope was read loosely",
+                                        "List every connector in the contract")]):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    parsed = parse_bytes("TBL-CRM-2023_closure-report.docx", buffer.getvalue(), ParseContext())
+    assert [(x.title, x.cause, x.recommendation) for x in parsed.lessons] == [
+        ("Agents were trained a week before go-live", "Training was planned last", "Train agents a month ahead"),
+        ("The telephony connector was not in the contract", "Scope was read loosely",
+         "List every connector in the contract")]

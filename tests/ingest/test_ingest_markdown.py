@@ -190,3 +190,33 @@ def test_an_outcome_is_read_or_left_empty_with_a_warning(outcome, stored):
     parsed = parse_bytes("OUT-ERP-2024_closure-report.md", text.encode(), ParseContext())
     assert parsed.projects[0].outcome == stored
     assert any(f"Outcome '{outcome}' is not successful" in w for w in parsed.warnings) == (stored is None)
+
+
+LESSON_TABLE = """---
+code: TBL-ERP-2024
+project_type: ERP migration
+---
+# Closure report
+
+## What went wrong
+
+| # | Issue | Impact | Recommendation | Owner |
+|---|---|---|---|---|
+| 1 | Test environments arrived six weeks late | UAT was cut to two weeks | Book environments at kickoff | Ann |
+| 2 | The vendor changed its lead architect twice | Design decisions were reopened | Name key vendor staff in the contract | Bo |
+
+## What went well
+
+- Daily cutover calls kept everyone informed.
+"""
+
+
+def test_lessons_written_as_a_table_under_a_section_are_one_lesson_a_row():
+    parsed = parse_bytes("TBL-ERP-2024_closure-report.md", LESSON_TABLE.encode(), ParseContext())
+    assert [(x.title, x.impact, x.recommendation, x.polarity) for x in parsed.lessons] == [
+        ("Test environments arrived six weeks late", "UAT was cut to two weeks", "Book environments at kickoff",
+         "went wrong"),
+        ("The vendor changed its lead architect twice", "Design decisions were reopened",
+         "Name key vendor staff in the contract", "went wrong"),
+        ("Daily cutover calls kept everyone informed", None, None, "went well")]
+    assert all("Ann" not in (x.what_happened or "") for x in parsed.lessons)  # the owner column is not the lesson
