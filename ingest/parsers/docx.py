@@ -51,27 +51,79 @@ def _open(data: bytes):
                                 "offers to repair it) and save it again.") % {"error": exc}) from exc
 
 
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+
+
 def blocks_from_docx(document) -> list[Block]:
-    """Headings, paragraphs, list items (deeper list levels folded into the item above) and tables."""
+    """Headings, paragraphs, list items (deeper list levels folded into the item above) and tables, in
+    the order Word shows them: also inside content controls (a template's fill-in fields), with tracked
+    insertions read and deletions left out, and the text of text boxes after their paragraph."""
     from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
     blocks: list[Block] = []
-    for part in document.iter_inner_content():
-        if isinstance(part, Table):
-            blocks.append(Block("table", rows=_table_rows(part)))
-            continue
-        block = _paragraph(part)
+
+    def add(block: Block | None) -> None:
         if block is None:
-            continue
+            return
         if block.kind == "item" and block.level > 0 and blocks and blocks[-1].kind == "item":
             blocks[-1].text += "\n" + block.text  # a sub-bullet belongs to the item above it
         else:
             blocks.append(block)
+
+    def walk(parent, element) -> None:
+        for child in element.iterchildren():
+            if child.tag == W + "p":
+                paragraph = Paragraph(child, parent)
+                add(_paragraph(paragraph))
+                for box in _text_boxes(child):
+                    walk(parent, box)
+            elif child.tag == W + "tbl":
+                blocks.append(Block("table", rows=_table_rows(Table(child, parent))))
+            elif child.tag in (W + "sdt", W + "customXml", W + "ins", W + "smartTag"):
+                content = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
+                if content is not None:
+                    walk(parent, content)
+
+    walk(document._body, document.element.body)
     return blocks
 
 
+def _text_boxes(paragraph_element) -> list:
+    """The text boxes anchored in a paragraph, each once: Word writes a box twice, as a drawing and as a
+    VML fallback (`mc:Fallback`), which is skipped."""
+    return [box for box in paragraph_element.iter(W + "txbxContent")
+            if not any(a.tag == MC + "Fallback" for a in box.iterancestors())]
+
+
+def paragraph_text(paragraph) -> str:
+    """The paragraph's text as Word shows it with changes accepted: runs also inside tracked insertions,
+    hyperlinks, fields and inline content controls; deleted text (w:delText) and text boxes left out."""
+    parts = []
+    root = paragraph._p
+    for node in root.iter(W + "t", W + "tab", W + "br", W + "cr"):
+        if any(a.tag in (W + "txbxContent", W + "del", MC + "Fallback") for a in _up_to(node, root)):
+            continue
+        if node.tag == W + "t":
+            parts.append(node.text or "")
+        elif node.tag == W + "tab":
+            parts.append("\t")
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _up_to(node, root):
+    """The ancestors of `node` below `root`."""
+    for ancestor in node.iterancestors():
+        if ancestor is root:
+            return
+        yield ancestor
+
+
 def _paragraph(paragraph) -> Block | None:
-    text = paragraph.text.strip()
+    text = paragraph_text(paragraph).strip()
     if not text:
         return None
     style = (paragraph.style.name if paragraph.style is not None else "") or ""
@@ -123,8 +175,22 @@ def _bold_lead(paragraph) -> str | None:
 def _table_rows(table) -> list[list[str]]:
     rows = []
     for row in table.rows:
-        cells = []
-        for cell in row.cells:
-            cells.append("\n".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
-        rows.append(cells)
+        rows.append([_cell_text(cell._tc) for cell in row.cells])
     return rows
+
+
+def _cell_text(element) -> str:
+    """A cell's text: its paragraphs, and those of tables and content controls inside it, one a line."""
+    from docx.text.paragraph import Paragraph
+
+    lines = []
+    for child in element.iterchildren():
+        if child.tag == W + "p":
+            text = paragraph_text(Paragraph(child, None)).strip()
+            if text:
+                lines.append(text)
+        elif child.tag in (W + "tbl", W + "tr", W + "tc", W + "sdt", W + "sdtContent", W + "customXml"):
+            text = _cell_text(child)
+            if text:
+                lines.append(text)
+    return "\n".join(lines)

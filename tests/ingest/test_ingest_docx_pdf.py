@@ -95,3 +95,70 @@ def test_a_word_table_of_lessons_under_a_section_is_one_lesson_a_row():
         ("Agents were trained a week before go-live", "Training was planned last", "Train agents a month ahead"),
         ("The telephony connector was not in the contract", "Scope was read loosely",
          "List every connector in the contract")]
+
+
+def _word_with(body_xml: str) -> bytes:
+    """A .docx whose body is `body_xml` (WordprocessingML, `w:` prefix)."""
+    import io
+    import zipfile
+
+    import docx
+
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = (
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+                    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+                    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+                    f'<w:body>{body_xml}</w:body></w:document>').encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def _p(text: str, style: str | None = None, bullet: bool = False) -> str:
+    style_xml = f'<w:pStyle w:val="{style}"/>' if style else ""
+    bullet_xml = '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>' if bullet else ""
+    props = f"<w:pPr>{style_xml}{bullet_xml}</w:pPr>"
+    return f"<w:p>{props}{text}</w:p>"
+
+
+def _r(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def test_word_text_in_tracked_changes_content_controls_text_boxes_and_nested_tables_is_read():
+    body = "".join([
+        _p(_r("Closure report"), "Heading1"),
+        _p(_r("Project code: TRK-ERP-2024")),
+        _p(_r("What went wrong"), "Heading2"),
+        # a tracked insertion is read, a tracked deletion is not
+        _p(_r("The go-live was ") + f'<w:ins w:id="1" w:author="a">{_r("postponed three times.")}</w:ins>'
+           + '<w:del w:id="2" w:author="a"><w:r><w:delText>on time.</w:delText></w:r></w:del>', bullet=True),
+        # a whole paragraph inserted with tracked changes on
+        f'<w:ins w:id="3" w:author="a">{_p(_r("Cutover rehearsals were skipped to save a weekend."), bullet=True)}</w:ins>',
+        # a template's content control around a lesson
+        f'<w:sdt><w:sdtPr/><w:sdtContent>{_p(_r("Key users were not released for testing."), bullet=True)}'
+        '</w:sdtContent></w:sdt>',
+        # an inline content control
+        _p('<w:sdt><w:sdtPr/><w:sdtContent>' + _r("Interface specifications arrived late.") + '</w:sdtContent></w:sdt>',
+           bullet=True),
+        # a text box anchored in a paragraph, written twice (drawing and VML fallback)
+        _p('<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>'
+           + _p(_r("Data cleansing started too late."), bullet=True)
+           + '</w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent>'
+           + _p(_r("Data cleansing started too late."), bullet=True)
+           + '</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>'),
+    ])
+    parsed = parse_bytes("TRK-ERP-2024_closure-report.docx", _word_with(body), ParseContext())
+    titles = [x.title for x in parsed.lessons]
+    assert titles == ["The go-live was postponed three times", "Cutover rehearsals were skipped to save a weekend",
+                      "Key users were not released for testing", "Interface specifications arrived late",
+                      "Data cleansing started too late"]
+    assert parsed.project_code == "TRK-ERP-2024"
