@@ -9,6 +9,7 @@ near the top are metadata. Scanned PDFs have no text layer and are rejected.
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -52,8 +53,8 @@ def extract_lines(data: bytes) -> tuple[list[str], list[str]]:
                                 "renamed from another format.") % {})
     result = _read_in_child(data)
     lines: list[str] = []
-    for page in result["pages"]:
-        lines.extend(page.splitlines())
+    for page in without_running_lines([page.splitlines() for page in result["pages"]]):
+        lines.extend(page)
         lines.append("")
     warnings = [_("Page %(page)s could not be read (%(error)s); it was skipped.") % {"page": number, "error": error}
                 for number, error in result["page_errors"].items()]
@@ -64,6 +65,38 @@ def extract_lines(data: bytes) -> tuple[list[str], list[str]]:
         raise InvalidDocument(_("This PDF has no text layer (it is probably a scan). Export the PDF with text from "
                                 "the original document, or OCR it first."))
     return lines, warnings
+
+
+RUNNING_ZONE = 3
+"""Lines at the top and at the bottom of a page where running headers and footers sit."""
+
+
+def without_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """The pages less their running headers and footers: a line near the top or bottom of at least 60% of
+    the pages (and two or more), its digits aside ("Page 3 of 9", "CONFIDENTIAL", the company name). Left
+    in, an all-capitals header read as a heading and ended the section of lessons it interrupted."""
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+    def zone(page: list[str]) -> list[int]:
+        filled = [i for i, line in enumerate(page) if line.strip()]
+        return sorted(set(filled[:RUNNING_ZONE] + filled[-RUNNING_ZONE:]))
+
+    if len(pages) < 2:
+        return pages
+    counts: dict[str, int] = {}
+    for page in pages:
+        for k in {key(page[i]) for i in zone(page)}:
+            counts[k] = counts.get(k, 0) + 1
+    needed = max(2, math.ceil(0.6 * len(pages)))
+    running = {k for k, n in counts.items() if n >= needed}
+    if not running:
+        return pages
+    out = []
+    for page in pages:
+        drop = {i for i in zone(page) if key(page[i]) in running}
+        out.append([line for i, line in enumerate(page) if i not in drop])
+    return out
 
 
 def _read_in_child(data: bytes) -> dict:

@@ -162,3 +162,43 @@ def test_word_text_in_tracked_changes_content_controls_text_boxes_and_nested_tab
                       "Key users were not released for testing", "Interface specifications arrived late",
                       "Data cleansing started too late"]
     assert parsed.project_code == "TRK-ERP-2024"
+
+
+def test_a_pdfs_running_header_and_footer_do_not_cut_its_sections():
+    from fpdf import FPDF
+
+    class Report(FPDF):
+        def header(self):
+            self.set_font("Helvetica", "B", 9)
+            self.cell(0, 6, "NORTHWIND FINANCIAL SERVICES", new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self):
+            self.set_y(-15)
+            self.set_font("Helvetica", "", 9)
+            self.cell(0, 6, f"CONFIDENTIAL - page {self.page_no()}")
+
+    pdf = Report()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Claims Platform Closure Report", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.cell(0, 6, "Project code: PDF-CLD-2023", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.cell(0, 8, "What went wrong", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    for n, text in enumerate(["The claims data was dirtier than sampled.", "Firewall changes took three weeks each.",
+                              "The vendor's DBA left mid-migration.", "Batch jobs overran the window."]):
+        if n == 2:
+            pdf.add_page()  # a page break in the middle of the section
+        pdf.multi_cell(0, 6, f"- {text}", new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.cell(0, 8, "What went well", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 6, "- Weekly cloud spend reports kept the sponsor informed.", new_x="LMARGIN", new_y="NEXT")
+    parsed = parse_bytes("PDF-CLD-2023_closure-report.pdf", bytes(pdf.output()), ParseContext())
+    assert [(x.title, x.polarity) for x in parsed.lessons] == [
+        ("The claims data was dirtier than sampled", "went wrong"), ("Firewall changes took three weeks each", "went wrong"),
+        ("The vendor's DBA left mid-migration", "went wrong"), ("Batch jobs overran the window", "went wrong"),
+        ("Weekly cloud spend reports kept the sponsor informed", "went well")]
+    assert "CONFIDENTIAL" not in parsed.document.content and parsed.document.title != "NORTHWIND FINANCIAL SERVICES"
