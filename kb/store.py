@@ -197,7 +197,8 @@ class KnowledgeBase:
         with self.session() as session:
             doc = _document_for(session, parsed)
             if doc is None:
-                project_id = session.exec(select(Project.id).where(Project.code == parsed.project_code)).first() \
+                project_id = session.exec(select(Project.id).where(
+                    func.upper(Project.code) == parsed.project_code.strip().upper())).first() \
                     if parsed.project_code else None
                 earlier = _earlier_copy(session, parsed, project_id, stored=False)
                 return SavePlan("ingested", key, message=_("new document"), warnings=[earlier] if earlier else [])
@@ -876,7 +877,7 @@ class _Writer:
 
     def _merge_project(self, draft: ProjectCreate) -> Project:
         row = self._project(draft.code, name=draft.name)
-        for key, value in draft.model_dump(exclude_unset=True).items():
+        for key, value in draft.model_dump(exclude_unset=True, exclude={"code"}).items():  # the stored spelling stays
             if value is not None:
                 setattr(row, key, value)
         self.session.add(row)
@@ -885,11 +886,12 @@ class _Writer:
     def _project(self, code: str | None, name: str | None = None) -> Project | None:
         if not code:
             return None
-        key = code.strip()
+        code = code.strip()
+        key = code.upper()  # "prb-erp-2024" is the project stored as PRB-ERP-2024, as document keys say
         if key not in self._projects:
-            row = self.session.exec(select(Project).where(Project.code == key)).first()
+            row = self.session.exec(select(Project).where(func.upper(Project.code) == key)).first()
             if row is None:
-                row = Project(code=key, name=name or key)
+                row = Project(code=code, name=name or code)
                 self.session.add(row)
                 self.session.flush()
             self._projects[key] = row

@@ -116,3 +116,19 @@ def test_real_embeddings_find_the_lesson_by_meaning(kb, samples, stored):
     hits = kb.vectors.collection.query(query_embeddings=[query.tolist()], n_results=1)
     kind, _, item = hits["ids"][0][0].partition("-")
     assert lessons[int(item)] == "Data migration was underestimated"
+
+
+def test_a_project_code_in_other_letter_case_is_the_same_project(fast_kb):
+    from sqlmodel import select
+
+    from ingest import ingest_bytes
+    from kb.models import Document, Project
+
+    report = "---\ncode: {code}\nproject_type: ERP migration\n---\n# Closure report\n\n## What went wrong\n\n- {text}\n"
+    first = ingest_bytes(fast_kb, "closure.md", report.format(code="CAS-ERP-2026", text="The vendor slipped.").encode())
+    again = ingest_bytes(fast_kb, "closure.md", report.format(code="cas-erp-2026", text="The vendor slipped twice.").encode())
+    assert (first.outcome, again.outcome) == ("ingested", "replaced")
+    with fast_kb.session() as session:
+        assert session.exec(select(Project.code)).all() == ["CAS-ERP-2026"]  # no second, empty project
+        (doc,) = session.exec(select(Document)).all()
+        assert doc.version == 2 and session.get(Project, doc.project_id).code == "CAS-ERP-2026"
