@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from kb.language import HAN, has_han
 from kb.i18n import N_, _
-from kb.models import ProjectCreate
+from kb.models import PROJECT_CODE, ProjectCreate
 from kb.vocab import OUTCOME
 from ingest.tagging import project_type_of
 from ingest.values import clean_text, code_from_name, normalise_key, parse_date, parse_money
@@ -129,12 +129,9 @@ def project_from(meta: dict[str, object], fallback_code: str | None = None) -> P
     return ParsedProject(ProjectCreate(code=code, **fields), code, warnings)
 
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/&-]{0,63}$")
-
-
 def _valid_code(code: str | None, warnings: list[str]) -> str | None:
     """The code if it looks like a project code (no spaces, at most 64 characters), else None with a warning."""
-    if code and not _CODE.match(code):
+    if code and not PROJECT_CODE.fullmatch(code):
         warnings.append(_("'%(code)s' is not a project code (use letters, digits and dashes, at most 64 "
                           "characters); ignored.") % {"code": code[:80]})
         return None

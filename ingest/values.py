@@ -9,6 +9,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from kb.language import has_han
+from kb.models import PROJECT_CODE
 
 # --- text --------------------------------------------------------------------
 
@@ -100,13 +101,12 @@ def normalise_key(key: object) -> str:
 
 # --- codes -------------------------------------------------------------------
 
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 
 
 def looks_like_code(text: str) -> bool:
     """True for 'FIN-ERP-2021' or 'P123'; False for names such as 'Space Shuttle Program' or 'Juno'."""
     text = text.strip()
-    if not _CODE.fullmatch(text):
+    if not PROJECT_CODE.fullmatch(text):
         return False
     return any(ch.isdigit() for ch in text) or "-" in text or text.isupper()
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from kb.errors import KBError
 from kb.i18n import N_, _
-from kb.models import Project, ProjectAccess
+from kb.models import Project, ProjectAccess, project_code
 
 
 class Role(StrEnum):
@@ -263,6 +263,10 @@ def upload_project(session: Session, audience: Audience, code: str | None, *, pr
         raise Forbidden(_("Choose the project you are uploading for in the Project code field: a project manager "
                           "uploads documents only for projects they manage, or for a new project code, which "
                           "becomes theirs."))
+    try:
+        code = project_code(code)
+    except ValueError as exc:
+        raise KBError(str(exc)) from exc
     project = session.exec(select(Project).where(func.upper(Project.code) == code.upper())).first()
     if project is not None:
         check_manage(session, audience, project)

@@ -4,6 +4,7 @@ builds), `XPublic` (what the API returns)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime, timezone
 
@@ -119,14 +120,21 @@ class ProjectCreate(ProjectBase):
     pass
 
 
+PROJECT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/&-]{0,63}")
+"""What a project code may be, wherever it comes from: front matter, a register's column, an upload's
+project field, `--project`, a new project."""
+
+
 def project_code(code: str) -> str:
     """A project code as typed by someone (an upload's project field, `--project`, a new project):
-    trimmed, and refused (ValueError) when it holds control characters (a NUL, a line break), which
-    would break the tables and files that show it."""
+    trimmed, and refused (ValueError) unless it is one (`PROJECT_CODE`): a space, a control character or
+    markup would break the tables, links and files that show it."""
     code = code.strip()
-    if any(unicodedata.category(ch).startswith("C") for ch in code):
-        raise ValueError(_("A project code is plain text on one line, such as FIN-ERP-2027, without control "
-                           "characters."))
+    if not PROJECT_CODE.fullmatch(code):
+        shown = "".join(ch if not unicodedata.category(ch).startswith("C") else "?" for ch in code)[:80]
+        raise ValueError(_("'%(code)s' is not a project code: a project code is plain text on one line of letters, "
+                           "digits and dashes, such as FIN-ERP-2027 (dots, slashes and & also allowed, at most 64 "
+                           "characters).") % {"code": shown})
     return code
 
 

@@ -613,3 +613,11 @@ def test_a_new_project_is_registered_without_an_outcome_or_actuals(fresh):
             refused = fresh.post("/api/projects", json={"code": "PRB-MA-2028", "name": "x", **closing})
         assert refused.status_code == 400 and next(iter(closing)) in refused.json()["error"]
     assert fresh.get("/api/projects").json()["total"] == before
+
+
+@pytest.mark.parametrize("code", ["../../etc", "<script>alert(1)</script>", "PRB TWO SPACES"])
+def test_a_project_managers_upload_for_a_code_that_is_not_one_is_refused_and_creates_nothing(fresh, code):
+    before = fresh.get("/api/projects").json()["total"]
+    refused = upload(fresh, PM, "retro.md", RETRO, project=code)
+    assert refused.status_code == 400 and "is not a project code" in refused.json()["error"]
+    assert fresh.get("/api/projects").json()["total"] == before
