@@ -27,12 +27,12 @@ from kb.i18n import _
 from kb.language import has_han
 from kb.models import SearchLog
 from kb.priority import lower_this_thread
-from search import confidence, hits, ranking
+from search import confidence, hits, ranking, spelling
 from search.facets import Detection, detect, value_rules
 from search.hits import fetch_rows, make_hit, source_of_row
 from search.index import Snapshot, build_snapshot
 from search.models import (
-    FACETS, DetectedFacet, FacetValue, Hit, KickoffPackResult, ProjectMatch, ProjectProfile, SearchRequest,
+    FACETS, DetectedFacet, FacetValue, Respelt, Hit, KickoffPackResult, ProjectMatch, ProjectProfile, SearchRequest,
     SearchResponse, Source,
 )
 from search.multilingual import QUESTION_MAP, on_main_scale
@@ -377,9 +377,11 @@ class SearchEngine:
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
         found = self._detect(snap, request, base, visible)
-        weights = query_weights(request.q, found)
+        weights, respelt = spelt_weights(snap, request.q, found)
         scores = self.text_scores(snap, request.q, weights)
         plan = self._plan(snap, request, found, scores.match, base)
+        plan.notes[:0] = [_('No lesson or risk has the word "%(word)s"; it was searched as "%(nearest)s".')
+                          % {"word": r.typed, "nearest": r.searched} for r in respelt]
         groups, fused, allowed = self._rank(snap, request, scores, plan)
         page = groups[request.offset:request.offset + request.limit]
         verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected,
@@ -400,6 +402,7 @@ class SearchEngine:
             best_confidence=verdict.best(allowed), hits=hits,
             facets=self._facet_counts(snap, plan, scores.match), detected=plan.detected,
             applied_filters=plan.applied, summary=summary, offset=request.offset, limit=request.limit, notes=plan.notes,
+            respelt=respelt,
         )
         response.took_ms = round((time.perf_counter() - start) * 1000, 2)
         if log:
@@ -412,7 +415,7 @@ class SearchEngine:
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
         found = self._detect(snap, request, base, visible)
-        scores = self.text_scores(snap, request.q, query_weights(request.q, found))
+        scores = self.text_scores(snap, request.q, spelt_weights(snap, request.q, found)[0])
         plan = self._plan(snap, request, found, scores.match, base)
         return self._facet_counts(snap, plan, scores.match)
 
@@ -694,6 +697,14 @@ def kept(snap: Snapshot, key: tuple, compute):
             answers.clear()
         answers[key] = answer
     return list(answer)  # the caller's own list; the items in it are shared
+
+
+def spelt_weights(snap: Snapshot, query: str, found: Detection) -> tuple[dict[str, float], list[Respelt]]:
+    """`query_weights`, with each misspelt word searched as the word the knowledge base holds
+    (`search.spelling`), and what each was searched as."""
+    weights = query_weights(query, found)
+    fixes = spelling.corrections(snap, query, weights)
+    return spelling.corrected(weights, fixes), [Respelt(typed=t, searched=s) for t, s, _stem in fixes.values()]
 
 
 def query_weights(query: str, found: Detection) -> dict[str, float]:

@@ -85,6 +85,13 @@ class FacetValue(BaseModel):
     selected: bool = False
 
 
+class Respelt(BaseModel):
+    """A word of the question no lesson or risk holds, searched as the nearest word one does (`search.spelling`)."""
+
+    typed: str
+    searched: str
+
+
 class DetectedFacet(BaseModel):
     facet: str
     value: str
@@ -149,6 +156,8 @@ class SearchResponse(BaseModel):
     limit: int = 10
     notes: list[str] = Field(default_factory=list)
     """Plain-language remarks on how the query was read (e.g. a detected facet used as a boost)."""
+    respelt: list[Respelt] = Field(default_factory=list)
+    """Misspelt words and what they were searched as (also in `notes`)."""
 
 
 class ProjectProfile(BaseModel):

@@ -135,3 +135,31 @@ def test_search_is_logged(engine, corpus_kb):
 def test_facets_endpoint_counts_only(engine):
     facets = engine.facets(SearchRequest(q="what went wrong on past ERP migrations"))
     assert {v.value: v.count for v in facets["polarity"]}["went wrong"] == 7 + 2  # lessons + materialised risks
+
+
+def test_a_misspelt_word_is_searched_as_the_word_the_knowledge_base_holds(engine):
+    right = search(engine, "legacy data migration")
+    typo = search(engine, "legacy data migartion")
+    assert typo.notes[0] == 'No lesson or risk has the word "migartion"; it was searched as "migration".'
+    assert [h.id for h in typo.hits[:3]] == [h.id for h in right.hits[:3]]
+    assert typo.answered and typo.hits[0].confidence == pytest.approx(right.hits[0].confidence, abs=0.15)
+
+
+def test_a_word_the_knowledge_base_holds_or_a_short_one_is_never_corrected(engine):
+    assert not search(engine, "data migration").notes
+    assert not any("searched as" in n for n in search(engine, "scpe creep").notes)  # too short to guess
+    assert search(engine, "vendr delays").notes == ['No lesson or risk has the word "vendr"; it was searched as "vendor".']
+    assert not any("searched as" in n for n in search(engine, "how do we handle lunar dust").notes)
+
+
+def test_the_search_page_says_what_a_misspelt_word_was_searched_as(corpus_kb, engine):
+    from fastapi.testclient import TestClient
+
+    from tests.accounts import as_admin
+    from web.app import create_app
+
+    with as_admin(TestClient(create_app(corpus_kb.settings, kb=corpus_kb, engine=engine))) as web:
+        page = web.get("/search", params={"q": "legacy data migartion"}).text
+        body = web.get("/api/search", params={"q": "legacy data migartion"}).json()
+    assert "Searched for “migration”: no lesson or risk has the word “migartion”." in page
+    assert body["respelt"] == [{"typed": "migartion", "searched": "migration"}]
