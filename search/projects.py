@@ -397,12 +397,20 @@ def checklist_line(hit: Hit, row) -> str:
         return first[:1].upper() + first[1:]
     if hit.title.split(" ", 1)[0].lower().strip(",:;") in ACTION_VERBS:
         return hit.title  # already an action ("Stop leaving debug logging on"): no frame before it
+    source = getattr(hit, "source", None)
+    section = (source.location or "").strip().rstrip(":：").lower() if source is not None else ""
+    if section in LACKED_SECTIONS:  # what a team lacked is a thing to have, not a failure to repeat
+        return _("Plan for what was missing last time: %(title)s") % {"title": hit.title}
     if hit.polarity == "went wrong":
         return _("Guard against a repeat: %(title)s") % {"title": hit.title}
     if hit.polarity == "went well":
         return _("Repeat what worked: %(title)s") % {"title": hit.title}
     return hit.title
 
+
+LACKED_SECTIONS = frozenset({"lacked", "what we lacked", "missing", "what was missing", "缺少", "缺失", "欠缺"})
+"""Retrospective sections (4Ls' Lacked) whose items name something the team did not have ("A second cloud
+engineer from the start"): "Guard against a repeat" before them read as if having it had gone wrong."""
 
 ACTION_VERBS = frozenset(
     "stop start continue keep avoid use make plan agree ensure do don't never always treat involve book run test "

@@ -121,3 +121,13 @@ def test_a_title_that_is_already_an_action_gets_no_frame():
         "Continue the weekly supplier call"
     assert checklist_line(hit("Trial balance reconciliation failed twice", "went wrong"), None) == \
         "Guard against a repeat: Trial balance reconciliation failed twice"
+
+
+def test_what_a_team_lacked_is_a_thing_to_plan_for_not_a_failure_to_guard_against():
+    from search.models import Hit, Source
+    from search.projects import checklist_line
+
+    lacked = Hit.model_construct(title="A second cloud engineer from the start", polarity="went wrong",
+                                 source=Source(document_id=1, document="retro.md", kind="retrospective",
+                                               location="Lacked"))
+    assert checklist_line(lacked, None) == "Plan for what was missing last time: A second cloud engineer from the start"
