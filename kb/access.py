@@ -82,10 +82,13 @@ class Visibility:
     """What one audience may see, resolved once per request: the reads of every floor filter by it.
 
     `hidden_projects` are project ids to leave out as if they did not exist; `unpublished` says
-    whether unpublished lessons and risks are shown."""
+    whether unpublished lessons and risks are shown; `own_packs_of` (None for the PMO) is the user whose
+    kickoff packs made for no project are the only such packs shown. It takes no part in comparing two
+    visibilities, so what is cached for one audience of projects serves every user in it."""
 
     hidden_projects: frozenset[int] = frozenset()
     unpublished: bool = True
+    own_packs_of: str | None = field(default=None, compare=False)
 
     @classmethod
     def everything(cls) -> Visibility:
@@ -128,7 +131,8 @@ def visibility(session: Session, audience: Audience) -> Visibility:
     """What `audience` may see; an admin's costs no query."""
     if audience.is_admin:
         return EVERYTHING
-    return Visibility(hidden_project_ids(session, audience), unpublished=audience.sees_unpublished)
+    return Visibility(hidden_project_ids(session, audience), unpublished=audience.sees_unpublished,
+                      own_packs_of=audience.user or "")
 
 
 def visible_project_ids(session: Session, audience: Audience) -> set[int]:

@@ -430,6 +430,9 @@ class KickoffPack(SQLModel, table=True):
     """The pack as generated (KickoffPackResult as JSON), so it reads back exactly as the user saw it."""
     lesson_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
     risk_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
+    author: str | None = None
+    """Who made it (a user name): a pack made for no project is theirs and the PMO's to read. None for
+    packs made before packs had authors, and by the command line."""
 
 
 class LessonFeedback(SQLModel, table=True):

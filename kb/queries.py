@@ -499,9 +499,16 @@ def visible_pack(session: Session, pack_id: int, visible: Visibility = EVERYTHIN
     """A saved kickoff pack, or NotFound when there is none or it was made for a project the audience
     may not see."""
     pack = session.get(KickoffPack, pack_id)
-    if pack is None or visible.hides_project(pack.project_id):
+    if pack is None or visible.hides_project(pack.project_id) or not _own_or_linked(pack, visible):
         raise NotFound(_("No kickoff pack with id %(id)s.") % {"id": pack_id})
     return pack
+
+
+def _own_or_linked(pack: KickoffPack, visible: Visibility) -> bool:
+    """A pack made for no project is its author's (and the PMO's): its name and description may describe
+    a confidential initiative. Packs made before packs had authors are everyone's, as they were."""
+    return (visible.own_packs_of is None or pack.project_id is not None or pack.author is None
+            or pack.author == visible.own_packs_of)
 
 
 def link_pack(*, session: Session, pack_id: int, project_id: int,
@@ -601,6 +608,9 @@ def list_packs(*, session: Session, project_id: int | None = None, limit: int = 
     """Saved kickoff packs, newest first (of one project when `project_id` is given)."""
     query = select(KickoffPack, Project.code).join(Project, KickoffPack.project_id == Project.id, isouter=True)
     query = query.where(shown(KickoffPack.project_id, visible))
+    if visible.own_packs_of is not None:
+        query = query.where(col(KickoffPack.project_id).is_not(None) | col(KickoffPack.author).is_(None)
+                            | (KickoffPack.author == visible.own_packs_of))
     if project_id is not None:
         query = query.where(KickoffPack.project_id == project_id)
     rows = session.exec(query.order_by(KickoffPack.id.desc()).limit(limit)).all()

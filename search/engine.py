@@ -657,10 +657,10 @@ class SearchEngine:
 
     @quiet_blas
     def kickoff_pack(self, profile: ProjectProfile, *, record: bool = True, limit: int = 30,
-                     visible: Visibility = EVERYTHING) -> KickoffPackResult:
+                     visible: Visibility = EVERYTHING, author: str | None = None) -> KickoffPackResult:
         from search.projects import kickoff_pack
 
-        return kickoff_pack(self, profile, record=record, limit=limit, visible=visible)
+        return kickoff_pack(self, profile, record=record, limit=limit, visible=visible, author=author)
 
     def load_pack(self, pack_id: int, *, visible: Visibility = EVERYTHING) -> KickoffPackResult:
         """A recorded kickoff pack as it was generated, less what the audience may not see."""

@@ -11,7 +11,7 @@ import numpy as np
 from sqlmodel import select
 
 from kb.access import EVERYTHING, Visibility
-from kb.errors import NotFound
+from kb.queries import visible_pack
 from kb.i18n import _, format_number, pgettext
 from kb.language import has_han
 from kb.models import KickoffPack, Lesson
@@ -161,9 +161,10 @@ distinct by construction, so only lessons of different documents of one project 
 
 
 def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool = True,
-                 limit: int = 30, visible: Visibility = EVERYTHING) -> KickoffPackResult:
+                 limit: int = 30, visible: Visibility = EVERYTHING, author: str | None = None) -> KickoffPackResult:
     """Lessons worth reading before a new project starts, as a checklist by category,
-    plus the risks that materialised on similar past projects (all of them ones `visible` shows)."""
+    plus the risks that materialised on similar past projects (all of them ones `visible` shows).
+    `author`: who made it, recorded with it (a pack for no project is theirs and the PMO's alone)."""
     similar = similar_projects(engine, profile, limit=5, visible=visible)
     snap = engine.snapshot()
     hits, left_out = _pack_lessons(engine, snap, profile, limit, visible)
@@ -178,7 +179,7 @@ def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool 
                                sections=[PackSection(category=c, items=i) for c, i in ordered],
                                materialised_risks=[r.hit for r in risks], risks=risks, left_out=left_out)
     if record:
-        result.pack_id = _record(engine, result)
+        result.pack_id = _record(engine, result, author)
     return result
 
 
@@ -452,14 +453,14 @@ def pack_risk(hit: Hit, risk) -> PackRisk:
                     response=risk.response, what_happened=happened)
 
 
-def _record(engine: SearchEngine, pack: KickoffPackResult) -> int:
+def _record(engine: SearchEngine, pack: KickoffPackResult, author: str | None = None) -> int:
     """Keep the pack as generated: it is read back exactly, and it counts towards reuse."""
     profile = pack.profile
     row = KickoffPack(project_name=profile.name, project_id=profile.project_id, project_type=profile.project_type, industry=profile.industry,
                       size=profile.size or size_of(profile.budget), budget=profile.budget,
                       description=profile.description or None,
                       lesson_ids=[item.hit.id for section in pack.sections for item in section.items],
-                      risk_ids=[h.id for h in pack.materialised_risks])
+                      risk_ids=[h.id for h in pack.materialised_risks], author=author)
     with engine.kb.session() as session:
         session.add(row)
         session.flush()
@@ -474,9 +475,7 @@ def load_pack(engine: SearchEngine, pack_id: int, *, visible: Visibility = EVERY
     by the PMO may cite a confidential project); packs recorded before content was kept are rebuilt.
     A pack made for a project the audience may not see is not found."""
     with engine.kb.session() as session:
-        row = session.get(KickoffPack, pack_id)
-    if row is None or visible.hides_project(row.project_id):
-        raise NotFound(_("No kickoff pack with id %(id)s.") % {"id": pack_id})
+        row = visible_pack(session, pack_id, visible)
     if row.content:
         pack = KickoffPackResult.model_validate(row.content)
         pack.profile.project_id = row.project_id  # linked (or unlinked by a deletion) after it was made

@@ -229,13 +229,15 @@ def test_kickoff_packs_built_and_stored_hide_it(shared_kb):
         stored = shared_kb.post("/api/kickoff", json=profile).json()
     assert_trace(str(stored))
     pack = stored["pack_id"]
-    for path in (f"/api/kickoff/{pack}", f"/kickoff/{pack}", f"/kickoff/{pack}.md", f"/kickoff/{pack}/print",
-                 "/api/kickoff", "/kickoff"):
-        seen = get(shared_kb, PM, path)  # ...which a project manager it is not shared with reads without it
+    for path in (f"/api/kickoff/{pack}", f"/kickoff/{pack}", f"/kickoff/{pack}.md", f"/kickoff/{pack}/print"):
+        assert get(shared_kb, PM, path).status_code == 404, path  # ...and, made for no project, is the PMO's own
+    for path in ("/api/kickoff", "/kickoff"):
+        seen = get(shared_kb, PM, path)
         assert seen.status_code == 200, path
         assert_no_trace(seen.text)
-    # Alice, with whom it is shared, reads it whole once her role lets her read kickoff packs.
-    assert_trace(get(shared_kb, ALICE_PM, f"/kickoff/{pack}.md").text)
+    # Once linked to a project everyone sees, it is read without the confidential lines: see
+    # test_a_checklist_line_quoting_a_hidden_project_cannot_be_read_or_changed, at the end (linking a
+    # pack here would change the metrics compared with a knowledge base without the project).
 
 
 def test_a_pack_made_for_a_confidential_project_is_not_found(shared_kb, secret):
@@ -552,12 +554,19 @@ def test_a_register_spanning_projects_is_withheld_from_those_a_rows_project_is_h
 
 def test_a_checklist_line_quoting_a_hidden_project_cannot_be_read_or_changed(shared_kb):
     with acting_as(shared_kb, ADMIN):
-        pid = shared_kb.post("/api/projects", json={"code": "LDG-ERP-2027", "name": "Ledger move"}).json()["id"]
+        pid = project_id(shared_kb, "WEB-ERP-2022")  # a new project here would change the metrics compared above
         pack = shared_kb.post("/api/kickoff", json={
             "name": "Ledger move", "project_type": "ERP migration", "project_id": pid,
             "description": "zorblatt merger vendor adapters data room regulator"}).json()["pack_id"]
         every = shared_kb.get(f"/api/kickoff/{pack}/checklist").json()
     assert any(word in str(every).lower() for word in SECRET_WORDS)
+    for path in (f"/api/kickoff/{pack}", f"/kickoff/{pack}", f"/kickoff/{pack}.md", f"/kickoff/{pack}/print",
+                 "/api/kickoff", "/kickoff"):
+        seen = get(shared_kb, PM, path)  # a project manager it is not shared with reads the pack without it
+        assert seen.status_code == 200, path
+        assert_no_trace(seen.text)
+    # Alice, with whom it is shared, reads it whole once her role lets her read kickoff packs.
+    assert_trace(get(shared_kb, ALICE_PM, f"/kickoff/{pack}.md").text)
     shown = get(shared_kb, PM, f"/api/kickoff/{pack}/checklist").json()
     assert 0 < len(shown) < len(every)
     assert next(p for p in get(shared_kb, PM, "/api/kickoff").json() if p["id"] == pack)["lines"] == len(shown)
@@ -621,3 +630,22 @@ def test_a_project_managers_upload_for_a_code_that_is_not_one_is_refused_and_cre
     refused = upload(fresh, PM, "retro.md", RETRO, project=code)
     assert refused.status_code == 400 and "is not a project code" in refused.json()["error"]
     assert fresh.get("/api/projects").json()["total"] == before
+
+
+def test_a_pack_made_for_no_project_is_read_by_its_author_and_the_pmo_alone(fresh):
+    otto = Audience(user="otto", role=Role.PM)
+    with acting_as(fresh, PM):
+        pack = fresh.post("/api/kickoff", json={"name": "Quiet takeover of Brightline", "project_type": "M&A integration",
+                                                "description": "integrate the Brightline ledger"}).json()["pack_id"]
+    for path in (f"/api/kickoff/{pack}", f"/kickoff/{pack}", f"/kickoff/{pack}.md", f"/kickoff/{pack}/print"):
+        assert get(fresh, otto, path).status_code == 404, path  # as for a pack that does not exist
+        assert get(fresh, PM, path).status_code == 200, path
+        assert get(fresh, ADMIN, path).status_code == 200, path
+    assert "Brightline" not in get(fresh, otto, "/kickoff").text
+    assert pack not in {p["id"] for p in get(fresh, otto, "/api/kickoff").json()}
+    assert pack in {p["id"] for p in get(fresh, PM, "/api/kickoff").json()}
+    with acting_as(fresh, ADMIN):  # linked to a project, it is read by whoever reads the project
+        pid = fresh.post("/api/projects", json={"code": "BRL-MA-2027", "name": "Brightline"}).json()["id"]
+        assert fresh.post(f"/kickoff/{pack}/project", data={"project": str(pid)},
+                          follow_redirects=False).status_code == 303
+    assert get(fresh, otto, f"/api/kickoff/{pack}").status_code == 200

@@ -13,7 +13,7 @@ from kb.access import EVERYTHING, Visibility
 from kb.errors import ProjectNotFound
 from kb.i18n import _
 from search.models import KickoffPackResult, ProjectProfile
-from web.deps import EngineDep, SessionDep, VisibilityDep, release
+from web.deps import AudienceDep, EngineDep, SessionDep, VisibilityDep, release
 from web.schemas import ProjectIdQuery
 
 router = APIRouter(tags=["api"])
@@ -30,15 +30,17 @@ class ChecklistUpdate(BaseModel):
 
 
 @router.post("/kickoff", response_model=KickoffPackResult)
-def api_kickoff(profile: ProjectProfile, engine: EngineDep, session: SessionDep, visible: VisibilityDep):
+def api_kickoff(profile: ProjectProfile, engine: EngineDep, session: SessionDep, visible: VisibilityDep,
+                audience: AudienceDep):
     """Build (and record) a kickoff pack for a new project; with `project_id` it becomes that project's
-    pack and its lines that project's checklist."""
-    return build_pack(engine, session, profile, visible)
+    pack and its lines that project's checklist. A pack for no project is read by its author and the PMO."""
+    return build_pack(engine, session, profile, visible, author=audience.user)
 
 
-def build_pack(engine, session, profile: ProjectProfile, visible: Visibility = EVERYTHING) -> KickoffPackResult:
-    """Record a pack, and when it is for a registered project, link it and start the project's checklist.
-    Everything in it is what `visible` shows."""
+def build_pack(engine, session, profile: ProjectProfile, visible: Visibility = EVERYTHING, *,
+               author: str | None = None) -> KickoffPackResult:
+    """Record a pack (made by `author`), and when it is for a registered project, link it and start the
+    project's checklist. Everything in it is what `visible` shows."""
     if profile.project_id is not None:
         try:
             queries.visible_project(session, profile.project_id, visible)
@@ -46,7 +48,7 @@ def build_pack(engine, session, profile: ProjectProfile, visible: Visibility = E
             raise ProjectNotFound(_("No project with id %(id)s: register it first (POST /api/projects).")
                                   % {"id": profile.project_id}) from None
         release(session)
-    pack = engine.kickoff_pack(profile, record=True, visible=visible)
+    pack = engine.kickoff_pack(profile, record=True, visible=visible, author=author)
     if profile.project_id is not None and pack.pack_id is not None:
         queries.link_pack(session=session, pack_id=pack.pack_id, project_id=profile.project_id, visible=visible)
     return pack

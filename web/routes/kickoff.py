@@ -93,7 +93,7 @@ def kickoff_form(request: Request, session: SessionDep, visible: VisibilityDep, 
 def kickoff_build(request: Request, form: Annotated[PackForm, Form()], engine: EngineDep, session: SessionDep,
                   audience: AudienceDep, visible: VisibilityDep):
     profile = form.to_profile().model_copy(update={"project_id": form.project_id(session, audience, visible)})
-    pack = build_pack(engine, session, profile, visible)
+    pack = build_pack(engine, session, profile, visible, author=audience.user)
     if pack.pack_id is None:  # not recorded: show it, there is no page to send the user to
         return render(request, "kickoff_pack.html", pack=pack, lines={})
     return RedirectResponse(f"/kickoff/{pack.pack_id}", status_code=303)
