@@ -226,6 +226,7 @@ def test_a_database_from_an_earlier_version_is_brought_up_to_date(settings, fake
         conn.execute(text("ALTER TABLE document DROP COLUMN template_gaps"))  # and before template gaps
         conn.execute(text("DROP TABLE status_report"))  # and before status reports
         conn.execute(text("DROP TABLE multilingual_vector"))  # and before the multilingual model's vectors
+        conn.execute(text("ALTER TABLE kickoffpack DROP COLUMN author"))  # and before packs recorded their author
     engine.dispose()
     kb = KnowledgeBase.open(settings, embedder=fake_embedder)
     assert kb.save_document(closure(), b"v1").outcome == "ingested"
