@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from kb.errors import InvalidRegister
-from kb.i18n import _
+from kb.i18n import _, ngettext
 from ingest.columns import COLUMN_TABLES, column_field
 from ingest.values import clean_text, is_blank
 
@@ -62,13 +62,29 @@ def register_from_rows(name: str, media_type: str, rows: list[tuple[int, list[ob
     rows = [(n, cells) for n, cells in rows if any(not is_empty_cell(c) for c in cells)]
     at = find_header(rows)
     headers = _unique_headers(rows[at][1])
-    records = []
+    last = max((i for i, h in enumerate(headers) if h), default=-1)
+    records, beyond = [], []
     for number, cells in rows[at + 1:]:
         record = {h: cell_value(cells[i]) if i < len(cells) else None for i, h in enumerate(headers) if h}
         if any(not is_empty_cell(v) for v in record.values()):
             records.append((number, record))
+        if any(not is_empty_cell(c) for c in cells[last + 1:]):
+            beyond.append(number)
     preamble = [cells for _, cells in rows[:at]]
-    return Register(name, media_type, headers, records, preamble, warnings=list(warnings or []))
+    warnings = list(warnings or [])
+    if beyond:  # a comma inside an unquoted cell shifts every cell after it one column right
+        warnings.append(ngettext("Row %(rows)s has values past the last named column, which were left out: if a cell "
+                                 "holds a comma or semicolon, put the cell in quotes, or name the column.",
+                                 "Rows %(rows)s have values past the last named column, which were left out: if a "
+                                 "cell holds a comma or semicolon, put the cell in quotes, or name the column.",
+                                 len(beyond)) % {"rows": _numbers(beyond)})
+    return Register(name, media_type, headers, records, preamble, warnings=warnings)
+
+
+def _numbers(rows: list[int], shown: int = 5) -> str:
+    """"4, 9 and 12" or "4, 9, 12, 15, 20 and 3 more"."""
+    text = ", ".join(str(n) for n in rows[:shown])
+    return text + (_(" and %(n)s more") % {"n": len(rows) - shown} if len(rows) > shown else "")
 
 
 def is_empty_cell(value: object) -> bool:

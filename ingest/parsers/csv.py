@@ -21,7 +21,17 @@ DELIMITERS = ",;\t|"
 def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
     text, warnings = decode(data)
     rows = read_rows(text)
+    dialect = _dialect(text)
+    if text.count(dialect.quotechar) % 2 and rows:  # an opening quote never closed reads the rest of the file as one cell
+        warnings.append(_("A quote (%(quote)s) in row %(row)s is never closed, so the rows after it may have been read "
+                          "as part of that row's cell. Check that row, close the quote, and upload the file again.")
+                        % {"quote": dialect.quotechar, "row": _first_open_quote(rows)})
     return build_register(register_from_rows(name, MEDIA_TYPE, rows, warnings), context)
+
+
+def _first_open_quote(rows: list[tuple[int, list[object]]]) -> int:
+    """The record whose cell swallowed the lines after it: the first holding a line break, else the last."""
+    return next((n for n, cells in rows if any("\n" in str(c) for c in cells)), rows[-1][0])
 
 
 def read_rows(text: str) -> list[tuple[int, list[object]]]:

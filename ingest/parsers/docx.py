@@ -20,6 +20,7 @@ SUFFIXES = (".docx",)
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$")
+_TYPED_BULLET = re.compile(r"^(?:[•◦▪▫‣∙●○■□◆◇➢➤►✓✔*–—-]|\d{1,2}[.)])\s+")
 
 
 def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
@@ -132,6 +133,10 @@ def _paragraph(paragraph) -> Block | None:
         return Block("heading", " ".join(text.split()), level=level)
     lead = _bold_lead(paragraph)
     depth = _list_depth(paragraph, style)
+    typed = _TYPED_BULLET.match(text)
+    if depth is None and typed:  # a bullet or number typed by hand ("• The vendor…", "2) The vendor…")
+        depth, text = 0, text[typed.end():].strip()
+        lead = _TYPED_BULLET.sub("", lead).strip() or None if lead else None
     if depth is not None:
         return Block("item", text, level=depth, lead=None if lead == text else lead)
     whole_bold = lead is not None and lead == text

@@ -5,11 +5,12 @@ Milestones, Risks and issues, Decisions needed)."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument, InvalidRegister
-from kb.i18n import _
+from kb.i18n import _, ngettext
 from ingest.context import ParseContext
 from ingest.parsers.limits import check_row_count, check_width
 from ingest.parsers.package import check_package
@@ -30,15 +31,42 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
     from lxml import etree
 
     workbook = _open(data)
+    unsaved = _unsaved_formulas(data)
     try:
         if _is_status_report(name, workbook, context):
-            return _status_report(name, workbook, context)
-        return build_register(_first_register(name, workbook), context)
+            parsed = _status_report(name, workbook, context)
+        else:
+            parsed = build_register(_first_register(name, workbook), context)
+        if unsaved:
+            parsed.warnings.insert(0, ngettext(
+                "%(num)s cell holds a formula with no saved value (the file was written by a program, not saved "
+                "in Excel), so it reads as empty. Open the file in Excel, save it, and upload it again.",
+                "%(num)s cells hold formulas with no saved value (the file was written by a program, not saved "
+                "in Excel), so they read as empty. Open the file in Excel, save it, and upload it again.",
+                unsaved) % {"num": unsaved})
+        return parsed
     except (ParseError, etree.XMLSyntaxError) as exc:  # openpyxl reads sheets lazily, so broken XML shows here
         raise InvalidDocument(_("This Excel file is damaged: a sheet's XML is broken (%(error)s). Open it in Excel "
                                 "(which offers to repair it) and save it again.") % {"error": exc}) from exc
     finally:
         workbook.close()
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
+
+
+def _unsaved_formulas(data: bytes) -> int:
+    """Cells with a formula and no value: what openpyxl and other libraries write, until Excel computes and
+    saves them. Read for their values, as a person sees them, they are empty."""
+    count = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        for member in package.namelist():
+            if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                count += sum(1 for cell in _CELL.finditer(package.read(member))
+                             if _FORMULA.search(cell[1]) and not _VALUE.search(cell[1]))
+    return count
 
 
 def _open(data: bytes):

@@ -202,3 +202,22 @@ def test_a_pdfs_running_header_and_footer_do_not_cut_its_sections():
         ("The vendor's DBA left mid-migration", "went wrong"), ("Batch jobs overran the window", "went wrong"),
         ("Weekly cloud spend reports kept the sponsor informed", "went well")]
     assert "CONFIDENTIAL" not in parsed.document.content and parsed.document.title != "NORTHWIND FINANCIAL SERVICES"
+
+
+def test_bullets_and_numbers_typed_by_hand_in_word_are_list_items_without_them():
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Closure report", 1)
+    document.add_paragraph("Project code: TYP-CRM-2023")
+    document.add_heading("What went wrong", 2)
+    for text in ("• The telephony connector was missing from the contract.", "2) Agents were trained too late.",
+                 "– Data owners signed off late."):
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    parsed = parse_bytes("TYP-CRM-2023_closure-report.docx", buffer.getvalue(), ParseContext())
+    assert [x.title for x in parsed.lessons] == ["The telephony connector was missing from the contract",
+                                                 "Agents were trained too late", "Data owners signed off late"]

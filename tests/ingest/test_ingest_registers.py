@@ -174,3 +174,35 @@ def test_usual_risk_statuses_read_as_open_and_an_unknown_one_is_warned_about():
     parsed = parse_bytes("REG-2_risk-register.csv", data, ParseContext())
     assert [r.status for r in parsed.risks] == ["open", "open", "open", None]
     assert any("1 risk statuses are not open, closed or materialised" in w and "Banana" in w for w in parsed.warnings)
+
+
+def test_a_shifted_row_and_a_quote_never_closed_are_warned_about():
+    shifted = ("Risk ID,Risk description,Probability,Impact,Owner,Status\n"
+               "R-1,Supplier late, again,High,High,Ann,Open\n"  # an unquoted comma: every cell after it moves right
+               "R-2,Key staff may leave,Low,High,Bob,Open\n").encode()
+    parsed = parse_bytes("SHF-1_risk-register.csv", shifted, ParseContext())
+    assert ("Row 2 has values past the last named column, which were left out: if a cell holds a comma or semicolon, "
+            "put the cell in quotes, or name the column.") in parsed.warnings
+    unclosed = ("Risk ID,Risk description,Probability,Impact,Owner,Status\n"
+                'R-1,"Supplier late,High,High,Ann,Open\n'
+                "R-2,Key staff may leave,Low,High,Bob,Open\n").encode()
+    parsed = parse_bytes("UNC-1_risk-register.csv", unclosed, ParseContext())
+    assert any(w.startswith('A quote (") in row 2 is never closed') for w in parsed.warnings)
+
+
+def test_formulas_without_saved_values_are_named_as_the_reason_cells_read_empty():
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Risk ID", "Risk description", "Probability", "Impact", "Owner", "Status"])
+    sheet.append(["R-1", "Supplier may deliver late", "High", "High", "Ann", "Open"])
+    sheet.append(["R-2", '=CONCAT("Key staff ","may leave")', "Low", "High", "Bob", "Open"])  # openpyxl saves no value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = parse_bytes("FRM-1_risk-register.xlsx", buffer.getvalue(), ParseContext())
+    assert parsed.warnings[0] == ("1 cell holds a formula with no saved value (the file was written by a program, not "
+                                  "saved in Excel), so it reads as empty. Open the file in Excel, save it, and upload "
+                                  "it again.")
