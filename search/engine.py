@@ -36,7 +36,7 @@ from search.models import (
     SearchResponse, Source,
 )
 from search.multilingual import QUESTION_MAP, on_main_scale
-from search.summary import build_summary, summary_rows
+from search.summary import build_summary, no_words_summary, summary_rows
 from search.text import QUESTION_WORDS, stem, term_counts
 from search.usage import USAGE_LOG_ONLY, UsageLog
 
@@ -382,7 +382,11 @@ class SearchEngine:
         plan = self._plan(snap, request, found, scores.match, base)
         plan.notes[:0] = [_('No lesson or risk has the word "%(word)s"; it was searched as "%(nearest)s".')
                           % {"word": r.typed, "nearest": r.searched} for r in respelt]
-        groups, fused, allowed = self._rank(snap, request, scores, plan)
+        wordless = bool(request.q.strip()) and not weights and not plan.detected and not plan.applied
+        if wordless:  # "the", "?": nothing to rank by and nothing to filter by, so nothing to list
+            groups, fused, allowed = [], {}, np.zeros(snap.size, dtype=bool)
+        else:
+            groups, fused, allowed = self._rank(snap, request, scores, plan)
         page = groups[request.offset:request.offset + request.limit]
         verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected,
                                    filtered=not request.q.strip() or bool(plan.applied) or request.year_from is not None
@@ -393,7 +397,8 @@ class SearchEngine:
         hits = [make_hit(snap, g, items, fused.get(g[0], 0.0), weights, verdict.of(g[0]))
                 for g in page if g[0] in items]
         merged = sum(len(g) - 1 for g in groups)
-        summary = build_summary(snap, verdict.strong, strong_groups, items, request.q, filtered=bool(plan.applied))
+        summary = no_words_summary() if wordless else \
+            build_summary(snap, verdict.strong, strong_groups, items, request.q, filtered=bool(plan.applied))
         matching = int(allowed.sum())
         total = max(matching - merged, len(groups))
         response = SearchResponse(
@@ -405,7 +410,7 @@ class SearchEngine:
             respelt=respelt,
         )
         response.took_ms = round((time.perf_counter() - start) * 1000, 2)
-        if log:
+        if log and not wordless:  # not a question, so not a knowledge gap either
             self._log(request, response)
         return response
 

@@ -129,6 +129,8 @@ class Summary(BaseModel):
     """Counts of the strong matches (all matches when browsing without words)."""
     suggestions: list[str] = Field(default_factory=list)
     """What to try next when nothing answers the question."""
+    searchable: bool = True
+    """False when the question has no word to search for ("the", "?"): not answered, and not a knowledge gap."""
     top_causes: list[SummaryPoint] = Field(default_factory=list)
     representative: list[SummaryPoint] = Field(default_factory=list)
 

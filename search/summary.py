@@ -57,6 +57,14 @@ def build_summary(snap: Snapshot, strong: np.ndarray, groups: list[list[int]], i
 
 
 NOT_ANSWERED = N_("Nothing in the knowledge base answers this question.")
+
+
+def no_words_summary() -> Summary:
+    """For a question with no word to search for and no filter ("the", "?")."""
+    return Summary(headline=_("This question has no words to search for."), answered=False, searchable=False,
+                   suggestions=[_("Ask about a topic, as a project report would put it (e.g. \"cutover rehearsal\", "
+                                  "\"vendor delay\", \"what went wrong on ERP migrations\")."),
+                                _("Browse the recurring themes to see what the knowledge base does cover.")])
 """In English; the summary shows `_(NOT_ANSWERED)`."""
 
 

@@ -111,7 +111,21 @@ def test_api_search_says_whether_it_answered(corpus_kb):
 def test_a_question_with_no_word_to_search_is_not_answered(engine):
     for question in ("the", "?", "what is it"):
         resp = search(engine, question)
-        assert not resp.answered and resp.strong == 0, question
-        assert resp.summary.headline == NOT_ANSWERED and not any(h.strong for h in resp.hits)
+        assert not resp.answered and resp.strong == 0 and resp.total == 0 and not resp.hits, question
+        assert resp.summary.headline == "This question has no words to search for."
+        assert not resp.summary.searchable and "cutover rehearsal" in resp.summary.suggestions[0]
     # With a filter it is browsing what the filter holds.
     assert search(engine, "the", filters={"kind": ["risk"]}).answered
+
+
+def test_a_question_with_no_word_to_search_is_not_logged_as_a_knowledge_gap(fresh_engine):
+    from sqlmodel import func, select
+
+    from kb.models import SearchLog
+
+    fresh_engine.search(SearchRequest(q="the"))
+    fresh_engine.search(SearchRequest(q=LUNAR))
+    assert fresh_engine.flush_log()
+    with fresh_engine.kb.session() as session:
+        assert session.exec(select(SearchLog.query)).all() == [LUNAR]
+        assert session.exec(select(func.count()).select_from(SearchLog)).one() == 1
