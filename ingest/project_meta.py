@@ -147,9 +147,18 @@ def _dates(meta: dict, warnings: list[str]) -> dict[str, object]:
         if value is None:
             warnings.append(_("%(field)s '%(value)s' is not a date; left empty.")
                             % {"field": _(FIELD_NAMES[name]), "value": meta[name]})
+        elif not EARLIEST_YEAR <= value.year <= LATEST_YEAR:  # 0001-01-01, 9999-12-31: a placeholder, not a date
+            warnings.append(_("%(field)s '%(value)s' is not a date a project has (years %(first)s to %(last)s); left "
+                              "empty.") % {"field": _(FIELD_NAMES[name]), "value": meta[name],
+                                           "first": EARLIEST_YEAR, "last": LATEST_YEAR})
         else:
             out[name] = value
     return out
+
+
+EARLIEST_YEAR, LATEST_YEAR = 1950, 2100
+"""Project dates outside these years are placeholders (0001-01-01, 9999-12-31), which would stretch every
+chart and variance."""
 
 
 def _money(meta: dict, warnings: list[str]) -> dict[str, object]:

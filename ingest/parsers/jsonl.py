@@ -49,7 +49,7 @@ def read_records(text: str) -> list[tuple[int, dict[str, object]]]:
 
 def _load_line(number: int, line: str) -> object:
     try:
-        value = json.loads(line)
+        value = json.loads(line, parse_constant=lambda constant: None)  # NaN, Infinity: a missing value
     except json.JSONDecodeError as exc:
         raise InvalidRegister(_("Line %(line)s is not valid JSON (%(error)s at column %(column)s). Fix or remove "
                                 "that line; nothing from this file was stored.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
-from kb.i18n import _
+from kb.i18n import N_, _
 from ingest.anchors import inline_text
 from ingest.context import ParseContext
 from ingest.markdown_tokens import markdown_parser
@@ -19,6 +19,7 @@ MEDIA_TYPE = "text/markdown"
 def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
     text, warnings = decode(data)
     front, body = split_front_matter(text)
+    front = plain_values(front, warnings)
     blocks = blocks_from_markdown(body)
     source = ProseSource(name, blocks, body.strip() + "\n", MEDIA_TYPE, front, warnings)
     return build_report(source, context)
@@ -37,6 +38,26 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
 
 MAX_FRONT_MATTER_CHARS = 20_000
 """Front matter is a handful of `key: value` lines; far more is not front matter."""
+
+
+def plain_values(front: dict[str, object], warnings: list[str]) -> dict[str, object]:
+    """Front matter as the text it stands for: a list of words is joined ("ERP, CRM"), and a mapping or
+    binary data, which no field holds, is left out with a warning, instead of being stored as Python's
+    spelling of it ("{'name': ...}", "b'...'")."""
+    out = {}
+    for key, value in front.items():
+        if isinstance(value, (list, tuple)) and all(not isinstance(v, (dict, list, tuple, bytes)) for v in value):
+            out[key] = ", ".join(str(v) for v in value if v is not None) or None
+        elif isinstance(value, (dict, list, tuple, bytes, set)):
+            warnings.append(_("Front matter '%(key)s' holds a %(type)s, not text, so it was left out. Write it as "
+                              "'%(key)s: value' on one line.") % {"key": key[:40], "type": _(_YAML_TYPES.get(
+                                  type(value), "list"))})
+        else:
+            out[key] = value
+    return out
+
+
+_YAML_TYPES = {dict: N_("mapping"), list: N_("list"), tuple: N_("list"), bytes: N_("binary value"), set: N_("set")}
 
 
 def _load_yaml(text: str) -> dict[str, object]:

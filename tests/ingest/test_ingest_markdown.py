@@ -220,3 +220,15 @@ def test_lessons_written_as_a_table_under_a_section_are_one_lesson_a_row():
          "Name key vendor staff in the contract", "went wrong"),
         ("Daily cutover calls kept everyone informed", None, None, "went well")]
     assert all("Ann" not in (x.what_happened or "") for x in parsed.lessons)  # the owner column is not the lesson
+
+
+def test_front_matter_that_is_not_text_or_a_placeholder_date_is_left_out_with_a_warning():
+    text = ("---\ncode: FM-ERP-2024\nproject: {name: Dict project, x: 1}\nproject_type: [ERP migration]\n"
+            "sponsor: !!binary aGVsbG8=\nplanned_start: 0001-01-01\nplanned_end: 9999-12-31\nactual_start: 2024-02-01\n"
+            "---\n# Closure report\n\n## What went wrong\n\n- The vendor slipped.\n")
+    parsed = parse_bytes("FM-ERP-2024_closure-report.md", text.encode(), ParseContext())
+    project = parsed.projects[0]
+    assert (project.name, project.project_type, project.sponsor) == ("FM-ERP-2024", "ERP migration", None)
+    assert (project.planned_start, project.planned_end, project.actual_start) == (None, None, date(2024, 2, 1))
+    assert sum("holds a mapping" in w or "holds a binary value" in w for w in parsed.warnings) == 2
+    assert sum("is not a date a project has" in w for w in parsed.warnings) == 2

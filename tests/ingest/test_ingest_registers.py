@@ -206,3 +206,10 @@ def test_formulas_without_saved_values_are_named_as_the_reason_cells_read_empty(
     assert parsed.warnings[0] == ("1 cell holds a formula with no saved value (the file was written by a program, not "
                                   "saved in Excel), so it reads as empty. Open the file in Excel, save it, and upload "
                                   "it again.")
+
+
+def test_jsonl_nan_and_infinity_are_missing_values_and_a_nul_is_dropped():
+    data = (b'{"Title": "Vendor\\u0000 late", "Description": "The vendor was late.", "Impact": NaN}\n'
+            b'{"Title": "Key staff left", "Description": "Two leads resigned.", "Impact": Infinity}\n')
+    parsed = parse_bytes("NAN-1_lessons.jsonl", data, ParseContext())
+    assert [(x.title, x.impact) for x in parsed.lessons] == [("Vendor late", None), ("Key staff left", None)]
