@@ -18,6 +18,15 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     """(text, warnings). Rejects binary data and bytes that are no recognisable text encoding."""
     if data.startswith(_UTF16_BOMS):
         return _utf16(data), []
+    order = _utf16_without_bom(data)
+    if order:
+        try:
+            text = data.decode(order)
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\x00" not in text:
+            return text, [_("The file is UTF-16 without a byte order mark; it was read as %(encoding)s. Save it as "
+                            "UTF-8 if any characters look wrong.") % {"encoding": order.upper()}]
     if b"\x00" in data:  # no text format holds NUL, and PostgreSQL cannot store it
         raise InvalidDocument(_(_BINARY))
     try:
@@ -48,6 +57,22 @@ def _mostly_utf8(data: bytes) -> tuple[str, list[str]] | None:
                             "%(num)s bytes of this file are not UTF-8 (the first on line %(line)s); they were "
                             "read as Windows-1252 characters. Check them.", len(stray))
                    % {"num": len(stray), "line": line}]
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when every other byte is NUL, as in UTF-16 text of Latin letters saved
+    without a byte order mark; else None."""
+    sample = data[:4096]
+    if len(sample) < 8 or len(sample) % 2:
+        sample = sample[:len(sample) - len(sample) % 2]
+    if len(sample) < 8:
+        return None
+    odd, even = sample[1::2], sample[0::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _utf16(data: bytes) -> str:

@@ -113,3 +113,13 @@ def test_a_utf8_file_with_one_stray_byte_keeps_its_accents():
                         "Check it."]
     # A file in a code page throughout is still detected as one.
     assert decode("Café façade,naïve estimates".encode("cp1252"))[0] == "Café façade,naïve estimates"
+
+
+@pytest.mark.parametrize("order", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read_not_called_binary(order):
+    from ingest.parsers.text import decode
+
+    text, warnings = decode("Title,Description\nVendor late,The vendor – slipped\n".encode(order))
+    assert text == "Title,Description\nVendor late,The vendor – slipped\n"
+    assert warnings == [f"The file is UTF-16 without a byte order mark; it was read as {order.upper()}. Save it as "
+                        "UTF-8 if any characters look wrong."]
