@@ -297,7 +297,8 @@ def build_register(register: Register, context: ParseContext) -> ParsedDocument:
                               % {"num": len(register.records), "hint": _text_columns_hint(kind)})
     if doc_code is None:  # a project its own rows name, not yet stored, prefixing the file name
         doc_code = kinds.code_from_file_name(register.name, {i.project_code for i in items if i.project_code})
-    warnings = register.warnings + found.warnings() + unused_columns_warning(unused) + _gaps(register, kind, columns)
+    warnings = register.warnings + found.warnings() + unused_columns_warning(unused) + _gaps(register, kind, columns) \
+        + _repeated_rows(register)
     document = DocumentCreate(kind=kind, source_name=register.name, title=_title(register), sha256="",
                               media_type=register.media_type, content=f"# {_title(register)}\n",
                               rows=[{"_row": n, **record} for n, record in register.records])
@@ -305,6 +306,24 @@ def build_register(register: Register, context: ParseContext) -> ParsedDocument:
     risks = items if kind == kinds.RISKS else []
     return ParsedDocument(document=document, project_code=doc_code, projects=list(found.projects.values()),
                           lessons=lessons, risks=risks, warnings=warnings)
+
+
+def _repeated_rows(register: Register) -> list[str]:
+    """A row that repeats an earlier one word for word (a copy and paste) is stored twice: say so."""
+    seen: set[tuple] = set()
+    repeats = []
+    for number, record in register.records:
+        key = tuple(sorted((k, str(v).strip()) for k, v in record.items() if not is_blank(v)))
+        if key in seen:
+            repeats.append(number)
+        seen.add(key)
+    if not repeats:
+        return []
+    shown = ", ".join(str(n) for n in repeats[:10]) + ("…" if len(repeats) > 10 else "")
+    return [ngettext("Row %(rows)s repeats an earlier row word for word, so that lesson or risk is there twice: "
+                     "delete the copy if it is one.",
+                     "Rows %(rows)s repeat earlier rows word for word, so those lessons or risks are there twice: "
+                     "delete the copies if they are.", len(repeats)) % {"rows": shown}]
 
 
 def _gaps(register: Register, kind: str, columns) -> list[str]:

@@ -213,3 +213,14 @@ def test_jsonl_nan_and_infinity_are_missing_values_and_a_nul_is_dropped():
             b'{"Title": "Key staff left", "Description": "Two leads resigned.", "Impact": Infinity}\n')
     parsed = parse_bytes("NAN-1_lessons.jsonl", data, ParseContext())
     assert [(x.title, x.impact) for x in parsed.lessons] == [("Vendor late", None), ("Key staff left", None)]
+
+
+def test_a_row_pasted_twice_is_warned_about():
+    data = ("Title,Description,Recommendation\n"
+            "Vendor late,The vendor was late.,Agree penalties\n"
+            "Key staff left,Two leads resigned.,Retain them\n"
+            "Vendor late,The vendor was late.,Agree penalties\n").encode()
+    parsed = parse_bytes("DUP-1_lessons.csv", data, ParseContext())
+    assert len(parsed.lessons) == 3
+    assert ("Row 4 repeats an earlier row word for word, so that lesson or risk is there twice: delete the copy if it "
+            "is one.") in parsed.warnings
