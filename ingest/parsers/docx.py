@@ -134,7 +134,8 @@ def _paragraph(paragraph) -> Block | None:
     lead = _bold_lead(paragraph)
     depth = _list_depth(paragraph, style)
     typed = _TYPED_BULLET.match(text)
-    if depth is None and typed:  # a bullet or number typed by hand ("• The vendor…", "2) The vendor…")
+    heading_like = (lead is not None and lead == text) or text.endswith((":", "："))  # "1. Background" in bold
+    if depth is None and typed and not heading_like:  # a bullet or number typed by hand ("• The vendor…")
         depth, text = 0, text[typed.end():].strip()
         lead = _TYPED_BULLET.sub("", lead).strip() or None if lead else None
     if depth is not None:

@@ -72,29 +72,41 @@ RUNNING_ZONE = 3
 
 
 def without_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """The pages less their running headers and footers: a line near the top or bottom of at least 60% of
-    the pages (and two or more), its digits aside ("Page 3 of 9", "CONFIDENTIAL", the company name). Left
-    in, an all-capitals header read as a heading and ended the section of lessons it interrupted."""
+    """The pages less their running headers and footers: the same line near the top or the bottom of at least
+    three pages and 60% of them ("CONFIDENTIAL", the company name; a short line with a number, such as "Page 3
+    of 9", may differ in its digits). Left in, an all-capitals header read as a heading and ended the section
+    of lessons it interrupted. A section heading or a list item is never taken for one: a report may start
+    each page with "What went wrong"."""
+    from ingest.outline import classify
+
     def key(line: str) -> str:
-        return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+        text = " ".join(line.split())
+        if any(ch.isdigit() for ch in text) and len(text.split()) <= 5:
+            text = re.sub(r"\d+", "#", text)
+        return text.lower()
 
     def zone(page: list[str]) -> list[int]:
         filled = [i for i, line in enumerate(page) if line.strip()]
-        return sorted(set(filled[:RUNNING_ZONE] + filled[-RUNNING_ZONE:]))
+        depth = min(RUNNING_ZONE, len(filled) // 3)  # a short page's zone is its first and last line at most
+        return sorted(set(filled[:depth] + filled[len(filled) - depth:])) if depth else []
 
-    if len(pages) < 2:
+    def may_run(line: str) -> bool:
+        text = line.strip()
+        return bool(text) and not _BULLET.match(text) and classify(text.rstrip(":")) is None
+
+    if len(pages) < 3:
         return pages
     counts: dict[str, int] = {}
     for page in pages:
-        for k in {key(page[i]) for i in zone(page)}:
+        for k in {key(page[i]) for i in zone(page) if may_run(page[i])}:
             counts[k] = counts.get(k, 0) + 1
-    needed = max(2, math.ceil(0.6 * len(pages)))
+    needed = max(3, math.ceil(0.6 * len(pages)))
     running = {k for k, n in counts.items() if n >= needed}
     if not running:
         return pages
     out = []
     for page in pages:
-        drop = {i for i in zone(page) if key(page[i]) in running}
+        drop = {i for i in zone(page) if may_run(page[i]) and key(page[i]) in running}
         out.append([line for i, line in enumerate(page) if i not in drop])
     return out
 

@@ -221,3 +221,20 @@ def test_bullets_and_numbers_typed_by_hand_in_word_are_list_items_without_them()
     parsed = parse_bytes("TYP-CRM-2023_closure-report.docx", buffer.getvalue(), ParseContext())
     assert [x.title for x in parsed.lessons] == ["The telephony connector was missing from the contract",
                                                  "Agents were trained too late", "Data owners signed off late"]
+
+
+def test_a_heading_or_bullet_repeated_at_the_top_of_every_page_is_content_not_a_running_header():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for page in range(1, 4):
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 13)
+        if page == 1:
+            pdf.cell(0, 10, "Closure report PDF-REP-2024", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, "What went wrong", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, f"- Review risk {page} weekly with the sponsor.", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, f"- Test environment {page} arrived late.", new_x="LMARGIN", new_y="NEXT")
+    parsed = parse_bytes("PDF-REP-2024_closure-report.pdf", bytes(pdf.output()), ParseContext())
+    assert len(parsed.lessons) == 6

@@ -224,3 +224,11 @@ def test_a_row_pasted_twice_is_warned_about():
     assert len(parsed.lessons) == 3
     assert ("Row 4 repeats an earlier row word for word, so that lesson or risk is there twice: delete the copy if it "
             "is one.") in parsed.warnings
+
+
+def test_a_title_line_with_a_comma_above_a_semicolon_register_does_not_hide_its_delimiter():
+    data = ("Risk register, Q3 2026\nRisk ID;Risk;Probability;Impact;Owner\n"
+            "R1;Vendor may deliver late, delaying UAT;High;High;PM\n"
+            "R2;Key users may not be released;Medium;High;PM\n").encode()
+    parsed = parse_bytes("TTL-1_risk-register.csv", data, ParseContext())
+    assert [r.title for r in parsed.risks] == ["Vendor may deliver late, delaying UAT", "Key users may not be released"]

@@ -151,6 +151,8 @@ def test_a_word_the_knowledge_base_holds_or_a_short_one_is_never_corrected(engin
     assert not any("searched as" in n for n in search(engine, "scpe creep").notes)  # too short to guess
     assert search(engine, "vendr delays").notes == ['No lesson or risk has the word "vendr"; it was searched as "vendor".']
     assert not any("searched as" in n for n in search(engine, "how do we handle lunar dust").notes)
+    for english in ("firing the integrator", "catering for the move", "relay failures"):  # words, not misspellings
+        assert not search(engine, english).respelt, english
 
 
 def test_the_search_page_says_what_a_misspelt_word_was_searched_as(corpus_kb, engine):
