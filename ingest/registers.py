@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidRegister
 from kb.i18n import N_, _, ngettext
-from kb.models import DocumentCreate, LessonCreate, ProjectCreate, RiskCreate
+from kb.models import PROJECT_CODE, DocumentCreate, LessonCreate, ProjectCreate, RiskCreate
 from kb.texts import row_location, row_name
 from ingest import kinds, llis, scales
 from ingest.anchors import row_anchor
@@ -122,8 +122,10 @@ class Collector:
                 continue
             text = clean_text(value)
             known = self.context.known_code(text)
-            if known or normalise_key(header) in CODE_HEADERS or looks_like_code(text):
+            if known or looks_like_code(text):
                 return known or text
+            if normalise_key(header) in CODE_HEADERS and PROJECT_CODE.fullmatch(text):
+                return text
             code = code_from_name(text)
             self.projects.setdefault(code, ProjectCreate(code=code, name=text))
             return code

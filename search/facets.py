@@ -189,7 +189,7 @@ def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
 
 
 def value_rules(facet: str, values: list[str]) -> list[tuple[str, str, re.Pattern]]:
-    """Rules for data-defined facet values (industries, portfolios): 'in retail', 'on retail CRM projects',
+    """Rules for data-defined facet values (industries, portfolios): 'in retail', 'retail CRM projects',
     'retail projects', 'for the public sector', '零售项目', '在零售行业'. A bare word alone is not enough.
     An industry is read in either language (`kb.vocab.industry_names`): "零售项目" reads both Retail and 零售,
     which then filter together."""
@@ -200,8 +200,8 @@ def value_rules(facet: str, values: list[str]) -> list[tuple[str, str, re.Patter
         for name in sorted(names):
             v = re.escape(name)
             if re.search(_HAN, name):
-                alternatives.append(rf"(?:在|于|面向){v}|{v}(?:行业|领域|板块|业务)?的?\w{{0,6}}?(?:项目|工程|企业|公司|客户)")
-            alternatives.append(rf"\b(?:in|for|from|on) (?:the )?{v}\b|\b{v} (?:[\w&/-]+ )?(?:{_PROJ[3:-1]}|sector"
+                alternatives.append(rf"(?:在|面向){v}|{v}(?:行业|领域|板块|业务)?的?\w{{0,6}}?(?:项目|工程|企业|公司|客户)")
+            alternatives.append(rf"\b(?:in|for|from) (?:the )?{v}\b|\b{v} (?:[\w&/-]+ )?(?:{_PROJ[3:-1]}|sector"
                                 rf"|industry|clients?|companies|organi[sz]ations?)\b")
         rules.append((facet, value, re.compile("|".join(alternatives))))
     return rules

@@ -232,3 +232,14 @@ def test_a_title_line_with_a_comma_above_a_semicolon_register_does_not_hide_its_
             "R2;Key users may not be released;Medium;High;PM\n").encode()
     parsed = parse_bytes("TTL-1_risk-register.csv", data, ParseContext())
     assert [r.title for r in parsed.risks] == ["Vendor may deliver late, delaying UAT", "Key users may not be released"]
+
+
+def test_a_project_code_column_holding_no_code_names_a_project_by_a_made_code():
+    data = ("Risk ID,Project code,Risk description,Probability,Impact,Owner,Status\n"
+            "R-1,FIN ERP 2021,Vendor may deliver late,High,High,Ann,Open\n"
+            "R-2,../../etc/passwd,Key users may leave,Low,High,Bob,Open\n").encode()
+    parsed = parse_bytes("mixed_risk-register.csv", data, ParseContext())
+    from kb.models import PROJECT_CODE
+
+    assert [r.project_code for r in parsed.risks] == ["FIN-ERP-2021", "ETC-PASSWD"]
+    assert all(PROJECT_CODE.fullmatch(p.code) for p in parsed.projects)

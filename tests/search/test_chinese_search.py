@@ -152,6 +152,8 @@ def test_an_industry_is_read_in_either_language():
     assert industries("vendor problems on retail CRM projects") == ["Retail", "零售"]
     assert industries("lessons from 金融服务 projects") == ["Financial services"]
     assert industries("retail") == []  # a bare word is not enough
+    assert industries("由于零售门店延误导致搬迁推迟") == []  # 由于 is "because of", not "in"
+    assert industries("what went wrong on retail efficiency") == []
 
 
 def test_a_chinese_industry_question_finds_the_projects_written_up_in_english(fast_kb):

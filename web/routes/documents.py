@@ -4,6 +4,7 @@ and the review list of what was extracted from it."""
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
@@ -84,7 +85,7 @@ def delete_document(request: Request, document_id: int, services: ServicesDep):
     with services.ingest_lock:
         removed = services.kb.delete_document(document_id)
     audit.record(request, "delete", f"document {document_id} ({name})", before=removed.model_dump())
-    return RedirectResponse(f"/documents?deleted={name}", status_code=303)
+    return RedirectResponse(f"/documents?{urlencode({'deleted': name})}", status_code=303)
 
 
 @router.get("/documents/{document_id}/original")

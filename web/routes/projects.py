@@ -4,6 +4,7 @@ documents, kickoff packs and the progress of its kickoff checklist."""
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 from datetime import date
 from typing import Annotated
 
@@ -148,7 +149,7 @@ def delete_project(request: Request, project_id: int, session: SessionDep, servi
     with services.ingest_lock:
         removed = services.kb.delete_project(project_id)
     audit.record(request, "delete", f"project {project_id} ({code})", before=removed.model_dump())
-    return RedirectResponse(f"/projects?deleted={code}", status_code=303)
+    return RedirectResponse(f"/projects?{urlencode({'deleted': code})}", status_code=303)
 
 
 def _items(lessons: int, risks: int) -> str:
