@@ -44,7 +44,7 @@ def _open(data: bytes):
         raise InvalidDocument(_("This zip file is not a Word document (%(error)s). Save it from Word as .docx.")
                               % {"error": detail}) from exc
     except etree.XMLSyntaxError as exc:
-        if "Text node too long" in str(exc) or "huge" in str(exc).lower():
+        if "Text node too long" in str(exc) or "huge text node" in str(exc).lower():
             raise InvalidDocument(_("This Word file holds one piece of text over 10 MB with no paragraph break, which "
                                     "no real report has (it was probably padded or generated). Remove it in Word "
                                     "and save the file again.")) from exc
@@ -60,7 +60,6 @@ def blocks_from_docx(document) -> list[Block]:
     """Headings, paragraphs, list items (deeper list levels folded into the item above) and tables, in
     the order Word shows them: also inside content controls (a template's fill-in fields), with tracked
     insertions read and deletions left out, and the text of text boxes after their paragraph."""
-    from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     blocks: list[Block] = []
@@ -81,7 +80,7 @@ def blocks_from_docx(document) -> list[Block]:
                 for box in _text_boxes(child):
                     walk(parent, box)
             elif child.tag == W + "tbl":
-                blocks.append(Block("table", rows=_table_rows(Table(child, parent))))
+                blocks.append(Block("table", rows=_table_rows(child)))
             elif child.tag in (W + "sdt", W + "customXml", W + "ins", W + "smartTag"):
                 content = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
                 if content is not None:
@@ -95,7 +94,7 @@ def _text_boxes(paragraph_element) -> list:
     """The text boxes anchored in a paragraph, each once: Word writes a box twice, as a drawing and as a
     VML fallback (`mc:Fallback`), which is skipped."""
     return [box for box in paragraph_element.iter(W + "txbxContent")
-            if not any(a.tag == MC + "Fallback" for a in box.iterancestors())]
+            if not any(a.tag in (MC + "Fallback", W + "txbxContent") for a in _up_to(box, paragraph_element))]
 
 
 def paragraph_text(paragraph) -> str:
@@ -104,7 +103,7 @@ def paragraph_text(paragraph) -> str:
     parts = []
     root = paragraph._p
     for node in root.iter(W + "t", W + "tab", W + "br", W + "cr"):
-        if any(a.tag in (W + "txbxContent", W + "del", MC + "Fallback") for a in _up_to(node, root)):
+        if any(a.tag in (W + "txbxContent", W + "del", W + "moveFrom", MC + "Fallback") for a in _up_to(node, root)):
             continue
         if node.tag == W + "t":
             parts.append(node.text or "")
@@ -179,10 +178,20 @@ def _bold_lead(paragraph) -> str | None:
 
 
 def _table_rows(table) -> list[list[str]]:
-    rows = []
-    for row in table.rows:
-        rows.append([_cell_text(cell._tc) for cell in row.cells])
-    return rows
+    """Each row's cells, once each (a merged cell is not repeated), also rows and cells inside content
+    controls (a template's repeating section)."""
+    return [[_cell_text(cell) for cell in _children(row, W + "tc")] for row in _children(table, W + "tr")]
+
+
+def _children(element, tag: str):
+    """`element`'s children with `tag`, looking through content controls and custom XML around them."""
+    for child in element.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag in (W + "sdt", W + "customXml"):
+            content = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
+            if content is not None:
+                yield from _children(content, tag)
 
 
 def _cell_text(element) -> str:
@@ -195,6 +204,7 @@ def _cell_text(element) -> str:
             text = paragraph_text(Paragraph(child, None)).strip()
             if text:
                 lines.append(text)
+            lines.extend(t for box in _text_boxes(child) if (t := _cell_text(box)))
         elif child.tag in (W + "tbl", W + "tr", W + "tc", W + "sdt", W + "sdtContent", W + "customXml"):
             text = _cell_text(child)
             if text:

@@ -238,3 +238,27 @@ def test_a_heading_or_bullet_repeated_at_the_top_of_every_page_is_content_not_a_
         pdf.multi_cell(0, 6, f"- Test environment {page} arrived late.", new_x="LMARGIN", new_y="NEXT")
     parsed = parse_bytes("PDF-REP-2024_closure-report.pdf", bytes(pdf.output()), ParseContext())
     assert len(parsed.lessons) == 6
+
+
+def test_word_table_rows_in_a_repeating_section_and_moved_text_are_read_once():
+    def cell(text: str) -> str:
+        return f"<w:tc>{_p(_r(text))}</w:tc>"
+
+    rows = (f"<w:tr>{cell('Issue')}{cell('Recommendation')}</w:tr>"
+            f"<w:sdt><w:sdtPr/><w:sdtContent><w:tr>{cell('Vendor missed the test window')}"
+            f"{cell('Book test slots in the contract')}</w:tr></w:sdtContent></w:sdt>"
+            f"<w:tr><w:sdt><w:sdtPr/><w:sdtContent>{cell('Key user left before UAT')}</w:sdtContent></w:sdt>"
+            f"{cell('Name deputies')}</w:tr>")
+    body = "".join([
+        _p(_r("Closure report"), "Heading1"),
+        _p(_r("Project code: SDT-ERP-2024")),
+        _p(_r("What went wrong"), "Heading2"),
+        f"<w:tbl>{rows}</w:tbl>",
+        _p('<w:moveFrom w:id="5" w:author="a">' + _r("Moved text. ") + "</w:moveFrom>" + _r("Data was dirty.")
+           + '<w:moveTo w:id="6" w:author="a">' + _r(" Moved text.") + "</w:moveTo>", bullet=True),
+    ])
+    parsed = parse_bytes("SDT-ERP-2024_closure-report.docx", _word_with(body), ParseContext())
+    assert [(x.title, x.recommendation) for x in parsed.lessons] == [
+        ("Vendor missed the test window", "Book test slots in the contract"),
+        ("Key user left before UAT", "Name deputies"), ("Data was dirty", None)]
+    assert parsed.lessons[2].what_happened in (None, "Moved text.")
