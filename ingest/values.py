@@ -13,16 +13,17 @@ from kb.models import PROJECT_CODE
 
 # --- text --------------------------------------------------------------------
 
-_TAG = re.compile(r"</?(?:a|abbr|article|aside|audio|b|base|big|blockquote|body|br|button|canvas|caption|center|"
-                  r"code|col|colgroup|dd|del|details|div|dl|dt|em|embed|fieldset|figure|font|footer|form|frame|"
-                  r"frameset|h[1-6]|head|header|hr|html|i|iframe|img|input|ins|kbd|label|li|link|main|mark|math|meta|"
-                  r"nav|noscript|object|ol|option|p|param|pre|q|s|script|section|select|small|source|span|strike|"
-                  r"strong|style|sub|summary|sup|svg|table|tbody|td|template|textarea|tfoot|th|thead|title|tr|tt|u|"
-                  r"ul|video)(?:\s[^<>]{0,300})?/?>", re.IGNORECASE)
-"""HTML tags, by name: "Bob <bob@example.com>" and "List<String>" are text, not tags."""
-_TERMINAL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Terminal escape sequences and control characters (tab and line breaks kept): in a lesson's title they would
-clear or retitle the terminal of whoever runs `kb search`."""
+_TAG = re.compile(r"</?(?:a|abbr|audio|b|blockquote|br|button|canvas|center|col|colgroup|dd|del|div|dl|dt|em|embed|"
+                  r"font|form|frame|frameset|h[1-6]|hr|i|iframe|image|img|input|ins|kbd|li|marquee|math|noscript|"
+                  r"object|ol|p|pre|script|span|strike|strong|style|sub|sup|svg|table|tbody|td|textarea|tfoot|th|"
+                  r"thead|tr|tt|u|ul|video)(?:[\s/][^<>]{0,300})?>", re.IGNORECASE)
+"""HTML tags, by name: "Bob <bob@example.com>", "List<String>" and "the <title> placeholder" are text, not tags
+(names people also write in angle brackets, such as title, header or code, are left as text)."""
+_TERMINAL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                       r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Terminal escape sequences, control characters (tab and line breaks kept; C1 ones too, such as the 8-bit escape
+introducer) and bidirectional overrides: in a lesson's title they would clear, retitle or reorder the terminal of
+whoever runs `kb search`."""
 _QUOT_WORD = re.compile(r"\w*quot\w*", re.IGNORECASE)
 _REAL_QUOT_WORDS = {"quote", "quoted", "quotes", "quoting", "quota", "quotas", "quotation", "quotations",
                     "quotient", "unquote", "misquote", "misquoted", "quotable"}
@@ -33,7 +34,7 @@ def clean_text(value: object) -> str:
     """Text with HTML entities, tags and 'quot' leftovers (from HTML-to-text exports) repaired."""
     if value is None:
         return ""
-    text = _TERMINAL.sub("", str(value))
+    text = _TERMINAL.sub("", str(value).replace("\x85", "\n"))  # U+0085 is a line break (NEL), not a control
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:

@@ -24,16 +24,27 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
     text, warnings = decode(data)
     rows = read_rows(text)
     dialect = _dialect(text)
-    if text.count(dialect.quotechar) % 2 and rows:  # an opening quote never closed reads the rest of the file as one cell
+    swallowed = _swallowing_row(rows, dialect.delimiter)
+    if swallowed is not None:  # an opening quote never closed reads the following lines as one cell
         warnings.append(_("A quote (%(quote)s) in row %(row)s is never closed, so the rows after it may have been read "
                           "as part of that row's cell. Check that row, close the quote, and upload the file again.")
-                        % {"quote": dialect.quotechar, "row": _first_open_quote(rows)})
+                        % {"quote": dialect.quotechar, "row": swallowed})
     return build_register(register_from_rows(name, MEDIA_TYPE, rows, warnings), context)
 
 
-def _first_open_quote(rows: list[tuple[int, list[object]]]) -> int:
-    """The record whose cell swallowed the lines after it: the first holding a line break, else the last."""
-    return next((n for n, cells in rows if any("\n" in str(c) for c in cells)), rows[-1][0])
+def _swallowing_row(rows: list[tuple[int, list[object]]], delimiter: str) -> int | None:
+    """The first record with a cell whose later lines look like records themselves (as many delimiters as a
+    record has, less one): what an unclosed quote leaves. A cell with line breaks of its own has none."""
+    widths = Counter(len(cells) for _, cells in rows)
+    width = widths.most_common(1)[0][0] if widths else 0
+    if width < 3:
+        return None
+    for number, cells in rows:
+        for cell in cells:
+            lines = str(cell).split("\n")[1:]
+            if any(line.count(delimiter) >= width - 2 for line in lines):
+                return number
+    return None
 
 
 def read_rows(text: str) -> list[tuple[int, list[object]]]:

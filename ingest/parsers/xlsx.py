@@ -52,7 +52,9 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
         workbook.close()
 
 
-_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_TYPED_RESULT = re.compile(rb"""\bt=["'](?:str|e|b)["']""")
+"""A formula cell Excel saved with a text, error or true/false result: its value may be empty text."""
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
 
@@ -65,7 +67,8 @@ def _unsaved_formulas(data: bytes) -> int:
         for member in package.namelist():
             if member.startswith("xl/worksheets/") and member.endswith(".xml"):
                 count += sum(1 for cell in _CELL.finditer(package.read(member))
-                             if _FORMULA.search(cell[1]) and not _VALUE.search(cell[1]))
+                             if _FORMULA.search(cell[2]) and not _VALUE.search(cell[2])
+                             and not _TYPED_RESULT.search(cell[1]))
     return count
 
 
@@ -128,15 +131,29 @@ def _first_register(name: str, workbook):
             continue
         for other in sheets[at + 1:]:
             try:
-                register_from_rows(name, MEDIA_TYPE, _rows(other))
+                found = register_from_rows(name, MEDIA_TYPE, _rows(other))
             except InvalidRegister:
+                continue
+            if not _holds_items(found):  # a pivot of counts, a sheet of dropdown lists
                 continue
             register.warnings.append(_("Sheet '%(other)s' holds a register too, and only the first one, '%(sheet)s', "
                                        "was read. Put every row on one sheet, or upload the other sheet as a file of "
                                        "its own.") % {"other": other.title, "sheet": sheet.title})
         return register
+    hidden = " ".join(_hidden_warnings(workbook))
     raise InvalidRegister(_("No sheet has a header row we recognise. %(problems)s")
-                          % {"problems": " ".join(problems[:3])})
+                          % {"problems": " ".join(problems[:3])} + (" " + hidden if hidden else ""))
+
+
+def _holds_items(register) -> bool:
+    """Whether a sheet's register has a column of lessons' or risks' text (a title or a description) with
+    something written in it: a summary of counts or a list of dropdown values has none."""
+    from ingest.columns import COLUMN_TABLES, column_field
+
+    text_columns = [h for h in register.headers if h and any(
+        (field := column_field(h, table)) and field[0] in ("title", "description") for table in COLUMN_TABLES.values())]
+    return any(isinstance(record.get(h), str) and len(record[h].split()) >= 3
+               for _, record in register.records for h in text_columns)
 
 
 def _visible_sheets(workbook) -> list:

@@ -243,3 +243,25 @@ def test_a_project_code_column_holding_no_code_names_a_project_by_a_made_code():
 
     assert [r.project_code for r in parsed.risks] == ["FIN-ERP-2021", "ETC-PASSWD"]
     assert all(PROJECT_CODE.fullmatch(p.code) for p in parsed.projects)
+
+
+def test_a_sheet_of_dropdown_lists_or_counts_beside_the_register_is_not_called_a_register():
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    risks = book.active
+    risks.title = "Risks"
+    risks.append(["Risk ID", "Risk description", "Probability", "Impact", "Owner", "Status"])
+    risks.append(["R-1", "Vendor may deliver the adapters late", "High", "High", "Bo", "Open"])
+    lists = book.create_sheet("Lists")
+    for row in (["Status", "Probability", "Impact"], ["Open", "High", "High"], ["Closed", "Medium", "Low"]):
+        lists.append(row)
+    counts = book.create_sheet("Summary")
+    for row in (["Category", "Phase", "Count"], ["Vendor", "Build", 3]):
+        counts.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = parse_bytes("LST-1_risk-register.xlsx", buffer.getvalue(), ParseContext())
+    assert len(parsed.risks) == 1 and not any("holds a register too" in w for w in parsed.warnings)

@@ -123,3 +123,13 @@ def test_utf16_without_a_byte_order_mark_is_read_not_called_binary(order):
     assert text == "Title,Description\nVendor late,The vendor – slipped\n"
     assert warnings == [f"The file is UTF-16 without a byte order mark; it was read as {order.upper()}. Save it as "
                         "UTF-8 if any characters look wrong."]
+
+
+@pytest.mark.parametrize("raw, stored", [
+    ("The <title> placeholder was never filled", "The <title> placeholder was never filled"),
+    ("<svg/onload=alert(1)>Late vendor", "Late vendor"),
+    ("Vendor\x9b2J late", "Vendor2J late"),  # the 8-bit escape introducer
+    ("Vendor \u202elate", "Vendor late"),  # a right-to-left override
+])
+def test_placeholders_in_angle_brackets_stay_and_hidden_controls_go(raw, stored):
+    assert clean_text(raw) == stored
