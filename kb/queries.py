@@ -549,12 +549,8 @@ def _shown_lines(session: Session, lines: list[ChecklistItem], visible: Visibili
     may cite a confidential project)."""
     if not visible.restricted or not lines:
         return lines
-    hidden = set()
-    for kind, model in (("lesson", Lesson), ("risk", Risk)):
-        ids = [line.item_id for line in lines if line.kind == kind]
-        if ids:
-            query = select(model.id).where(col(model.id).in_(ids), ~published(model, visible))
-            hidden |= {(kind, i) for i in session.exec(query)}
+    hidden = _hidden_items(session, {kind: [line.item_id for line in lines if line.kind == kind]
+                                     for kind in ("lesson", "risk")}, visible)
     return [line for line in lines if (line.kind, line.item_id) not in hidden]
 
 
@@ -614,22 +610,23 @@ def list_packs(*, session: Session, project_id: int | None = None, limit: int = 
     if project_id is not None:
         query = query.where(KickoffPack.project_id == project_id)
     rows = session.exec(query.order_by(KickoffPack.id.desc()).limit(limit)).all()
-    hidden = _hidden_items(session, [p for p, _code in rows], visible)
+    hidden = _hidden_items(session, {"lesson": [i for p, _code in rows for i in p.lesson_ids or []],
+                                     "risk": [i for p, _code in rows for i in p.risk_ids or []]}, visible)
     return [PackSummary(id=p.id, created_at=p.created_at.strftime("%Y-%m-%d %H:%M"), project_name=p.project_name,
                         project_type=p.project_type, project_id=p.project_id, project_code=code,
                         lines=sum(("lesson", i) not in hidden for i in p.lesson_ids or [])
                         + sum(("risk", i) not in hidden for i in p.risk_ids or [])) for p, code in rows]
 
 
-def _hidden_items(session: Session, packs: list[KickoffPack], visible: Visibility) -> set[tuple[str, int]]:
-    """(kind, id) of the packs' lessons and risks the audience may not see: a pack's line count leaves
-    them out, as its lines do."""
+def _hidden_items(session: Session, ids: dict[str, list[int]], visible: Visibility) -> set[tuple[str, int]]:
+    """(kind, id) of the lessons and risks among `ids` ({"lesson": [...], "risk": [...]}) the audience may not
+    see: checklist lines quoting them are left out, and so are they from a pack's line count."""
     if not visible.restricted:
         return set()
     hidden = set()
-    for kind, model, field in (("lesson", Lesson, "lesson_ids"), ("risk", Risk, "risk_ids")):
-        ids = sorted({i for p in packs for i in getattr(p, field) or []})
-        if ids:
-            query = select(model.id).where(col(model.id).in_(ids), ~published(model, visible))
+    for kind, model in (("lesson", Lesson), ("risk", Risk)):
+        wanted = sorted(set(ids.get(kind, [])))
+        if wanted:
+            query = select(model.id).where(col(model.id).in_(wanted), ~published(model, visible))
             hidden |= {(kind, i) for i in session.exec(query)}
     return hidden

@@ -153,13 +153,12 @@ class Verdict:
 
 
 def judge(snap: Snapshot, dense: np.ndarray | None, weights: dict[str, float], allowed: np.ndarray,
-          detected: Iterable[DetectedFacet] = (), *, filtered: bool = True) -> Verdict:
+          detected: Iterable[DetectedFacet] = ()) -> Verdict:
     """Confidence for every row; the rows of `allowed` that clear STRONG answer the question. A question
-    with no word to judge by is answered by its filters (`filtered`: browsing, or filters given or read from
-    it) or, when it has none ("the", "?"), not at all."""
+    with no word to judge by is answered by its filters (browsing, or filters given or read from it); one with
+    no filter either ("the", "?") allows nothing (`SearchEngine.search`), so nothing answers it."""
     if not weights:
-        detected = list(detected)
-        return Verdict(None, allowed.copy() if filtered or detected else np.zeros(snap.size, dtype=bool))
+        return Verdict(None, allowed.copy())
     z = logit(*signals(snap, dense, weights, detected))
     strong = np.zeros(snap.size, dtype=bool)
     near = np.flatnonzero(allowed & (z >= STRONG_LOGIT - 1e-6))  # then the exact test, as `probability` rounds

@@ -388,9 +388,7 @@ class SearchEngine:
         else:
             groups, fused, allowed = self._rank(snap, request, scores, plan)
         page = groups[request.offset:request.offset + request.limit]
-        verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected,
-                                   filtered=not request.q.strip() or bool(plan.applied) or request.year_from is not None
-                                   or request.year_to is not None)
+        verdict = confidence.judge(snap, scores.dense, weights, allowed, plan.detected)
         strong_groups = [g for g in groups if verdict.strong[g[0]]]
         top_rows, rep_rows = summary_rows(snap, strong_groups)
         items = fetch_rows(self.kb, snap, sorted({g[0] for g in page} | set(top_rows) | set(rep_rows)))
