@@ -268,6 +268,7 @@ class SearchEngine:
         Whether this one was."""
         snap = self.snapshot()
         self._keep_warm = True
+        spelling.warm()
         return hits.warm(self.kb, snap, lambda: self._snap is snap)
 
     def _warm_in_background(self) -> None:
@@ -376,9 +377,8 @@ class SearchEngine:
         start = time.perf_counter()
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
-        found = self._detect(snap, request, base, visible)
-        weights, respelt = spelt_weights(snap, request.q, found)
-        scores = self.text_scores(snap, request.q, weights)
+        question, found, weights, respelt = self._read(snap, request, base, visible)
+        scores = self.text_scores(snap, question, weights)
         plan = self._plan(snap, request, found, scores.match, base)
         plan.notes[:0] = [_('No lesson or risk has the word "%(word)s"; it was searched as "%(nearest)s".')
                           % {"word": r.typed, "nearest": r.searched} for r in respelt]
@@ -396,7 +396,7 @@ class SearchEngine:
                 for g in page if g[0] in items]
         merged = sum(len(g) - 1 for g in groups)
         summary = no_words_summary() if wordless else \
-            build_summary(snap, verdict.strong, strong_groups, items, request.q, filtered=bool(plan.applied))
+            build_summary(snap, verdict.strong, strong_groups, items, question, filtered=bool(plan.applied))
         matching = int(allowed.sum())
         total = max(matching - merged, len(groups))
         response = SearchResponse(
@@ -417,19 +417,35 @@ class SearchEngine:
         """Facet counts over the request's matching set, without ranking."""
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
-        found = self._detect(snap, request, base, visible)
-        scores = self.text_scores(snap, request.q, spelt_weights(snap, request.q, found)[0])
+        question, found, weights, _respelt = self._read(snap, request, base, visible)
+        scores = self.text_scores(snap, question, weights)
         plan = self._plan(snap, request, found, scores.match, base)
         return self._facet_counts(snap, plan, scores.match)
 
-    def _detect(self, snap: Snapshot, request: SearchRequest, base: np.ndarray, visible: Visibility) -> Detection:
-        if not request.detect_facets or not request.q.strip():
-            return Detection()
-        # Only values of rows the audience may see: a hidden project's industry is never read from a question.
+    def _read(self, snap: Snapshot, request: SearchRequest, base: np.ndarray, visible: Visibility
+              ) -> tuple[str, Detection, dict[str, float], list[Respelt]]:
+        """The question as searched, its facets, its weighted terms and each misspelt word with what it was
+        searched as. A misspelt word is searched as the word meant (`search.spelling`), by its words and its
+        meaning, and read for facets again: "risks that materalised on erp migartions" filters to
+        materialised risks on ERP migrations, as the question spelt right does."""
+        rules = self._facet_rules(snap, base, visible) if request.detect_facets else None
+        found = _detect(request.q, rules)
+        weights = query_weights(request.q, found)
+        fixes = spelling.corrections(snap, request.q, weights, rules)
+        if not fixes:
+            return request.q, found, weights, []
+        question = spelling.respelt(request.q, fixes)
+        found = _detect(question, rules)
+        respelt = [Respelt(typed=typed, searched=searched) for typed, searched, _stem in fixes.values()]
+        return question, found, query_weights(question, found), respelt
+
+    @staticmethod
+    def _facet_rules(snap: Snapshot, base: np.ndarray, visible: Visibility) -> list:
+        """The rules for reading facets beyond the fixed ones: the industries and portfolios of the rows the
+        audience may see, so that a hidden project's industry is never read from a question."""
         hidden = visible.hidden_projects
-        extra = value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
+        return value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
             value_rules("portfolio", labels_in(snap, "portfolio", base, hidden))
-        return detect(request.q, extra)
 
     def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float]) -> ranking.TextScores:
         content = {t: w for t, w in weights.items() if w == 1.0}
@@ -702,12 +718,9 @@ def kept(snap: Snapshot, key: tuple, compute):
     return list(answer)  # the caller's own list; the items in it are shared
 
 
-def spelt_weights(snap: Snapshot, query: str, found: Detection) -> tuple[dict[str, float], list[Respelt]]:
-    """`query_weights`, with each misspelt word searched as the word the knowledge base holds
-    (`search.spelling`), and what each was searched as."""
-    weights = query_weights(query, found)
-    fixes = spelling.corrections(snap, query, weights)
-    return spelling.corrected(weights, fixes), [Respelt(typed=t, searched=s) for t, s, _stem in fixes.values()]
+def _detect(question: str, rules: list | None) -> Detection:
+    """The facets `question` names; none when facets are not read from questions (`rules` None)."""
+    return detect(question, rules) if rules is not None and question.strip() else Detection()
 
 
 def query_weights(query: str, found: Detection) -> dict[str, float]:

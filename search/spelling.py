@@ -11,34 +11,88 @@ the keyword index holds them."""
 
 from __future__ import annotations
 
+import functools
+import re
+
 from kb.embedding import english_words
+from search.facets import detect
 from search.index import Snapshot
 from search.text import stem, words
 
 MIN_LETTERS = 5
 
 
-def corrections(snap: Snapshot, query: str, weights: dict[str, float]) -> dict[str, tuple[str, str, str]]:
+def corrections(snap: Snapshot, query: str, weights: dict[str, float],
+                facet_rules: list | None = None) -> dict[str, tuple[str, str, str]]:
     """For each content word (weight 1.0) of `query` the knowledge base does not hold, the word it holds
     that it is most likely a misspelling of, when there is one: {stem held nowhere: (the word as typed,
-    the word searched instead, its stem)}."""
+    the word searched instead, its stem)}. With `facet_rules` (`search.facets.detect`'s extra rules), a
+    word that names a facet counts as held: "helthcare" is healthcare, an industry."""
     out = {}
     for word in dict.fromkeys(words(query)):
         term = stem(word)
         if weights.get(term) == 1.0 and term not in snap.vocab and term not in out and _correctable(word):
-            nearest = _nearest(snap, word)
+            nearest = _nearest(snap, word, facet_rules)
             if nearest is not None and nearest[1] not in weights:
                 out[term] = (word, *nearest)
     return out
 
 
-def corrected(weights: dict[str, float], fixes: dict[str, tuple[str, str, str]]) -> dict[str, float]:
-    """The weights with each misspelt word replaced by its correction, in the question's order."""
-    return {fixes[term][2] if term in fixes else term: weight for term, weight in weights.items()}
+def respelt(query: str, fixes: dict[str, tuple[str, str, str]]) -> str:
+    """`query` with each misspelt word written as the word it is searched as."""
+    for typed, searched, _stem in fixes.values():
+        query = re.sub(rf"(?<![^\W\d_]){re.escape(typed)}(?![^\W\d_])", searched, query, flags=re.IGNORECASE)
+    return query
 
 
 def _correctable(word: str) -> bool:
-    return len(word) >= MIN_LETTERS and word.isascii() and word.isalpha() and word not in english_words()
+    return len(word) >= MIN_LETTERS and word.isascii() and word.isalpha() and not is_english(word)
+
+
+def warm() -> None:
+    """Build the word forms now (about 0.1 s) rather than at the first misspelt question."""
+    _english_forms()
+
+
+def is_english(word: str) -> bool:
+    """Whether `word` is an English word: in the model's list, or an inflection or British spelling of one
+    ("migrations", "stakeholder", "materialised": the list holds "migration", "stakeholders", "materialized")."""
+    return word in _english_forms()
+
+
+@functools.cache
+def _english_forms() -> frozenset[str]:
+    forms = set()
+    for listed in english_words():
+        for word in (listed, *_british(listed)):
+            forms.update((word, word + "s", word + "es", word + "ed", word + "ing"))
+            if word.endswith("e"):
+                forms.update((word + "d", word[:-1] + "ing"))
+            elif word.endswith("y"):
+                forms.update((word[:-1] + "ies", word[:-1] + "ied"))
+            elif word.endswith("s"):
+                forms.add(word[:-1])
+            elif word.endswith("l") and word[-2:-1] in "aeiou":
+                forms.update((word + "led", word + "ling"))
+    return frozenset(forms)
+
+
+def _british(word: str) -> list[str]:
+    """The British spellings of an American one: organize → organise, organization → organisation,
+    analyze → analyse, behavior → behaviour, center → centre, catalog → catalogue."""
+    out = []
+    for american, british, endings in (("iz", "is", ("e", "ed", "es", "ing", "ation", "ations", "er", "ers")),
+                                       ("yz", "ys", ("e", "ed", "es", "ing"))):
+        at = word.rfind(american)
+        if at > 0 and word[at + 2:] in endings:
+            out.append(word[:at] + british + word[at + 2:])
+    if word.endswith("or") and len(word) > 4 and word[-3] not in "aeiou":
+        out.append(word[:-2] + "our")
+    if word.endswith("ter") and len(word) > 4:
+        out.append(word[:-3] + "tre")
+    if word.endswith("log"):
+        out.append(word + "ue")
+    return out
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -53,16 +107,22 @@ def _one_edit_away(word: str) -> set[str]:
             | {a + c + b for a, b in splits for c in _LETTERS})
 
 
-def _nearest(snap: Snapshot, word: str) -> tuple[str, str] | None:
+def _nearest(snap: Snapshot, word: str, facet_rules: list | None) -> tuple[str, str] | None:
     """(the word one edit from `word` whose stem the index holds, that stem), the commonest when several
-    are: "migartion" → (migration, migrat)."""
-    held = {}
-    words_known = english_words()
-    for variant in sorted(_one_edit_away(word) & words_known):
+    are: "migartion" → (migration, migrat); failing that, a word one edit away that names a facet."""
+    held, facet_words = {}, []
+    # most of the word, not "knitting" → unit(ting); "migartions" → migrat(ions)
+    least = max(MIN_LETTERS - 1, len(word) - 3 - next((len(end) for end in ("ing", "ed", "es", "s")
+                                                       if word.endswith(end)), 0))
+    for variant in sorted(_one_edit_away(word) & _english_forms()):
         term = stem(variant)
-        if term in snap.vocab and len(term) >= max(MIN_LETTERS - 1, len(word) - 3):  # not "knitting" → unit(ting)
+        if len(term) < least:
+            continue
+        if term in snap.vocab:
             held.setdefault(term, variant)
+        elif facet_rules is not None and detect(variant, facet_rules).facets:  # a filter no text says
+            facet_words.append((variant, term))
     if not held:
-        return None
+        return facet_words[0] if facet_words else None
     term = min(held, key=lambda t: (float(snap.idf[snap.vocab[t]]), t))
     return held[term], term

@@ -146,12 +146,22 @@ def test_a_misspelt_word_is_searched_as_the_word_the_knowledge_base_holds(engine
     assert typo.answered and typo.hits[0].confidence == pytest.approx(right.hits[0].confidence, abs=0.15)
 
 
+def test_a_misspelt_facet_word_filters_as_the_word_spelt_right(engine):
+    right = search(engine, "risks that materialised on erp migrations")
+    typo = search(engine, "risks that materalised on erp migartions")  # a plural misspelt, a facet word no text holds
+    assert right.applied_filters == {"kind": ["risk"], "status": ["materialised"], "project_type": ["ERP migration"]}
+    assert typo.applied_filters == right.applied_filters
+    assert [h.id for h in typo.hits] == [h.id for h in right.hits] and typo.total == right.total
+    assert [(r.typed, r.searched) for r in typo.respelt] == [("materalised", "materialised"), ("migartions", "migrations")]
+
+
 def test_a_word_the_knowledge_base_holds_or_a_short_one_is_never_corrected(engine):
     assert not search(engine, "data migration").notes
     assert not any("searched as" in n for n in search(engine, "scpe creep").notes)  # too short to guess
     assert search(engine, "vendr delays").notes == ['No lesson or risk has the word "vendr"; it was searched as "vendor".']
     assert not any("searched as" in n for n in search(engine, "how do we handle lunar dust").notes)
-    for english in ("firing the integrator", "catering for the move", "relay failures"):  # words, not misspellings
+    for english in ("firing the integrator", "catering for the move", "relay failures",  # words, not misspellings
+                    "prioritised organisations", "stakeholder behaviour"):  # British spellings, a plural's singular
         assert not search(engine, english).respelt, english
 
 
