@@ -19,7 +19,8 @@ _RATING_WORDS = (
     ("非常高", 5), ("极高", 5), ("很高", 5), ("非常低", 1), ("极低", 1), ("很低", 1), ("较高", 4), ("较低", 2),
     ("中等", 3), ("一般", 3), ("严重", 5), ("轻微", 1), ("高", 4), ("中", 3), ("低", 2),
 )
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(%)?")
+_NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)\s*(%)?")
+"""A rating is at most 100, so a comma is always a decimal one: '0,3', '2,5', '70,5 %' (European registers)."""
 _CHINESE_RATING = re.compile(r"\s*([\u4e00-\u9fff]{1,3}?)(?:风险|概率|影响|等级|级)?\s*")
 """'高', '中等', '很高', '高风险': the cell is the rating word, perhaps with a unit."""
 
@@ -36,7 +37,7 @@ def rating(value: object) -> float | None:
     text = str(value).strip().lower()
     match = _NUMBER.search(text)
     if match:
-        return _from_number(float(match[1]), percent=bool(match[2]))
+        return _from_number(float(match[1].replace(",", ".")), percent=bool(match[2]))
     for phrase, score in _RATING_WORDS:
         if re.search(rf"\b{phrase}\b", text) or (has_han(phrase) and _CHINESE_RATING.fullmatch(text)
                                                    and _CHINESE_RATING.fullmatch(text)[1] == phrase):
@@ -69,7 +70,7 @@ def score(given: object, probability: float | None, impact: float | None) -> flo
         return float(given)
     match = _NUMBER.fullmatch(str(given or "").strip())
     if match and not match[2]:
-        return float(match[1])
+        return float(match[1].replace(",", "."))
     if probability is not None and impact is not None:
         return probability * impact
     return None

@@ -347,8 +347,10 @@ def _period(values: dict[str, object], warnings: list[str]) -> tuple[date | None
     end = _date(values.get("period_end"), N_("Period end"), warnings)
     if values.get("period") and (start is None or end is None):
         parts = [p for p in _RANGE.split(str(values["period"]).strip()) if p.strip()]
-        dates = [parse_date(p.strip()) for p in parts]
-        if len(dates) == 2 and all(dates):
+        dates = [_plausible(parse_date(p.strip()), N_("Reporting period"), p.strip(), warnings) for p in parts]
+        if _IMPLAUSIBLE in dates:
+            pass  # said so
+        elif len(dates) == 2 and all(dates):
             start, end = start or dates[0], end or dates[1]
         elif len(dates) == 1 and dates[0]:
             end = end or dates[0]
@@ -375,7 +377,24 @@ def _date(value: object, what: str, warnings: list[str]) -> date | None:
     if when is None:
         warnings.append(_("%(field)s '%(value)s' is not a date; write it as 2026-03-08.")
                         % {"field": _(what), "value": value})
-    return when
+    when = _plausible(when, what, value, warnings)
+    return None if when is _IMPLAUSIBLE else when
+
+
+_IMPLAUSIBLE = date.min
+"""What `_plausible` gives for a placeholder date, which is neither read nor called unreadable again."""
+
+
+def _plausible(when: date | None, what: str, value: object, warnings: list[str]) -> date | None:
+    """`when`, or _IMPLAUSIBLE with a warning when its year is a placeholder's (9999-12-31), which would
+    stretch every chart of the project's status."""
+    if when is None or project_meta.EARLIEST_YEAR <= when.year <= project_meta.LATEST_YEAR:
+        return when
+    warnings.append(_("%(field)s '%(value)s' is not a date a report has (years %(first)s to %(last)s); write the "
+                      "real date, as 2026-03-08.") % {"field": _(what), "value": value,
+                                                     "first": project_meta.EARLIEST_YEAR,
+                                                     "last": project_meta.LATEST_YEAR})
+    return _IMPLAUSIBLE
 
 
 def _percent(value: object, warnings: list[str]) -> float | None:
@@ -485,9 +504,10 @@ def build_status(name: str, blocks: list[Block], content: str, media_type: str, 
     draft, meta, problems = status_from(found)
     code, projects = _project(meta, name, context, problems)
     if draft is None:
-        raise InvalidDocument(_("This status report gives no reporting period. Add 'Period: 2026-03-02 to "
-                                "2026-03-08' (or 'Week ending: 2026-03-08') to its front matter or its details "
-                                "table."))
+        unread = [w for w in problems if "2026-03-08" in w]  # a period given but not readable says why
+        raise InvalidDocument(" ".join([_("This status report gives no reporting period. Add 'Period: 2026-03-02 to "
+                                          "2026-03-08' (or 'Week ending: 2026-03-08') to its front matter or its "
+                                          "details table."), *unread]))
     from ingest.compliance import status_gaps  # the templates are built from this module's vocabulary
 
     problems.extend(status_gaps(draft, code))

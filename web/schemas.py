@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from kb.i18n import N_, _
 from search.models import FACETS, Hit, ProjectProfile, SearchRequest, SearchResponse
@@ -181,6 +181,26 @@ class KickoffForm(BaseModel):
         return ProjectProfile(name=self.name.strip() or None, project_type=self.project_type.strip() or None,
                               industry=self.industry.strip() or None, budget=parse_budget(self.budget),
                               size=self.size if self.size in SIZES else None, description=self.description.strip())
+
+
+def _budget_in(value: object) -> object:
+    """A budget in a JSON body: a number, or an amount as people write it ("3.5m", "850k", "250万")."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    amount = parse_budget(value)
+    if amount is None:
+        raise ValueError(_("Cannot read the budget %(budget)r: write a number or an amount such as 3.5m, 850k, "
+                           "1,200,000 or 250万.") % {"budget": value[:40]})
+    return amount
+
+
+class ProfileIn(ProjectProfile):
+    """A project profile in a JSON body: its budget a number or an amount as the kickoff form takes it."""
+
+    budget: Annotated[float | None, BeforeValidator(_budget_in)] = Field(
+        None, description='A number, or an amount as people write it: "3.5m", "850k", "1,200,000", "250万".')
 
 
 def parse_budget(text: str) -> float | None:

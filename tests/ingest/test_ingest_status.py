@@ -174,6 +174,8 @@ def test_a_report_naming_only_the_code_does_not_rename_its_project(fast_kb):
 
 @pytest.mark.parametrize("data, says", [
     (status_md().replace(b"period: 2026-03-02 to 2026-03-08\n", b""), "no reporting period"),
+    (status_md().replace(b"period: 2026-03-02 to 2026-03-08", b"period: 9999-12-25 to 9999-12-31"),
+     "Reporting period '9999-12-25' is not a date a report has (years 1950 to 2100)"),  # a placeholder, not a date
     (status_md().replace(b"code: POS-1\n", b"").replace(b"project: Store POS Replacement\n", b""), "names no project"),
 ])
 def test_a_report_without_period_or_project_is_rejected_and_nothing_stored(fast_kb, data, says):

@@ -50,6 +50,7 @@ def test_money(text, expected):
 @pytest.mark.parametrize("value, expected", [
     ("Very high", 5), ("High", 4), ("medium", 3), ("Low", 2), ("rare", 1), ("almost certain", 5),
     (3, 3), ("4 - Major", 4), ("70%", 4), (0.15, 2), (8, 4), ("TBD", None), (None, None),
+    ("0,3", 2), ("2,5", 2.5), ("45,5 %", 3),  # decimal commas: '0,3' was unreadable, '2,5' read as 2
 ])
 def test_ratings(value, expected):
     assert rating(value) == expected
@@ -57,6 +58,7 @@ def test_ratings(value, expected):
 
 def test_score_and_status():
     assert score(None, 4, 5) == 20 and score("12", 4, 5) == 12 and score("High", None, 5) is None
+    assert score("12,5", 4, 5) == 12.5  # the register's own score, not P × I (20)
     assert risk_status("Occurred - became an issue") == "materialised"
     assert risk_status("Closed") == "closed" and risk_status("Monitoring") == "open"
 

@@ -188,6 +188,14 @@ def test_kickoff_pack_is_recorded_and_can_be_read_back(loaded: TestClient):
     assert_error(loaded.get("/api/kickoff/99999"), 404)
 
 
+def test_a_budget_is_read_as_the_kickoff_form_reads_it(loaded: TestClient):
+    for written, amount in (("3.5m", 3_500_000), ("850k", 850_000), ("1,200,000", 1_200_000), (2_000_000, 2_000_000)):
+        pack = loaded.post("/api/kickoff", json={"name": "Ledger", "budget": written})
+        assert pack.status_code == 200 and pack.json()["profile"]["budget"] == amount, written
+    refused = loaded.post("/api/projects/similar", json={"project_type": "ERP migration", "budget": "about a million"})
+    assert refused.status_code == 422 and "Cannot read the budget 'about a million'" in refused.text
+
+
 def test_served_app_loads_the_search_index_at_start_up(tmp_path):
     import time
 

@@ -14,7 +14,7 @@ from kb.errors import ProjectNotFound
 from kb.i18n import _
 from search.models import KickoffPackResult, ProjectProfile
 from web.deps import AudienceDep, EngineDep, SessionDep, VisibilityDep, release
-from web.schemas import ProjectIdQuery
+from web.schemas import ProfileIn, ProjectIdQuery
 
 router = APIRouter(tags=["api"])
 
@@ -30,7 +30,7 @@ class ChecklistUpdate(BaseModel):
 
 
 @router.post("/kickoff", response_model=KickoffPackResult)
-def api_kickoff(profile: ProjectProfile, engine: EngineDep, session: SessionDep, visible: VisibilityDep,
+def api_kickoff(profile: ProfileIn, engine: EngineDep, session: SessionDep, visible: VisibilityDep,
                 audience: AudienceDep):
     """Build (and record) a kickoff pack for a new project; with `project_id` it becomes that project's
     pack and its lines that project's checklist. A pack for no project is read by its author and the PMO."""

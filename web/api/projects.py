@@ -12,13 +12,13 @@ from kb import access, queries
 from kb.access import Share
 from kb.models import ProjectCreate, ProjectPublic
 from search import warnings
-from search.models import ProjectMatch, ProjectProfile
+from search.models import ProjectMatch
 from search.portfolio import Portfolio, build_portfolio
 from search.warnings import ProjectWarnings
 from kb.store import Deletion
 from web import audit
 from web.deps import AudienceDep, EngineDep, ServicesDep, SessionDep, VisibilityDep
-from web.schemas import Limit, Offset
+from web.schemas import Limit, Offset, ProfileIn
 
 router = APIRouter(tags=["api"])
 
@@ -81,7 +81,7 @@ def api_create_project(project: ProjectCreate, session: SessionDep, audience: Au
 
 
 @router.post("/projects/similar", response_model=list[ProjectMatch])
-def api_similar_projects(profile: ProjectProfile, engine: EngineDep, visible: VisibilityDep, limit: Limit = 5):
+def api_similar_projects(profile: ProfileIn, engine: EngineDep, visible: VisibilityDep, limit: Limit = 5):
     """Past projects most like the described one, with the reasons."""
     return engine.similar_projects(profile, limit=limit, visible=visible)
 
