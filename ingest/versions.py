@@ -31,6 +31,6 @@ def restore_version(kb: KnowledgeBase, document_id: int, version: int) -> FileRe
                               document_id=doc.id)
     report = ingest_bytes(kb, doc.source_name, path.read_bytes(), kind_hint=doc.kind, project=code)
     if report.outcome == "replaced":
-        report.reason = (f"version {version} restored as version {doc.version + 1}; version {doc.version} "
-                         "is kept and can be restored in turn")
+        report.reason = _("version %(version)s restored as version %(new)s; version %(old)s is kept and can be "
+                          "restored in turn") % {"version": version, "new": doc.version + 1, "old": doc.version}
     return report

@@ -5,12 +5,14 @@ refused or failed request leaves no event claiming it happened."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
+from sqlmodel import select
 
 from kb import access, accounts
-from kb.models import Lesson, LessonUpdate, Risk, RiskUpdate
+from kb.models import Lesson, LessonUpdate, Risk, RiskUpdate, utcnow
 from kb.store import KnowledgeBase
 from web.auth import AUDIENCE
 
@@ -90,3 +92,19 @@ def set_access(request: Request, session, project, *, confidential: bool | None,
     before = state()
     access.set_access(session, project, confidential=confidential, shared_with=shared_with)
     record(request, "confidentiality", f"project {project.code}", before=before, after=state())
+
+
+JUST_NOW = timedelta(minutes=15)
+
+
+def deleted_just_now(request: Request, session, kind: str, name: str) -> str:
+    """`name` when the person asking deleted the `kind` ("document", "project") of that name in the last
+    15 minutes, else "": the name a page confirms as deleted comes from the audit log, not from the
+    address, where anyone could write a message of their own for the page to show."""
+    who = actor(request)
+    if not name or who is None:
+        return ""
+    events = session.exec(select(accounts.AuditEvent.target).where(
+        accounts.AuditEvent.action == "delete", accounts.AuditEvent.actor == who,
+        accounts.AuditEvent.at >= utcnow() - JUST_NOW).order_by(accounts.AuditEvent.id.desc()).limit(50)).all()
+    return name if any(t.startswith(f"{kind} ") and t.endswith(f" ({name})") for t in events) else ""

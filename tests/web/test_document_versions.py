@@ -82,6 +82,18 @@ def test_deleting_a_document_asks_first_then_removes_it(client: TestClient):
     assert client.get("/api/search", params={"q": "data migration"}).json()["total"] == 0
 
 
+def test_a_link_cannot_put_its_own_words_in_the_pages_notices(client: TestClient):
+    """'?restored=Your session expired. Sign in at evil.example' was shown in the app's green notice."""
+    doc_id = api_upload(client, REPORT, original())["document_id"]
+    lure = "Your session expired, sign in at evil.example"
+    assert client.get(f"/documents/{doc_id}", params={"restored": lure}).status_code == 422
+    for page in ("/documents", "/projects"):
+        html = client.get(page, params={"deleted": lure}).text
+        assert not re.findall(r'class="notice"[^>]*>[^<]*', html), page
+    assert "Version 1 is already the current version" in client.post(
+        f"/documents/{doc_id}/versions/1/restore", follow_redirects=True).text
+
+
 def test_deleting_a_ghost_project_takes_it_out_of_the_project_list(client: TestClient):
     ghost = api_upload(client, "typo.md", original().replace(b"WEB-ERP-2022", b"WEB-ERP-2202"))
     api_upload(client, REPORT, original())

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from ingest import restore_version
 from ingest.compliance import stored_gaps
 from kb import queries
+from kb.errors import InvalidDocument
 from kb.i18n import _, ngettext
 from web import audit
 from web.deps import KBDep, ServicesDep, SessionDep, SettingsDep, VisibilityDep, release
@@ -32,12 +33,12 @@ def documents_page(request: Request, session: SessionDep, visible: VisibilityDep
                                      visible=visible)
     pages = max(1, min(math.ceil(listing.total / PER_PAGE), MAX_LISTED // PER_PAGE))
     return render(request, "documents.html", listing=listing, docs=listing.items, page=page, pages=pages, kind=kind,
-                  deleted=deleted)
+                  deleted=audit.deleted_just_now(request, session, "document", deleted))
 
 
 @router.get("/documents/{document_id}")
 def document_page(request: Request, document_id: int, kb: KBDep, session: SessionDep, visible: VisibilityDep,
-                  restored: str = Query("", max_length=300)):
+                  restored: int = Query(0, ge=0, le=MAX_LISTED), restored_as: int = Query(0, ge=0, le=MAX_LISTED)):
     doc = queries.get_document(session=session, document_id=document_id, visible=visible)
     summary = queries.document_summary(session=session, document_id=document_id, visible=visible)
     html, headings = render_document_html(doc.content)
@@ -45,7 +46,7 @@ def document_page(request: Request, document_id: int, kb: KBDep, session: Sessio
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
                   table=register_table(doc.rows),
                   versions=queries.document_versions(session=session, document_id=document_id, visible=visible),
-                  restored=restored, withheld=_(queries.WITHHELD) if withheld else None,
+                  restored=restored_notice(restored, restored_as), withheld=_(queries.WITHHELD) if withheld else None,
                   template_gaps=[] if withheld else stored_gaps(kb, doc))
 
 
@@ -64,7 +65,22 @@ def restore(request: Request, document_id: int, version: int, services: Services
     with services.ingest_lock:
         report = restore_version(services.kb, document_id, version)
     audit.restored(request, document_id, version, report)
-    return RedirectResponse(f"/documents/{document_id}?restored={report.reason or report.outcome}", status_code=303)
+    if report.outcome == "rejected":
+        raise InvalidDocument(report.reason)
+    # The page words the notice from these numbers: text in the address would let a link put anyone's words
+    # in the app's own voice.
+    done = {"restored": version} if report.outcome == "unchanged" else \
+        {"restored": version, "restored_as": services.kb.document_versions(document_id)[0].version}
+    return RedirectResponse(f"/documents/{document_id}?{urlencode(done)}", status_code=303)
+
+
+def restored_notice(version: int, new: int) -> str | None:
+    if not version:
+        return None
+    if not new:
+        return _("Version %(version)s is already the current version; nothing changed.") % {"version": version}
+    return _("Version %(version)s restored as version %(new)s; version %(old)s is kept and can be restored in "
+             "turn.") % {"version": version, "new": new, "old": new - 1}
 
 
 @router.get("/documents/{document_id}/delete")

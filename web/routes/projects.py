@@ -36,7 +36,7 @@ def projects_page(request: Request, session: SessionDep, visible: VisibilityDep,
                                     visible=visible)
     pages = max(1, min(math.ceil(listing.total / PER_PAGE), MAX_LISTED // PER_PAGE))
     return render(request, "projects.html", partial="_projects_table.html", listing=listing, page=page,
-                  pages=pages, q=q, deleted=deleted)
+                  pages=pages, q=q, deleted=audit.deleted_just_now(request, session, "project", deleted))
 
 
 class NewProjectForm(BaseModel):
