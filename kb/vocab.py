@@ -288,7 +288,7 @@ _SHOWN = frozenset(SHOWN_VALUES)
 FACET_LABELS = {"kind": N_("Lesson or risk"), "polarity": N_("Polarity"), "category": N_("Category"),
                 "phase": N_("Phase"), "project_type": N_("Project type"), "industry": N_("Industry"),
                 "portfolio": N_("Portfolio"), "year": N_("Year"), "outcome": N_("Project outcome"),
-                "status": N_("Risk status"), "language": N_("Language")}
+                "status": N_("Risk status"), "language": N_("Language"), "project": N_("Project")}
 """Each search facet's name, as the search page's filters and the search's notes show it."""
 
 

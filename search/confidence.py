@@ -63,6 +63,9 @@ def coverage(snap: Snapshot, weights: dict[str, float], satisfied: Iterable[str]
     the words of topic facets that only rank (`topic`: "super users"), where the row has them;
     question words ("past", "lessons") and other facets ("mistakes") do not, unless
     the question has nothing else.
+    A filter's words count for nothing when the question's own words are in no row: every row of
+    the filter holds them, and the question's topic is what the knowledge base lacks ("what went
+    wrong on healthcare projects" is not half answered by every lesson that went wrong).
     Unknown words weigh as much as the rarest possible word and are never present, except the
     words of a filter, which no row needs to contain: they are left out ("2022年以来已发生的风险",
     materialised risks since 2022, is all filters, and its Chinese words are in no English row)."""
@@ -83,8 +86,9 @@ def coverage(snap: Snapshot, weights: dict[str, float], satisfied: Iterable[str]
         return np.zeros(snap.size, dtype=np.float32)
     found = [t for t in known if t not in satisfied]
     given = sum(weights[t] * float(snap.idf[snap.vocab[t]]) for t in known if t in satisfied)
-    if not found:
-        return np.full(snap.size, given / total, dtype=np.float32)
+    if not found:  # the filters' words only, unless the question's own words are in no row ("healthcare")
+        share = 0.0 if any(t not in satisfied for t in weights) else given / total
+        return np.full(snap.size, share, dtype=np.float32)
     mass = np.array([weights[t] * float(snap.idf[snap.vocab[t]]) for t in found], dtype=np.float32)
     present = (snap.bm25[:, [snap.vocab[t] for t in found]] > 0).astype(np.float32)
     return (np.asarray(present @ mass).ravel() + given) / total

@@ -28,7 +28,7 @@ from kb.language import has_han
 from kb.models import SearchLog
 from kb.priority import lower_this_thread
 from search import confidence, hits, ranking, spelling
-from search.facets import Detection, detect, value_rules
+from search.facets import Detection, detect, project_rules, value_rules
 from search.hits import fetch_rows, make_hit, source_of_row
 from search.index import Snapshot, build_snapshot
 from search.models import (
@@ -59,8 +59,9 @@ class Plan:
     """What one request means once facets are resolved against a snapshot."""
 
     masks: dict[str, np.ndarray] = field(default_factory=dict)   # facet -> accepted rows
-    base: np.ndarray | None = None                                 # published and year range
+    base: np.ndarray | None = None                                 # published, year range, nothing left out
     applied: dict[str, list[str]] = field(default_factory=dict)
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # facet -> values left out
     detected: list[DetectedFacet] = field(default_factory=list)
     boosts: list[np.ndarray] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -396,7 +397,8 @@ class SearchEngine:
                 for g in page if g[0] in items]
         merged = sum(len(g) - 1 for g in groups)
         summary = no_words_summary() if wordless else \
-            build_summary(snap, verdict.strong, strong_groups, items, question, filtered=bool(plan.applied))
+            build_summary(snap, verdict.strong, strong_groups, items, question,
+                          filtered=bool(plan.applied or plan.excluded))
         matching = int(allowed.sum())
         total = max(matching - merged, len(groups))
         response = SearchResponse(
@@ -404,7 +406,8 @@ class SearchEngine:
             strong=max(int(verdict.strong.sum()) - sum(len(g) - 1 for g in strong_groups), len(strong_groups)),
             best_confidence=verdict.best(allowed), hits=hits,
             facets=self._facet_counts(snap, plan, scores.match), detected=plan.detected,
-            applied_filters=plan.applied, summary=summary, offset=request.offset, limit=request.limit, notes=plan.notes,
+            applied_filters=plan.applied, excluded_filters=plan.excluded, summary=summary, offset=request.offset,
+            limit=request.limit, notes=plan.notes,
             respelt=respelt,
         )
         response.took_ms = round((time.perf_counter() - start) * 1000, 2)
@@ -444,7 +447,9 @@ class SearchEngine:
         """The rules for reading facets beyond the fixed ones: the industries and portfolios of the rows the
         audience may see, so that a hidden project's industry is never read from a question."""
         hidden = visible.hidden_projects
-        return value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
+        shown = labels_in(snap, "project", base, hidden)
+        names = {p.code: p.name for p in snap.projects.values() if p.code in set(shown)}
+        return project_rules(names) + value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
             value_rules("portfolio", labels_in(snap, "portfolio", base, hidden))
 
     def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float]) -> ranking.TextScores:
@@ -523,6 +528,9 @@ class SearchEngine:
                 year_from = int(det.value)
             elif det.facet == "year_to" and year_to is None:
                 year_to = int(det.value)
+            elif det.excluded and det.facet in FACETS:
+                plan.base &= ~facet_mask(snap, det.facet, [det.value])
+                plan.excluded.setdefault(det.facet, []).append(det.value)
             elif det.facet in FACETS:
                 together.setdefault((det.facet, det.phrase), []).append(det)
                 continue
@@ -725,7 +733,9 @@ def _detect(question: str, rules: list | None) -> Detection:
 
 def query_weights(query: str, found: Detection) -> dict[str, float]:
     """Stemmed query terms with their weight; words that implied a facet count less."""
-    weights = {t: 1.0 for t in term_counts(query)}
+    # "lessons not about vendors": a left-out facet's words are not searched for
+    gone = {t for start, end in found.left_out for t in term_counts(query[start:end])}
+    weights = {t: 1.0 for t in term_counts(query) if t not in gone}
     for term in weights.keys() & _QUESTION_STEMS:
         weights[term] = FACET_WORD_WEIGHT
     spans = [query[start:end] for start, end in found.spans]

@@ -76,18 +76,20 @@ RULES: list[tuple[str, str, str]] = [
     ("polarity", "improvement", r"do differently|next time"),
     ("kind", "risk", r"materiali[sz]ed risks\b|\brisks\b|risk registers?|\brisk (?:that|which)\b|materiali[sz]ed"),
     ("status", "materialised", r"materiali[sz]ed|became (?:an )?issues?|turned into issues?"
-                               r"|risks? (?:that|which) (?:occurred|happened|were realised|were realized|hit)"),
+                               r"|risks? (?:that|which) (?:occurred|happened|were realised|were realized|hit)|\bcame true\b"),
     ("status", "open", r"\bopen risks\b"),
     ("status", "closed", r"\bclosed risks\b"),
-    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned) " + _OUTCOME_OF),
-    ("outcome", "successful", r"\bsuccessful " + _OUTCOME_OF),
-    ("outcome", "challenged", r"\bchallenged " + _OUTCOME_OF),
+    # The outcome's word only: the words after it are the projects' type or industry, read by their own rules,
+    # or the question's topic ("failed mining projects": mining is searched for, not taken as a filter word).
+    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned)(?= " + _OUTCOME_OF + ")"),
+    ("outcome", "successful", r"\bsuccessful(?= " + _OUTCOME_OF + ")"),
+    ("outcome", "challenged", r"\bchallenged(?= " + _OUTCOME_OF + ")"),
     ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|s/4 ?hana|enterprise resource planning|netsuite|oracle e-business"),
     ("project_type", "CRM rollout", r"\bcrms?\b(?: " + _PROJ + r")?|salesforce|customer relationship management|hubspot"),
     ("project_type", "cloud migration", r"\bcloud " + _PROJ + r"|migrat\w* to (?:the )?cloud|lift[- ]and[- ]shift"
                                         r"|data cent(?:re|er)s? (?:migrations?|moves?|exits?|consolidations?)"
                                         r"|\b(?:aws|azure|gcp) " + _PROJ),
-    ("project_type", "web or mobile app", r"\b(?:mobile|web) apps?\b|\bapp launch(?:es)?|\b(?:mobile|web|app|website|portal) " + _PROJ
+    ("project_type", "web or mobile app", r"\b(?:mobile|web) apps?\b|\bapp launch(?:es)?|\b(?:(?:mobile|web|app|website|portal)(?:,? (?:and|or|&) |/))*(?:mobile|web|app|website|portal) " + _PROJ
                                           + r"|e-?commerce (?:sites?|platforms?)"),
     ("project_type", "regulatory compliance", r"\b(?:regulatory|compliance) " + _PROJ + r"|\bgdpr\b|\bhipaa\b|\bifrs\b|\bsox\b"),
     ("project_type", "office relocation", r"office (?:relocations?|moves?)|\brelocation " + _PROJ + r"|workplace moves?|fit-outs?"),
@@ -138,6 +140,17 @@ class Detection:
     year_to: int | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
     """Character spans of the query that implied a facet (their words are down-weighted)."""
+    left_out: list[tuple[int, int]] = field(default_factory=list)
+    """Character spans of facets the query asked to leave out ("not on ERP projects"): their words are not
+    searched for at all."""
+
+
+_NEGATION = re.compile(r"(?:\b(?:not|no|without|except|excluding|never)|n't|\bother than|\bapart from|\bbesides)\s+"
+                       r"(?:(?:about|on|for|in|from|with|the|a|an|any|our|of|to|involving)\s+){0,2}$|\bnon-$"
+                       r"|(?:不是|不要|并非|非|除了|不包括|不含|排除)\s*$")
+"""A negation just before a facet's phrase: "not on ERP projects", "lessons not about vendors", "non-ERP",
+"what did not go wrong", "除了ERP项目". Only a few small words may stand between ("did not manage on ERP
+projects" is no negation of ERP)."""
 
 
 def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: date | None = None) -> Detection:
@@ -145,13 +158,23 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
     low = query.lower()
     out = Detection()
     seen: set[tuple[str, str]] = set()
-    for facet, value, pattern in [*_COMPILED, *extra]:
-        m = pattern.search(low)
+    projects = [rule for rule in extra if rule[0] == "project"]
+    named: list[tuple[int, int]] = []  # "FIN-ERP-2021" names a project, not the ERP type or the year 2021
+    for facet, value, pattern in [*projects, *_COMPILED, *(rule for rule in extra if rule[0] != "project")]:
+        m = next((m for m in pattern.finditer(low) if not any(a < m.end() and m.start() < b for a, b in named)),
+                 None)
+        if m and facet == "project":
+            named.append(m.span())
         if m and (facet, value) not in seen:
             seen.add((facet, value))
-            out.facets.append(DetectedFacet(facet=facet, value=value, phrase=query[m.start():m.end()]))
-            out.spans.append(m.span())
-    if ("status", "materialised") in seen and ("kind", "risk") not in seen:
+            excluded = bool(_NEGATION.search(low, max(0, m.start() - 40), m.start()))
+            if excluded and any(a < m.end() and m.start() < b for a, b in out.spans):
+                continue  # "go well" inside "didn't go well", which names went wrong
+            out.facets.append(DetectedFacet(facet=facet, value=value, phrase=query[m.start():m.end()],
+                                            excluded=excluded))
+            (out.left_out if excluded else out.spans).append(m.span())
+    if any(f.facet == "status" and f.value == "materialised" and not f.excluded for f in out.facets) \
+            and ("kind", "risk") not in seen:
         out.facets.append(DetectedFacet(facet="kind", value="risk", phrase=_phrase(out, "status")))
     _detect_years(query, low, out, today or date.today())
     return out
@@ -186,6 +209,18 @@ def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
             out.facets.append(DetectedFacet(facet="year_to", value=str(out.year_to), phrase=phrase))
         out.spans.append(m.span())
         return
+
+
+def project_rules(names: dict[str, str]) -> list[tuple[str, str, re.Pattern]]:
+    """Rules for the projects a question names, by code ("FIN-ERP-2021", in any case) or by full name of two
+    words or more ("Finance Platform Replacement"): their lessons and risks."""
+    rules = []
+    for code, name in sorted(names.items()):
+        pattern = r"(?<![\w-])" + re.escape(code.lower()) + r"(?![\w-])"
+        if name and len(name.split()) >= 2:
+            pattern += r"|(?<!\w)" + re.escape(" ".join(name.lower().split())) + r"(?!\w)"
+        rules.append(("project", code, re.compile(pattern)))
+    return rules
 
 
 def value_rules(facet: str, values: list[str]) -> list[tuple[str, str, re.Pattern]]:

@@ -222,6 +222,7 @@ def _facet_columns(rows, projects: dict[int, IndexedProject]) -> dict[str, list]
         year = r.lesson_date.year if kind == LESSON and r.lesson_date else (p.year if p else None)
         cols["year"].append(str(year) if year else None)
         cols["language"].append(LANGUAGES.get(r.language))  # shown by name: 'Chinese', not 'zh'
+        cols["project"].append(p.code if p else None)
     return cols
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 # Facets a search can be filtered and counted by, in display order.
 FACETS = ("kind", "polarity", "category", "phase", "project_type", "industry", "portfolio", "year",
-          "outcome", "status", "language")
+          "outcome", "status", "language", "project")
 
 
 class SearchRequest(BaseModel):
@@ -99,6 +99,9 @@ class DetectedFacet(BaseModel):
     """The words of the query that implied it."""
     applied: bool = True
     """False when filtering by it would have left nothing, so it only ranks matching results higher."""
+    excluded: bool = False
+    """The question asked for results without it ("not on ERP projects", "lessons not about vendors"):
+    results that have it are left out."""
 
 
 class Citation(BaseModel):
@@ -152,6 +155,8 @@ class SearchResponse(BaseModel):
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
     detected: list[DetectedFacet] = Field(default_factory=list)
     applied_filters: dict[str, list[str]] = Field(default_factory=dict)
+    excluded_filters: dict[str, list[str]] = Field(default_factory=dict)
+    """Facet values the question asked to leave out ("not on ERP projects"): no result has them."""
     summary: Summary | None = None
     took_ms: float = 0.0
     offset: int = 0

@@ -56,6 +56,7 @@ class SearchQuery(BaseModel):
     outcome: list[str] = Field([], description="successful, challenged or failed (of the project)")
     status: list[str] = Field([], description="open, closed or materialised (of a risk)")
     language: list[str] = Field([], description="Chinese or English (of the lesson or risk's own text)")
+    project: list[str] = Field([], description="A project's code: its lessons and risks only.")
     year_from: int | None = Field(None, ge=1900, le=2100)
     year_to: int | None = Field(None, ge=1900, le=2100)
     ignored: list[str] = Field([], description="Detected facets to ignore, as facet:value.")

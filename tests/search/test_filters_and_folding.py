@@ -213,3 +213,36 @@ def test_a_question_of_facets_only_gets_every_row_they_select(engine):
                            log=False)
     assert asked.answered and asked.total == chosen.total > 0
     assert {h.id for h in asked.hits} == {h.id for h in chosen.hits}
+
+
+@pytest.mark.parametrize("question, facet, value", [
+    ("went well but not on ERP projects", "project_type", "ERP migration"),
+    ("non-ERP projects that went wrong", "project_type", "ERP migration"),
+    ("lessons not about vendors", "category", "vendor and procurement"),
+    ("what did not go wrong", "polarity", "went wrong"),
+    ("除了ERP项目以外的风险", "project_type", "ERP migration"),
+])
+def test_a_facet_the_question_negates_is_left_out_not_filtered_to(question, facet, value):
+    from search.facets import detect
+
+    found = {(f.facet, f.value): f.excluded for f in detect(question, today=date(2026, 11, 30)).facets}
+    assert found[(facet, value)] is True, found
+
+
+@pytest.mark.parametrize("question", ["risks we did not manage on ERP projects", "what didn't go well",
+                                      "what went wrong on ERP migrations"])
+def test_a_negation_elsewhere_in_the_question_leaves_its_facets_as_filters(question):
+    from search.facets import detect
+
+    assert not any(f.excluded for f in detect(question, today=date(2026, 11, 30)).facets)
+
+
+def test_results_of_a_left_out_facet_are_not_shown_and_its_words_not_searched(engine):
+    """'went well but not on ERP projects' filtered to ERP migration: the opposite of what was asked."""
+    asked = engine.search(SearchRequest(q="what went well but not on ERP migrations", limit=50), log=False)
+    assert asked.excluded_filters == {"project_type": ["ERP migration"]}
+    assert "project_type" not in asked.applied_filters and asked.applied_filters == {"polarity": ["went well"]}
+    assert asked.total > 0 and all(h.project.project_type != "ERP migration" for h in asked.hits)
+    everyone = engine.search(SearchRequest(q="what went well", limit=50), log=False)
+    erp = sum(1 for h in everyone.hits if h.project.project_type == "ERP migration")
+    assert erp and asked.total == everyone.total - erp

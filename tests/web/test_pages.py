@@ -75,6 +75,15 @@ def test_search_highlights_matches_and_links_to_the_source_section(loaded: TestC
     assert "More like this" in html
 
 
+def test_a_facet_the_question_negates_is_shown_as_left_out_and_can_be_shown_again(loaded: TestClient):
+    html = loaded.get("/search", params={"q": "what went well but not on ERP migrations"}).text
+    assert "Left out:" in html
+    chip = re.search(r'<a class="chip chip-detected chip-left-out" href="([^"]+)"', html)
+    assert chip and "Project type: <strong>ERP migration" in html.split("Left out:")[1]
+    again = loaded.get(unquote(chip[1].replace("&amp;", "&"))).text
+    assert "Left out:" not in again
+
+
 def test_detected_facets_are_removable_chips(loaded: TestClient):
     html = loaded.get("/search", params={"q": "what went wrong with vendors"}).text
     chips = re.findall(r'<a class="chip chip-detected" href="([^"]+)"', html)

@@ -104,7 +104,7 @@ def search_context(params: SearchPageQuery, response: SearchResponse) -> dict:
     # The pages offered stop where search results stop (web.schemas.MAX_RANKED).
     pages = max(1, min(math.ceil(response.total / params.limit), params.last_page))
     shown = [d for d in response.detected if f"{d.facet}:{d.value}" not in params.ignored]
-    detected = [Chip(d.facet, d.value, d.phrase) for d in shown if d.applied]
+    detected = [Chip(d.facet, d.value, d.phrase) for d in shown if d.applied and not d.excluded]
     applied = response.applied_filters
     return {
         "params": params,
@@ -118,6 +118,7 @@ def search_context(params: SearchPageQuery, response: SearchResponse) -> dict:
         "pages": pages,
         "filter_chips": explicit_chips(params) + detected,
         "hint_chips": [Chip(d.facet, d.value, d.phrase) for d in shown if not d.applied],
+        "left_out_chips": [Chip(d.facet, d.value, d.phrase) for d in shown if d.excluded],
         "rank_only": RANK_ONLY_FACETS,
         "clear_ignored": [("ignored", key) for key in sorted(c.key for c in detected)],
     }
