@@ -14,9 +14,9 @@ from ingest.values import normalise_key, shorten
 
 RISK_COLUMNS: dict[str, tuple[str, ...]] = {
     "external_id": ("id", "risk id", "ref", "risk ref", "reference", "risk no", "risk number", "#", "no",
-                    "risk identifier", "risk #",
+                    "risk identifier", "risk #", "issue key", "key", "risk key",
                    "风险编号", "编号", "序号", "风险id"),
-    "title": ("title", "risk title", "short name", "name", "risk name",
+    "title": ("title", "risk title", "short name", "name", "risk name", "summary", "risk summary",
              "风险名称", "风险标题", "标题"),
     "description": ("description", "risk", "risk statement", "risk description", "event", "risk event", "details",
                    "风险描述", "描述", "风险事件", "风险内容", "风险"),
@@ -27,19 +27,22 @@ RISK_COLUMNS: dict[str, tuple[str, ...]] = {
     "category": ("category", "risk category", "type", "risk type",
                 "风险类别", "类别", "风险类型", "分类"),
     "probability": ("probability", "likelihood", "p", "prob", "probability rating", "likelihood rating",
+                    "likelihood score", "probability score", "likelihood level", "probability level",
                    "可能性", "概率", "发生概率", "发生可能性"),
-    "impact": ("impact", "severity", "i", "consequence rating", "impact rating", "impact score",
+    "impact": ("impact", "severity", "i", "consequence rating", "impact rating", "impact score", "imp",
+               "impact level", "severity rating", "consequence score",
               "影响程度", "严重程度", "影响等级"),
     "score": ("score", "risk score", "rating", "p x i", "pxi", "exposure", "risk rating", "risk exposure",
               "priority score", "risk level",
              "风险等级", "风险值", "风险评分", "风险级别", "评分"),
-    "owner": ("owner", "risk owner", "action owner",
+    "owner": ("owner", "risk owner", "action owner", "assigned to", "assignee", "responsible",
              "责任人", "负责人", "风险责任人", "风险负责人"),
     "response": ("response strategy", "risk response category", "response", "risk response", "mitigation",
                  "actions", "treatment", "countermeasures", "mitigation actions", "response actions",
-                 "mitigation plan", "planned response", "action", "mitigation strategy",
+                 "mitigation plan", "planned response", "action", "mitigation strategy", "mitigation/response",
+                 "response plan", "response/mitigation", "mitigation/contingency", "mitigating actions",
                 "应对措施", "应对策略", "缓解措施", "应对计划", "措施"),
-    "status": ("status", "risk status", "state",
+    "status": ("status", "risk status", "state", "current status",
               "状态", "风险状态"),
     "phase": ("phase", "stage", "project phase",
              "阶段", "项目阶段"),
@@ -91,8 +94,10 @@ CODE_HEADERS = ("project code", "project id", "项目编号", "项目代码")
 
 
 def column_field(header: object, table: dict[str, tuple[str, ...]]) -> tuple[str, int] | None:
-    """(field, priority) a header maps to in a column table; lower priority wins among several columns."""
-    key = normalise_key(header)
+    """(field, priority) a header maps to in a column table; lower priority wins among several columns.
+    A Jira export's 'Custom field (Likelihood)' is read by the name in brackets."""
+    custom = re.fullmatch(r"\s*custom ?field\s*\((.+)\)\s*", str(header or ""), re.IGNORECASE)
+    key = normalise_key(custom[1] if custom else header)
     for name, aliases in table.items():
         if key in aliases:
             return name, aliases.index(key)

@@ -11,7 +11,7 @@ from kb.i18n import N_, _
 from kb.models import PROJECT_CODE, ProjectCreate
 from kb.vocab import OUTCOME
 from ingest.tagging import project_type_of
-from ingest.values import clean_text, code_from_name, normalise_key, parse_date, parse_money
+from ingest.values import clean_text, code_from_name, normalise_key, parse_date, parse_money, slash_order
 
 _ALIASES = {
     "name": ("project", "project name", "name", "project title", "项目名称", "项目", "名称"),
@@ -140,10 +140,11 @@ def _valid_code(code: str | None, warnings: list[str]) -> str | None:
 
 def _dates(meta: dict, warnings: list[str]) -> dict[str, object]:
     out = {}
+    day_first = days_first(meta)
     for name in DATE_FIELDS:
         if meta.get(name) in (None, ""):
             continue
-        value = parse_date(meta[name])
+        value = parse_date(meta[name], day_first=day_first)
         if value is None:
             warnings.append(_("%(field)s '%(value)s' is not a date; left empty.")
                             % {"field": _(FIELD_NAMES[name]), "value": meta[name]})
@@ -154,6 +155,12 @@ def _dates(meta: dict, warnings: list[str]) -> dict[str, object]:
         else:
             out[name] = value
     return out
+
+
+def days_first(meta: dict) -> bool:
+    """One order for a document's slash dates, as a register's column has: 06/30/2024 among them makes 04/01/2023
+    the first of April, not the fourth of January. Day first unless a date shows otherwise."""
+    return slash_order([meta.get(name) for name in (*DATE_FIELDS, "date")]) is not False
 
 
 EARLIEST_YEAR, LATEST_YEAR = 1950, 2100

@@ -187,8 +187,9 @@ def risk_from(row: Row, number: int, found: Collector, doc_code: str | None) -> 
 
 
 def _rating(row: Row, name: str, number: int, found: Collector) -> float | None:
-    raw = row.first(name)
-    value = scales.rating(raw)
+    header = next((h for h in row.headers(name) if not is_blank(row.record.get(h))), None)
+    raw = row.record.get(header) if header else None
+    value = scales.rating(raw, scales.scale_of(header))
     if raw is not None and value is None:
         found.problem(PROBLEMS[name], number, raw)
     return value

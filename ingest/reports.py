@@ -357,7 +357,8 @@ def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
                                 code))
     document = DocumentCreate(kind=kind, source_name=source.name, title=_title(meta, source, projects, kind),
                               sha256="", media_type=source.media_type, content=source.content,
-                              report_date=parse_date(meta["date"]) if meta.get("date") else None)
+                              report_date=parse_date(meta["date"], day_first=project_meta.days_first(meta))
+                              if meta.get("date") else None)
     return ParsedDocument(document=document, project_code=code, projects=projects, lessons=lessons,
                           warnings=warnings)
 

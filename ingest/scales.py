@@ -25,24 +25,49 @@ _CHINESE_RATING = re.compile(r"\s*([\u4e00-\u9fff]{1,3}?)(?:风险|概率|影响
 """'高', '中等', '很高', '高风险': the cell is the rating word, perhaps with a unit."""
 
 
-def rating(value: object) -> float | None:
+_LETTERS = {"vh": 5.0, "h": 4.0, "m": 3.0, "l": 2.0, "vl": 1.0, "e": 5.0, "c": 5.0}
+"""A rating cell of letters alone: VH, H, M, L, VL (and E, C for extreme, critical)."""
+_SCALE = re.compile(r"\b[01]\s*(?:-|–|to)\s*(3|4|5|10|100)\b")
+
+
+def scale_of(header: object) -> int | None:
+    """The top of the scale a column's header names: 'Likelihood (1-10)' → 10, 'Impact 1–3' → 3."""
+    match = _SCALE.search(str(header or ""))
+    return int(match[1]) if match else None
+
+
+def rating(value: object, top: int | None = None) -> float | None:
     """A probability or impact on the 1-5 scale.
 
     Reads 1-5 numbers, 1-10 numbers (halved), fractions and percentages
-    (70% → 4) and words (low, likely, major...). None when unreadable."""
+    (70% → 4), words (low, likely, major...) and letters (H, M, L). None when unreadable.
+    `top` is the scale its column's header names (`scale_of`): on 1-10, 5 is 2.8 rather than 5 of 5,
+    and on 1-3, 3 is 5."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return _from_number(float(value), percent=False)
+        return _on_scale(float(value), top) if top else _from_number(float(value), percent=False)
     text = str(value).strip().lower()
     match = _NUMBER.search(text)
     if match:
-        return _from_number(float(match[1].replace(",", ".")), percent=bool(match[2]))
+        number = float(match[1].replace(",", "."))
+        return _on_scale(number, top) if top and not match[2] else _from_number(number, percent=bool(match[2]))
+    if text.strip(" .") in _LETTERS:
+        return _LETTERS[text.strip(" .")]
     for phrase, score in _RATING_WORDS:
         if re.search(rf"\b{phrase}\b", text) or (has_han(phrase) and _CHINESE_RATING.fullmatch(text)
                                                    and _CHINESE_RATING.fullmatch(text)[1] == phrase):
             return float(score)
     return None
+
+
+def _on_scale(number: float, top: int) -> float | None:
+    """`number` on a 1-`top` scale, moved onto 1-5 (a 1-5 scale leaves it as it is)."""
+    if top == 100:
+        return _from_percent(number) if 0 <= number <= 100 else None
+    if not 1 <= number <= top:
+        return _from_number(number, percent=False) if number < 1 else None
+    return round(1 + (number - 1) * 4 / (top - 1), 1)
 
 
 def _from_number(number: float, *, percent: bool) -> float | None:
@@ -76,11 +101,23 @@ def score(given: object, probability: float | None, impact: float | None) -> flo
     return None
 
 
+_NOT_OCCURRED = re.compile(
+    r"\b(?:not|never|no|didn't|hasn't|haven't|wasn't)\b[\s-]*(?:been\s+|yet\s+|have\s+|has\s+)?"
+    r"(?:occurr?(?:ed)?|materiali[sz]ed?|reali[sz]ed|triggered|happen(?:ed)?|became an issue)\b"
+    r"|\bmateriali[sz]ed\s*[:?]?\s*(?:no|n)\b|未(?:曾)?(?:发生|触发|转为问题)|没有?(?:发生|触发)", re.IGNORECASE)
+"""A status that says the risk did not happen: 'Closed - not materialised', 'Never occurred', 'Not realised',
+'Materialised: No', '未发生'. Its words name materialisation, which read it as the opposite."""
+
+
 def risk_status(value: object) -> str | None:
-    """open, closed or materialised from a status cell ('Occurred - now issue I-12' → materialised)."""
+    """open, closed or materialised from a status cell ('Occurred - now issue I-12' → materialised;
+    'Closed - not materialised' → closed; 'not occurred yet' → open)."""
     text = str(value or "").strip()
     if not text:
         return None
+    negated = _NOT_OCCURRED.search(text)
+    if negated:
+        return "open" if re.search(r"\byet\b|尚未|还没", text, re.IGNORECASE) else "closed"
     return vocab.RISK_STATUS.canonical(text) or next(iter(vocab.RISK_STATUS.detect(text)), None)
 
 

@@ -247,7 +247,7 @@ _SYMBOLS = {"£": "GBP", "$": "USD", "€": "EUR", "¥": "JPY", "₹": "INR", "c
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "b": 1e9,
                 "billion": 1e9}
 _MONEY = re.compile(
-    r"(?P<pre>[A-Za-z]{3}|[£$€¥₹])?\s*(?P<num>\d[\d,\s]*(?:\.\d+)?)\s*"
+    r"(?P<pre>[A-Za-z]{3}|[£$€¥₹])?\s*(?P<num>\d[\d,\s'’]*(?:\.\d+)?)\s*"
     r"(?P<mult>k|m|mn|bn|b|thousand|million|billion)?\b\.?\s*(?P<post>[A-Za-z]{3}\b)?",
     re.IGNORECASE,
 )
@@ -271,9 +271,9 @@ def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str |
         amount, currency = _yuan(text)
         return amount, currency or ("CNY" if amount is not None and yen == "CNY" else None)
     match = _MONEY.search(text)
-    if not match or not _GROUPED.fullmatch(re.sub(r"\s", "", match["num"])) or _CONTINUED.match(text, match.end("num")):
+    if not match or not _GROUPED.fullmatch(re.sub(r"\s", "", match["num"]).rstrip("'’")) or _CONTINUED.match(text, match.end("num")):
         return None, None  # '2,5 Mio' or '1.234.567,89' (decimal commas) would be read wrong: say so instead
-    number = float(re.sub(r"[,\s]", "", match["num"]))
+    number = float(re.sub(r"[,\s'’]", "", match["num"]))
     mult = _MULTIPLIERS.get((match["mult"] or "").lower(), 1.0)
     if number * mult > MAX_AMOUNT:
         return None, None
@@ -288,9 +288,9 @@ def has_exponent(text: str) -> bool:
     """Whether a number is written with an exponent ('1.5e6'), which the readers here would misread."""
     return bool(_EXPONENT.search(text))
 
-_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
-"""A number as English writes it: commas only between thousands."""
-_CONTINUED = re.compile(r"[.,]\d")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:['’]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+"""A number as English writes it, commas only between thousands, or as Swiss writing does: 1'250'000."""
+_CONTINUED = re.compile(r"[.,'’]\d")
 MAX_AMOUNT = 1e13
 """No project budget reaches ten trillion in any currency: above it, a number was misread."""
 

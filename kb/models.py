@@ -287,6 +287,9 @@ class Lesson(LessonBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     edited: bool = False
     """True once the PMO corrected it; a re-upload then keeps their corrections."""
+    edited_fields: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    """The fields the PMO corrected: a re-upload keeps these and takes every other field from the file. None on a
+    row corrected before schema revision 0014, whose every editable field is kept, as it was then."""
     origin_key: str | None = Field(default=None, index=True)
     """Identity in its document as ingested (external id, or section and title)."""
     document_id: int = Field(foreign_key="document.id", index=True)
@@ -354,6 +357,8 @@ class RiskBase(SQLModel):
 class Risk(RiskBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     edited: bool = False
+    edited_fields: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    """As `Lesson.edited_fields`: a corrected category does not freeze the register's later status."""
     origin_key: str | None = Field(default=None, index=True)
     document_id: int = Field(foreign_key="document.id", index=True)
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)

@@ -473,9 +473,12 @@ class KnowledgeBase:
                     raise LessonNotFound(_("No lesson with id %(id)s.") % {"id": item_id})
                 raise RiskNotFound(_("No risk with id %(id)s.") % {"id": item_id})
             changes = with_retagged(row, update.model_dump(exclude_unset=True))
+            corrected = {k for k, v in changes.items() if k in _EDITABLE and getattr(row, k) != v}
             for key, value in changes.items():
                 setattr(row, key, value)
-            row.edited = row.edited or any(k in _EDITABLE for k in changes)
+            if corrected:  # saving a value unchanged corrects nothing
+                earlier = set(_EDITABLE if row.edited and row.edited_fields is None else row.edited_fields or ())
+                row.edited, row.edited_fields = True, sorted(earlier | corrected)
             row.updated_at = utcnow()
             session.add(row)
             session.flush()
@@ -856,7 +859,9 @@ class _Writer:
                 row = model(**fields, origin_key=identity_key(draft))
             else:
                 self.kept_vector_ids.add(vector_id(kind, row.id))
-                keep = _EDITABLE if row.edited else ()
+                # what the PMO corrected stays; everything else follows the file (a risk whose category was
+                # corrected still becomes materialised when the register says it occurred)
+                keep = () if not row.edited else _EDITABLE if row.edited_fields is None else row.edited_fields
                 for key, value in fields.items():
                     if key not in keep:
                         setattr(row, key, value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from kb.drafts import ParsedDocument
 from kb.errors import InvalidDocument
 from kb.i18n import N_, _
@@ -110,7 +112,20 @@ def _front_matter_loader():
             except ValueError:
                 return self.construct_scalar(node)
 
+        def construct_yaml_int(self, node):
+            """00123, 0x1F, 1:30 stay as written: YAML reads them as octal, hex and base 60, so the
+            project code 00123 became project 83."""
+            text = self.construct_scalar(node)
+            return super().construct_yaml_int(node) if re.fullmatch(r"[-+]?(?:0|[1-9][0-9_]*)", text) else text
+
+        def construct_yaml_float(self, node):
+            """2024.10 stays as written (a code or a version, not 2024.1), as does 1:30.5 (base 60)."""
+            text = self.construct_scalar(node)
+            return text if re.search(r"\.\d*0$|:", text) else super().construct_yaml_float(node)
+
     FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", FrontMatterLoader.construct_yaml_timestamp)
+    FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", FrontMatterLoader.construct_yaml_int)
+    FrontMatterLoader.add_constructor("tag:yaml.org,2002:float", FrontMatterLoader.construct_yaml_float)
     return FrontMatterLoader
 
 

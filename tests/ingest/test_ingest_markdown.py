@@ -232,3 +232,28 @@ def test_front_matter_that_is_not_text_or_a_placeholder_date_is_left_out_with_a_
     assert (project.planned_start, project.planned_end, project.actual_start) == (None, None, date(2024, 2, 1))
     assert sum("holds a mapping" in w or "holds a binary value" in w for w in parsed.warnings) == 2
     assert sum("is not a date a project has" in w for w in parsed.warnings) == 2
+
+
+def test_a_code_or_an_amount_in_front_matter_is_read_as_written():
+    """YAML read the code 00123 as octal (project 83) and 2024.10 as 2024.1; CHF 1'250'000 was stored as 1."""
+    text = ("---\ncode: 00123\nproject: Plant MES upgrade\nplanned_budget: CHF 1'250'000\nactual_budget: 1’300’000\n"
+            "---\n# Closure report\n\n## What went wrong\n\n- The vendor slipped.\n")
+    project = parse_bytes("closure-report.md", text.encode(), ParseContext()).projects[0]
+    assert (project.code, project.planned_budget, project.actual_budget, project.currency) == (
+        "00123", 1_250_000, 1_300_000, "CHF")
+    versioned = parse_bytes("closure-report.md", text.replace("00123", "2024.10").encode(), ParseContext())
+    assert versioned.projects[0].code == "2024.10"
+
+
+def test_us_dates_are_read_month_first_when_one_of_them_shows_it():
+    """04/01/2023 beside 06/30/2024 was read as 4 January; the report date 10/02/2024 fell before the end."""
+    text = ("---\ncode: US-CRM-2023\nplanned_start: 04/01/2023\nplanned_end: 06/30/2024\nactual_start: 04/03/2023\n"
+            "date: 10/02/2024\n---\n# Closure report\n\n## What went wrong\n\n- The vendor slipped.\n")
+    parsed = parse_bytes("US-CRM-2023_closure-report.md", text.encode(), ParseContext())
+    project = parsed.projects[0]
+    assert (project.planned_start, project.planned_end, project.actual_start) == (
+        date(2023, 4, 1), date(2024, 6, 30), date(2023, 4, 3))
+    assert parsed.document.report_date == date(2024, 10, 2)
+    european = parse_bytes("EU-CRM-2023_closure-report.md", text.replace("06/30/2024", "30/06/2024")
+                           .replace("US-CRM", "EU-CRM").encode(), ParseContext())
+    assert european.projects[0].planned_start == date(2023, 1, 4)  # day first, as before

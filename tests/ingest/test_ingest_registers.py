@@ -265,3 +265,27 @@ def test_a_sheet_of_dropdown_lists_or_counts_beside_the_register_is_not_called_a
     book.save(buffer)
     parsed = parse_bytes("LST-1_risk-register.xlsx", buffer.getvalue(), ParseContext())
     assert len(parsed.risks) == 1 and not any("holds a register too" in w for w in parsed.warnings)
+
+
+def test_a_jira_or_smartsheet_export_is_read_by_its_own_column_names():
+    """'Summary', 'Issue key', 'Current Status', 'Assigned To', 'Custom field (Likelihood)': the whole file
+    was refused ('no title or description') or its ratings, statuses and owners left empty."""
+    csv = ("Issue key,Summary,Current Status,Assigned To,Custom field (Likelihood),Imp.,Mitigation / Response\n"
+           "RSK-1,Vendor may deliver the adapters late,Open,Ann Lee,H,VH,Weekly vendor call\n"
+           "RSK-2,Key users may not be released for UAT,Closed - not materialised,Raj Patel,M,L,Backfill plan\n")
+    parsed = parse_bytes("FIN-ERP-2021_risks.csv", csv.encode(), KNOWN)
+    risks = {r.external_id: r for r in parsed.risks}
+    assert set(risks) == {"RSK-1", "RSK-2"}
+    one, two = risks["RSK-1"], risks["RSK-2"]
+    assert one.title.startswith("Vendor may deliver") and one.owner == "Ann Lee" and one.response == "Weekly vendor call"
+    assert (one.probability, one.impact, one.status) == (4, 5, "open")
+    assert (two.probability, two.impact, two.status, two.materialised) == (3, 2, "closed", False)
+
+
+def test_ratings_follow_the_scale_their_header_names():
+    """On a 1-10 likelihood, 5 was read as 5 of 5 (very high); on a 1-3 impact, 3 as 3 of 5."""
+    csv = ("Risk ID,Description,Likelihood (1-10),Impact (1-3)\n"
+           "R1,Vendor may deliver the adapters late,5,3\nR2,Key users may not be released,10,1\n")
+    risks = {r.external_id: r for r in parse_bytes("FIN-ERP-2021_risk_register.csv", csv.encode(), KNOWN).risks}
+    assert (risks["R1"].probability, risks["R1"].impact) == (2.8, 5)
+    assert (risks["R2"].probability, risks["R2"].impact) == (5, 1)

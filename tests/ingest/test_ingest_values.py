@@ -60,6 +60,11 @@ def test_score_and_status():
     assert score(None, 4, 5) == 20 and score("12", 4, 5) == 12 and score("High", None, 5) is None
     assert score("12,5", 4, 5) == 12.5  # the register's own score, not P × I (20)
     assert risk_status("Occurred - became an issue") == "materialised"
+    # Words of materialising, negated: these were all stored as materialised, inflating the materialisation rate.
+    for closed in ("Closed - not materialised", "Not realised", "Closed - never occurred", "Has not occurred",
+                   "Not triggered", "Materialised: No", "未发生"):
+        assert risk_status(closed) == "closed", closed
+    assert risk_status("Not yet occurred") == "open"
     assert risk_status("Closed") == "closed" and risk_status("Monitoring") == "open"
 
 

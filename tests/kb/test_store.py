@@ -227,8 +227,32 @@ def test_a_database_from_an_earlier_version_is_brought_up_to_date(settings, fake
         conn.execute(text("DROP TABLE status_report"))  # and before status reports
         conn.execute(text("DROP TABLE multilingual_vector"))  # and before the multilingual model's vectors
         conn.execute(text("ALTER TABLE kickoffpack DROP COLUMN author"))  # and before packs recorded their author
+        conn.execute(text("ALTER TABLE lesson DROP COLUMN edited_fields"))  # and before corrections named fields
+        conn.execute(text("ALTER TABLE risk DROP COLUMN edited_fields"))
     engine.dispose()
     kb = KnowledgeBase.open(settings, embedder=fake_embedder)
     assert kb.save_document(closure(), b"v1").outcome == "ingested"
     assert kb.save_document(closure(extra_lesson="More"), b"v2").outcome == "replaced"
     assert len(lesson_titles(kb)) == 3
+
+
+def test_a_correction_keeps_only_the_fields_corrected_and_the_file_updates_the_rest(fast_kb):
+    """Correcting a risk's category froze its status: the register's 'Occurred' on the next upload was ignored."""
+    from ingest.pipeline import ingest_bytes
+    from kb.models import Risk, RiskUpdate
+
+    register = ("Risk ID,Description,Category,Status\n"
+                "R-01,Supplier may deliver the adapters late,schedule,Open\n"
+                "R-02,Data migration volumes may be underestimated,schedule,Open\n")
+    ingest_bytes(fast_kb, "TST-VRR_risk-register.csv", register.encode(), project="TST-VRR")
+    with fast_kb.session() as s:
+        risk = s.exec(select(Risk).where(Risk.external_id == "R-02")).one()
+    fast_kb.update_risk(risk.id, RiskUpdate(category="data migration"))
+    fast_kb.update_risk(risk.id, RiskUpdate(phase=risk.phase))  # saved unchanged: corrects nothing
+    later = register.replace("underestimated,schedule,Open", "underestimated,schedule,Occurred")
+    assert ingest_bytes(fast_kb, "TST-VRR_risk-register.csv", later.encode(), project="TST-VRR").outcome == "replaced"
+    with fast_kb.session() as s:
+        again = s.get(Risk, risk.id)
+    assert again.category == "data migration" and "category" in again.edited_fields
+    assert not {"status", "materialised", "phase"} & set(again.edited_fields)
+    assert again.status == "materialised" and again.materialised
