@@ -29,6 +29,8 @@ def corrections(snap: Snapshot, query: str, weights: dict[str, float],
     the word searched instead, its stem)}. With `facet_rules` (`search.facets.detect`'s extra rules), a
     word that names a facet counts as held: "helthcare" is healthcare, an industry."""
     out = {}
+    if not _english_enough(query):
+        return out  # "Quels ont été les problèmes…", "Was ging schief?": not English words misspelt
     for word in dict.fromkeys(words(query)):
         term = stem(word)
         if weights.get(term) == 1.0 and term not in snap.vocab and term not in out and _correctable(word):
@@ -43,6 +45,20 @@ def respelt(query: str, fixes: dict[str, tuple[str, str, str]]) -> str:
     for typed, searched, _stem in fixes.values():
         query = re.sub(rf"(?<![^\W\d_]){re.escape(typed)}(?![^\W\d_])", searched, query, flags=re.IGNORECASE)
     return query
+
+
+def _english_enough(query: str) -> bool:
+    """Whether `query` may be English: no letters with accents and not two of the small words of French, German,
+    Spanish or Italian. A question in another language is not a misspelt English one ("Quels" is not "fuels")."""
+    if re.search(r"[À-ɏ]", query):
+        return False
+    return len(_FOREIGN & set(words(query))) < 2
+
+
+_FOREIGN = frozenset("""les des une est ont sont pour dans avec sur qui pas aux lors quels quelles
+der die das und ist bei mit nicht wie ein eine auf von fur wurde wurden welche gibt
+los las por con para una del como que fue han
+il che per non della sono gli nel""".split())
 
 
 def _correctable(word: str) -> bool:
@@ -115,6 +131,8 @@ def _nearest(snap: Snapshot, word: str, facet_rules: list | None) -> tuple[str, 
     least = max(MIN_LETTERS - 1, len(word) - 3 - next((len(end) for end in ("ing", "ed", "es", "s")
                                                        if word.endswith(end)), 0))
     for variant in sorted(_one_edit_away(word) & _english_forms()):
+        if variant[0] != word[0]:
+            continue  # a misspelling rarely changes the first letter; "schief" is not "chief"
         term = stem(variant)
         if len(term) < least:
             continue

@@ -163,6 +163,10 @@ def test_a_word_the_knowledge_base_holds_or_a_short_one_is_never_corrected(engin
     for english in ("firing the integrator", "catering for the move", "relay failures",  # words, not misspellings
                     "prioritised organisations", "stakeholder behaviour"):  # British spellings, a plural's singular
         assert not search(engine, english).respelt, english
+    # questions in other languages are not misspelt English: "Quels" was searched as "fuels", "schief" as "chief"
+    for foreign in ("Quels ont été les problèmes lors des migrations ERP ?", "Was ging bei ERP-Migrationen schief?",
+                    "Quels sont les risques des projets"):
+        assert not search(engine, foreign).respelt, foreign
 
 
 def test_the_search_page_says_what_a_misspelt_word_was_searched_as(corpus_kb, engine):
