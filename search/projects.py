@@ -189,15 +189,45 @@ def _pack_lessons(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile,
     near-duplicates merged into one line. Returns the lessons and how many were left out."""
     ptype = PROJECT_TYPE.canonical(profile.project_type) or profile.project_type
     local_names(engine, snap)
-    own = _search_lessons(engine, profile, {"project_type": [ptype]}, limit, visible) if ptype else []
+    chinese = has_han(profile_text(profile) + " " + (profile.name or ""))
+    cap = max(3, limit // 5)
+    own = _search_lessons(engine, profile, {"project_type": [ptype]}, 100, visible) if ptype else []
+    if ptype:  # then the type's other lessons, so that causes the profile's words do not name have their turn
+        seen = {h.id for h in own}
+        own += [h for h in _search_lessons(engine, ProjectProfile(), {"project_type": [ptype]}, 100, visible)
+                if h.id not in seen]
+    own = spread(in_language_first(own, chinese), cap)
     others = [h for h in _search_lessons(engine, profile, {}, 100, visible) if not _same(_type_of(h), ptype)]
     items = fetch_rows(engine.kb, snap, [snap.row("lesson", h.id) for h in others])
     transfer = [h for h in others if transfers(snap, items.get(snap.row("lesson", h.id)), ptype)]
+    transfer = spread(in_language_first(transfer, chinese), cap)
     keep = limit * 2 // 3 if transfer else limit
     chosen = own[:keep] + transfer[:limit - min(len(own), keep)]
     chosen += own[keep:keep + limit - len(chosen)]
     merged = merge_duplicates(engine, snap, chosen)
     return merged, len(others) - len(transfer)
+
+
+def spread(hits: list[Hit], cap: int) -> list[Hit]:
+    """`hits` in their order, but no cause (category) and no project more than `cap` times before every other
+    has had its turn: an ERP pack was 16 lines of data migration out of 26, several of them one action ("a
+    dedicated data team"), and no line on cutover, scope or sponsorship."""
+    first, rest, causes, projects = [], [], {}, {}
+    for hit in hits:
+        project = hit.project.code if hit.project else None
+        if causes.get(hit.category, 0) < cap and projects.get(project, 0) < cap:
+            causes[hit.category] = causes.get(hit.category, 0) + 1
+            projects[project] = projects.get(project, 0) + 1
+            first.append(hit)
+        else:
+            rest.append(hit)
+    return first + rest
+
+
+def in_language_first(hits: list[Hit], chinese: bool) -> list[Hit]:
+    """Lessons in the profile's language first, the others after them: an English pack read "Guard against a
+    repeat: 源系统数据质量差" beside the English lesson it echoes."""
+    return sorted(hits, key=lambda h: has_han(h.title) != chinese)
 
 
 def _search_lessons(engine: SearchEngine, profile: ProjectProfile, extra: dict, limit: int,
@@ -394,7 +424,7 @@ def checklist_line(hit: Hit, row) -> str:
     """The action, phrased once: the lesson's first recommendation sentence, else its title as an action."""
     recommendation = getattr(row, "recommendation", None) if row is not None else None
     if recommendation:
-        first = (sentences(recommendation) or [recommendation])[0]
+        first = (sentences(recommendation) or [recommendation])[0].rstrip(" ;,:；，：")
         return first[:1].upper() + first[1:]
     if hit.title.split(" ", 1)[0].lower().strip(",:;") in ACTION_VERBS:
         return hit.title  # already an action ("Stop leaving debug logging on"): no frame before it
@@ -409,7 +439,8 @@ def checklist_line(hit: Hit, row) -> str:
     return hit.title
 
 
-LACKED_SECTIONS = frozenset({"lacked", "what we lacked", "missing", "what was missing", "缺少", "缺失", "欠缺"})
+LACKED_SECTIONS = frozenset({"lacked", "what we lacked", "missing", "what was missing", "longed for",
+                             "what we longed for", "wish list", "wishes", "缺少", "缺失", "欠缺", "期望", "希望有"})
 """Retrospective sections (4Ls' Lacked) whose items name something the team did not have ("A second cloud
 engineer from the start"): "Guard against a repeat" before them read as if having it had gone wrong."""
 

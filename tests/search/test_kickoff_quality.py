@@ -131,3 +131,23 @@ def test_what_a_team_lacked_is_a_thing_to_plan_for_not_a_failure_to_guard_agains
                                  source=Source(document_id=1, document="retro.md", kind="retrospective",
                                                location="Lacked"))
     assert checklist_line(lacked, None) == "Plan for what was missing last time: A second cloud engineer from the start"
+
+
+def test_a_pack_spreads_over_causes_and_projects_in_the_profiles_language(demo_engine):
+    """An ERP pack with no description was 16 data-migration lines of 26 (four of them 'a dedicated data team'),
+    with Chinese lines beside the English lessons they echo, and nothing on sponsorship or the vendor."""
+    from collections import Counter
+
+    from kb.language import has_han
+    from search.models import ProjectProfile
+
+    pack = demo_engine.kickoff_pack(ProjectProfile(project_type="ERP migration", industry="Manufacturing"),
+                                    record=False)
+    items = [i for s in pack.sections for i in s.items]
+    causes = Counter(i.hit.category for i in items)
+    projects = Counter(i.hit.project.code for i in items if i.hit.project)
+    assert len(items) >= 20 and len(causes) >= 8, causes
+    assert max(causes.values()) <= len(items) // 3, causes
+    assert max(projects.values()) <= len(items) // 4, projects
+    assert {"stakeholders and communication", "vendor and procurement", "testing", "training"} <= set(causes)
+    assert not [i.checklist for i in items if has_han(i.checklist)]
