@@ -185,6 +185,9 @@ class Metric:
     better: str = "higher"
     """higher, lower or "" when neither is better."""
     note: str = ""
+    """Shown when the figure could not be computed (no vector index)."""
+    empty: str = ""
+    """Shown when the selection holds nothing to measure; else "Nothing to measure in this selection"."""
 
     @property
     def plain(self) -> str:
@@ -307,8 +310,8 @@ def _consulted(s: Slice) -> Measure:
 
 
 # Shown where a reuse figure is still empty: what to do so that it moves.
-NO_NEW_PROJECT = N_("No new project has a kickoff pack yet: register the project you are starting on the kickoff "
-                  "page (or POST /api/projects) and build its pack; it counts here from then on.")
+NO_NEW_PROJECT = N_("No new project has a kickoff pack yet: register the project you are starting (Projects, "
+                   "Register a new project) and build its kickoff pack; it counts here from then on.")
 
 
 def _feedback(kind: str) -> Callable[[Slice], Measure]:
@@ -392,10 +395,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("closed_without_review", N_("Projects closed without a closure review"), "knowledge flow",
            N_("closed projects with no closure report document"), "count", _without_review, "lower"),
     Metric("kickoff_packs_per_new_project", N_("Kickoff packs per new project"), "reuse",
-           N_("kickoff packs generated ÷ new projects"), "per project", _packs_per_new, note=NO_NEW_PROJECT),
+           N_("kickoff packs generated ÷ new projects"), "per project", _packs_per_new, empty=NO_NEW_PROJECT),
     Metric("kickoff_consultation_rate", N_("New projects that consulted the KB at kickoff"), "reuse",
            N_("new projects with a kickoff pack (by project id, name or code) ÷ new projects × 100"),
-           "%", _consulted, note=NO_NEW_PROJECT),
+           "%", _consulted, empty=NO_NEW_PROJECT),
     Metric("lessons_helpful", N_("Lessons marked helpful"), "reuse",
            N_("distinct lessons with 'helpful' feedback"), "count", _feedback("helpful")),
     Metric("lessons_applied", N_("Lessons applied"), "reuse",

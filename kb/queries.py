@@ -476,9 +476,12 @@ def create_project(*, session: Session, project: ProjectCreate) -> Project:
     if closing:
         raise KBError(_("A new project is registered as planned or under way, so it takes no %(fields)s: its closure "
                         "report or status reports set them. Leave them out.") % {"fields": ", ".join(closing)})
+    if project.planned_start and project.planned_end and project.planned_end < project.planned_start:
+        raise KBError(_("The planned end (%(end)s) is before the planned start (%(start)s): check the two dates.")
+                      % {"end": project.planned_end.isoformat(), "start": project.planned_start.isoformat()})
     if session.exec(select(Project.id).where(func.upper(Project.code) == code.upper())).first() is not None:
-        raise KBError(_("A project with code %(code)s already exists: pick it from the list, or use another code.")
-                      % {"code": code})
+        raise KBError(_("A project with code %(code)s already exists: pick it from the list of projects, or use "
+                        "another code.") % {"code": code})
     row = Project(**{**project.model_dump(), "code": code, "name": project.name.strip()})
     session.add(row)
     session.commit()

@@ -121,6 +121,22 @@ def test_register_from_the_kickoff_form_and_from_its_own_page(fresh):
     assert linked["profile"]["project_id"] == pid
 
 
+def test_a_registration_the_form_cannot_take_comes_back_filled_in_with_what_to_change(fresh):
+    """An end before the start was stored, 'lots' as the budget dropped, and a taken code gave a bare error page
+    that lost everything typed."""
+    typed = {"code": "LDS-2027", "name": "Leeds office move", "planned_start": "2027-03-01",
+             "planned_end": "2027-01-10", "description": "Two floors, 300 desks"}
+    backwards = fresh.post("/projects", data=typed)
+    assert backwards.status_code == 400 and "is before the planned start" in backwards.text
+    assert 'value="LDS-2027"' in backwards.text and "Two floors, 300 desks" in backwards.text
+    lots = fresh.post("/projects", data={**typed, "planned_end": "2027-06-30", "budget": "lots"})
+    assert lots.status_code == 400 and "Cannot read the budget" in lots.text and 'value="lots"' in lots.text
+    assert fresh.get("/api/projects", params={"q": "LDS-2027"}).json()["total"] == 0
+    assert fresh.post("/projects", data={**typed, "planned_end": "2027-06-30"}, follow_redirects=False).status_code == 303
+    taken = fresh.post("/projects", data={**typed, "planned_end": "2027-06-30", "name": "Another"})
+    assert taken.status_code == 400 and "already exists" in taken.text and 'value="Another"' in taken.text
+
+
 def test_saved_packs_are_listed_and_reopen_and_can_be_linked_later(fresh):
     r = fresh.post("/kickoff", data={"name": "Unlinked idea", "project_type": "ERP migration"}, follow_redirects=False)
     pack_id = int(r.headers["location"].rsplit("/", 1)[1])

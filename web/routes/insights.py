@@ -86,13 +86,14 @@ class MetricText:
     formula: str
     plain: str
     note: str
+    empty: str = ""
 
 
 def metric_text(metric: Metric) -> MetricText:
     template = FORMULA_TEMPLATES.get(metric.key)
     formula = _(template) % FORMULA_VALUES if template else _(metric.formula)
     return MetricText(_(metric.name), formula, _(metric.plain) if metric.plain else "",
-                      _(metric.note) if metric.note else "")
+                      _(metric.note) if metric.note else "", _(metric.empty) if metric.empty else "")
 
 
 def metric_texts() -> dict[str, MetricText]:

@@ -53,11 +53,15 @@ class NewProjectForm(BaseModel):
     description: str = Field("", max_length=5000)
 
     def to_create(self) -> ProjectCreate:
+        budget = parse_budget(self.budget)
+        if self.budget.strip() and budget is None:  # "lots" was dropped without a word
+            raise KBError(_("Cannot read the budget '%(budget)s': write a number or an amount such as 3.5m, 850k, "
+                            "1,200,000 or 250万.") % {"budget": self.budget.strip()[:40]})
         return ProjectCreate(code=self.code, name=self.name, project_type=self.project_type.strip() or None,
                              industry=self.industry.strip() or None, manager=self.manager.strip() or None,
                              planned_start=_day(self.planned_start, PLANNED_START),
                              planned_end=_day(self.planned_end, PLANNED_END),
-                             planned_budget=parse_budget(self.budget), description=self.description.strip() or None)
+                             planned_budget=budget, description=self.description.strip() or None)
 
 
 PLANNED_START = N_("'%(text)s' is not a date: give the planned start as YYYY-MM-DD.")
@@ -80,8 +84,14 @@ def new_project_page(request: Request, session: SessionDep, visible: VisibilityD
 
 
 @router.post("/projects")
-def register_project(form: Annotated[NewProjectForm, Form()], session: SessionDep, audience: AudienceDep):
-    project = queries.create_project(session=session, project=form.to_create())
+def register_project(request: Request, form: Annotated[NewProjectForm, Form()], session: SessionDep,
+                     audience: AudienceDep, visible: VisibilityDep):
+    try:
+        project = queries.create_project(session=session, project=form.to_create())
+    except KBError as exc:  # the form again, as it was typed, with what to change: nothing typed is lost
+        session.rollback()
+        return render(request, "project_new.html", status_code=400, form=form, error=str(exc),
+                      industries=queries.distinct_values(session=session, field="industry", visible=visible))
     access.make_owner(session, audience, project.id)  # a project manager's new project is theirs
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
