@@ -231,7 +231,19 @@ def lesson_table_title(header: list[str]) -> int | None:
     """The column of a table of lessons that holds the lessons (`_TITLE_HEADERS`), or None for any other table
     (figures, key/value pairs, a board of sections)."""
     names = [normalise_header(cell) for cell in header]
-    return next((i for i, h in enumerate(names) if h in _TITLE_HEADERS), None)
+    title = next((i for i, h in enumerate(names) if h in _TITLE_HEADERS), None)
+    if title is not None:
+        return title
+    # "Description | Impact | Recommendation", "What happened | Impact | Recommendation": the story column holds
+    # each lesson when another column names a field of one (a table of figures names none)
+    if any(h in _LABELS for h in names):
+        return next((i for i, h in enumerate(names) if h in _STORY_HEADERS), None)
+    return None
+
+
+_STORY_HEADERS = {"description", "what happened", "what went wrong", "what went well", "situation", "details",
+                  "description of the issue", "issue description", "problem description", "observation description",
+                  "问题描述", "描述", "情况", "经过"}
 
 
 def _table_pieces(block: Block, section: Section) -> list[Piece]:

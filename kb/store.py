@@ -203,9 +203,17 @@ class KnowledgeBase:
                 earlier = _earlier_copy(session, parsed, project_id, stored=False)
                 return SavePlan("ingested", key, message=_("new document"), warnings=[earlier] if earlier else [])
             project = session.get(Project, doc.project_id) if doc.project_id else None
+            held = {model: session.exec(select(func.count()).where(model.document_id == doc.id)).one()
+                    for model in (Lesson, Risk)}
+            emptied = [] if parsed.lessons or parsed.risks or not any(held.values()) else [
+                _("This version holds no lessons or risks: the %(lessons)s and %(risks)s of version %(version)s would "
+                  "no longer be current. Check its section headings before storing it (restoring version "
+                  "%(version)s brings them back).") % {"lessons": _lessons(held[Lesson]), "risks": _risks(held[Risk]),
+                                                       "version": doc.version}]
             return SavePlan("replaced", key, doc.id, doc.version + 1,
                             _("replaces version %(version)s of %(document)s") % {
-                                "version": doc.version, "document": describe_document(doc, project and project.code)})
+                                "version": doc.version, "document": describe_document(doc, project and project.code)},
+                            warnings=emptied)
 
     def save_document(self, parsed: ParsedDocument, data: bytes, *, progress: Progress | None = None) -> SaveResult:
         """Store a parsed document and index its lessons and risks, atomically.

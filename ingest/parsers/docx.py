@@ -19,7 +19,7 @@ from ingest.reports import ProseSource, build_report
 SUFFIXES = (".docx",)
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-_HEADING_STYLE = re.compile(r"^heading\s*(\d)$")
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$")
 _TYPED_BULLET = re.compile(r"^(?:[•◦▪▫‣∙●○■□◆◇➢➤►✓✔*–—-]|\d{1,2}[.)])\s+")
 
 
@@ -127,7 +127,7 @@ def _paragraph(paragraph) -> Block | None:
     if not text:
         return None
     style = (paragraph.style.name if paragraph.style is not None else "") or ""
-    level = _heading_level(style)
+    level = _outline_level(paragraph._p.pPr) or _style_heading_level(paragraph.style)
     if level:
         return Block("heading", " ".join(text.split()), level=level)
     lead = _bold_lead(paragraph)
@@ -150,6 +150,26 @@ def _heading_level(style: str) -> int:
         return 1
     match = _HEADING_STYLE.match(name)
     return min(int(match[1]), 6) if match else 0
+
+
+def _style_heading_level(style) -> int:
+    """The heading level of a paragraph style: a Heading N or Title style, or one based on such a style, or
+    one with an outline level ("PMO Heading 2", based on Heading 2, is a corporate template's heading)."""
+    for _depth in range(8):  # a chain of styles based on styles; a loop in a broken file ends here
+        if style is None:
+            return 0
+        level = _heading_level(style.name or "") or _outline_level(style.element.pPr)
+        if level:
+            return level
+        style = style.base_style
+    return 0
+
+
+def _outline_level(ppr) -> int:
+    """1-6 from a w:outlineLvl (0-based; 9 is body text), else 0."""
+    found = ppr.find(W + "outlineLvl") if ppr is not None else None
+    value = found.get(W + "val") if found is not None else None
+    return min(int(value) + 1, 6) if value is not None and value.isdigit() and int(value) < 9 else 0
 
 
 def _list_depth(paragraph, style: str) -> int | None:

@@ -34,8 +34,12 @@ PARSE_MEMORY_MB = 1024
 """Address space the PDF reader may use (the reader alone needs about 100 MB)."""
 _WORKER = Path(__file__).with_name("pdf_worker.py")
 
-_BULLET = re.compile(r"^(?:[•●▪◦‣∙·■□➢►\-–—*]|\(?\d{1,2}[.)]|[a-z][.)])\s+(.+)$")
+_BULLET = re.compile(r"^(?:[•●▪◦‣∙·■□➢►\-–—*\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf0a8\uf06e\uf0e0]|\(?\d{1,2}[.)]|[a-z][.)])"
+                     r"\s*(?<=\s|[\uf000-\uf0ff])(.+)$")
+"""A list item's marker: a bullet (also as Word's Symbol and Wingdings fonts put it in a PDF's text, U+F0B7 and
+its neighbours, often with no space after it), a number or a letter."""
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.*)$")
+_NUMBERED_ITEM = re.compile(r"^\(?(\d{1,2})[.)]\s+(\S.*)$")
 _PAGE_NUMBER = re.compile(r"^(page\s+)?\d+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
 
 
@@ -148,12 +152,19 @@ def blocks_from_lines(lines: list[str]) -> list[Block]:
     blocks: list[Block] = []
     open_block: Block | None = None  # the block a following line may continue
     previous = ""
+    # Under a lesson section, "1. The vendor slipped" is its first lesson, not a heading, and "2. …" the next;
+    # a number out of that count ("5. Financials" after two lessons) is the next section.
+    next_item = 0
     for raw in lines:
         line = " ".join(raw.split())
         if not line or _PAGE_NUMBER.match(line):
             open_block = None if not line else open_block
             continue
-        block = _classify_line(line, first=not blocks)
+        block = _classify_line(line, first=not blocks, next_item=next_item)
+        if block is not None and block.kind == "heading":
+            next_item = 1 if classify(block.text) is not None else 0
+        elif next_item and _NUMBERED_ITEM.match(line):
+            next_item += 1
         if block is None and open_block is not None and _continues(previous, width):
             open_block.text = _join(open_block.text, line)
         else:
@@ -164,10 +175,13 @@ def blocks_from_lines(lines: list[str]) -> list[Block]:
     return blocks
 
 
-def _classify_line(line: str, *, first: bool) -> Block | None:
+def _classify_line(line: str, *, first: bool, next_item: int = 0) -> Block | None:
     if first and len(line) <= 120:
         return Block("heading", line, level=1)
     level = _heading_level(line)
+    numbered = _NUMBERED_ITEM.match(line)
+    if level and next_item and numbered and int(numbered[1]) == next_item and classify(numbered[2]) is None:
+        level = 0  # a numbered lesson ("2. Key users left in UAT"), not "2. Lessons learned" nor "3.1 Scope"
     if level:
         return Block("heading", line, level=level)
     bullet = _BULLET.match(line)

@@ -262,3 +262,52 @@ def test_word_table_rows_in_a_repeating_section_and_moved_text_are_read_once():
         ("Vendor missed the test window", "Book test slots in the contract"),
         ("Key user left before UAT", "Name deputies"), ("Data was dirty", None)]
     assert parsed.lessons[2].what_happened in (None, "Moved text.")
+
+
+def test_a_corporate_heading_style_and_a_lessons_table_without_a_title_column_are_read():
+    """'PMO Heading 2' (based on Heading 2) was not a heading, so no lesson section was found; a table headed
+    'Description | Impact | Recommendation' gave no lesson."""
+    import io
+
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    corporate = document.styles.add_style("PMO Heading 2", WD_STYLE_TYPE.PARAGRAPH)
+    corporate.base_style = document.styles["Heading 2"]
+    document.add_heading("Closure report", 1)
+    document.add_paragraph("Project code: STY-CRM-2023")
+    document.add_paragraph("What went wrong", style="PMO Heading 2")
+    document.add_paragraph("The telephony connector was missing from the contract.", style="List Bullet")
+    document.add_paragraph("Lessons learned", style="PMO Heading 2")
+    table = document.add_table(rows=2, cols=3)
+    for cell, text in zip(table.rows[0].cells, ("Description", "Impact", "Recommendation")):
+        cell.text = text
+    for cell, text in zip(table.rows[1].cells, ("Agents were trained a week before go-live", "Calls queued for days",
+                                                 "Train agents a month ahead")):
+        cell.text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    parsed = parse_bytes("STY-CRM-2023_closure-report.docx", buffer.getvalue(), ParseContext())
+    assert [(x.title, x.polarity) for x in parsed.lessons][0] == (
+        "The telephony connector was missing from the contract", "went wrong")
+    tabled = parsed.lessons[1]
+    assert (tabled.title, tabled.impact, tabled.recommendation) == (
+        "Agents were trained a week before go-live", "Calls queued for days", "Train agents a month ahead")
+
+
+def test_numbered_lessons_and_word_symbol_bullets_in_a_pdf_are_items():
+    """'1. Vendor slipped the interface dates' ended the section as a heading (7 lessons gave 1), and Word's
+    Symbol-font bullet (U+F0B7, often with no space) merged five bullets into two lessons."""
+    from ingest.parsers.pdf import blocks_from_lines
+
+    lines = ["Closure report", "Project code: PDF-CRM-2023", "3. What went wrong",
+             "1. Vendor slipped the interface dates", "2. Key users left during UAT",
+             "\uf0b7Telephony vendor missed the date", "\uf0b7 Knowledge base was late", "4. Lessons learned",
+             "1. Train agents earlier", "5. Financials"]
+    blocks = [(b.kind, b.text) for b in blocks_from_lines(lines)]
+    assert blocks[2:] == [
+        ("heading", "3. What went wrong"), ("item", "Vendor slipped the interface dates"),
+        ("item", "Key users left during UAT"), ("item", "Telephony vendor missed the date"),
+        ("item", "Knowledge base was late"), ("heading", "4. Lessons learned"), ("item", "Train agents earlier"),
+        ("heading", "5. Financials")]

@@ -290,3 +290,14 @@ def test_deleting_a_ghost_project_removes_it_from_the_delivery_metrics(fast_kb):
 
 def _closed(report) -> int:
     return int(report.value("closed_projects"))
+
+
+def test_a_preview_of_a_version_that_would_empty_the_document_says_so(kb):
+    """Renamed headings ('Positive observations') made a version with no lessons, stored as 'replaced' without a
+    word in the preview: all five lessons and their feedback went."""
+    report = b"---\ncode: EMP-1\n---\n# Closure report\n\n## What went wrong\n\n- The vendor slipped.\n- Users were trained late.\n"
+    assert ingest_bytes(kb, "EMP-1_closure-report.md", report).outcome == "ingested"
+    renamed = report.replace(b"## What went wrong", b"## Observations")
+    preview = ingest_bytes(kb, "EMP-1_closure-report.md", renamed, preview=True)
+    assert preview.outcome == "replaced"
+    assert any("holds no lessons or risks: the 2 lessons and 0 risks of version 1" in w for w in preview.warnings)
