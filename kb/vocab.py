@@ -279,6 +279,7 @@ SHOWN_VALUES = (
     N_("retrospective"), N_("risk register"), N_("lessons register"), N_("status report"), N_("lesson"),
     N_("risk"), N_("issue"), N_("red"), N_("amber"), N_("green"),
     N_("high"), N_("medium"), N_("low"), N_("improving"), N_("worsening"), N_("steady"),
+    N_("Chinese"), N_("English"),  # the language facet's values
 )
 """Every vocabulary value as the app shows it, marked for the catalogue (kb/i18n.py): pages show a
 stored value through the `label` filter, which translates it; the stored value stays English."""

@@ -16,6 +16,7 @@ from kb.i18n import _, format_number, pgettext
 from kb.language import has_han
 from kb.models import KickoffPack, Lesson
 from kb.vocab import PROJECT_TYPE, shown
+from search.facets import detect
 from search.hits import fetch_rows, make_hit, project_ref
 from search.index import RISK, Snapshot
 from search.multilingual import QUESTION_MAP, on_main_scale
@@ -165,6 +166,7 @@ def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool 
     """Lessons worth reading before a new project starts, as a checklist by category,
     plus the risks that materialised on similar past projects (all of them ones `visible` shows).
     `author`: who made it, recorded with it (a pack for no project is theirs and the PMO's alone)."""
+    profile = profile.model_copy(update={"project_type": known_type(profile.project_type)})
     similar = similar_projects(engine, profile, limit=5, visible=visible)
     snap = engine.snapshot()
     hits, left_out = _pack_lessons(engine, snap, profile, limit, visible)
@@ -181,6 +183,21 @@ def kickoff_pack(engine: SearchEngine, profile: ProjectProfile, *, record: bool 
     if record:
         result.pack_id = _record(engine, result, author)
     return result
+
+
+def known_type(typed: str | None) -> str | None:
+    """The project type as the knowledge base names it: "ERP" and "erp migration" are ERP migration, and a
+    type written in other words is read as search reads it ("data centre move" is cloud migration). A type it
+    cannot read stays as typed."""
+    if not typed or not typed.strip():
+        return None
+    canonical = PROJECT_TYPE.canonical(typed)
+    if canonical:
+        return canonical
+    read = [f.value for f in detect(typed).facets if f.facet == "project_type" and not f.excluded]
+    if not read and len(typed.split()) <= 4:  # "data centre move": read it as the type of such projects
+        read = [f.value for f in detect(typed.strip() + " projects").facets if f.facet == "project_type"]
+    return read[0] if len(read) == 1 else typed.strip()
 
 
 def _pack_lessons(engine: SearchEngine, snap: Snapshot, profile: ProjectProfile, limit: int,

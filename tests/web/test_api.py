@@ -188,6 +188,14 @@ def test_kickoff_pack_is_recorded_and_can_be_read_back(loaded: TestClient):
     assert_error(loaded.get("/api/kickoff/99999"), 404)
 
 
+def test_a_kickoff_pack_needs_a_project_described_and_reads_its_type_as_search_does(loaded: TestClient):
+    """'{}' recorded a pack of 27 arbitrary lines (counted as reuse); 'data centre move' matched nothing."""
+    empty = loaded.post("/api/kickoff", json={})
+    assert empty.status_code == 400 and "Describe the new project first" in empty.json()["error"]
+    pack = loaded.post("/api/kickoff", json={"name": "DC exit", "project_type": "data centre move"}).json()
+    assert pack["profile"]["project_type"] == "cloud migration"
+
+
 def test_a_budget_is_read_as_the_kickoff_form_reads_it(loaded: TestClient):
     for written, amount in (("3.5m", 3_500_000), ("850k", 850_000), ("1,200,000", 1_200_000), (2_000_000, 2_000_000)):
         pack = loaded.post("/api/kickoff", json={"name": "Ledger", "budget": written})

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from kb import queries
 from kb.access import EVERYTHING, Visibility
-from kb.errors import ProjectNotFound
+from kb.errors import KBError, ProjectNotFound
 from kb.i18n import _
 from search.models import KickoffPackResult, ProjectProfile
 from web.deps import AudienceDep, EngineDep, SessionDep, VisibilityDep, release
@@ -41,6 +41,10 @@ def build_pack(engine, session, profile: ProjectProfile, visible: Visibility = E
                author: str | None = None) -> KickoffPackResult:
     """Record a pack (made by `author`), and when it is for a registered project, link it and start the
     project's checklist. Everything in it is what `visible` shows."""
+    if not any((profile.name, profile.project_type, profile.industry, profile.description.strip(), profile.project_id)):
+        # a pack of nothing would list arbitrary lessons, and count as reuse on the metrics page
+        raise KBError(_("Describe the new project first: its type, its industry, its name or a few words on what it "
+                        "is about."))
     if profile.project_id is not None:
         try:
             queries.visible_project(session, profile.project_id, visible)
