@@ -152,7 +152,7 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
             if only_project and not _of_project(kb, existing, project):
                 return FileReport(name, "unchanged", reason=_("the same content is already stored, for another "
                                                               "project"))
-            return _unchanged(kb, name, existing)
+            return _unchanged(kb, name, existing, project)
         context = context_for(kb, kind_hint=kind_hint)
     except Exception as exc:
         return _not_stored(name, exc)
@@ -288,16 +288,23 @@ def _short(text: str) -> str:
     return " ".join(text.split())[:200]
 
 
-def _unchanged(kb: KnowledgeBase, name: str, existing: Document) -> FileReport:
+def _unchanged(kb: KnowledgeBase, name: str, existing: Document, project: str | None = None) -> FileReport:
     from sqlmodel import func, select
 
-    from kb.models import Lesson, Risk
+    from kb.models import Lesson, Project, Risk
 
     with kb.session() as session:
         lessons = session.exec(select(func.count()).where(Lesson.document_id == existing.id)).one()
         risks = session.exec(select(func.count()).where(Risk.document_id == existing.id)).one()
+        stored_for = session.get(Project, existing.project_id).code if existing.project_id else None
     note = _("already stored") if existing.source_name == name else \
         _("same content as %(name)s") % {"name": existing.source_name}
+    if project and (stored_for or "").upper() != project.strip().upper():
+        # "--project TST-RIGHT" after a first upload under TST-WRONG changed nothing, without saying where it is
+        note += " " + (_("(stored for project %(code)s: to file it under %(project)s, delete it from its document "
+                         "page and upload it again)") % {"code": stored_for, "project": project.strip()} if stored_for
+                       else _("(stored for no project: to file it under %(project)s, delete it from its document "
+                              "page and upload it again)") % {"project": project.strip()})
     return FileReport(name, "unchanged", lessons=lessons, risks=risks, reason=note, document_id=existing.id)
 
 

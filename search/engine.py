@@ -379,7 +379,7 @@ class SearchEngine:
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
         question, found, weights, respelt = self._read(snap, request, base, visible)
-        scores = self.text_scores(snap, question, weights)
+        scores = self.text_scores(snap, question, weights, topic_words(question, found))
         plan = self._plan(snap, request, found, scores.match, base)
         plan.notes[:0] = [_('No lesson or risk has the word "%(word)s"; it was searched as "%(nearest)s".')
                           % {"word": r.typed, "nearest": r.searched} for r in respelt]
@@ -421,7 +421,7 @@ class SearchEngine:
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
         question, found, weights, _respelt = self._read(snap, request, base, visible)
-        scores = self.text_scores(snap, question, weights)
+        scores = self.text_scores(snap, question, weights, topic_words(question, found))
         plan = self._plan(snap, request, found, scores.match, base)
         return self._facet_counts(snap, plan, scores.match)
 
@@ -452,13 +452,18 @@ class SearchEngine:
         return project_rules(names) + value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
             value_rules("portfolio", labels_in(snap, "portfolio", base, hidden))
 
-    def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float]) -> ranking.TextScores:
+    def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float],
+                    topics: frozenset[str] = frozenset()) -> ranking.TextScores:
+        """`topics`: the words of a topic read from the question (a category or phase), which say what it is about
+        though they only rank: a question of facet words alone matches by them ("UAT" matched all 850 rows)."""
         content = {t: w for t, w in weights.items() if w == 1.0}
         if not weights:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         bm25 = ranking.bm25_scores(snap, weights)
         dense = self.dense_scores(snap, query)
-        if not content:  # only facet words: the filters decide what matches
+        if not content:
+            content = {t: 1.0 for t in topics if t in weights}
+        if not content:  # only facet words that filter: the filters decide what matches
             return ranking.TextScores(bm25, dense, np.ones(snap.size, dtype=bool))
         content_bm25 = bm25 if len(content) == len(weights) else ranking.bm25_scores(snap, content)
         return ranking.TextScores(bm25, dense, ranking.matching_set(snap, content_bm25, dense))
@@ -724,6 +729,11 @@ def kept(snap: Snapshot, key: tuple, compute):
             answers.clear()
         answers[key] = answer
     return list(answer)  # the caller's own list; the items in it are shared
+
+
+def topic_words(question: str, found: Detection) -> frozenset[str]:
+    """The stemmed words of the topics (categories, phases) read from `question`."""
+    return frozenset(t for start, end in found.topics for t in term_counts(question[start:end]))
 
 
 def _detect(question: str, rules: list | None) -> Detection:

@@ -140,6 +140,9 @@ class Detection:
     year_to: int | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
     """Character spans of the query that implied a facet (their words are down-weighted)."""
+    topics: list[tuple[int, int]] = field(default_factory=list)
+    """The spans of `spans` that name a topic (a category or phase: "UAT", "scope creep"), which ranks rather than
+    filters: their words are what the question is about, searched at full weight."""
     left_out: list[tuple[int, int]] = field(default_factory=list)
     """Character spans of facets the query asked to leave out ("not on ERP projects"): their words are not
     searched for at all."""
@@ -151,6 +154,10 @@ _NEGATION = re.compile(r"(?:\b(?:not|no|without|except|excluding|never)|n't|\bot
 """A negation just before a facet's phrase: "not on ERP projects", "lessons not about vendors", "non-ERP",
 "what did not go wrong", "除了ERP项目". Only a few small words may stand between ("did not manage on ERP
 projects" is no negation of ERP)."""
+
+
+TOPICS = ("category", "phase")
+"""Facets that say what a question is about; read from a question, they rank rather than filter."""
 
 
 def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: date | None = None) -> Detection:
@@ -173,6 +180,8 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
             out.facets.append(DetectedFacet(facet=facet, value=value, phrase=query[m.start():m.end()],
                                             excluded=excluded))
             (out.left_out if excluded else out.spans).append(m.span())
+            if facet in TOPICS and not excluded:
+                out.topics.append(m.span())
     if any(f.facet == "status" and f.value == "materialised" and not f.excluded for f in out.facets) \
             and ("kind", "risk") not in seen:
         out.facets.append(DetectedFacet(facet="kind", value="risk", phrase=_phrase(out, "status")))

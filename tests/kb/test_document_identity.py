@@ -301,3 +301,14 @@ def test_a_preview_of_a_version_that_would_empty_the_document_says_so(kb):
     preview = ingest_bytes(kb, "EMP-1_closure-report.md", renamed, preview=True)
     assert preview.outcome == "replaced"
     assert any("holds no lessons or risks: the 2 lessons and 0 risks of version 1" in w for w in preview.warnings)
+
+
+def test_the_same_file_for_another_project_says_where_it_is_stored(kb):
+    """'--project TST-RIGHT' after a first upload under TST-WRONG was 'unchanged', and did not say where it was."""
+    register = b"Risk ID,Description,Status\nR1,Vendor may deliver the adapters late,Open\n"
+    assert ingest_bytes(kb, "Risk Log.csv", register, project="TST-WRONG").outcome == "ingested"
+    again = ingest_bytes(kb, "Risk Log.csv", register, project="TST-RIGHT")
+    assert again.outcome == "unchanged" and "stored for project TST-WRONG" in again.reason
+    assert "delete it from its document page" in again.reason
+    same = ingest_bytes(kb, "Risk Log.csv", register, project="tst-wrong")
+    assert same.outcome == "unchanged" and "stored for project" not in same.reason

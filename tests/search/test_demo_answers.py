@@ -55,3 +55,12 @@ def test_a_project_hidden_from_the_audience_is_not_read_from_its_code(demo_engin
     assert "project" not in resp.applied_filters and not any(d.facet == "project" for d in resp.detected)
     assert all(h.project.code != "FIN-ERP-2021" for h in resp.hits)
     assert "FIN-ERP-2021" not in {v.value for v in resp.facets["project"]}
+
+
+@pytest.mark.parametrize("question", ["UAT", "scope creep change control"])
+def test_a_question_of_topic_words_alone_matches_by_them_not_every_row(demo_engine, question):
+    """Topic words (a category read from the question) only rank, so a question of nothing else matched all
+    850 rows: '850 results for UAT', and facet counts of the whole corpus."""
+    everything = ask(demo_engine, "").total
+    resp = ask(demo_engine, question)
+    assert resp.answered and 0 < resp.total < everything // 5, (resp.total, everything)
