@@ -444,13 +444,17 @@ class SearchEngine:
 
     @staticmethod
     def _facet_rules(snap: Snapshot, base: np.ndarray, visible: Visibility) -> list:
-        """The rules for reading facets beyond the fixed ones: the industries and portfolios of the rows the
-        audience may see, so that a hidden project's industry is never read from a question."""
+        """The rules for reading facets beyond the fixed ones: the projects, industries and portfolios of the
+        rows the audience may see, so that a hidden project is never read from a question. Built once per
+        snapshot and audience (1.4 ms a question at 193 projects when built each time)."""
         hidden = visible.hidden_projects
-        shown = labels_in(snap, "project", base, hidden)
-        names = {p.code: p.name for p in snap.projects.values() if p.code in set(shown)}
-        return project_rules(names) + value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
-            value_rules("portfolio", labels_in(snap, "portfolio", base, hidden))
+
+        def build():
+            shown = set(labels_in(snap, "project", base, hidden))
+            names = {p.code: p.name for p in snap.projects.values() if p.code in shown}
+            return project_rules(names) + value_rules("industry", labels_in(snap, "industry", base, hidden)) + \
+                value_rules("portfolio", labels_in(snap, "portfolio", base, hidden))
+        return kept(snap, ("facet rules", hidden), build)
 
     def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float],
                     topics: frozenset[str] = frozenset()) -> ranking.TextScores:

@@ -165,13 +165,16 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
     low = query.lower()
     out = Detection()
     seen: set[tuple[str, str]] = set()
-    projects = [rule for rule in extra if rule[0] == "project"]
     named: list[tuple[int, int]] = []  # "FIN-ERP-2021" names a project, not the ERP type or the year 2021
-    for facet, value, pattern in [*projects, *_COMPILED, *(rule for rule in extra if rule[0] != "project")]:
-        m = next((m for m in pattern.finditer(low) if not any(a < m.end() and m.start() < b for a, b in named)),
-                 None)
-        if m and facet == "project":
-            named.append(m.span())
+    rules = [(facet, value, pattern, m) for facet, values, pattern in extra if isinstance(values, Named)
+             for m in pattern.finditer(low) for value in [values[" ".join(m.group(0).split())]]]
+    named = [m.span() for *_rule, m in rules]
+    rules += [(facet, value, pattern, None) for facet, value, pattern in [*_COMPILED, *extra]
+              if not isinstance(value, Named)]
+    for facet, value, pattern, m in rules:
+        if m is None:
+            m = next((m for m in pattern.finditer(low) if not any(a < m.end() and m.start() < b for a, b in named)),
+                     None)
         if m and (facet, value) not in seen:
             seen.add((facet, value))
             excluded = bool(_NEGATION.search(low, max(0, m.start() - 40), m.start()))
@@ -220,16 +223,23 @@ def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
         return
 
 
-def project_rules(names: dict[str, str]) -> list[tuple[str, str, re.Pattern]]:
-    """Rules for the projects a question names, by code ("FIN-ERP-2021", in any case) or by full name of two
-    words or more ("Finance Platform Replacement"): their lessons and risks."""
-    rules = []
+class Named(dict):
+    """The value of a rule that names many values at once: what each matched text (lower case) stands for."""
+
+
+def project_rules(names: dict[str, str]) -> list[tuple[str, Named, re.Pattern]]:
+    """The rule for the projects a question names, by code ("FIN-ERP-2021", in any case) or by full name of two
+    words or more ("Finance Platform Replacement"): one pattern for them all, so that a knowledge base of
+    thousands of projects costs one scan of the question."""
+    values = Named()
     for code, name in sorted(names.items()):
-        pattern = r"(?<![\w-])" + re.escape(code.lower()) + r"(?![\w-])"
+        values[code.lower()] = code
         if name and len(name.split()) >= 2:
-            pattern += r"|(?<!\w)" + re.escape(" ".join(name.lower().split())) + r"(?!\w)"
-        rules.append(("project", code, re.compile(pattern)))
-    return rules
+            values.setdefault(" ".join(name.lower().split()), code)
+    if not values:
+        return []
+    alternatives = "|".join(re.escape(text) for text in sorted(values, key=len, reverse=True))
+    return [("project", values, re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])"))]
 
 
 def value_rules(facet: str, values: list[str]) -> list[tuple[str, str, re.Pattern]]:
