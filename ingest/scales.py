@@ -94,7 +94,7 @@ def score(given: object, probability: float | None, impact: float | None) -> flo
     if isinstance(given, (int, float)) and not isinstance(given, bool):
         return float(given)
     match = _NUMBER.fullmatch(str(given or "").strip())
-    if match and not match[2]:
+    if match and not match[2] and not re.search(r",\d{3}$", match[1]):  # "12,500" is money, not a score
         return float(match[1].replace(",", "."))
     if probability is not None and impact is not None:
         return probability * impact
@@ -104,7 +104,8 @@ def score(given: object, probability: float | None, impact: float | None) -> flo
 _NOT_OCCURRED = re.compile(
     r"\b(?:not|never|no|didn't|hasn't|haven't|wasn't)\b[\s-]*(?:been\s+|yet\s+|have\s+|has\s+)?"
     r"(?:occurr?(?:ed)?|materiali[sz]ed?|reali[sz]ed|triggered|happen(?:ed)?|became an issue)\b"
-    r"|\bmateriali[sz]ed\s*[:?]?\s*(?:no|n)\b|未(?:曾)?(?:发生|触发|转为问题)|没有?(?:发生|触发)", re.IGNORECASE)
+    r"|\b(?:materiali[sz]ed|occurred|triggered|reali[sz]ed|happened)\s*[:?]?\s*(?:no|n)\b"
+    r"|未(?:曾)?(?:发生|触发|转为问题)|没有?(?:发生|触发)", re.IGNORECASE)
 """A status that says the risk did not happen: 'Closed - not materialised', 'Never occurred', 'Not realised',
 'Materialised: No', '未发生'. Its words name materialisation, which read it as the opposite."""
 
@@ -116,7 +117,11 @@ def risk_status(value: object) -> str | None:
     if not text:
         return None
     negated = _NOT_OCCURRED.search(text)
-    if negated:
+    if negated:  # "Open - not materialised" is open, "Closed - not materialised" closed, "not yet" still open
+        rest = (text[:negated.start()] + " " + text[negated.end():]).strip(" -–—,;:()")
+        said = vocab.RISK_STATUS.canonical(rest) or next(iter(vocab.RISK_STATUS.detect(rest)), None) if rest else None
+        if said in ("open", "closed"):
+            return said
         return "open" if re.search(r"\byet\b|尚未|还没", text, re.IGNORECASE) else "closed"
     return vocab.RISK_STATUS.canonical(text) or next(iter(vocab.RISK_STATUS.detect(text)), None)
 

@@ -271,6 +271,8 @@ def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str |
         amount, currency = _yuan(text)
         return amount, currency or ("CNY" if amount is not None and yen == "CNY" else None)
     match = _MONEY.search(text)
+    if match and re.search(r"['’]", match["num"]) and re.search(r"\s", match["num"].strip()):
+        return None, None  # "Q3'24 2m": an apostrophe groups thousands only without spaces (CHF 1'250'000)
     if not match or not _GROUPED.fullmatch(re.sub(r"\s", "", match["num"]).rstrip("'’")) or _CONTINUED.match(text, match.end("num")):
         return None, None  # '2,5 Mio' or '1.234.567,89' (decimal commas) would be read wrong: say so instead
     number = float(re.sub(r"[,\s'’]", "", match["num"]))

@@ -869,7 +869,9 @@ class _Writer:
                 self.kept_vector_ids.add(vector_id(kind, row.id))
                 # what the PMO corrected stays; everything else follows the file (a risk whose category was
                 # corrected still becomes materialised when the register says it occurred)
-                keep = () if not row.edited else _EDITABLE if row.edited_fields is None else row.edited_fields
+                keep = () if not row.edited else _EDITABLE if row.edited_fields is None else set(row.edited_fields)
+                if keep and {"status", "materialised"} & set(keep):  # one fact, kept whole: a corrected
+                    keep = set(keep) | {"status", "materialised"}  # "closed" is not half undone by "Occurred"
                 for key, value in fields.items():
                     if key not in keep:
                         setattr(row, key, value)

@@ -86,8 +86,9 @@ def coverage(snap: Snapshot, weights: dict[str, float], satisfied: Iterable[str]
         return np.zeros(snap.size, dtype=np.float32)
     found = [t for t in known if t not in satisfied]
     given = sum(weights[t] * float(snap.idf[snap.vocab[t]]) for t in known if t in satisfied)
-    if not found:  # the filters' words only, unless the question's own words are in no row ("healthcare")
-        share = 0.0 if any(t not in satisfied for t in weights) else given / total
+    if not found:  # the filters' words only, unless the question's own words are in no row ("healthcare");
+        # a topic's word in no row's text ("governance") is still the topic its rows are tagged with
+        share = 0.0 if any(t not in satisfied and t not in topic for t in weights) else given / total
         return np.full(snap.size, share, dtype=np.float32)
     mass = np.array([weights[t] * float(snap.idf[snap.vocab[t]]) for t in found], dtype=np.float32)
     present = (snap.bm25[:, [snap.vocab[t] for t in found]] > 0).astype(np.float32)

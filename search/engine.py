@@ -28,7 +28,7 @@ from kb.language import has_han
 from kb.models import SearchLog
 from kb.priority import lower_this_thread
 from search import confidence, hits, ranking, spelling
-from search.facets import Detection, detect, project_rules, value_rules
+from search.facets import TOPICS, Detection, detect, project_rules, value_rules
 from search.hits import fetch_rows, make_hit, source_of_row
 from search.index import Snapshot, build_snapshot
 from search.models import (
@@ -379,7 +379,7 @@ class SearchEngine:
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
         question, found, weights, respelt = self._read(snap, request, base, visible)
-        scores = self.text_scores(snap, question, weights, topic_words(question, found))
+        scores = self.text_scores(snap, question, weights, topic_words(question, found), topic_rows(snap, found))
         plan = self._plan(snap, request, found, scores.match, base)
         plan.notes[:0] = [_('No lesson or risk has the word "%(word)s"; it was searched as "%(nearest)s".')
                           % {"word": r.typed, "nearest": r.searched} for r in respelt]
@@ -421,7 +421,7 @@ class SearchEngine:
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
         question, found, weights, _respelt = self._read(snap, request, base, visible)
-        scores = self.text_scores(snap, question, weights, topic_words(question, found))
+        scores = self.text_scores(snap, question, weights, topic_words(question, found), topic_rows(snap, found))
         plan = self._plan(snap, request, found, scores.match, base)
         return self._facet_counts(snap, plan, scores.match)
 
@@ -457,18 +457,23 @@ class SearchEngine:
         return kept(snap, ("facet rules", hidden), build)
 
     def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float],
-                    topics: frozenset[str] = frozenset()) -> ranking.TextScores:
+                    topics: frozenset[str] = frozenset(), tagged: np.ndarray | None = None) -> ranking.TextScores:
         """`topics`: the words of a topic read from the question (a category or phase), which say what it is about
-        though they only rank: a question of facet words alone matches by them ("UAT" matched all 850 rows)."""
+        though they only rank: a question of facet words alone matches by them ("UAT" matched all 850 rows), or
+        by the topic's tag (`tagged`: "governance" is in no lesson's text, but lessons are tagged with it)."""
         content = {t: w for t, w in weights.items() if w == 1.0}
         if not weights:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         bm25 = ranking.bm25_scores(snap, weights)
         dense = self.dense_scores(snap, query)
-        if not content:
+        by_topic = not content and any(t in weights for t in topics)
+        if by_topic:
             content = {t: 1.0 for t in topics if t in weights}
         if not content:  # only facet words that filter: the filters decide what matches
             return ranking.TextScores(bm25, dense, np.ones(snap.size, dtype=bool))
+        if by_topic and tagged is not None:
+            return ranking.TextScores(bm25, dense, ranking.matching_set(snap, ranking.bm25_scores(snap, content),
+                                                                        dense) | tagged)
         content_bm25 = bm25 if len(content) == len(weights) else ranking.bm25_scores(snap, content)
         return ranking.TextScores(bm25, dense, ranking.matching_set(snap, content_bm25, dense))
 
@@ -733,6 +738,12 @@ def kept(snap: Snapshot, key: tuple, compute):
             answers.clear()
         answers[key] = answer
     return list(answer)  # the caller's own list; the items in it are shared
+
+
+def topic_rows(snap: Snapshot, found: Detection) -> np.ndarray | None:
+    """The rows tagged with a topic (category, phase) read from the question, or None when it names none."""
+    masks = [facet_mask(snap, f.facet, [f.value]) for f in found.facets if f.facet in TOPICS and not f.excluded]
+    return functools.reduce(np.logical_or, masks) if masks else None
 
 
 def topic_words(question: str, found: Detection) -> frozenset[str]:

@@ -74,8 +74,9 @@ RULES: list[tuple[str, str, str]] = [
     ("polarity", "went well", r"(?:what )?went well|go(?:es)? well|(?:what )?worked well|what worked|successes"
                               r"|good practices?"),
     ("polarity", "improvement", r"do differently|next time"),
-    ("kind", "risk", r"materiali[sz]ed risks\b|\brisks\b|risk registers?|\brisk (?:that|which)\b|materiali[sz]ed"),
-    ("status", "materialised", r"materiali[sz]ed|became (?:an )?issues?|turned into issues?"
+    ("kind", "risk", r"(?<![a-z])materiali[sz]ed risks\b|\brisks\b|risk registers?|\brisk (?:that|which)\b"
+                     r"|(?<![a-z])materiali[sz]ed"),
+    ("status", "materialised", r"(?<![a-z])materiali[sz]ed|became (?:an )?issues?|turned into issues?"
                                r"|risks? (?:that|which) (?:occurred|happened|were realised|were realized|hit)|\bcame true\b"),
     ("status", "open", r"\bopen risks\b"),
     ("status", "closed", r"\bclosed risks\b"),
@@ -148,12 +149,12 @@ class Detection:
     searched for at all."""
 
 
-_NEGATION = re.compile(r"(?:\b(?:not|no|without|except|excluding|never)|n't|\bother than|\bapart from|\bbesides)\s+"
-                       r"(?:(?:about|on|for|in|from|with|the|a|an|any|our|of|to|involving)\s+){0,2}$|\bnon-$"
-                       r"|(?:不是|不要|并非|非|除了|不包括|不含|排除)\s*$")
-"""A negation just before a facet's phrase: "not on ERP projects", "lessons not about vendors", "non-ERP",
-"what did not go wrong", "除了ERP项目". Only a few small words may stand between ("did not manage on ERP
-projects" is no negation of ERP)."""
+_NEGATION = re.compile(r"\b(?:except|excluding|other than|apart from|besides)\s+(?:(?:for|on|in|about|the|a|an|any|our)\s+){0,2}$"
+                       r"|\bnot\s+(?:about|on|for|in|from|involving|concerning|including)\s+(?:(?:the|a|an|any|our)\s+)?$"
+                       r"|\bnon[- ]?$|(?:不是|并非|非|除了|不包括|不含|排除)\s*$")
+"""A negation of a facet just before its phrase: "not on ERP projects", "lessons not about vendors", "non-ERP",
+"other than ERP", "除了ERP项目". A negated verb is not one ("why didn't ERP projects finish on time", "the vendor
+did not deliver", "projects with no sponsor", "delivered without testing" keep their facets)."""
 
 
 TOPICS = ("category", "phase")
@@ -166,20 +167,24 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
     out = Detection()
     seen: set[tuple[str, str]] = set()
     named: list[tuple[int, int]] = []  # "FIN-ERP-2021" names a project, not the ERP type or the year 2021
-    rules = [(facet, value, pattern, m) for facet, values, pattern in extra if isinstance(values, Named)
-             for m in pattern.finditer(low) for value in [values[" ".join(m.group(0).split())]]]
+    rules = [(facet, values[key], pattern, m) for facet, values, pattern in extra if isinstance(values, Named)
+             for m in pattern.finditer(low) for key in [" ".join(m.group(0).split())]
+             if key not in values.names or _as_a_name(query[m.start():m.end()])]
     named = [m.span() for *_rule, m in rules]
     rules += [(facet, value, pattern, None) for facet, value, pattern in [*_COMPILED, *extra]
               if not isinstance(value, Named)]
+    claimed: list[tuple[str, tuple[int, int]]] = []
     for facet, value, pattern, m in rules:
         if m is None:
             m = next((m for m in pattern.finditer(low) if not any(a < m.end() and m.start() < b for a, b in named)),
                      None)
         if m and (facet, value) not in seen:
             seen.add((facet, value))
-            excluded = bool(_NEGATION.search(low, max(0, m.start() - 40), m.start()))
-            if excluded and any(a < m.end() and m.start() < b for a, b in out.spans):
-                continue  # "go well" inside "didn't go well", which names went wrong
+            # "non-materialised risks" are still risks
+            excluded = facet != "kind" and bool(_NEGATION.search(low, max(0, m.start() - 40), m.start()))
+            if any(f == facet and a < m.end() and m.start() < b and (a, b) != m.span() for f, (a, b) in claimed):
+                continue  # "go well" inside "didn't go well", which names went wrong (one phrase may name two)
+            claimed.append((facet, m.span()))
             out.facets.append(DetectedFacet(facet=facet, value=value, phrase=query[m.start():m.end()],
                                             excluded=excluded))
             (out.left_out if excluded else out.spans).append(m.span())
@@ -224,22 +229,36 @@ def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
 
 
 class Named(dict):
-    """The value of a rule that names many values at once: what each matched text (lower case) stands for."""
+    """The value of a rule that names many values at once: what each matched text (lower case) stands for.
+    `names`: the texts that are names, matched only where the question writes them with capitals."""
+
+    names: frozenset[str] = frozenset()
 
 
 def project_rules(names: dict[str, str]) -> list[tuple[str, Named, re.Pattern]]:
     """The rule for the projects a question names, by code ("FIN-ERP-2021", in any case) or by full name of two
     words or more ("Finance Platform Replacement"): one pattern for them all, so that a knowledge base of
     thousands of projects costs one scan of the question."""
-    values = Named()
+    values, titles = Named(), set()
     for code, name in sorted(names.items()):
-        values[code.lower()] = code
+        if re.search(r"[A-Za-z]", code) and re.search(r"\d|-", code):  # IT, PILOT, 2024: also a word or a year
+            values[code.lower()] = code
         if name and len(name.split()) >= 2:
-            values.setdefault(" ".join(name.lower().split()), code)
+            title = " ".join(name.lower().split())
+            if title not in values:
+                values[title] = code
+                titles.add(title)
     if not values:
         return []
+    values.names = frozenset(titles)
     alternatives = "|".join(re.escape(text) for text in sorted(values, key=len, reverse=True))
-    return [("project", values, re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])"))]
+    return [("project", values, re.compile(r"(?<![A-Za-z0-9_-])(?:" + alternatives + r")(?![A-Za-z0-9_-])"))]
+
+
+def _as_a_name(written: str) -> bool:
+    """Whether a project's name is written as a name in the question: each word capitalised ("the Finance Platform
+    Replacement"), not the same words as words ("sales data warehouse projects")."""
+    return all(word[:1].isupper() or not word[:1].isalpha() for word in written.split())
 
 
 def value_rules(facet: str, values: list[str]) -> list[tuple[str, str, re.Pattern]]:

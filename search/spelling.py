@@ -48,26 +48,71 @@ def respelt(query: str, fixes: dict[str, tuple[str, str, str]]) -> str:
 
 
 def _english_enough(query: str) -> bool:
-    """Whether `query` may be English: no letters with accents and not two of the small words of French, German,
-    Spanish or Italian. A question in another language is not a misspelt English one ("Quels" is not "fuels")."""
-    if re.search(r"[À-ɏ]", query):
-        return False
-    return len(_FOREIGN & set(words(query))) < 2
+    """Whether `query` may be English: not two words with accented letters (one may be a name: "Nestlé",
+    "Zürich") and not two of the small words of French, German, Dutch, Spanish, Portuguese or Italian. A question
+    in another language is not a misspelt English one ("Quels" is not "fuels")."""
+    accented = [w for w in query.split() if re.search(r"[À-ɏ]", w)]
+    return len(accented) < 2 and len(_FOREIGN & set(words(query))) < 2
 
 
 _FOREIGN = frozenset("""les des une est ont sont pour dans avec sur qui pas aux lors quels quelles
 der die das und ist bei mit nicht wie ein eine auf von fur wurde wurden welche gibt
+het een van voor bij niet zijn werd welke wat waren ging gingen
 los las por con para una del como que fue han
-il che per non della sono gli nel""".split())
+os em com uma dos das foram quais nos
+il che per della sono gli nel""".split())
 
 
 def _correctable(word: str) -> bool:
-    return len(word) >= MIN_LETTERS and word.isascii() and word.isalpha() and not is_english(word)
+    return len(word) >= MIN_LETTERS and word.isascii() and word.isalpha() and not is_english(word) \
+        and not _derived(word)
+
+
+_PREFIXES = ("re", "pre", "un", "de", "dis", "mis", "over", "under", "out", "co", "sub", "inter", "multi", "non",
+             "post", "self", "cross", "up", "down", "back", "front", "off", "on", "in")
+_SUFFIXES = ("age", "ity", "ness", "ment", "able", "ible", "ers", "er", "ors", "or", "ise", "ize", "ist", "ism",
+             "al", "ly", "ful", "less", "ship", "ward", "wise", "ed", "ing", "s", "put", "end", "line", "time")
+
+
+def _derived(word: str) -> bool:
+    """Whether `word` is made of English words or of one and a common prefix or suffix: "throughput", "backend",
+    "linkage", "parity", "retries", "preset", "installers", "lagged". Such a word is a word the model's short
+    list lacks, not a misspelling ("throughput" is not "throughout", "backend" not "backed")."""
+    for i in range(2, len(word) - 1):
+        head, tail = word[:i], word[i:]
+        head_ok = is_english(head) and len(head) >= 3 or head in _PREFIXES
+        tail_ok = is_english(tail) and len(tail) >= 3 or tail in _SUFFIXES
+        if head_ok and tail_ok and (is_english(head) or is_english(tail)):
+            return True
+        # a final consonant doubled or an e dropped before a suffix: "lagged", "schedulers", "approvers"
+        if tail in _SUFFIXES and tail[:1] in "aeiou" and (is_english(head + "e") or
+                                                          (len(head) > 3 and head[-1] == head[-2] and
+                                                           is_english(head[:-1]))):
+            return True
+    return False
 
 
 def warm() -> None:
     """Build the word forms now (about 0.1 s) rather than at the first misspelt question."""
     _english_forms()
+    _variant_forms()
+
+
+@functools.cache
+def _variant_forms() -> frozenset[str]:
+    """The words a misspelling may be corrected to: the listed words, their plurals and British spellings. Not the
+    other forms `is_english` accepts, which are made blindly ("approveds", "halfed", "sended" are none)."""
+    forms = set()
+    for listed in english_words():
+        for word in (listed, *_british(listed)):
+            forms.add(word)
+            if word.endswith("y") and word[-2:-1] not in "aeiou":
+                forms.add(word[:-1] + "ies")  # dependency → dependencies
+            elif word.endswith("s") and not word.endswith("ss"):
+                forms.add(word[:-1])  # stakeholders → stakeholder
+            elif not word.endswith(("ed", "ing", "ly")):
+                forms.add(word + "s")
+    return frozenset(forms)
 
 
 def is_english(word: str) -> bool:
@@ -130,7 +175,7 @@ def _nearest(snap: Snapshot, word: str, facet_rules: list | None) -> tuple[str, 
     # most of the word, not "knitting" → unit(ting); "migartions" → migrat(ions)
     least = max(MIN_LETTERS - 1, len(word) - 3 - next((len(end) for end in ("ing", "ed", "es", "s")
                                                        if word.endswith(end)), 0))
-    for variant in sorted(_one_edit_away(word) & _english_forms()):
+    for variant in sorted(_one_edit_away(word) & _variant_forms()):
         if variant[0] != word[0]:
             continue  # a misspelling rarely changes the first letter; "schief" is not "chief"
         term = stem(variant)

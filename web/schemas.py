@@ -3,12 +3,14 @@ search page and the JSON API, and the API-only wrappers."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from kb.i18n import N_, _
+from kb.language import has_han
 from search.models import FACETS, Hit, ProjectProfile, SearchRequest, SearchResponse
 from search.projects import SIZES as PROJECT_SIZES
 
@@ -205,8 +207,21 @@ class ProfileIn(ProjectProfile):
 
 
 def parse_budget(text: str) -> float | None:
-    """'1.2m', '850k', '1,200,000', '250万', '3.2亿' -> a number; anything unreadable -> None.
-    The same reading as a report's budget at ingest, so a Chinese PMO may type the amount as they write it."""
+    """'1.2m', '850k', '1,200,000', '£2.5m', 'CHF 1'250'000', '250万', '3.2亿' -> a number; anything else -> None.
+    The same reading as a report's budget at ingest, so a Chinese PMO may type the amount as they write it, but of
+    the whole text: a report's reader finds the amount in a sentence, which read "Q3 2025" as 32025 and "2 FTE"
+    as 2 here."""
     from ingest.values import parse_money
 
-    return parse_money(text or "")[0]
+    text = (text or "").strip()
+    if not text or not (_AMOUNT_ONLY.fullmatch(text) or has_han(text)):
+        return None
+    return parse_money(text)[0]
+
+
+_CURRENCY_CODES = ("usd|eur|gbp|chf|jpy|cny|rmb|inr|aud|cad|hkd|sgd|sek|nok|dkk|nzd|zar|brl|mxn|pln|czk|huf|krw|twd"
+                   "|aed|sar|try|ils|thb|myr|idr|php")
+_AMOUNT_ONLY = re.compile(r"(?:(?:" + _CURRENCY_CODES + r")\s*|[£$€¥₹￥]\s*)?\d[\d,.\s'’]*\s*"
+                          r"(?:k|m|mn|bn|b|thousand|million|billion)?\.?\s*(?:" + _CURRENCY_CODES + r")?",
+                          re.IGNORECASE)
+"""An amount and nothing else: a number with thousands marks, a multiplier and a currency sign or code."""

@@ -59,12 +59,16 @@ def test_ratings(value, expected):
 def test_score_and_status():
     assert score(None, 4, 5) == 20 and score("12", 4, 5) == 12 and score("High", None, 5) is None
     assert score("12,5", 4, 5) == 12.5  # the register's own score, not P × I (20)
+    assert score("12,500", 3, 4) == 12  # a money exposure, not a score of 12.5
     assert risk_status("Occurred - became an issue") == "materialised"
     # Words of materialising, negated: these were all stored as materialised, inflating the materialisation rate.
     for closed in ("Closed - not materialised", "Not realised", "Closed - never occurred", "Has not occurred",
                    "Not triggered", "Materialised: No", "未发生"):
         assert risk_status(closed) == "closed", closed
     assert risk_status("Not yet occurred") == "open"
+    for still_open in ("Open - not materialised", "Monitoring - not triggered", "Live, not realised"):
+        assert risk_status(still_open) == "open", still_open
+    assert risk_status("Triggered? No") == risk_status("Realized: N") == "closed"
     assert risk_status("Closed") == "closed" and risk_status("Monitoring") == "open"
 
 

@@ -256,3 +256,20 @@ def test_a_correction_keeps_only_the_fields_corrected_and_the_file_updates_the_r
     assert again.category == "data migration" and "category" in again.edited_fields
     assert not {"status", "materialised", "phase"} & set(again.edited_fields)
     assert again.status == "materialised" and again.materialised
+
+
+def test_a_corrected_status_stays_whole_when_the_register_says_otherwise(fast_kb):
+    """Status corrected to closed, then 'Occurred' in the register: status stayed closed but materialised became
+    true, so search and the metrics counted it as a failure (the regression probe)."""
+    from ingest.pipeline import ingest_bytes
+    from kb.models import Risk, RiskUpdate
+
+    register = "Risk ID,Description,Status\nR-01,Supplier may deliver the adapters late,Open\n"
+    ingest_bytes(fast_kb, "TST-ST_risk-register.csv", register.encode(), project="TST-ST")
+    with fast_kb.session() as s:
+        risk = s.exec(select(Risk).where(Risk.external_id == "R-01")).one()
+    fast_kb.update_risk(risk.id, RiskUpdate(status="closed"))
+    ingest_bytes(fast_kb, "TST-ST_risk-register.csv", register.replace("Open", "Occurred").encode(), project="TST-ST")
+    with fast_kb.session() as s:
+        again = s.get(Risk, risk.id)
+    assert (again.status, again.materialised) == ("closed", False)

@@ -64,3 +64,20 @@ def test_a_question_of_topic_words_alone_matches_by_them_not_every_row(demo_engi
     everything = ask(demo_engine, "").total
     resp = ask(demo_engine, question)
     assert resp.answered and 0 < resp.total < everything // 5, (resp.total, everything)
+
+
+def test_a_project_is_read_only_where_the_question_names_it_as_a_name_or_a_code():
+    """'sales data warehouse projects' was read as the project Sales Data Warehouse; a project coded PILOT or 2024
+    took over 'the pilot' and 'since 2024'; 'CHN-OFF-2025出了哪些问题' read no project (the regression probe)."""
+    from search.facets import detect, project_rules
+
+    rules = project_rules({"RET-BI-2018": "Sales Data Warehouse", "PILOT": "Pilot", "2024": "Year end",
+                           "CHN-OFF-2025": "上海办公室搬迁"})
+
+    def projects(question):
+        return [f.value for f in detect(question, rules).facets if f.facet == "project"]
+
+    assert projects("what went wrong on sales data warehouse projects") == []
+    assert projects("what went wrong on the Sales Data Warehouse") == ["RET-BI-2018"]
+    assert projects("lessons from the pilot since 2024") == []
+    assert projects("CHN-OFF-2025出了哪些问题") == ["CHN-OFF-2025"]

@@ -165,8 +165,15 @@ def test_a_word_the_knowledge_base_holds_or_a_short_one_is_never_corrected(engin
         assert not search(engine, english).respelt, english
     # questions in other languages are not misspelt English: "Quels" was searched as "fuels", "schief" as "chief"
     for foreign in ("Quels ont été les problèmes lors des migrations ERP ?", "Was ging bei ERP-Migrationen schief?",
-                    "Quels sont les risques des projets"):
+                    "Quels sont les risques des projets", "Welke problemen hadden we bij ERP-migraties",
+                    "Quais foram os problemas nas migrações de ERP"):
         assert not search(engine, foreign).respelt, foreign
+    # words the model's short list lacks, made of words it has: "throughput" was searched as "throughout",
+    # "approvers" as the made-up "approveds" (found by the regression probe)
+    for made in ("throughput problems", "backend outages", "approvers were slow", "installers arrived late",
+                 "linkage to the billing system", "retries failed", "lagged behind"):
+        assert not search(engine, made).respelt, made
+    assert [r.searched for r in search(engine, "legacy data migartion at Nestlé").respelt] == ["migration"]  # one name
 
 
 def test_the_search_page_says_what_a_misspelt_word_was_searched_as(corpus_kb, engine):

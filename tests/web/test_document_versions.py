@@ -86,7 +86,9 @@ def test_a_link_cannot_put_its_own_words_in_the_pages_notices(client: TestClient
     """'?restored=Your session expired. Sign in at evil.example' was shown in the app's green notice."""
     doc_id = api_upload(client, REPORT, original())["document_id"]
     lure = "Your session expired, sign in at evil.example"
-    assert client.get(f"/documents/{doc_id}", params={"restored": lure}).status_code == 422
+    for forged in ({"restored": lure}, {"restored": "5", "restored_as": "9"}, {"restored": "1", "restored_as": "2"}):
+        page = client.get(f"/documents/{doc_id}", params=forged)  # one version: nothing was restored
+        assert page.status_code == 200 and not re.findall(r'class="notice"[^>]*>[^<]*', page.text), forged
     for page in ("/documents", "/projects"):
         html = client.get(page, params={"deleted": lure}).text
         assert not re.findall(r'class="notice"[^>]*>[^<]*', html), page

@@ -131,6 +131,8 @@ def test_a_registration_the_form_cannot_take_comes_back_filled_in_with_what_to_c
     assert 'value="LDS-2027"' in backwards.text and "Two floors, 300 desks" in backwards.text
     lots = fresh.post("/projects", data={**typed, "planned_end": "2027-06-30", "budget": "lots"})
     assert lots.status_code == 400 and "Cannot read the budget" in lots.text and 'value="lots"' in lots.text
+    for unreadable in ("Q3 2025", "2 FTE", "1-2m"):  # read as 32025, 2 and 1 by a sentence's reader
+        assert fresh.post("/projects", data={**typed, "planned_end": "2027-06-30", "budget": unreadable}).status_code == 400
     assert fresh.get("/api/projects", params={"q": "LDS-2027"}).json()["total"] == 0
     assert fresh.post("/projects", data={**typed, "planned_end": "2027-06-30"}, follow_redirects=False).status_code == 303
     taken = fresh.post("/projects", data={**typed, "planned_end": "2027-06-30", "name": "Another"})

@@ -38,15 +38,15 @@ def documents_page(request: Request, session: SessionDep, visible: VisibilityDep
 
 @router.get("/documents/{document_id}")
 def document_page(request: Request, document_id: int, kb: KBDep, session: SessionDep, visible: VisibilityDep,
-                  restored: int = Query(0, ge=0, le=MAX_LISTED), restored_as: int = Query(0, ge=0, le=MAX_LISTED)):
+                  restored: str = Query("", max_length=300), restored_as: str = Query("", max_length=300)):
     doc = queries.get_document(session=session, document_id=document_id, visible=visible)
     summary = queries.document_summary(session=session, document_id=document_id, visible=visible)
     html, headings = render_document_html(doc.content)
     withheld = queries.withheld(session=session, document_id=document_id, visible=visible)
+    versions = queries.document_versions(session=session, document_id=document_id, visible=visible)
     return render(request, "document.html", doc=doc, summary=summary, html=html, headings=headings,
-                  table=register_table(doc.rows),
-                  versions=queries.document_versions(session=session, document_id=document_id, visible=visible),
-                  restored=restored_notice(restored, restored_as), withheld=_(queries.WITHHELD) if withheld else None,
+                  table=register_table(doc.rows), versions=versions,
+                  restored=restored_notice(restored, restored_as, [v.version for v in versions]), withheld=_(queries.WITHHELD) if withheld else None,
                   template_gaps=[] if withheld else stored_gaps(kb, doc))
 
 
@@ -74,13 +74,19 @@ def restore(request: Request, document_id: int, version: int, services: Services
     return RedirectResponse(f"/documents/{document_id}?{urlencode(done)}", status_code=303)
 
 
-def restored_notice(version: int, new: int) -> str | None:
-    if not version:
+def restored_notice(version: str, new: str, versions: list[int]) -> str | None:
+    """The notice after a restore, only when the document's versions bear it out (newest first): the address can
+    be written by anyone, so nothing of it but two version numbers the document has is shown."""
+    if not version.isdigit() or int(version) not in versions:
         return None
     if not new:
+        if int(version) != versions[0]:
+            return None
         return _("Version %(version)s is already the current version; nothing changed.") % {"version": version}
+    if not new.isdigit() or int(new) != versions[0] or int(version) >= int(new):
+        return None
     return _("Version %(version)s restored as version %(new)s; version %(old)s is kept and can be restored in "
-             "turn.") % {"version": version, "new": new, "old": new - 1}
+             "turn.") % {"version": version, "new": new, "old": int(new) - 1}
 
 
 @router.get("/documents/{document_id}/delete")
