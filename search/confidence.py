@@ -55,7 +55,7 @@ that are relevant down, no-answer rates unchanged."""
 
 
 def coverage(snap: Snapshot, weights: dict[str, float], satisfied: Iterable[str] = (),
-             topic: Iterable[str] = ()) -> np.ndarray:
+             topic: Iterable[str] = (), tagged: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Per row, the share of the question's idf mass whose words the row contains.
 
     Content words count, and so do the words of facets applied as filters
@@ -68,8 +68,27 @@ def coverage(snap: Snapshot, weights: dict[str, float], satisfied: Iterable[str]
     wrong on healthcare projects" is not half answered by every lesson that went wrong).
     Unknown words weigh as much as the rarest possible word and are never present, except the
     words of a filter, which no row needs to contain: they are left out ("2022年以来已发生的风险",
-    materialised risks since 2022, is all filters, and its Chinese words are in no English row)."""
-    satisfied = set(satisfied)
+    materialised risks since 2022, is all filters, and its Chinese words are in no English row).
+    `tagged`: for a topic's words, the rows tagged with the topic, which hold them by their tag: "governance" is in
+    no demo lesson's text, but the lessons tagged governance answer "governance"."""
+    own = _own_coverage(snap, weights, set(satisfied), topic)
+    tagged = {t: rows for t, rows in (tagged or {}).items() if t in weights}
+    if not tagged:
+        return own
+    unseen_idf = float(np.log1p((snap.size + 0.5) / 0.5))
+    idf = {t: float(snap.idf[snap.vocab[t]]) if t in snap.vocab else unseen_idf for t in weights}
+    content = {t for t, w in weights.items() if w == 1.0} | set(topic) | set(satisfied)
+    total = sum(idf[t] for t in (content & weights.keys() or weights.keys()))
+    out = own.copy()
+    for term, rows in tagged.items():
+        has = (np.asarray(snap.bm25[:, snap.vocab[term]].todense()).ravel() > 0 if term in snap.vocab
+               else np.zeros(snap.size, dtype=bool))
+        out[rows & ~has] += idf[term] / total if total > 0 else 0.0
+    return np.minimum(out, 1.0).astype(np.float32)
+
+
+def _own_coverage(snap: Snapshot, weights: dict[str, float], satisfied: set[str], topic: Iterable[str]) -> np.ndarray:
+    """`coverage` by the words each row's text holds."""
     kept = {t: w for t, w in weights.items() if t in snap.vocab or t not in satisfied}
     if weights and not kept:  # every word named a filter, which every filtered row meets
         return np.ones(snap.size, dtype=np.float32)
@@ -100,7 +119,19 @@ def signals(snap: Snapshot, dense: np.ndarray | None, weights: dict[str, float],
     """(cosine, coverage) per row; cosine is zero where the query has no vector."""
     cos = np.clip(dense, 0.0, 1.0) if dense is not None else np.zeros(snap.size, dtype=np.float32)
     detected = list(detected)
-    return cos, coverage(snap, weights, filter_terms(detected), topic_terms(detected))
+    return cos, coverage(snap, weights, filter_terms(detected), topic_terms(detected), topic_tags(snap, detected))
+
+
+def topic_tags(snap: Snapshot, detected: Iterable[DetectedFacet]) -> dict[str, np.ndarray]:
+    """For each word of a topic read from the question that only ranks, the rows tagged with that topic."""
+    out: dict[str, np.ndarray] = {}
+    for d in detected:
+        code = snap.code_of(d.facet, d.value) if not d.applied and d.facet in TOPIC_FACETS else None
+        if code is not None:
+            rows = snap.codes[d.facet] == code
+            for term in term_counts(d.phrase):
+                out[term] = out[term] | rows if term in out else rows
+    return out
 
 
 def filter_terms(detected: Iterable[DetectedFacet]) -> set[str]:

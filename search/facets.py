@@ -150,8 +150,8 @@ class Detection:
 
 
 _NEGATION = re.compile(r"\b(?:except|excluding|other than|apart from|besides)\s+(?:(?:for|on|in|about|the|a|an|any|our)\s+){0,2}$"
-                       r"|\bnot\s+(?:about|on|for|in|from|involving|concerning|including)\s+(?:(?:the|a|an|any|our)\s+)?$"
-                       r"|\bnon[- ]?$|(?:不是|并非|非|除了|不包括|不含|排除)\s*$")
+                       r"|\bnot\s+(?:about|on|from|involving|concerning|including)\s+(?:(?:the|a|an|any|our)\s+)?$"
+                       r"|\bnon[- ]?$|(?:(?<!是)不是|并非|(?<![是并])非|除了|不包括|不含|排除)\s*$")
 """A negation of a facet just before its phrase: "not on ERP projects", "lessons not about vendors", "non-ERP",
 "other than ERP", "除了ERP项目". A negated verb is not one ("why didn't ERP projects finish on time", "the vendor
 did not deliver", "projects with no sponsor", "delivered without testing" keep their facets)."""
@@ -257,8 +257,10 @@ def project_rules(names: dict[str, str]) -> list[tuple[str, Named, re.Pattern]]:
 
 def _as_a_name(written: str) -> bool:
     """Whether a project's name is written as a name in the question: each word capitalised ("the Finance Platform
-    Replacement"), not the same words as words ("sales data warehouse projects")."""
-    return all(word[:1].isupper() or not word[:1].isalpha() for word in written.split())
+    Replacement"), not the same words as words ("sales data warehouse projects"). Chinese has no capitals, and a
+    Chinese project's name is a name wherever it is written ("华东仓储 ERP 迁移")."""
+    return bool(re.search(_HAN, written)) or all(word[:1].isupper() or not word[:1].isalpha()
+                                                 for word in written.split())
 
 
 def value_rules(facet: str, values: list[str]) -> list[tuple[str, str, re.Pattern]]:

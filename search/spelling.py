@@ -80,14 +80,16 @@ def _derived(word: str) -> bool:
     list lacks, not a misspelling ("throughput" is not "throughout", "backend" not "backed")."""
     for i in range(2, len(word) - 1):
         head, tail = word[:i], word[i:]
-        head_ok = is_english(head) and len(head) >= 3 or head in _PREFIXES
-        tail_ok = is_english(tail) and len(tail) >= 3 or tail in _SUFFIXES
-        if head_ok and tail_ok and (is_english(head) or is_english(tail)):
+        head_ok = is_english(head) and len(head) >= 4 or head in _PREFIXES  # not "bud" + "jet" for "budjet"
+        tail_ok = is_english(tail) and (len(tail) >= 4 or head in _PREFIXES) or tail in _SUFFIXES
+        doubled = head[-1] == tail[0]  # "train" + "ning" is "training" with an n typed twice
+        if head_ok and tail_ok and (is_english(head) or is_english(tail)) and not doubled:
             return True
-        # a final consonant doubled or an e dropped before a suffix: "lagged", "schedulers", "approvers"
-        if tail in _SUFFIXES and tail[:1] in "aeiou" and (is_english(head + "e") or
-                                                          (len(head) > 3 and head[-1] == head[-2] and
-                                                           is_english(head[:-1]))):
+        # an e dropped before a suffix ("schedulers", "approvers"), or a short vowel's consonant doubled ("lagged",
+        # not "trainning")
+        if tail in _SUFFIXES and tail[:1] in "aeiou" and (
+                is_english(head + "e") or (len(head) > 3 and head[-1] == head[-2] and is_english(head[:-1])
+                                           and re.search(r"(?:^|[^aeiou])[aeiou][^aeiouwxy]$", head[:-1]))):
             return True
     return False
 

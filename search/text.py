@@ -26,10 +26,10 @@ off on once only or other ought our ours ourselves out over own same she should 
 than that that's the their theirs them themselves then there there's these they this those through to
 too under until up upon very was wasn't we were weren't what what's when where which while who whom why
 will with won't would wouldn't you your yours yourself yourselves s t via per etc
-any anything everything something e g i e non
+any anything everything something e g i e non except excluding besides apart
 """.split()) | frozenset("""
 的 地 得 了 着 过 在 是 和 与 及 或 也 都 就 而 但 被 把 对 从 到 为 以 等 之 其 这 那 此 该 各 有 没 不 很 又 还 并
-吗 呢 吧 啊 呀 将 要 会 能 可 一个 一些 我们 他们 你们 我 你 他 她 它 由于 因为 所以 如果 但是 然后 以及 并且
+吗 呢 吧 啊 呀 将 要 会 能 可 一个 一些 我们 他们 你们 我 你 他 她 它 由于 因为 所以 如果 但是 然后 以及 并且 除了 以外 之外 不包括 排除
 """.split())
 
 

@@ -72,7 +72,7 @@ def test_a_project_is_read_only_where_the_question_names_it_as_a_name_or_a_code(
     from search.facets import detect, project_rules
 
     rules = project_rules({"RET-BI-2018": "Sales Data Warehouse", "PILOT": "Pilot", "2024": "Year end",
-                           "CHN-OFF-2025": "上海办公室搬迁"})
+                           "CHN-OFF-2025": "上海办公室搬迁", "CHN-ERP-2022": "华东仓储 ERP 迁移"})
 
     def projects(question):
         return [f.value for f in detect(question, rules).facets if f.facet == "project"]
@@ -81,3 +81,21 @@ def test_a_project_is_read_only_where_the_question_names_it_as_a_name_or_a_code(
     assert projects("what went wrong on the Sales Data Warehouse") == ["RET-BI-2018"]
     assert projects("lessons from the pilot since 2024") == []
     assert projects("CHN-OFF-2025出了哪些问题") == ["CHN-OFF-2025"]
+    assert projects("华东仓储 ERP 迁移的教训") == ["CHN-ERP-2022"]  # Chinese has no capitals to write a name with
+
+
+@pytest.mark.parametrize("question", ["governance", "stakeholders", "治理"])
+def test_a_topic_its_lessons_are_tagged_with_is_answered_though_no_text_says_it(demo_engine, question):
+    """'governance' is in no demo lesson's text, so the lessons tagged governance were weak matches and the
+    question was declared unanswered (the re-probe)."""
+    resp = ask(demo_engine, question)
+    assert resp.answered and resp.hits[0].strong and resp.total < 100
+
+
+@pytest.mark.parametrize("question, excluded", [("lessons excluding CRM projects", "CRM rollout"),
+                                                ("lessons except CRM projects", "CRM rollout"),
+                                                ("除了CRM项目的经验教训", "CRM rollout")])
+def test_the_words_that_leave_a_facet_out_are_not_searched_for(demo_engine, question, excluded):
+    """'excluding' was searched as a word that must match: 5 results instead of some 750."""
+    resp = ask(demo_engine, question)
+    assert resp.excluded_filters == {"project_type": [excluded]} and resp.total > 500

@@ -234,7 +234,8 @@ def test_a_facet_the_question_negates_is_left_out_not_filtered_to(question, face
 @pytest.mark.parametrize("question", ["risks we did not manage on ERP projects", "what didn't go well",
                                       "what went wrong on ERP migrations", "why didn't ERP projects finish on time",
                                       "why didn't the vendor deliver on time", "why wasn't the sponsor engaged",
-                                      "projects with no sponsor", "delivered without testing"])
+                                      "projects with no sponsor", "delivered without testing",
+                                      "why were users not in UAT early enough", "是不是CRM项目的供应商出了问题"])
 def test_a_negated_verb_leaves_the_questions_facets_as_they_are(question):
     """'why didn't the vendor deliver on time' left out the vendor lessons it asks about (the regression probe)."""
     from search.facets import detect
