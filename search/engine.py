@@ -74,6 +74,10 @@ class Plan:
         return out
 
 
+PROJECT_VALUES = 30
+"""The project facet lists the projects with the most results, this many: a store of thousands of projects would
+list them all with every search (and its reply carry them)."""
+
 RANK_ONLY_FACETS = ("category", "phase")
 """Facets read from the question that rank rather than filter. Categories and phases
 are tagged automatically from the text, so a lesson about data migration may be
@@ -608,10 +612,16 @@ class SearchEngine:
         for facet in FACETS:
             rows = np.flatnonzero(plan.allowed(match, skip=facet)) if facet in plan.masks else every
             codes = snap.codes[facet][rows]
-            counts = np.bincount(codes[codes >= 0], minlength=len(snap.labels[facet]))
+            labels = snap.labels[facet]
+            counts = np.bincount(codes[codes >= 0], minlength=len(labels))
             chosen = {v.lower() for v in plan.applied.get(facet, [])}
-            values = [FacetValue(value=label, count=int(counts[i]), selected=label.lower() in chosen)
-                      for i, label in enumerate(snap.labels[facet]) if counts[i] or label.lower() in chosen]
+            shown = np.flatnonzero(counts)  # not a loop over every label: a store has thousands of projects
+            if facet == "project" and len(shown) > PROJECT_VALUES:
+                shown = shown[np.argsort(-counts[shown], kind="stable")[:PROJECT_VALUES]]
+            shown = set(shown.tolist()) | {i for i, label in enumerate(labels) if label.lower() in chosen} \
+                if chosen else shown.tolist()
+            values = [FacetValue(value=labels[i], count=int(counts[i]), selected=labels[i].lower() in chosen)
+                      for i in shown]
             key = (lambda v: -int(v.value)) if facet == "year" else (lambda v: (-v.count, v.value))
             out[facet] = sorted(values, key=key)
         return out
