@@ -24,6 +24,8 @@ _HAN = r"[\u4e00-\u9fff]"
 # so it does not stay behind as a topic word.
 _TYPE_WORD = (r"(?:erp|sap|crm|cloud|app|mobile|web|website|bi|network|office|m&a|merger|regulatory|compliance|it"
               r"|digital|software|infrastructure|transformation)")
+_ANOTHER_OUTCOME = r"(?:(?:and|or|&|/) ?(?:failed|cancell?ed|abandoned|successful|challenged) )?"
+"""'failed and challenged projects' names both outcomes."""
 _OUTCOME_OF = r"(?:" + _TYPE_WORD + " " + _PROJ + r"|(?:[\w&/-]+ )?(?:projects?|programmes?|programs?|initiatives?))"
 """What an outcome word qualifies to name a project's outcome: projects ("failed projects", "failed retail
 projects"), or a project type's own work ("failed ERP migrations"); "failed data migrations" are a
@@ -69,7 +71,7 @@ ZH_RULES: list[tuple[str, str, str]] = [
 
 # (facet, canonical value, pattern). Patterns are matched on the lower-cased query.
 RULES: list[tuple[str, str, str]] = [
-    ("polarity", "went wrong", r"(?:what )?went wrong|gone wrong|go wrong|goes wrong|did(?:n't| not) go (?:well|to plan)|went badly"
+    ("polarity", "went wrong", r"(?:what )?went wrong|gone wrong|go wrong|goes wrong|did(?:n't| not)(?: [\w-]+){0,4} go (?:well|to plan)|\bnot go (?:well|to plan)|went badly"
                                r"|what failed|mistakes|pain points|what hurt"),
     ("polarity", "went well", r"(?:what )?went well|go(?:es)? well|(?:what )?worked well|what worked|successes"
                               r"|good practices?"),
@@ -82,9 +84,9 @@ RULES: list[tuple[str, str, str]] = [
     ("status", "closed", r"\bclosed risks\b"),
     # The outcome's word only: the words after it are the projects' type or industry, read by their own rules,
     # or the question's topic ("failed mining projects": mining is searched for, not taken as a filter word).
-    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned)(?= " + _OUTCOME_OF + ")"),
-    ("outcome", "successful", r"\bsuccessful(?= " + _OUTCOME_OF + ")"),
-    ("outcome", "challenged", r"\bchallenged(?= " + _OUTCOME_OF + ")"),
+    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned)(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
+    ("outcome", "successful", r"\bsuccessful(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
+    ("outcome", "challenged", r"\bchallenged(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
     ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|s/4 ?hana|enterprise resource planning|netsuite|oracle e-business"),
     ("project_type", "CRM rollout", r"\bcrms?\b(?: " + _PROJ + r")?|salesforce|customer relationship management|hubspot"),
     ("project_type", "cloud migration", r"\bcloud " + _PROJ + r"|migrat\w* to (?:the )?cloud|lift[- ]and[- ]shift"

@@ -205,6 +205,9 @@ def test_failed_names_a_projects_outcome_only_when_it_qualifies_projects():
     assert ("outcome", "successful") in facets("successful cloud migrations")
     assert ("outcome", "failed") not in facets("failed data migrations")  # a lesson's subject, not projects
     assert ("outcome", "successful") not in facets("successful data migrations")
+    assert {("outcome", "failed"), ("outcome", "challenged")} <= facets("failed and challenged projects")
+    assert {("polarity", "went wrong")} == {f for f in facets("why didn't the network upgrade go well")
+                                            if f[0] == "polarity"}  # was read as went well
 
 
 def test_a_question_of_facets_only_gets_every_row_they_select(engine):
