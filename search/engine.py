@@ -78,7 +78,7 @@ PROJECT_VALUES = 30
 """The project facet lists the projects with the most results, this many: a store of thousands of projects would
 list them all with every search (and its reply carry them)."""
 
-RANK_ONLY_FACETS = ("category", "phase")
+RANK_ONLY_FACETS = TOPICS
 """Facets read from the question that rank rather than filter. Categories and phases
 are tagged automatically from the text, so a lesson about data migration may be
 filed under testing; the question's words already find it, and the tag lifts it.

@@ -168,11 +168,10 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
     low = query.lower()
     out = Detection()
     seen: set[tuple[str, str]] = set()
-    named: list[tuple[int, int]] = []  # "FIN-ERP-2021" names a project, not the ERP type or the year 2021
     rules = [(facet, values[key], pattern, m) for facet, values, pattern in extra if isinstance(values, Named)
              for m in pattern.finditer(low) for key in [" ".join(m.group(0).split())]
              if key not in values.names or _as_a_name(query[m.start():m.end()])]
-    named = [m.span() for *_rule, m in rules]
+    named = [m.span() for *_rule, m in rules]  # "FIN-ERP-2021" names a project, not the ERP type or 2021
     rules += [(facet, value, pattern, None) for facet, value, pattern in [*_COMPILED, *extra]
               if not isinstance(value, Named)]
     claimed: list[tuple[str, tuple[int, int]]] = []
