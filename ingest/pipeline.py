@@ -26,7 +26,7 @@ from kb.language import ENGLISH, language_of
 from kb.models import project_code
 from kb.texts import lesson_text, risk_text
 from ingest import compliance
-from ingest.context import ParseContext
+from ingest.context import ParseContext, name_key
 from ingest.registry import parser_for
 from ingest.status import require_project
 
@@ -121,9 +121,14 @@ def context_for(kb: KnowledgeBase, **overrides) -> ParseContext:
     from kb.models import Project
 
     with kb.session() as session:
-        rows = session.exec(select(Project.code, Project.project_type)).all()
-    types = {code: ptype for code, ptype in rows if ptype}
-    options = dict(known_project_codes=frozenset(code for code, _ in rows), project_types=MappingProxyType(types),
+        rows = session.exec(select(Project.code, Project.project_type, Project.name)).all()
+    types = {code: ptype for code, ptype, _name in rows if ptype}
+    names: dict[str, str] = {}
+    for code, _type, name in rows:
+        names.setdefault(name_key(name or ""), code)  # two projects of one name: the first keeps it
+    names.pop("", None)
+    options = dict(known_project_codes=frozenset(code for code, _type, _name in rows),
+                   project_types=MappingProxyType(types), project_names=MappingProxyType(names),
                    max_bytes=kb.settings.max_upload_mb * 1024 * 1024)
     options.update(overrides)
     return ParseContext(**options)

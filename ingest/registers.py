@@ -121,7 +121,7 @@ class Collector:
             if is_blank(value):
                 continue
             text = clean_text(value)
-            known = self.context.known_code(text)
+            known = self.context.known_code(text) or self.context.code_named(text)
             if known or looks_like_code(text):
                 return known or text
             if normalise_key(header) in CODE_HEADERS and PROJECT_CODE.fullmatch(text):

@@ -17,9 +17,9 @@ from ingest import kinds, project_meta
 from ingest.anchors import Anchors, item_anchor
 from ingest.compliance import report_gaps
 from ingest.context import ParseContext
-from ingest.outline import Block, SectionRole, classify
+from ingest.outline import MIXED, WENT_WELL, WENT_WRONG, Block, SectionRole, classify
 from ingest.status import build_status, looks_like_status
-from ingest.tagging import tag
+from ingest.tagging import category_from_label, polarity_from_words, tag
 from ingest.parsers.limits import MAX_ROWS
 from ingest.values import clean_text, first_sentence, looks_like_code, parse_date, shorten
 from kb.language import HAN
@@ -39,6 +39,10 @@ class Piece:
     anchor: str | None
     heading: str | None = None
     lead: str | None = None
+    parts: list[tuple[Block, str | None]] = field(default_factory=list)
+    """A sub-heading's blocks with their anchors, to tell a lesson's details from an area's list of lessons."""
+    area: str | None = None
+    """The knowledge-area sub-heading ("Schedule management") of a lesson listed under it."""
 
 
 @dataclass
@@ -112,6 +116,7 @@ class SectionFinder:
         anchor = self._item_anchor(top) if block.kind == "item" else None
         if top.sub is not None:
             top.sub.lines.extend(_lines_of(block))
+            top.sub.parts.append((block, anchor))
         elif top.section is not None:
             top.section.blocks.append(block)
             if anchor:
@@ -199,7 +204,7 @@ def pieces_of(section: Section) -> list[Piece]:
     has_items = any(b.kind == "item" for b in section.blocks) or section.subs
     pieces: list[Piece] = []
     for index, block in enumerate(section.blocks + [None]):
-        pieces.extend(sub for at, sub in section.subs if at == index)
+        pieces.extend(piece for at, sub in section.subs if at == index for piece in _sub_pieces(sub))
         if block is None:
             break
         if block.kind == "table":
@@ -213,6 +218,64 @@ def pieces_of(section: Section) -> list[Piece]:
             anchor = section.item_anchors.get(index, section.anchor)  # a bullet is cited to itself
             pieces.append(Piece([block.text], section.location, anchor, lead=block.lead))
     return pieces
+
+
+def _sub_pieces(sub: Piece) -> list[Piece]:
+    """A sub-heading under a lesson section is one lesson ("### Data migration was underestimated" with its
+    paragraphs and detail bullets), unless it names an area and lists lessons: "### Schedule management" over
+    three bullets that each stand alone is three lessons of that area, not one called "Schedule management"."""
+    items = [(block, anchor) for block, anchor in sub.parts if block.kind == "item"]
+    if len(items) < 2 or not _names_an_area(sub.heading or ""):
+        return [sub]
+    for block, _anchor in sub.parts:
+        if block.kind == "table" or (block.kind == "para" and _stands_alone(block.text)):
+            return [sub]  # a story told under the heading: the bullets are its details
+    if any(is_label_line(block.text) or not _stands_alone(block.text) for block, _anchor in items):
+        return [sub]  # "- Cause: ...", "- 6 weeks late": details of the heading's lesson
+    return [Piece([block.text], sub.location, anchor or sub.anchor, lead=block.lead, area=sub.heading)
+            for block, anchor in items]
+
+
+_CLAUSE = re.compile(r"\b(was|were|is|are|had|has|have|did|does|do|not|no|never|too|been|being)\b|\w{3,}ed\b"
+                     r"|[。，,;；:：]|没有|未|不|了|过", re.IGNORECASE)
+
+
+def _names_an_area(heading: str) -> bool:
+    """"Schedule management", "Procurement", "沟通管理": a short name, not a sentence that titles a lesson
+    ("Data migration was underestimated", "供应商交付延期了")."""
+    text = heading.strip()
+    if not text or _CLAUSE.search(text):
+        return False
+    return len(text.split()) <= 4 if not HAN_CHAR.search(text) else len(text) <= 8
+
+
+_WELL_LABELS = {"success", "successes", "strength", "strengths", "highlight", "highlights", "positive", "positives",
+                "went well", "good", "win", "wins", "成功", "亮点", "优点", "做得好"}
+_WRONG_LABELS = {"challenge", "challenges", "weakness", "weaknesses", "lowlight", "lowlights", "negative", "negatives",
+                 "issue", "issues", "problem", "problems", "went wrong", "bad", "问题", "不足", "挑战", "教训"}
+_MIXED_LABEL = re.compile(r"^\s*(" + "|".join(sorted(_WELL_LABELS | _WRONG_LABELS, key=len, reverse=True))
+                          + r")\s*(?:[:：]|\s[-–—]\s)\s*", re.IGNORECASE)
+
+
+def _polarity_in_mixed(piece: Piece, text: str) -> tuple[str, str]:
+    """The polarity of a lesson in a section of both kinds ("Successes and challenges"), and its text without
+    the label that said so: a "Challenge:" or "**Success.**" lead, else the words it is told in ("delayed",
+    "worked well"); an item that says neither is an improvement, as a lessons-learned item is."""
+    lead = (piece.lead or "").strip()
+    word = lead.rstrip(".:：").lower()
+    if word in _WELL_LABELS or word in _WRONG_LABELS:
+        piece.lead = None
+        rest = text[len(lead):] if text.startswith(lead) else text
+        return (WENT_WELL if word in _WELL_LABELS else WENT_WRONG), _capital(rest.lstrip(".:：—–- "))
+    label = _MIXED_LABEL.match(text)
+    if label:
+        word = label[1].lower()
+        return (WENT_WELL if word in _WELL_LABELS else WENT_WRONG), _capital(text[label.end():])
+    return polarity_from_words(text), text
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 _TITLE_HEADERS = {"issue", "issues", "lesson", "lessons", "lesson learned", "lessons learned", "lesson title", "problem",
@@ -295,6 +358,9 @@ class LessonDefaults:
 
 def lesson_from(piece: Piece, role: SectionRole, defaults: LessonDefaults) -> LessonCreate | None:
     text = clean_text("\n".join(piece.lines))
+    polarity = role.polarity
+    if polarity == MIXED:
+        polarity, text = _polarity_in_mixed(piece, text)
     body, fields = split_fields(text)
     title, rest = _title_and_rest(piece, body)
     if not title:
@@ -306,13 +372,22 @@ def lesson_from(piece: Piece, role: SectionRole, defaults: LessonDefaults) -> Le
     what = rest or None
     found = tag(title, cause=fields.get("cause", ""),
                 body=" ".join(filter(None, [what, fields.get("impact"), fields.get("recommendation")])),
-                project_type=defaults.project_type)
+                project_type=defaults.project_type, category_label=category_of_area(piece.area))
     return LessonCreate(
         title=title, what_happened=what, cause=fields.get("cause"), impact=fields.get("impact"),
-        recommendation=fields.get("recommendation"), polarity=role.polarity, category=found.category,
+        recommendation=fields.get("recommendation"), polarity=polarity, category=found.category,
         phase=found.phase, tags=found.tags, source_location=piece.location, source_anchor=piece.anchor,
         lesson_date=defaults.lesson_date, organization=defaults.organization,
     )
+
+
+def category_of_area(area: str | None) -> str | None:
+    """The category a knowledge-area heading names ("Procurement management" → vendor and procurement), or
+    None when it names none of ours: then the lesson's words decide, as everywhere else."""
+    if not area or re.match(r"(project )?integration management$", area.strip(), re.IGNORECASE):
+        return None  # PMBOK's integration management is the plan and its changes, not systems integration
+    name = re.sub(r"\s*(management|管理)$", "", area.strip(), flags=re.IGNORECASE) or area
+    return category_from_label(name) or category_from_label(name.rstrip("sS"))
 
 
 def _title_and_rest(piece: Piece, body: str) -> tuple[str, str]:
@@ -352,6 +427,8 @@ def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
     sections = finder.run(source.blocks)
     meta = _metadata(source, finder.first_section_at)
     kind = _kind(source, meta, sections, context)
+    if kind == kinds.CLOSURE:  # "Next steps" of a closure report: hand-over tasks, not lessons
+        sections = [s for s in sections if not s.role.follow_up]
     if kind == kinds.STATUS:
         return build_status(source.name, source.blocks, source.content, source.media_type, context,
                             front_matter=source.front_matter, warnings=source.warnings)
@@ -365,8 +442,9 @@ def build_report(source: ProseSource, context: ParseContext) -> ParsedDocument:
                                 "(each is embedded, about 30 a second). Split it into several files.")
                               % {"count": f"{len(lessons):,}", "max": f"{MAX_ROWS:,}"})
     _check(kind, lessons, code, warnings)
-    warnings.extend(report_gaps(kind, {s.role.polarity for s in sections}, projects[0] if projects else None, meta,
-                                code))
+    polarities = {p for s in sections for p in ((WENT_WELL, WENT_WRONG) if s.role.polarity == MIXED
+                                               else (s.role.polarity,))}
+    warnings.extend(report_gaps(kind, polarities, projects[0] if projects else None, meta, code))
     document = DocumentCreate(kind=kind, source_name=source.name, title=_title(meta, source, projects, kind),
                               sha256="", media_type=source.media_type, content=source.content,
                               report_date=parse_date(meta["date"], day_first=project_meta.days_first(meta))
@@ -433,7 +511,7 @@ def _project(kind: str, meta: dict, name: str, context: ParseContext, warnings: 
     code = clean_text(meta.get("code")) or None
     if not code and meta.get("name") and looks_like_code(str(meta["name"])):
         code, meta = str(meta["name"]).strip(), {k: v for k, v in meta.items() if k != "name"}
-    code = context.known_code(code) or code or from_file
+    code = context.known_code(code) or code or context.code_named(clean_text(meta.get("name"))) or from_file
     if not code:
         warnings.append(_("No project code found, so this retrospective is not linked to a project. Add 'code:' to "
                           "its front matter or start the file name with the code."))

@@ -257,3 +257,56 @@ def test_us_dates_are_read_month_first_when_one_of_them_shows_it():
     european = parse_bytes("EU-CRM-2023_closure-report.md", text.replace("06/30/2024", "30/06/2024")
                            .replace("US-CRM", "EU-CRM").encode(), ParseContext())
     assert european.projects[0].planned_start == date(2023, 1, 4)  # day first, as before
+
+
+def _closure(body: str, name: str = "SC-CRM-2024_closure-report.md"):
+    text = f"---\ncode: SC-CRM-2024\nproject: Service CRM\n---\n# Closure report\n\n{body}"
+    return parse_bytes(name, text.encode(), ParseContext())
+
+
+def test_a_section_of_successes_and_challenges_gives_each_lesson_its_own_polarity():
+    """Every item of "Successes and challenges" was stored as went wrong, the praise included."""
+    parsed = _closure("## Successes and challenges\n\n"
+                      "- Challenge: the integration vendor delivered the interfaces six weeks late.\n"
+                      "- **Success.** Daily stand-ups with the business kept scope stable.\n"
+                      "- The training programme worked well and was praised by the call-centre leads.\n"
+                      "- Data cleansing was underestimated and the cutover slipped a week.\n")
+    got = {lesson.title: lesson.polarity for lesson in parsed.lessons}
+    assert got == {"The integration vendor delivered the interfaces six weeks late": "went wrong",
+                   "Daily stand-ups with the business kept scope stable": "went well",
+                   "The training programme worked well and was praised by the call-centre leads": "went well",
+                   "Data cleansing was underestimated and the cutover slipped a week": "went wrong"}
+    assert not any("section" in w and "went" in w for w in parsed.warnings)  # both kinds are there
+
+
+def test_a_closure_reports_next_steps_and_open_issues_are_not_lessons():
+    """"Next steps" (decommission, archive) and "Open issues handed over" rows were stored as lessons."""
+    parsed = _closure("## What went wrong\n\n- The vendor slipped by a month on the interfaces.\n\n"
+                      "## Open issues handed over to support\n\n- Ticket 4411: duplicate invoices for two customers.\n\n"
+                      "## Next steps\n\n- Decommission the legacy CRM by 31 March.\n- Archive the project files.\n\n"
+                      "## Recommendations\n\n- Contract interface dates with penalties.\n")
+    assert [lesson.title for lesson in parsed.lessons] == ["The vendor slipped by a month on the interfaces",
+                                                           "Contract interface dates with penalties"]
+    retro = parse_bytes("SC-CRM-2024_retro.md", b"---\nkind: retrospective\ncode: SC-CRM-2024\n---\n# Sprint 4\n\n"
+                        b"## Went well\n\n- Pairing on the API.\n\n## Next steps\n\n- Book the UAT room a sprint ahead.\n",
+                        ParseContext())
+    assert ("Book the UAT room a sprint ahead", "improvement") in [(x.title, x.polarity) for x in retro.lessons]
+
+
+def test_knowledge_area_sub_headings_list_their_lessons_one_by_one():
+    """"### Schedule management" over three bullets was one lesson titled "Schedule management"."""
+    parsed = _closure("## Lessons learned\n\n### Schedule management\n\n"
+                      "- Baseline the plan only after the vendor confirms resource availability.\n"
+                      "- Hold contingency for the data migration rehearsals.\n\n"
+                      "### Procurement management\n\n- Put acceptance criteria into the statement of work.\n"
+                      "- Check the vendor's references on projects of our size.\n\n"
+                      "### Data migration was underestimated\n\n- Legacy data had 40% duplicates.\n"
+                      "- Cleansing took six weeks longer than planned.\n")
+    lessons = by_title(parsed)
+    assert len(parsed.lessons) == 5
+    first = lessons["Baseline the plan only after the vendor confirms resource availability"]
+    assert (first.category, first.source_location, first.source_anchor) == (
+        "schedule", "Schedule management", "schedule-management-item-1")
+    assert lessons["Put acceptance criteria into the statement of work"].category == "vendor and procurement"
+    story = lessons["Data migration was underestimated"]  # a lesson's title over its details stays one lesson
+    assert "40% duplicates" in story.what_happened and "six weeks" in story.what_happened

@@ -132,3 +132,24 @@ def test_a_project_code_in_other_letter_case_is_the_same_project(fast_kb):
         assert session.exec(select(Project.code)).all() == ["CAS-ERP-2026"]  # no second, empty project
         (doc,) = session.exec(select(Document)).all()
         assert doc.version == 2 and session.get(Project, doc.project_id).code == "CAS-ERP-2026"
+
+
+def test_a_register_naming_a_stored_project_by_its_name_is_that_project(fast_kb):
+    """A portfolio register's Project column held "Finance ERP Replacement": each row made a second project,
+    FINANCE-ERP-REPLACEMENT, beside FIN-ERP-2024, so its risks counted nowhere on the real one."""
+    from sqlmodel import select
+
+    from kb.models import Project, Risk
+
+    report = ("---\ncode: FIN-ERP-2024\nproject: Finance ERP Replacement\n---\n# Closure report\n\n"
+              "## What went wrong\n\n- The vendor slipped.\n")
+    ingest_bytes(fast_kb, "FIN-ERP-2024_closure-report.md", report.encode())
+    register = ("Project,Risk,Probability,Impact,Status\n"
+                "finance  ERP replacement,Key user attrition during UAT,High,High,Occurred\n"
+                "Warehouse Robotics,Robot vendor insolvency,Low,High,Open\n")
+    ingest_bytes(fast_kb, "portfolio-risk-register.csv", register.encode())
+    with fast_kb.session() as session:
+        codes = {p.id: p.code for p in session.exec(select(Project)).all()}
+        owners = {r.title: codes.get(r.project_id) for r in session.exec(select(Risk)).all()}
+    assert sorted(codes.values()) == ["FIN-ERP-2024", "WAREHOUSE-ROBOTICS"]
+    assert owners == {"Key user attrition during UAT": "FIN-ERP-2024", "Robot vendor insolvency": "WAREHOUSE-ROBOTICS"}
