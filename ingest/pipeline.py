@@ -11,6 +11,7 @@ import errno
 import hashlib
 import json
 import logging
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,8 +244,9 @@ MAX_NAME_CHARS = 200
 
 def safe_name(name: str) -> str:
     """The name a file is stored and shown under: its base name (no folders, so '../../etc/x.md'
-    is 'x.md'), without control or bidi characters, at most MAX_NAME_CHARS with its suffix kept."""
-    base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    is 'x.md'), without control or bidi characters, at most MAX_NAME_CHARS with its suffix kept. Composed
+    (NFC): macOS hands "Café_review.md" over decomposed, which was another document than the same name typed."""
+    base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip()
     if base in (".", ".."):
         base = ""

@@ -356,8 +356,12 @@ class LessonDefaults:
     project_type: str | None = None
 
 
+_TICK_BOX = re.compile(r"^\s*(?:\[[ xX✓✔]?\]|[☐☑☒✓✔✗✘])\s+")
+"""A task list's box ("- [ ] Book the room", "- [x] ...", Word's ☐): not part of the lesson's title."""
+
+
 def lesson_from(piece: Piece, role: SectionRole, defaults: LessonDefaults) -> LessonCreate | None:
-    text = clean_text("\n".join(piece.lines))
+    text = _TICK_BOX.sub("", clean_text("\n".join(piece.lines)), count=1)
     polarity = role.polarity
     if polarity == MIXED:
         polarity, text = _polarity_in_mixed(piece, text)

@@ -153,7 +153,8 @@ def parse_yes_no(value: object) -> bool | None:
 # --- dates -------------------------------------------------------------------
 
 _MONTH_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y", "%d-%b-%Y", "%d-%B-%Y", "%d %b %y",
-                  "%B %Y", "%b %Y", "%A %d %B %Y")
+                  "%d-%b-%y", "%d-%B-%y", "%d %B %y",  # Excel's d-mmm-yy: 30-Jun-24
+                  "%B %Y", "%b %Y", "%b-%y", "%b-%Y", "%B-%Y", "%A %d %B %Y")  # mmm-yy: Jun-24 is June 2024
 _NUMERIC = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})")
 
 

@@ -291,10 +291,12 @@ NAMES = [
     ("nul\x00byte_retro.md", "nulbyte_retro.md"),
     ("bidi\u202egpj.md", "bidigpj.md"),
     ("x" * 5000 + "_retro.md", "x" * 197 + ".md"),
+    ("Cafe\u0301_retro.md", "Caf\u00e9_retro.md"),  # macOS's decomposed é: the name as typed, one document
 ]
 
 
-@pytest.mark.parametrize("name, stored", NAMES, ids=["traversal", "absolute", "windows", "nul", "bidi", "long"])
+@pytest.mark.parametrize("name, stored", NAMES, ids=["traversal", "absolute", "windows", "nul", "bidi", "long",
+                                                     "decomposed"])
 def test_hostile_upload_name_is_stored_as_a_safe_base_name(fast_kb, tmp_path, name, stored):
     outside = tree(tmp_path, fast_kb.settings.data_dir)
     report = ingest_bytes(fast_kb, name, generate.RETRO.format(n=name[:3]).encode())

@@ -310,3 +310,10 @@ def test_knowledge_area_sub_headings_list_their_lessons_one_by_one():
     assert lessons["Put acceptance criteria into the statement of work"].category == "vendor and procurement"
     story = lessons["Data migration was underestimated"]  # a lesson's title over its details stays one lesson
     assert "40% duplicates" in story.what_happened and "six weeks" in story.what_happened
+
+
+def test_a_task_list_box_is_not_part_of_a_lessons_title():
+    parsed = _closure("## Recommendations\n\n- [ ] Book the UAT room a sprint ahead.\n- [x] Name a data owner per entity.\n"
+                      "- ☐ Agree the cutover window with finance.\n")
+    assert [lesson.title for lesson in parsed.lessons] == [
+        "Book the UAT room a sprint ahead", "Name a data owner per entity", "Agree the cutover window with finance"]

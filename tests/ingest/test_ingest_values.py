@@ -28,6 +28,8 @@ def test_slugs_are_deduplicated_like_github():
     ("14 March 2022", {}, date(2022, 3, 14)),
     ("March 14, 2022", {}, date(2022, 3, 14)),
     ("2022-03", {}, date(2022, 3, 1)),
+    ("30-Jun-24", {}, date(2024, 6, 30)),  # Excel's d-mmm-yy, as a CSV export writes it: it was no date
+    ("Jun-24", {}, date(2024, 6, 1)),  # mmm-yy: June 2024, not 24 June
     ("sometime", {}, None),
     (44621, {}, date(2022, 3, 1)),
 ])
