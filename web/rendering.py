@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ingest.anchors import Anchors, heading_anchors, inline_text, list_items, row_anchor
+from ingest.markdown_tokens import html_tables_as_pipes
 
 ROW_NUMBER_KEYS = ("_row", "__row__", "row_number")
 """Keys a parser may use to keep a register row's own number; otherwise rows count from 1."""
@@ -36,7 +37,8 @@ class Heading:
 def render_document_html(text: str) -> tuple[Markup, list[Heading]]:
     """HTML of a Markdown document and its headings (for a table of contents)."""
     md = _parser()
-    tokens = md.parse(text or "")
+    text = html_tables_as_pipes(text or "")
+    tokens = md.parse(text)
     headings = _assign_heading_ids(text or "", tokens)
     for index, anchor in list_items(tokens, [h.anchor for h in headings]):
         tokens[index].attrSet("id", anchor)  # a lesson read from a bullet links to that bullet

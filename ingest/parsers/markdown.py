@@ -9,7 +9,7 @@ from kb.errors import InvalidDocument
 from kb.i18n import N_, _
 from ingest.anchors import inline_text
 from ingest.context import ParseContext
-from ingest.markdown_tokens import markdown_parser
+from ingest.markdown_tokens import html_tables_as_pipes, markdown_parser
 from ingest.outline import Block
 from ingest.parsers.text import decode
 from ingest.reports import ProseSource, build_report
@@ -131,7 +131,7 @@ def _front_matter_loader():
 
 def blocks_from_markdown(text: str) -> list[Block]:
     """Headings, paragraphs, top-level list items (nested lines folded in) and tables, in order."""
-    tokens = markdown_parser().parse(text)
+    tokens = markdown_parser().parse(html_tables_as_pipes(text))
     blocks: list[Block] = []
     i = 0
     while i < len(tokens):

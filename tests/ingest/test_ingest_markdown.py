@@ -317,3 +317,20 @@ def test_a_task_list_box_is_not_part_of_a_lessons_title():
                       "- ☐ Agree the cutover window with finance.\n")
     assert [lesson.title for lesson in parsed.lessons] == [
         "Book the UAT room a sprint ahead", "Name a data owner per entity", "Agree the cutover window with finance"]
+
+
+def test_an_html_table_in_markdown_is_read_one_lesson_a_row_and_shown_as_a_table():
+    """Confluence exports write tables as HTML: every cell ran together into one lesson, shown as raw tags."""
+    from web.rendering import render_document_html
+
+    parsed = _closure("## Lessons learned\n\n<table>\n<tr><th>Issue</th><th>Impact</th><th>Recommendation</th></tr>\n"
+                      "<tr><td>Vendor delivered late</td><td>Go-live slipped<br>two weeks</td><td>Add penalty clauses"
+                      "</td></tr>\n<tr><td>Users &amp; <b>super users</b> were not trained</td><td>Helpdesk calls "
+                      "tripled</td><td>Train super users first</td></tr>\n</table>\n")
+    assert [(x.title, x.impact, x.recommendation) for x in parsed.lessons] == [
+        ("Vendor delivered late", "Go-live slipped two weeks", "Add penalty clauses"),
+        ("Users & super users were not trained", "Helpdesk calls tripled", "Train super users first")]
+    html, _headings = render_document_html(parsed.document.content)
+    assert "<td>Vendor delivered late</td>" in html and "&lt;table" not in html
+    hostile, _headings = render_document_html("<table><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr></table>")
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
