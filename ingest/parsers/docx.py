@@ -82,7 +82,7 @@ def blocks_from_docx(document) -> list[Block]:
             elif child.tag == W + "tbl":
                 blocks.append(Block("table", rows=_table_rows(child)))
             elif child.tag in (W + "sdt", W + "customXml", W + "ins", W + "smartTag"):
-                content = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
+                content = _shown_content(child)
                 if content is not None:
                     walk(parent, content)
 
@@ -99,11 +99,13 @@ def _text_boxes(paragraph_element) -> list:
 
 def paragraph_text(paragraph) -> str:
     """The paragraph's text as Word shows it with changes accepted: runs also inside tracked insertions,
-    hyperlinks, fields and inline content controls; deleted text (w:delText) and text boxes left out."""
+    hyperlinks, fields and inline content controls; deleted text (w:delText), text boxes and the placeholder
+    of an unfilled content control left out."""
     parts = []
     root = paragraph._p
     for node in root.iter(W + "t", W + "tab", W + "br", W + "cr"):
-        if any(a.tag in (W + "txbxContent", W + "del", W + "moveFrom", MC + "Fallback") for a in _up_to(node, root)):
+        if any(a.tag in (W + "txbxContent", W + "del", W + "moveFrom", MC + "Fallback") or _showing_placeholder(a)
+               for a in _up_to(node, root)):
             continue
         if node.tag == W + "t":
             parts.append(node.text or "")
@@ -112,6 +114,21 @@ def paragraph_text(paragraph) -> str:
         else:
             parts.append("\n")
     return "".join(parts)
+
+
+def _shown_content(element):
+    """What Word shows of a content control (its w:sdtContent; None while it shows its placeholder), or of
+    custom XML, a tracked insertion or a smart tag (the element itself)."""
+    if element.tag != W + "sdt":
+        return element
+    return None if _showing_placeholder(element) else element.find(W + "sdtContent")
+
+
+def _showing_placeholder(element) -> bool:
+    """Whether `element` is a content control nobody filled in: it shows its placeholder ("Click or tap here
+    to enter text."), which was read as a lesson and as the project manager's name."""
+    flag = element.find(f"{W}sdtPr/{W}showingPlcHdr") if element.tag == W + "sdt" else None
+    return flag is not None and flag.get(W + "val", "true").lower() not in ("0", "false", "off")
 
 
 def _up_to(node, root):
@@ -209,7 +226,7 @@ def _children(element, tag: str):
         if child.tag == tag:
             yield child
         elif child.tag in (W + "sdt", W + "customXml"):
-            content = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
+            content = _shown_content(child)
             if content is not None:
                 yield from _children(content, tag)
 
@@ -226,7 +243,7 @@ def _cell_text(element) -> str:
                 lines.append(text)
             lines.extend(t for box in _text_boxes(child) if (t := _cell_text(box)))
         elif child.tag in (W + "tbl", W + "tr", W + "tc", W + "sdt", W + "sdtContent", W + "customXml"):
-            text = _cell_text(child)
+            text = _cell_text(child) if not _showing_placeholder(child) else ""
             if text:
                 lines.append(text)
     return "\n".join(lines)

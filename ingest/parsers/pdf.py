@@ -77,10 +77,11 @@ RUNNING_ZONE = 3
 
 def without_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """The pages less their running headers and footers: the same line near the top or the bottom of at least
-    three pages and 60% of them ("CONFIDENTIAL", the company name; a short line with a number, such as "Page 3
+    two pages and 60% of them ("CONFIDENTIAL", the company name; a short line with a number, such as "Page 3
     of 9", may differ in its digits). Left in, an all-capitals header read as a heading and ended the section
-    of lessons it interrupted. A section heading or a list item is never taken for one: a report may start
-    each page with "What went wrong"."""
+    of lessons it interrupted: "NORTHWIND GROUP - INTERNAL" on both pages of a 2-page report, or on pages 2
+    and 3 of a 3-page one with a different first page, lost every lesson after the page break. A section
+    heading or a list item is never taken for one: a report may start each page with "What went wrong"."""
     from ingest.outline import classify
 
     def key(line: str) -> str:
@@ -98,13 +99,13 @@ def without_running_lines(pages: list[list[str]]) -> list[list[str]]:
         text = line.strip()
         return bool(text) and not _BULLET.match(text) and classify(text.rstrip(":")) is None
 
-    if len(pages) < 3:
+    if len(pages) < 2:  # one page: nothing repeats, and its first line is the title
         return pages
     counts: dict[str, int] = {}
     for page in pages:
         for k in {key(page[i]) for i in zone(page) if may_run(page[i])}:
             counts[k] = counts.get(k, 0) + 1
-    needed = max(3, math.ceil(0.6 * len(pages)))
+    needed = max(2, math.ceil(0.6 * len(pages)))
     running = {k for k, n in counts.items() if n >= needed}
     if not running:
         return pages
@@ -149,6 +150,7 @@ _PROBLEMS = {
 def blocks_from_lines(lines: list[str]) -> list[Block]:
     """Headings, items and paragraphs from the lines of a PDF's text layer."""
     width = _typical_width(lines)
+    words = _words(lines)
     blocks: list[Block] = []
     open_block: Block | None = None  # the block a following line may continue
     previous = ""
@@ -166,7 +168,7 @@ def blocks_from_lines(lines: list[str]) -> list[Block]:
         elif next_item and _NUMBERED_ITEM.match(line):
             next_item += 1
         if block is None and open_block is not None and _continues(previous, width):
-            open_block.text = _join(open_block.text, line)
+            open_block.text = _join(open_block.text, line, words)
         else:
             block = block or Block("para", line)
             blocks.append(block)
@@ -212,10 +214,40 @@ def _continues(previous: str, width: int) -> bool:
     return not (ended and len(previous) < 0.7 * width)
 
 
-def _join(text: str, line: str) -> str:
+def _join(text: str, line: str, words: set[str]) -> str:
+    """`line` after `text`, a word broken over them joined: "implemen-" / "tation" is "implementation", but
+    "third-" / "party" stays "third-party" (see _keeps_hyphen)."""
     if text.endswith("-") and line[:1].islower():
-        return text[:-1] + line
+        return text + line if _keeps_hyphen(text[:-1], line, words) else text[:-1] + line
     return f"{text} {line}"
+
+
+COMPOUND_FIRST = frozenset((
+    "third", "go", "co", "re", "pre", "post", "non", "self", "well", "cross", "long", "short", "high", "low", "real",
+    "follow", "sign", "roll", "cut", "hand", "one", "two", "multi", "sub", "e", "de"))
+"""First parts of hyphenated words a closure report uses (third-party, go-live, sign-off, roll-out, co-located)."""
+_WORD = re.compile(r"\w+(?:-\w+)*")
+
+
+def _keeps_hyphen(before: str, line: str, words: set[str]) -> bool:
+    """Whether a hyphen at a line end is the word's own. Word, LibreOffice and Google Docs hyphenate only when
+    asked, but every one of them breaks a line after a real hyphen, so "third-" / "party" and "end-to-" / "end"
+    are common and were read as "thirdparty" and "end-toend". The document's own spelling decides first
+    ("back-office" or "report" elsewhere); else the hyphen is kept after a usual first part of a compound and
+    dropped after anything else, as a hyphenated long word's is ("implemen-" / "tation")."""
+    head, tail = re.search(r"\w+(?:-\w+)*$", before), re.match(r"\w+", line)
+    if not head or not tail:  # a dash after a space ("budget -" / "over by 10%")
+        return False
+    head, tail = head[0].lower(), tail[0].lower()
+    if f"{head}-{tail}" in words or head + tail in words:
+        return f"{head}-{tail}" in words
+    last = head.rsplit("-", 1)[-1]  # "end-to-" / "end", "day-to-" / "day", "out-of-" / "hours"
+    return last in COMPOUND_FIRST or ("-" in head and last in ("to", "of", "and", "the"))
+
+
+def _words(lines: list[str]) -> set[str]:
+    """Every word of the document, lower-case, hyphenated ones whole ("third-party")."""
+    return {word.lower() for line in lines for word in _WORD.findall(line)}
 
 
 def _typical_width(lines: list[str]) -> int:

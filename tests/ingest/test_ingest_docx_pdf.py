@@ -311,3 +311,105 @@ def test_numbered_lessons_and_word_symbol_bullets_in_a_pdf_are_items():
         ("item", "Key users left during UAT"), ("item", "Telephony vendor missed the date"),
         ("item", "Knowledge base was late"), ("heading", "4. Lessons learned"), ("item", "Train agents earlier"),
         ("heading", "5. Financials")]
+
+
+def _paged_report(pages: int, *, header: str | None = "NORTHWIND GROUP - INTERNAL", first_page: bool = True,
+                  lessons: int = 6, lines: list[str] | None = None) -> bytes:
+    """A PDF closure report on `pages` pages, with a running header (also on the first page unless
+    `first_page` is false, as Word's "Different first page") and a 'Page N of M' footer on each;
+    the 'What went wrong' lessons are spread over the pages (a page break after every few), or, with
+    `lines`, that section holds those lines, one a text line, as a producer wrapped them."""
+    from fpdf import FPDF
+
+    class Report(FPDF):
+        def header(self):
+            if header and (first_page or self.page_no() > 1):
+                self.set_font("Helvetica", "B", 9)
+                self.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self):
+            self.set_y(-12)
+            self.set_font("Helvetica", "", 8)
+            self.cell(0, 6, f"Page {self.page_no()} of {{nb}}")
+
+    pdf = Report()
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 11)
+    for text in ("Closure Report: Store Network Refresh", "Project code: PDF-PGS-2024", "Project type: Network upgrade",
+                 "The refresh replaced switches in 120 stores.", "What went wrong"):
+        pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    per_page = -(-lessons // pages)
+    for n in range(lessons if lines is None else 0):
+        if n and n % per_page == 0:
+            pdf.add_page()
+        pdf.multi_cell(0, 6, f"- The survey for wave {n + 1} missed the cabling.", new_x="LMARGIN", new_y="NEXT")
+    for text in lines or ():
+        pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    for text in ("What went well", "- Overnight cutovers kept trading disruption to zero."):
+        pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+@pytest.mark.parametrize(("pages", "first_page"), [(2, True), (3, False)])
+def test_a_running_header_on_two_pages_does_not_cut_the_lessons(pages, first_page):
+    """A header on only 2 pages ('NORTHWIND GROUP - INTERNAL') was kept: it became the title, and on the next
+    page a heading that ended 'What went wrong', so every lesson after the page break was lost without a warning."""
+    parsed = parse_bytes("PDF-PGS-2024_closure-report.pdf", _paged_report(pages, first_page=first_page),
+                         ParseContext())
+    assert [x.title for x in parsed.lessons] == [
+        *(f"The survey for wave {n} missed the cabling" for n in range(1, 7)),
+        "Overnight cutovers kept trading disruption to zero"]
+    assert parsed.document.title == "Closure Report: Store Network Refresh"
+    assert "NORTHWIND" not in parsed.document.content
+
+
+def test_a_one_page_pdf_keeps_its_first_line_as_its_title():
+    """A 1-page PDF has no running header to find: its first line, the real title, must stay."""
+    parsed = parse_bytes("PDF-PGS-2024_closure-report.pdf", _paged_report(1, header=None), ParseContext())
+    assert parsed.document.title == "Closure Report: Store Network Refresh"
+    assert len(parsed.lessons) == 7
+
+
+def test_real_hyphens_at_a_pdf_line_end_are_kept_and_word_breaks_are_joined():
+    """'third-' / 'party' was read as 'thirdparty', 'go-' / 'live' as 'golive', 'end-to-' / 'end' as
+    'end-toend'; a word broken by the producer ('implemen-' / 'tation') must still join."""
+    lines = ["- The survey missed the back-office cabling, so the engineers came back for a second go-",
+             "live visit and the third-", "party contractor ran the end-to-", "end tests again, as the back-",
+             "office plan was late; the implemen-", "tation took two more weeks and the re-", "port on the report "
+             "wall was redone."]
+    parsed = parse_bytes("PDF-PGS-2024_closure-report.pdf", _paged_report(1, header=None, lines=lines),
+                         ParseContext())
+    went_wrong = " ".join(filter(None, (parsed.lessons[0].title, parsed.lessons[0].what_happened)))
+    for expected in ("second go-live visit", "the third-party contractor", "the end-to-end tests", "the back-office plan",
+                     "the implementation took", "the report on the report wall"):
+        assert expected in went_wrong
+
+
+def _placeholder(body_xml: str) -> str:
+    """A content control showing its placeholder text (a template field nobody filled in)."""
+    return f"<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>{body_xml}</w:sdtContent></w:sdt>"
+
+
+def test_an_unfilled_word_content_control_is_empty():
+    """A template's unfilled field gave the lesson 'Click or tap here to enter text' and the manager
+    'Click or tap here to enter text.'; the filled field beside it must still be read."""
+    hint = _r("Click or tap here to enter text.")
+
+    def row(key: str, value: str) -> str:
+        return f"<w:tr><w:tc>{_p(_r(key))}</w:tc><w:tc>{value}</w:tc></w:tr>"
+
+    body = "".join([
+        _p(_r("Closure report"), "Heading1"),
+        "<w:tbl>" + row("Project code", _p(_r("PLC-HR-2024"))) + row("Project manager", _placeholder(_p(hint)))
+        + row("Sponsor", _p(_placeholder(hint))) + "</w:tbl>",
+        _p(_r("What went wrong"), "Heading2"),
+        _placeholder(_p(hint, bullet=True)),
+        _p(_placeholder(hint), bullet=True),
+        _p('<w:sdt><w:sdtPr><w:showingPlcHdr w:val="0"/></w:sdtPr><w:sdtContent>'
+           + _r("The works council was consulted late.") + "</w:sdtContent></w:sdt>", bullet=True),
+    ])
+    parsed = parse_bytes("PLC-HR-2024_closure-report.docx", _word_with(body), ParseContext())
+    assert [x.title for x in parsed.lessons] == ["The works council was consulted late"]
+    assert (parsed.projects[0].code, parsed.projects[0].manager, parsed.projects[0].sponsor) == ("PLC-HR-2024", None, None)
+    assert "Click or tap" not in parsed.document.content
