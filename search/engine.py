@@ -468,6 +468,10 @@ class SearchEngine:
         content = {t: w for t, w in weights.items() if w == 1.0}
         if not weights:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
+        if not content:  # "lessons from failed projects": rank by what frames it ("failed"), not by "lessons", which
+            # put the lessons about reading lessons first
+            query = _without_question_words(query)
+            weights = {t: w for t, w in weights.items() if t not in _QUESTION_STEMS} or weights
         bm25 = ranking.bm25_scores(snap, weights)
         dense = self.dense_scores(snap, query)
         by_topic = not content and any(t in weights for t in topics)
@@ -786,6 +790,15 @@ def query_weights(query: str, found: Detection) -> dict[str, float]:
 
 
 _QUESTION_STEMS = {stem(w) for w in QUESTION_WORDS}
+_WORD = re.compile(r"[\w&'-]+")
+
+
+def _without_question_words(question: str) -> str:
+    """The question less the words that only frame it, for its meaning ("lessons from failed ERP projects" is
+    read as "failed ERP"); the question itself when nothing else is left."""
+    kept = _WORD.sub(lambda m: "" if m[0].lower() in QUESTION_WORDS else m[0], question)
+    kept = " ".join(kept.split())
+    return kept if _WORD.search(kept) else question
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

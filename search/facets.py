@@ -72,19 +72,25 @@ ZH_RULES: list[tuple[str, str, str]] = [
 # (facet, canonical value, pattern). Patterns are matched on the lower-cased query.
 RULES: list[tuple[str, str, str]] = [
     ("polarity", "went wrong", r"(?:what )?went wrong|gone wrong|go wrong|goes wrong|did(?:n't| not)(?: [\w-]+){0,4} go (?:well|to plan)|\bnot go (?:well|to plan)|went badly"
-                               r"|what failed|mistakes|pain points|what hurt"),
+                               r"|what failed|mistakes|pain points|what hurt"
+                               r"|(?<=\bwhy )(?:did|do|does|have|has) (?:[\w&/-]+ ){1,5}fail(?:ed)?\b"
+                               r"|\broot causes? of\b"),
     ("polarity", "went well", r"(?:what )?went well|go(?:es)? well|(?:what )?worked well|what worked|successes"
                               r"|good practices?"),
     ("polarity", "improvement", r"do differently|next time"),
     ("kind", "risk", r"(?<![a-z])materiali[sz]ed risks\b|\brisks\b|risk registers?|\brisk (?:that|which)\b"
                      r"|(?<![a-z])materiali[sz]ed"),
-    ("status", "materialised", r"(?<![a-z])materiali[sz]ed|became (?:an )?issues?|turned into issues?"
+    ("status", "materialised", r"(?<![a-z])materiali[sz](?:ed|e)\b|became (?:an )?issues?|turned into issues?"
                                r"|risks? (?:that|which) (?:occurred|happened|were realised|were realized|hit)|\bcame true\b"),
     ("status", "open", r"\bopen risks\b"),
     ("status", "closed", r"\bclosed risks\b"),
     # The outcome's word only: the words after it are the projects' type or industry, read by their own rules,
     # or the question's topic ("failed mining projects": mining is searched for, not taken as a filter word).
-    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned)(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
+    ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned)(?: ?(?:and|or|&|/) ?(?:failed|cancell?ed|abandoned|terminated))?"
+                          r"(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"
+                          r"|(?<=\bprojects )(?:(?:that|which) )?(?:(?:were|was|have|had|got) )?(?:been )?"
+                          r"(?:failed|fail|cancell?ed|terminated|abandoned|scrapped)\b"
+                          r"|(?<=\bprojects to )fail\b|(?<=\bprojects )fail\b"),
     ("outcome", "successful", r"\bsuccessful(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
     ("outcome", "challenged", r"\bchallenged(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
     ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|s/4 ?hana|enterprise resource planning|netsuite|oracle e-business"),
@@ -99,7 +105,8 @@ RULES: list[tuple[str, str, str]] = [
     ("project_type", "data warehouse and BI", r"data ?warehous\w*|business intelligence|\bbi " + _PROJ
                                               + r"|data lakes?|analytics platforms?"),
     ("project_type", "network upgrade", r"\bnetwork " + _PROJ + r"|network refresh(?:es)?|sd-?wan|\b(?:wan|lan|wi-?fi|telephony) " + _PROJ),
-    ("project_type", "M&A integration", r"\bm&a\b|mergers?\b|post-merger|acquisition integrations?|integrat\w* (?:of )?acquired"),
+    ("project_type", "M&A integration", r"\bm&a\b|mergers?\b|post-merger|acquisition integrations?|integrat\w* (?:of )?acquired"
+                                        r"|(?<!data )(?<!customer )\bacquisitions\b|acquired (?:companies|businesses|firms)"),
     ("category", "vendor and procurement", r"vendor-led|\bvendors?\b|\bsuppliers?\b|\bcontractors?\b|procurement|outsourc\w*"
                                            r"|third[- ]part(?:y|ies)|system integrators?"),
     ("category", "scope", r"scope creep|scope changes?|feature creep|gold plating"),
@@ -114,8 +121,8 @@ RULES: list[tuple[str, str, str]] = [
     ("category", "training", r"\btraining\b|super[- ]users?"),
     ("category", "change management", r"change management|user adoption|resistance to change"),
     ("category", "risk management", r"risk management"),
-    ("language", "Chinese", r"\bin chinese\b|\bchinese (?:lessons|risks|documents|reports)|中文"),
-    ("language", "English", r"\bin english\b|\benglish (?:lessons|risks|documents|reports)|英文"),
+    ("language", "Chinese", r"\bin chinese\b|\bchinese (?:lessons|risks|documents|reports|projects)|中文"),
+    ("language", "English", r"\bin english\b|\benglish (?:lessons|risks|documents|reports|projects)|英文"),
     *ZH_RULES,
 ]
 _COMPILED = [(f, v, re.compile(p)) for f, v, p in RULES]
@@ -126,13 +133,15 @@ YEAR_RULES: list[tuple[str, str]] = [
     (r"\b(?:since|from|after|starting) " + _Y, "from"),
     (r"\b(?:before|until|prior to|up to) " + _Y, "to"),
     (r"\b(?:in|during) " + _Y, "in"),
-    (r"\b(?:in )?the (?:last|past) (\d{1,2}) years\b", "last"),
+    (r"\b(?:in |over |during )?the (?:last|past) (\d{1,2}|two|three|four|five|six|seven|eight|nine|ten) years\b", "last"),
+    (r"\b(?:in |during |over )?(?:the )?(last|this|previous) year\b", "year"),
     # Chinese: 2020年到2022年, 2022年以来 / 自2022年起, 2022年以前, 2022年, 近3年.
     (r"(?<!\d)" + _Y + r"\s*年?\s*(?:到|至|~|-|–)\s*" + _Y + r"\s*年?", "range"),
     (r"(?:自|从)?\s*(?<!\d)" + _Y + r"\s*年?\s*(?:以来|之后|以后|起|至今)", "from"),
     (r"(?<!\d)" + _Y + r"\s*年?\s*(?:以前|之前)", "before"),
     (r"(?<!\d)" + _Y + r"\s*年", "in"),
     (r"(?:近|最近|过去)\s*(\d{1,2})\s*年", "last"),
+    (r"(去年|今年|上一年)", "year"),
 ]
 
 
@@ -159,6 +168,30 @@ _NEGATION = re.compile(r"\b(?:except|excluding|other than|apart from|besides)\s+
 did not deliver", "projects with no sponsor", "delivered without testing" keep their facets)."""
 
 
+_NOT_HAPPENED = re.compile(r"\b(?:did(?:n't| not)|never|not|has(?:n't| not)|have(?:n't| not)|(?:was|were)(?:n't| not))"
+                           r"(?: yet)? $|未|没有?$")
+"""A status's verb negated: "risks that did not materialise", "never materialised", 未发生 are not materialised ones."""
+_AND_ALSO = re.compile(r"\s*(?:,\s*)?(?:and|or|nor|&|/|,|、|和|或)\s*(?:non[- ]?|not\s+)?(?:the\s+)?")
+"""Between two facets of a kind: "other than ERP and CRM", "non-ERP or CRM", "除了ERP和CRM"."""
+
+
+def _carry_negation(low: str, out: Detection, claimed: list[tuple[str, tuple[int, int]]]) -> None:
+    """A negation covers the facets listed after it: "projects other than ERP and CRM" leaves out both (CRM was
+    filtered to, the opposite of what was asked)."""
+    order = sorted(range(len(out.facets)), key=lambda i: claimed[i][1] if i < len(claimed) else (len(low), 0))
+    for before, after in zip(order, order[1:]):
+        first, second = out.facets[before], out.facets[after]
+        if not first.excluded or second.excluded or first.facet != second.facet or after >= len(claimed):
+            continue
+        (_a, end), (start, stop) = claimed[before][1], claimed[after][1]
+        if end <= start and _AND_ALSO.fullmatch(low[end:start]):
+            second.excluded = True
+            out.spans.remove((start, stop))
+            out.left_out.append((start, stop))
+            if (start, stop) in out.topics:
+                out.topics.remove((start, stop))
+
+
 TOPICS = ("category", "phase")
 """Facets that say what a question is about; read from a question, they rank rather than filter."""
 
@@ -177,12 +210,13 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
     claimed: list[tuple[str, tuple[int, int]]] = []
     for facet, value, pattern, m in rules:
         if m is None:
-            m = next((m for m in pattern.finditer(low) if not any(a < m.end() and m.start() < b for a, b in named)),
-                     None)
+            m = next((m for m in pattern.finditer(low) if facet == "polarity"  # "why did FIN-ERP-2021 fail"
+                      or not any(a < m.end() and m.start() < b for a, b in named)), None)
         if m and (facet, value) not in seen:
             seen.add((facet, value))
             # "non-materialised risks" are still risks
-            excluded = facet != "kind" and bool(_NEGATION.search(low, max(0, m.start() - 40), m.start()))
+            excluded = facet != "kind" and bool(_NEGATION.search(low, max(0, m.start() - 40), m.start())
+                                                 or facet == "status" and _NOT_HAPPENED.search(low, 0, m.start()))
             if any(f == facet and a < m.end() and m.start() < b and (a, b) != m.span() for f, (a, b) in claimed):
                 continue  # "go well" inside "didn't go well", which names went wrong (one phrase may name two)
             claimed.append((facet, m.span()))
@@ -191,11 +225,15 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
             (out.left_out if excluded else out.spans).append(m.span())
             if facet in TOPICS and not excluded:
                 out.topics.append(m.span())
+    _carry_negation(low, out, claimed)
     if any(f.facet == "status" and f.value == "materialised" and not f.excluded for f in out.facets) \
             and ("kind", "risk") not in seen:
         out.facets.append(DetectedFacet(facet="kind", value="risk", phrase=_phrase(out, "status")))
     _detect_years(query, low, out, today or date.today())
     return out
+
+
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 def _phrase(out: Detection, facet: str) -> str:
@@ -207,7 +245,11 @@ def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
         m = re.search(pattern, low)
         if not m:
             continue
-        a = int(m.group(1))
+        if how == "year":  # "last year", "this year", 去年, 今年
+            a = today.year if m.group(1) in ("this", "今年") else today.year - 1
+            how = "in"
+        else:
+            a = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1)]
         if how == "range":
             out.year_from, out.year_to = sorted((a, int(m.group(2))))
         elif how == "from":
@@ -218,8 +260,8 @@ def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
             out.year_to = a - 1
         elif how == "in":
             out.year_from = out.year_to = a
-        else:
-            out.year_from = today.year - a
+        else:  # the last 3 years, in December 2026: 2024, 2025 and 2026, the year under way counted
+            out.year_from = today.year - a + 1
         phrase = query[m.start():m.end()]
         if out.year_from is not None:
             out.facets.append(DetectedFacet(facet="year_from", value=str(out.year_from), phrase=phrase))

@@ -85,7 +85,10 @@ def test_a_detected_category_is_a_ranking_hint_not_a_filter(engine, web):
     vendor = next(d for d in resp.detected if d.facet == "category")
     assert vendor.value == "vendor and procurement" and not vendor.applied
     assert "category" not in resp.applied_filters
-    assert {h.category for h in resp.hits} - {"vendor and procurement"}, "a hint only ranks: others stay"
+    # a hint only ranks: a lesson of another category that names suppliers stays
+    suppliers = engine.search(SearchRequest(q="what went wrong with suppliers"), log=False)
+    assert "category" not in suppliers.applied_filters
+    assert {h.category for h in suppliers.hits} - {"vendor and procurement"}
 
     html = page(web, q=q)
     filtered, hinted = html.split('id="chips-hints"', 1)
@@ -267,3 +270,42 @@ def test_results_of_a_left_out_facet_are_not_shown_and_its_words_not_searched(en
     everyone = engine.search(SearchRequest(q="what went well", limit=50), log=False)
     erp = sum(1 for h in everyone.hits if h.project.project_type == "ERP migration")
     assert erp and asked.total == everyone.total - erp
+
+
+@pytest.mark.parametrize("question, left_out", [
+    ("what went wrong on projects other than ERP and CRM", {"ERP migration", "CRM rollout"}),
+    ("除了ERP和CRM项目以外的风险", {"ERP migration", "CRM rollout"}),
+])
+def test_a_negation_covers_every_facet_listed_after_it(question, left_out):
+    """'other than ERP and CRM' left out ERP and filtered *to* CRM: 38 CRM results, the opposite of what was asked."""
+    from search.facets import detect
+
+    found = detect(question, today=date(2026, 11, 30)).facets
+    assert {f.value for f in found if f.facet == "project_type" and f.excluded} == left_out
+    assert not any(f.facet == "project_type" and not f.excluded for f in found)
+
+
+@pytest.mark.parametrize("question, facet", [
+    ("which projects failed", ("outcome", "failed")),
+    ("were any projects cancelled", ("outcome", "failed")),
+    ("why did projects fail", ("outcome", "failed")),
+    ("why did the data migration fail", ("polarity", "went wrong")),
+])
+def test_a_verb_of_failure_names_the_outcome_or_what_went_wrong(question, facet):
+    """'which projects failed' listed challenged projects too; 'were any projects cancelled' was not answered."""
+    from search.facets import detect
+
+    assert facet in {(f.facet, f.value) for f in detect(question, today=date(2026, 11, 30)).facets}
+
+
+@pytest.mark.parametrize("question, years", [
+    ("what went wrong last year", (2025, 2025)), ("lessons from this year", (2026, 2026)),
+    ("risks of the past two years", (2025, None)), ("in the last 3 years", (2024, None)), ("去年的风险", (2025, 2025)),
+])
+def test_years_said_in_words_filter_by_year(question, years):
+    """'last year' was ignored without a note, and 'the last 3 years' in 2026 began in 2023: four years."""
+    from search.facets import detect
+
+    found = detect(question, today=date(2026, 11, 30))
+    assert (found.year_from, found.year_to) == years
+
