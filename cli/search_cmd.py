@@ -124,7 +124,7 @@ def similar_projects(
         typer.echo(json.dumps([m.model_dump() for m in matches], indent=2))
         return
     if not matches:
-        console.print(_("No past projects to compare with yet."))
+        console.print(_("No past project is of the same type or industry, or close to this description."))
     for m in matches:
         p = m.project
         facts = ", ".join((label(p.project_type) or "-", p.industry or "-", label(p.outcome) or _("outcome unknown")))

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 # How much each kind of likeness counts; the parts a profile leaves empty are left out.
 WEIGHTS = {"type": 0.35, "industry": 0.15, "size": 0.1, "text": 0.4}
+SIMILAR_TEXT = 0.4
+"""A past project is similar by its type, its industry, or lessons and a description this close to the new one's
+(cosine). Its size alone is no likeness: a canteen chatbot's pack listed five projects at 0.11-0.13 with no reason
+given, and their risks as "materialised on similar projects"."""
 SIZES = ((500_000, "small"), (5_000_000, "medium"), (float("inf"), "large"))
 
 
@@ -120,14 +124,14 @@ def similar_projects(engine: SearchEngine, profile: ProjectProfile, limit: int =
                 reasons.append(_("similar size (%(size)s)") % {"size": size_words()[size]})
         if sims is not None:
             parts["text"] = max(0.0, float(sims[i]))
-            if parts["text"] >= 0.4:
+            if parts["text"] >= SIMILAR_TEXT:
                 reasons.append(_("similar lessons and description (%(closeness)s)")
                                % {"closeness": format_number(parts["text"], 2)})
-        if parts:
+        if parts and (parts.get("type") or parts.get("industry") or parts.get("text", 0.0) >= SIMILAR_TEXT):
             score = sum(WEIGHTS[k] * v for k, v in parts.items()) / sum(WEIGHTS[k] for k in parts)
             matches.append(ProjectMatch(project=project_ref(snap, pid), score=round(score, 4), reasons=reasons))
     matches.sort(key=lambda m: -m.score)
-    return [m for m in matches if m.score > 0][:limit]
+    return matches[:limit]
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -484,8 +488,13 @@ def _materialised_risks(engine: SearchEngine, snap: Snapshot, profile: ProjectPr
         near |= snap.codes["project_type"] == type_code
     rows = np.flatnonzero(mask & near)
     text = profile_text(profile)
-    if text and len(rows):
-        rows = rows[np.argsort(-engine.dense_scores(snap, text)[rows], kind="stable")]
+    # The same type's risks first, then those of the most similar projects, each by closeness to the description:
+    # a head-office move's pack led with a policy-data risk of a project similar at 0.20.
+    likeness = {m.project.id: m.score for m in similar}
+    same_type = (snap.codes["project_type"][rows] == type_code) if type_code is not None else np.zeros(len(rows), bool)
+    project_score = np.array([likeness.get(int(pid), 0.0) for pid in snap.project_ids[rows]], dtype=np.float32)
+    closeness = engine.dense_scores(snap, text)[rows] if text and len(rows) else np.zeros(len(rows), np.float32)
+    rows = rows[np.lexsort((-closeness, -project_score, ~same_type))]
     rows = rows[:limit].tolist()
     items = fetch_rows(engine.kb, snap, rows)
     terms = {t: 1.0 for t in term_counts(text)}

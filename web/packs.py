@@ -28,6 +28,11 @@ def pack_markdown(pack: KickoffPackResult, lines: dict | None = None) -> str:
             why = f" — {'; '.join(m.reasons)}" if m.reasons else ""
             outcome = f", {label(m.project.outcome)}" if m.project.outcome else ""
             out.append(f"- {m.project.name} ({m.project.code}){outcome}{why}")
+    elif pack.sections:
+        out += ["", "## " + _("Similar past projects"), "",
+                _("No past project is like this one: none of the same type or industry, and none whose lessons read "
+                  "close to its description. The lessons below come from other types of project; check that each "
+                  "applies.")]
     for section in pack.sections:
         out += ["", f"## {label(section.category).capitalize()}", ""]
         for item in section.items:

@@ -151,3 +151,25 @@ def test_a_pack_spreads_over_causes_and_projects_in_the_profiles_language(demo_e
     assert max(projects.values()) <= len(items) // 4, projects
     assert {"stakeholders and communication", "vendor and procurement", "testing", "training"} <= set(causes)
     assert not [i.checklist for i in items if has_han(i.checklist)]
+
+
+def test_a_pack_for_work_no_past_project_resembles_says_so_and_lists_no_risks_as_theirs(demo_engine):
+    """A canteen chatbot's pack listed five 'similar' projects at 0.11-0.13 with no reason, and eight of their
+    risks as materialised on similar projects."""
+    from search.models import ProjectProfile
+
+    pack = demo_engine.kickoff_pack(ProjectProfile(name="Canteen AI chatbot", project_type="AI chatbot",
+                                                   industry="Hospitality", description="A chatbot that takes canteen "
+                                                   "orders and answers menu questions."), record=False)
+    assert pack.similar_projects == [] and pack.risks == []
+
+
+def test_a_packs_risks_come_from_its_own_type_first(demo_engine):
+    """An office move's pack led with a policy-data risk of an M&A project that was 'similar' at 0.20."""
+    from search.models import ProjectProfile
+
+    pack = demo_engine.kickoff_pack(ProjectProfile(name="Head office move", project_type="office relocation"),
+                                    record=False)
+    types = [r.hit.project.project_type for r in pack.risks]
+    assert types and types[0] == "office relocation"
+    assert types == sorted(types, key=lambda t: t != "office relocation")

@@ -189,6 +189,15 @@ def test_kickoff_form_pack_export_and_print(loaded: TestClient):
     assert 'class="print-view"' in printable and "Stores ERP" in printable
 
 
+def test_a_pack_no_past_project_resembles_says_where_its_lessons_come_from(loaded: TestClient):
+    form = {"name": "Canteen chatbot", "project_type": "AI chatbot", "industry": "Hospitality", "budget": "",
+            "size": "", "description": "A chatbot that takes canteen orders and answers questions about the menu."}
+    location = loaded.post("/kickoff", data=form, follow_redirects=False).headers["location"]
+    html = loaded.get(location).text
+    assert "No past project is like this one" in html and 'class="project-card"' not in html
+    assert "No past project is like this one" in loaded.get(location + ".md").text
+
+
 def test_kickoff_pack_reads_back_exactly_after_a_restart(fresh: TestClient, tmp_path):
     made = fresh.post("/api/kickoff", json={"name": "Again", "project_type": "CRM rollout"}).json()
     assert made["sections"], "the fixtures hold CRM lessons"
