@@ -38,8 +38,9 @@ from ingest.headers import HEADER_SCAN_ROWS, cell_value, find_header, header_sco
 # --- which kind -------------------------------------------------------------------
 
 def register_kind(register: Register, context: ParseContext) -> str:
-    """risk register or lessons register: the caller's hint, then the file name, then the columns."""
-    hint = context.kind_hint or kinds.kind_from_name(register.name)
+    """risk register or lessons register: the caller's hint, then columns that clearly say which, then the file
+    name, then the columns."""
+    hint = context.kind_hint or columns_kind(register.headers) or kinds.kind_from_name(register.name)
     if hint in COLUMN_TABLES and _has_text_column(register.headers, hint):
         return hint
     marks = {kind: _marks(register.headers, kind) for kind in COLUMN_TABLES}
@@ -49,6 +50,17 @@ def register_kind(register: Register, context: ParseContext) -> str:
         _("Cannot tell whether this is a risk register or a lessons register from its columns (%(columns)s). Put "
           "'risk' or 'lessons' in the file name, e.g. PROJ-1_risk_register.csv.")
         % {"columns": ", ".join(h for h in register.headers if h)[:200]})
+
+
+def columns_kind(headers: list[str]) -> str | None:
+    """The kind of register the columns clearly name, which outweighs a word in the file name: 'Credit Risk
+    Engine - Lessons Log.csv' with Lesson learned and Recommendation columns was stored as a risk register.
+    Clearly: a text column of that kind, two columns only that kind has, and none only the other has."""
+    marks = {kind: _marks(headers, kind) for kind in COLUMN_TABLES}
+    for kind, other in ((kinds.RISKS, kinds.LESSONS), (kinds.LESSONS, kinds.RISKS)):
+        if marks[kind] >= 2 and marks[other] == 0 and _has_text_column(headers, kind):
+            return kind
+    return None
 
 
 def _marks(headers: list[str], kind: str) -> int:
@@ -109,6 +121,8 @@ class Collector:
     projects: dict[str, ProjectCreate] = field(default_factory=dict)
     skipped: list[int] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)
+    amount_columns: list[str] = field(default_factory=list)
+    """Rating columns found holding money ('Impact (£)': '£80k'), named in one warning."""
 
     def problem(self, what: str, where: int, value: object) -> None:
         """`what` is one of PROBLEMS: the values of a column that could not be read."""
@@ -148,6 +162,10 @@ class Collector:
             shown = _("; ").join(_("%(row)s: '%(value)s'") % {"row": row_name(self.row_label, where), "value": value}
                                  for where, value in examples[:3])
             out.append(_(what) % {"num": len(examples), "examples": shown})
+        for header in self.amount_columns:
+            out.append(_("The '%(column)s' column holds amounts, not 1-5 ratings, so the impact was left empty and the "
+                         "amount kept as the effect. Add an impact column rated 1-5 (or very low to very high) to "
+                         "rate it.") % {"column": shorten(header, 40)})
         return out
 
 
@@ -159,19 +177,29 @@ PROBLEMS = {"probability": N_("%(num)s probability values could not be read and 
 """The warning for each column whose unreadable values are left empty."""
 
 
-def risk_from(row: Row, number: int, found: Collector, doc_code: str | None) -> RiskCreate | None:
+@dataclass
+class RiskRules:
+    """How this register's columns are read, decided once for all rows."""
+
+    scales: dict[str, int | None] = field(default_factory=dict)
+    """Rating column → the top of its scale (scales.column_scale)."""
+
+
+def risk_from(row: Row, number: int, found: Collector, rules: RiskRules, doc_code: str | None) -> RiskCreate | None:
     description = row.text("description") or row.text("title")
     if not description:
         found.skipped.append(number)
         return None
     title = row.text("title") or _title_from(description)
-    probability, impact = _rating(row, "probability", number, found), _rating(row, "impact", number, found)
+    probability = _rating(row, "probability", number, found, rules)[0]
+    impact, said = _rating(row, "impact", number, found, rules)
     status = scales.risk_status(row.first("status"))
     if status is None and not is_blank(row.first("status")):
         found.problem(PROBLEMS["status"], number, row.first("status"))
     materialised = scales.materialised(status, row.first("materialised"))
     code = found.project_code(row)
-    cause, effect, response = row.joined("cause"), row.joined("effect"), row.joined("response")
+    cause, response = row.joined("cause"), row.joined("response")
+    effect = "\n".join(unique_texts(t for t in (row.joined("effect"), *said) if t))
     tagged = tag(title, cause=cause, body=" ".join([description, effect, response]),
                  category_label=row.text("category"), phase_label=row.text("phase"),
                  project_type=found.context.project_types.get(code or doc_code or ""))
@@ -186,13 +214,34 @@ def risk_from(row: Row, number: int, found: Collector, doc_code: str | None) -> 
     )
 
 
-def _rating(row: Row, name: str, number: int, found: Collector) -> float | None:
-    header = next((h for h in row.headers(name) if not is_blank(row.record.get(h))), None)
-    raw = row.record.get(header) if header else None
-    value = scales.rating(raw, scales.scale_of(header))
-    if raw is not None and value is None:
-        found.problem(PROBLEMS[name], number, raw)
-    return value
+def _rating(row: Row, name: str, number: int, found: Collector, rules: RiskRules) -> tuple[float | None, list[str]]:
+    """(rating, what the cells say instead of a rating). An impact cell may describe the effect ('Go-live slips
+    by 6 weeks', once read as 3 from '6 weeks') or give its cost ('£80k', once read as 5): that is kept as
+    text, and the next impact column (say 'Impact rating') is read for the rating."""
+    texts = []
+    for header in (h for h in row.headers(name) if not is_blank(row.record.get(h))):
+        raw = row.record.get(header)
+        said = _said_instead(raw, header, found) if name == "impact" else None
+        if said is None:
+            value = scales.rating(raw, rules.scales.get(header))
+            if value is None:
+                found.problem(PROBLEMS[name], number, raw)
+            return value, texts
+        texts.append(said)
+        if (lead := scales.leading_rating(raw)) is not None:  # 'High - go-live slips by 6 weeks'
+            return lead, texts
+    return None, texts
+
+
+def _said_instead(raw: object, header: str, found: Collector) -> str | None:
+    """The text an impact cell holds in place of a rating: a description, or an amount with its column's name."""
+    if scales.is_description(raw):
+        return clean_text(raw)
+    if scales.is_amount(raw, header):
+        if header not in found.amount_columns:
+            found.amount_columns.append(header)
+        return f"{header}: {clean_text(raw)}"
+    return None
 
 
 def _title_from(text: str) -> str:
@@ -213,6 +262,8 @@ class LessonRules:
 
     day_first: bool = True
     llis: bool = False
+    signs: bool = False
+    """Whether the polarity column marks lessons '+' and '-': only then is '-' a negative and not a blank."""
 
 
 def lesson_from(row: Row, number: int, found: Collector, rules: LessonRules, doc_code: str | None
@@ -233,7 +284,7 @@ def lesson_from(row: Row, number: int, found: Collector, rules: LessonRules, doc
     return LessonCreate(
         external_id=_identifier(row.first("external_id")), title=title, what_happened=what_happened,
         cause=cause or None, impact=impact or None, recommendation=recommendation or None,
-        polarity=_polarity(row) or polarity_from_words(" ".join([title, what, learned, impact])),
+        polarity=_polarity(row, rules) or polarity_from_words(" ".join([title, what, learned, impact])),
         category=tagged.category, phase=tagged.phase, tags=tagged.tags,
         source_location=row_location(found.row_label, number), source_anchor=row_anchor(number),
         lesson_date=_date(row, number, found, rules), organization=row.text("organization") or None,
@@ -259,10 +310,10 @@ def _phase_label(row: Row, rules: LessonRules) -> str | None:
     return (llis.nasa_phase(label) if rules.llis else None) or label
 
 
-def _polarity(row: Row) -> str | None:
+def _polarity(row: Row, rules: LessonRules) -> str | None:
     for header in row.headers("polarity"):
         value = row.record.get(header)
-        if is_blank(value):
+        if is_blank(value) and not (rules.signs and polarity_from_label(value)):
             continue
         if normalise_key(header) in ("went well", "good practice"):
             yes = parse_yes_no(value)
@@ -340,18 +391,25 @@ def _gaps(register: Register, kind: str, columns) -> list[str]:
 
 def _items(register: Register, kind: str, columns, found: Collector, doc_code: str | None) -> list:
     if kind == kinds.RISKS:
-        rows = (risk_from(Row(rec, columns), n, found, doc_code) for n, rec in register.records)
+        rules = _risk_rules(register, columns)
+        rows = (risk_from(Row(rec, columns), n, found, rules, doc_code) for n, rec in register.records)
     else:
         rules = _lesson_rules(register, columns)
         rows = (lesson_from(Row(rec, columns), n, found, rules, doc_code) for n, rec in register.records)
     return [item for item in rows if item is not None]
 
 
+def _risk_rules(register: Register, columns) -> RiskRules:
+    headers = columns.get("probability", []) + columns.get("impact", [])
+    return RiskRules(scales={h: scales.column_scale(h, [rec.get(h) for _, rec in register.records]) for h in headers})
+
+
 def _lesson_rules(register: Register, columns) -> LessonRules:
     is_llis = llis.is_llis(register.headers)
     values = [rec.get(h) for h in columns.get("date", []) for _, rec in register.records]
     order = slash_order(values)
-    return LessonRules(day_first=(not is_llis) if order is None else order, llis=is_llis)
+    signs = any(str(rec.get(h)).strip() == "+" for h in columns.get("polarity", []) for _, rec in register.records)
+    return LessonRules(day_first=(not is_llis) if order is None else order, llis=is_llis, signs=signs)
 
 
 def _document_code(register: Register, context: ParseContext) -> str | None:

@@ -141,21 +141,40 @@ _POSITIVE = re.compile(
     re.IGNORECASE)
 
 
+_LABELS = {"positive": "went well", "good": "went well", "good practice": "went well", "success": "went well",
+           "strength": "went well", "+": "went well", "pro": "went well",
+           "negative": "went wrong", "bad": "went wrong", "problem": "went wrong", "issue": "went wrong",
+           "weakness": "went wrong", "weaknesses": "went wrong", "-": "went wrong", "–": "went wrong",
+           "−": "went wrong", "con": "went wrong",
+           "improvement": "improvement", "improve": "improvement", "recommendation": "improvement"}
+_LESSON_WORD = re.compile(r"\blessons?\b|[()\[\]:]")
+"""'Lesson (negative)', 'Positive lesson': the label is the word beside 'lesson'."""
+
+
 def polarity_from_label(label: object) -> str | None:
-    """went well / went wrong / improvement from a cell such as 'Positive', 'Negative', 'Good practice'."""
+    """went well / went wrong / improvement from a cell such as 'Positive', 'Negative', 'Good practice',
+    'Strength', 'Weakness', '+', '-' or 'Lesson (negative)'."""
     text = str(label or "").strip().lower()
     if not text:
         return None
-    aliases = {"positive": "went well", "good": "went well", "good practice": "went well", "success": "went well",
-               "negative": "went wrong", "bad": "went wrong", "problem": "went wrong", "issue": "went wrong",
-               "improvement": "improvement", "improve": "improvement", "recommendation": "improvement"}
-    return aliases.get(text) or vocab.POLARITY.canonical(text)
+    found = _LABELS.get(text) or vocab.POLARITY.canonical(text)
+    core = " ".join(_LESSON_WORD.sub(" ", text).split())
+    if found is None and core and core != text:
+        found = _LABELS.get(core) or vocab.POLARITY.canonical(core)
+    return found
+
+
+_NEGATED = re.compile(r"\b(?:no|not|without|never|zero)\s+(?:(?:any|major|significant|serious|real|further|big|"
+                      r"unexpected|notable|material)\s+)?" + _NEGATIVE.pattern, re.IGNORECASE)
+"""A problem word said not to have happened: 'No delays on the data migration', 'without problems'."""
 
 
 def polarity_from_words(text: str) -> str:
-    """went wrong / went well when problem or success words dominate; improvement otherwise."""
-    negative = len(_NEGATIVE.findall(text or ""))
-    positive = len(_POSITIVE.findall(text or ""))
+    """went wrong / went well when problem or success words dominate; improvement otherwise.
+    Negated problem words ('no delays', 'without issues') are no problem: they made such lessons go wrong."""
+    text = _NEGATED.sub(" ", text or "")
+    negative = len(_NEGATIVE.findall(text))
+    positive = len(_POSITIVE.findall(text))
     if negative > positive:
         return "went wrong"
     if positive > negative:

@@ -1,6 +1,6 @@
 """Excel (.xlsx) risk registers and lessons registers (the first sheet with a recognisable header
-row), and status reports (every sheet: a details sheet of key/value rows, then sheets such as
-Milestones, Risks and issues, Decisions needed)."""
+row and rows under it), and status reports (every sheet: a details sheet of key/value rows, then
+sheets such as Milestones, Risks and issues, Decisions needed)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from ingest.context import ParseContext
 from ingest.parsers.limits import check_row_count, check_width
 from ingest.parsers.package import check_package
 from ingest import kinds
-from ingest.headers import HEADER_SCAN_ROWS, cell_value
+from ingest.headers import HEADER_SCAN_ROWS, cell_value, find_header, is_empty_cell
 from ingest.outline import Block
-from ingest.registers import build_register, register_from_rows
+from ingest.registers import build_register, columns_kind, register_from_rows
 from ingest.render import render_markdown
 from ingest.status import build_status, looks_like_status
 
@@ -36,7 +36,7 @@ def parse(name: str, data: bytes, context: ParseContext) -> ParsedDocument:
         if _is_status_report(name, workbook, context):
             parsed = _status_report(name, workbook, context)
         else:
-            parsed = build_register(_first_register(name, workbook), context)
+            parsed = _register(name, workbook, context)
         if unsaved:
             parsed.warnings.insert(0, ngettext(
                 "%(num)s cell holds a formula with no saved value (the file was written by a program, not saved "
@@ -87,11 +87,23 @@ def _open(data: bytes):
 
 def _is_status_report(name: str, workbook, context: ParseContext) -> bool:
     kind = context.kind_hint or kinds.kind_from_name(name)
+    sheets = _visible_sheets(workbook)
+    first = _rows(sheets[0])[:HEADER_SCAN_ROWS] if sheets and kind in (None, kinds.STATUS) else []
+    if kind == kinds.STATUS and not context.kind_hint:
+        # 'Lessons log - status at June.xlsx' with Lesson learned and Recommendation columns is a lessons register.
+        return _register_columns_kind(first) is None
     if kind is not None:
         return kind == kinds.STATUS
-    sheets = _visible_sheets(workbook)
-    first = _rows(sheets[0])[:HEADER_SCAN_ROWS] if sheets else []
     return looks_like_status([(cells[0], cells[1]) for _, cells in first if len(cells) >= 2])
+
+
+def _register_columns_kind(rows: list[tuple[int, list[object]]]) -> str | None:
+    """The register kind the header row among `rows` clearly names (registers.columns_kind), if there is one."""
+    try:
+        at = find_header(rows)
+    except InvalidRegister:
+        return None
+    return columns_kind([str(cell) for cell in rows[at][1] if not is_empty_cell(cell)])
 
 
 def _status_report(name: str, workbook, context: ParseContext) -> ParsedDocument:
@@ -117,32 +129,60 @@ def _text(cell: object) -> str:
     return "" if value is None else str(value)
 
 
-def _first_register(name: str, workbook):
-    """The first visible sheet whose top rows hold a header we recognise; a warning names any other sheet
-    that holds one too (its rows are not read) and every hidden sheet (not read either)."""
-    problems = []
+def _register(name: str, workbook, context: ParseContext) -> ParsedDocument:
+    """The first visible sheet that reads as a register with rows in it; a warning names any other sheet
+    that holds one too (its rows are not read) and every hidden sheet (not read either).
+
+    A sheet whose header gives no risk or lesson (a dashboard: Category | Status | Count) is passed over
+    for the next one, with a warning naming the sheet read: it used to reject the whole workbook."""
+    problems, failed = [], []
     sheets = _visible_sheets(workbook)
     for at, sheet in enumerate(sheets):
-        rows = _rows(sheet)
         try:
-            register = register_from_rows(name, MEDIA_TYPE, rows, _hidden_warnings(workbook))
+            register = register_from_rows(name, MEDIA_TYPE, _rows(sheet, shown=True), _hidden_warnings(workbook))
         except InvalidRegister as exc:
-            problems.append(_("sheet '%(sheet)s': %(problem)s") % {"sheet": sheet.title, "problem": exc})
+            problems.append(_sheet_problem(sheet, exc))
             continue
-        for other in sheets[at + 1:]:
-            try:
-                found = register_from_rows(name, MEDIA_TYPE, _rows(other))
-            except InvalidRegister:
-                continue
-            if not _holds_items(found):  # a pivot of counts, a sheet of dropdown lists
-                continue
-            register.warnings.append(_("Sheet '%(other)s' holds a register too, and only the first one, '%(sheet)s', "
-                                       "was read. Put every row on one sheet, or upload the other sheet as a file of "
-                                       "its own.") % {"other": other.title, "sheet": sheet.title})
-        return register
+        register.warnings += _passed_over(sheet, failed) + _other_registers(name, sheet, sheets[at + 1:])
+        try:
+            return build_register(register, context)
+        except InvalidRegister as exc:
+            failed.append((sheet, exc))
+    if len(sheets) == 1 and failed:
+        raise failed[0][1]
+    if failed:
+        raise InvalidRegister(_("No sheet holds rows we can read as risks or lessons. %(problems)s")
+                              % {"problems": " ".join([_sheet_problem(*f) for f in failed] + problems)[:600]})
     hidden = " ".join(_hidden_warnings(workbook))
     raise InvalidRegister(_("No sheet has a header row we recognise. %(problems)s")
                           % {"problems": " ".join(problems[:3])} + (" " + hidden if hidden else ""))
+
+
+def _sheet_problem(sheet, exc: InvalidRegister) -> str:
+    return _("sheet '%(sheet)s': %(problem)s") % {"sheet": sheet.title, "problem": exc}
+
+
+def _passed_over(sheet, failed: list) -> list[str]:
+    if not failed:
+        return []
+    return [_("Sheet '%(sheet)s' was read, not %(skipped)s before it: %(problem)s")
+            % {"sheet": sheet.title, "skipped": ", ".join(f"'{s.title}'" for s, _e in failed), "problem": failed[0][1]}]
+
+
+def _other_registers(name: str, sheet, later: list) -> list[str]:
+    """A warning for each later sheet that holds a register of its own, which is not read."""
+    out = []
+    for other in later:
+        try:
+            found = register_from_rows(name, MEDIA_TYPE, _rows(other))
+        except InvalidRegister:
+            continue
+        if not _holds_items(found):  # a pivot of counts, a sheet of dropdown lists
+            continue
+        out.append(_("Sheet '%(other)s' holds a register too, and only the first one, '%(sheet)s', was read. Put "
+                     "every row on one sheet, or upload the other sheet as a file of its own.")
+                   % {"other": other.title, "sheet": sheet.title})
+    return out
 
 
 def _holds_items(register) -> bool:

@@ -289,3 +289,182 @@ def test_ratings_follow_the_scale_their_header_names():
     risks = {r.external_id: r for r in parse_bytes("FIN-ERP-2021_risk_register.csv", csv.encode(), KNOWN).risks}
     assert (risks["R1"].probability, risks["R1"].impact) == (2.8, 5)
     assert (risks["R2"].probability, risks["R2"].impact) == (5, 1)
+
+
+def _workbook(*sheets: tuple[str, list[list[object]]], percent: str | None = None) -> bytes:
+    """An .xlsx with the given (title, rows) sheets; cells of the column headed `percent` formatted as 0%."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if percent:
+            column = rows[0].index(percent) + 1 if percent in rows[0] else None
+            for cells in sheet.iter_rows(min_row=2, min_col=column, max_col=column) if column else ():
+                cells[0].number_format = "0%"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_no_issue_in_a_status_is_a_closed_risk():
+    """'Mitigated - no issue' and 'Closed - no issues' were stored as materialised risks."""
+    data = ("Risk ID,Risk Description,Probability,Impact,Status\n"
+            "R1,Vendor may deliver late,3,3,Mitigated - no issue\n"
+            "R2,Key staff may leave,3,3,Closed - no issues\n"
+            "R3,Data may be dirty,3,3,Closed (became issue I-04)\n").encode()
+    risks = parse_bytes("NOI-1_risk_register.csv", data, ParseContext()).risks
+    assert [(r.status, r.materialised) for r in risks] == [("closed", False), ("closed", False),
+                                                          ("materialised", True)]
+
+
+def test_common_header_variants_are_read():
+    """'Description of Risk' rejected the file; 'Risk Probability', 'Did it occur?', 'Open/Closed' and others were
+    not read, and the register was said to have no Probability column."""
+    data = ("Risk ID,Description of Risk,Risk Probability,Overall Impact,Mitigation Owner,Contingency Plan,"
+            "Mitigation Action(s),Did it occur?,Open/Closed,RAG Status\n"
+            "R1,Vendor may go into administration,High,Very high,Ann,Second supplier,Monthly credit checks,Yes,"
+            "Closed,Red\n").encode()
+    parsed = parse_bytes("HDR-1_risk_register.csv", data, ParseContext())
+    risk = parsed.risks[0]
+    assert (risk.description, risk.probability, risk.impact, risk.owner) == (
+        "Vendor may go into administration", 4, 5, "Ann")
+    assert risk.response == "Monthly credit checks\nSecond supplier"
+    assert (risk.status, risk.materialised) == ("closed", True)
+    assert not any("Columns not read" in w or "has no 'Probability'" in w for w in parsed.warnings), parsed.warnings
+
+
+@pytest.mark.parametrize("header", ["Probability of Occurrence", "Likelihood %", "Likelihood of occurrence"])
+def test_more_names_of_a_probability_column(header):
+    """These headers were not read: the risk had no probability and a warning said the column was missing."""
+    data = f"Risk ID,Risk Description,{header},Risk Impact\nR1,Vendor may deliver late,70%,Low\n".encode()
+    parsed = parse_bytes("HDR-2_risk_register.csv", data, ParseContext())
+    assert (parsed.risks[0].probability, parsed.risks[0].impact) == (4, 2)
+    assert not any("has no 'Probability'" in w for w in parsed.warnings)
+
+
+def test_inherent_ratings_are_preferred_to_residual_ones():
+    """With both, neither was read; the inherent (before mitigation) rating is the one a register compares."""
+    data = ("Risk ID,Risk Description,Residual Likelihood,Inherent Likelihood,Residual Impact,Inherent Impact\n"
+            "R1,Vendor may deliver late,2,4,1,5\n").encode()
+    risk = parse_bytes("INH-1_risk_register.csv", data, ParseContext()).risks[0]
+    assert (risk.probability, risk.impact) == (4, 5)
+
+
+def test_a_likelihood_band_reads_by_its_word():
+    """'Unlikely (10-30%)' was stored as probability 5 and 'Rare (0-10%)' as none."""
+    data = ("Risk ID,Risk Description,Likelihood,Impact\n"
+            "R1,Rare band,Rare (0-10%),Low\nR2,Unlikely band,Unlikely (10-30%),Low\n"
+            "R3,Possible band,Possible (30-50%),Low\nR4,Likely band,Likely (>50%),Low\n").encode()
+    risks = parse_bytes("BND-1_risk_register.csv", data, ParseContext()).risks
+    assert [r.probability for r in risks] == [1, 2, 3, 4]
+
+
+def test_a_sentence_in_the_impact_column_is_the_effect_not_a_rating():
+    """'Go-live slips by 6 weeks…' was stored as impact 3 (from '6 weeks') and the sentence was lost."""
+    data = ("Risk,Impact,Likelihood,Mitigation,Owner,Status\n"
+            "Key supplier may miss the hardware date,Go-live slips by 6 weeks and costs £40k in extra contractor "
+            "time,Medium,Order hardware in January,Ann,Open\n"
+            "Payroll may not join UAT,High,High,Book payroll staff,Bob,Open\n").encode()
+    parsed = parse_bytes("IMP-1_risk_log.csv", data, ParseContext())
+    sentence, rated = parsed.risks
+    assert sentence.impact is None
+    assert sentence.effect == "Go-live slips by 6 weeks and costs £40k in extra contractor time"
+    assert (rated.impact, rated.effect) == (4, None)
+    assert not any("impact values could not be read" in w for w in parsed.warnings)
+
+
+def test_an_amount_in_the_impact_column_is_kept_as_the_effect_not_a_rating():
+    """'£80k' in an 'Impact (£)' column was stored as impact 5."""
+    data = ("Risk ID,Risk Description,Probability,Impact (£),Status\n"
+            "R1,Supplier insolvency,0.3,£80k,Open\nR2,Licence cost increase,0.2,5000,Open\n").encode()
+    parsed = parse_bytes("AMT-1_risk_register.csv", data, ParseContext())
+    assert [(r.impact, r.effect) for r in parsed.risks] == [(None, "Impact (£): £80k"), (None, "Impact (£): 5000")]
+    assert ("The 'Impact (£)' column holds amounts, not 1-5 ratings, so the impact was left empty and the amount "
+            "kept as the effect. Add an impact column rated 1-5 (or very low to very high) to rate it.") \
+        in parsed.warnings
+
+
+def test_a_numeric_column_is_read_on_one_scale():
+    """A 1-10 column without a header scale read 5 as 5 of 5 but 6 as 3 of 5."""
+    data = ("Risk ID,Risk Description,Probability,Impact\n"
+            "R1,Five,5,5\nR2,Six,6,6\nR3,Nine,9,9\nR4,Ten,10,2\n").encode()
+    risks = parse_bytes("SCL-1_risk_register.csv", data, ParseContext()).risks
+    assert [r.probability for r in risks] == [2.8, 3.2, 4.6, 5]
+    assert [r.impact for r in risks] == [2.8, 3.2, 4.6, 1.4]
+    assert risks[0].score == 7.84  # not 7.839999999999999
+
+
+def test_a_percentage_cell_of_100_percent_is_almost_certain():
+    """An Excel cell formatted 0% holding 1.0 (it shows 100%) was stored as probability 1."""
+    rows = [["Risk ID", "Risk Description", "Probability", "Impact"], ["R1", "Vendor may deliver late", 1.0, 4]]
+    parsed = parse_bytes("PCT-1_risk_register.xlsx", _workbook(("Risks", rows), percent="Probability"),
+                         ParseContext())
+    assert parsed.risks[0].probability == 5
+    assert parsed.document.rows[0]["Probability"] == "100%"  # as Excel shows it
+
+
+def test_a_dashboard_sheet_before_the_register_is_passed_over():
+    """A first sheet of counts (Category | Status | Count) rejected the workbook: 'None of the 2 rows has a title'."""
+    dashboard = [["Risk dashboard"], ["Category", "Status", "Count"], ["Vendor", "Open", 3], ["Staff", "Closed", 1]]
+    register = [["Risk ID", "Risk Description", "Probability", "Impact", "Owner", "Status", "Category"],
+                ["R1", "Vendor may deliver late", "High", "High", "Ann", "Open", "Vendor"]]
+    parsed = parse_bytes("DSH-1_risk_register.xlsx", _workbook(("Dashboard", dashboard), ("Register", register)),
+                         ParseContext())
+    assert [r.external_id for r in parsed.risks] == ["R1"]
+    assert ("Sheet 'Register' was read, not 'Dashboard' before it: None of the 2 rows has a title or description "
+            "(columns such as Description, Risk or Title).") in parsed.warnings
+    with pytest.raises(InvalidRegister, match="No sheet holds rows we can read as risks or lessons. sheet 'Dashboard'"):
+        parse_bytes("DSH-2_risk_register.xlsx", _workbook(("Dashboard", dashboard), ("Notes", [["Read me"]])),
+                    ParseContext())
+
+
+def test_lessons_columns_win_over_risk_or_status_in_the_file_name():
+    """A lessons log named 'Credit Risk Engine - …' was stored as a risk register; '… status at June.xlsx' was
+    rejected as a status report without a period."""
+    rows = [["Lesson ID", "Title", "What happened", "Lesson learned", "Recommendation", "Category", "Type"],
+            ["L1", "Validation started late", "Validators engaged in month 9", "Engage them at design",
+             "Book validators at initiation", "Governance", "Negative"]]
+    text = "\n".join(",".join(row) for row in rows).encode()
+    for name, data in (("Credit Risk Engine - Lessons Log.csv", text),
+                       ("Lessons log - status at June.xlsx", _workbook(("Log", rows)))):
+        parsed = parse_bytes(name, data, ParseContext())
+        assert parsed.document.kind == "lessons register", name
+        assert [(l.title, l.polarity) for l in parsed.lessons] == [("Validation started late", "went wrong")]
+    risky = b"Risk ID,Risk,Probability,Impact,Owner\nR1,Vendor may deliver late,High,High,Ann\n"
+    assert parse_bytes("Lessons from ERP.csv", risky, ParseContext()).document.kind == "risk register"
+
+
+def test_polarity_labels_of_strengths_and_weaknesses_are_read():
+    """'Strength', 'Weakness', '+', '-', 'Lesson (negative)' were all stored as improvements."""
+    data = ("Lesson ID,Title,Description,Type,Recommendation\n"
+            "L1,Vendor SLA,Vendor hit every SLA,Strength,Reuse the SLA\n"
+            "L2,Handover docs,Handover was thin,Weakness,Template\n"
+            "L3,Cutover rehearsal,Two rehearsals,+,Rehearse twice\n"
+            "L4,Scope control,Scope crept,-,Change board\n"
+            "L5,Sponsor,Sponsor did not attend,Lesson (negative),Brief the sponsor\n"
+            "L6,Budget,Under budget,Lesson (positive),Keep the cost reviews\n"
+            "L7,Data migration,No delays on the data migration,Observation,Keep the runbook\n").encode()
+    lessons = parse_bytes("POL-1_lessons_log.csv", data, ParseContext()).lessons
+    assert [l.polarity for l in lessons] == ["went well", "went wrong", "went well", "went wrong", "went wrong",
+                                             "went well", "improvement"]  # 'No delays' made L7 go wrong
+    # Without '+' beside it, '-' is an empty cell, as anywhere else: the lesson's words decide.
+    dashes = b"Title,Description,Type,Recommendation\nVendor SLA,Vendor hit every SLA on time,-,Reuse it\n"
+    assert parse_bytes("POL-2_lessons_log.csv", dashes, ParseContext()).lessons[0].polarity == "went well"
+
+
+def test_an_impact_rating_column_beside_a_described_impact_is_read():
+    """With 'Impact' describing the effect and 'Impact rating' rating it, the rating column must still be read."""
+    data = ("Risk ID,Risk Description,Impact,Impact rating,Likelihood\n"
+            "R1,Vendor may deliver late,Go-live slips by six weeks,Major,Likely\n"
+            "R2,Key staff may leave,High - two weeks lost to handover,,Unlikely\n"
+            "R3,Supplier may fail,Low-cost supplier fails and we rebuy hardware,,Unlikely\n").encode()
+    risks = parse_bytes("IMP-2_risk_register.csv", data, ParseContext()).risks
+    assert [(r.impact, r.effect) for r in risks] == [(4, "Go-live slips by six weeks"),
+                                                     (4, "High - two weeks lost to handover"),
+                                                     (None, "Low-cost supplier fails and we rebuy hardware")]

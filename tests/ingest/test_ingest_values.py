@@ -146,3 +146,58 @@ def test_utf16_without_a_byte_order_mark_is_read_not_called_binary(order):
 ])
 def test_placeholders_in_angle_brackets_stay_and_hidden_controls_go(raw, stored):
     assert clean_text(raw) == stored
+
+
+@pytest.mark.parametrize("status", ["Mitigated - no issue", "Closed - no issues", "Closed without issue",
+                                    "Did not become an issue", "No issues"])
+def test_a_status_saying_no_issue_is_closed_not_materialised(status):
+    """'issue' is a word of materialising, so 'Mitigated - no issue' was stored as materialised."""
+    assert risk_status(status) == "closed"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Rare (0-10%)", 1), ("Unlikely (10-30%)", 2), ("Possible (30-50%)", 3), ("Likely (50-70%)", 4),
+    ("Almost certain (70-100%)", 5), ("Likely (>50%)", 4), ("Almost certain (>90%)", 5),
+    ("30-50%", 3), ("70–100%", 5), (">50%", 4), ("<10%", 1), ("4 - Major", 4),
+])
+def test_a_banded_likelihood_reads_by_its_word_or_else_its_band(value, expected):
+    """'Unlikely (10-30%)' was read by its first number, 10, as 5 of 5; 'Rare (0-10%)' not at all."""
+    assert rating(value) == expected
+
+
+@pytest.mark.parametrize("value", ["Go-live slips by 6 weeks and costs £40k in extra contractor time",
+                                   "UAT cannot start; 2 weeks delay", "£80k", "$5,000", "250k", "GBP 1.2m"])
+def test_a_sentence_or_an_amount_is_not_a_rating(value):
+    """'6 weeks' in an effect was read as impact 3, '£80k' as impact 5."""
+    assert rating(value) is None
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([5, 6, 9, 10], [2.8, 3.2, 4.6, 5]),  # 1-10: 5 was read as 5 of 5 beside 6 read as 3
+    ([1, 3, 5], [1, 3, 5]),
+    ([0.7, 0.5, 1.0], [4, 3, 5]),  # fractions: 1.0 is 100%, not 1 of 5
+    ([5, 20, 70], [1, 2, 4]),  # percentages without the sign
+])
+def test_one_scale_per_column(values, expected):
+    """Each cell was read on a scale of its own: 5 as 5 of 5 beside 6 as 3 of 5, 1.0 as 1 beside 0.7 as 4."""
+    from ingest.scales import column_scale
+
+    top = column_scale("Probability", values)
+    assert [rating(v, top) for v in values] == expected
+
+
+def test_a_percent_header_makes_small_numbers_percentages():
+    """Under 'Likelihood %', 5 and 10 would read as a 1-10 scale (3 and 5) rather than 5% and 10%."""
+    from ingest.scales import column_scale
+
+    assert [rating(v, column_scale("Likelihood %", [5, 10])) for v in (5, 10)] == [1, 1]
+
+
+def test_problem_words_that_are_negated_do_not_make_a_lesson_go_wrong():
+    """'No delays on the data migration' was stored as a lesson that went wrong."""
+    from ingest.tagging import polarity_from_words
+
+    for text in ("No delays on the data migration", "Cutover finished without problems", "No issues at go-live"):
+        assert polarity_from_words(text) != "went wrong", text
+    assert polarity_from_words("Delays on the data migration") == "went wrong"
+    assert polarity_from_words("No owner, so the migration was delayed") == "went wrong"
