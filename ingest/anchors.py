@@ -81,31 +81,33 @@ def _holds_text(tokens: Sequence, start: int) -> bool:
 
 def item_anchors(markdown_text: str) -> list[str]:
     """The anchors of every top-level list item of a Markdown text, as the document page gives them."""
-    from ingest.markdown_tokens import markdown_parser
+    from ingest.markdown_tokens import as_markdown, markdown_parser
 
-    tokens = markdown_parser().parse(markdown_text)
+    tokens = markdown_parser().parse(as_markdown(markdown_text))
     return [a for _, a in list_items(tokens, [a for _, _, a in heading_anchors(markdown_text)])]
 
 
-def inline_text(inline) -> str:
-    """Plain text of a markdown-it inline token: markup dropped, code and link text kept."""
+def inline_text(inline, images: bool = True) -> str:
+    """Plain text of a markdown-it inline token: markup dropped, code and link text kept, and an image's alt text
+    unless `images` is False (a lesson's words: "nightly load failed twice ![chart](chart.png)" is not titled
+    "... failed twice chart")."""
     parts = []
     for child in inline.children or []:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
-        elif child.type == "image":
+        elif child.type == "image" and images:
             parts.append(child.content)
     return "".join(parts)
 
 
 def heading_anchors(markdown_text: str) -> list[tuple[int, str, str]]:
     """(level, heading text, anchor id) for every heading of a Markdown text, as ingestion assigned them."""
-    from ingest.markdown_tokens import markdown_parser
+    from ingest.markdown_tokens import as_markdown, markdown_parser
 
     anchors = Anchors()
-    tokens = markdown_parser().parse(markdown_text)
+    tokens = markdown_parser().parse(as_markdown(markdown_text))
     out = []
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":

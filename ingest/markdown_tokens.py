@@ -16,11 +16,32 @@ def markdown_parser():
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def html_tables_as_pipes(text: str) -> str:
-    """The text with each HTML table (Confluence and Notion exports write them into Markdown) as a pipe table:
-    read as tables are, one lesson a row under a lesson section (it was one lesson of every cell run together),
-    and shown as a table on the document page. Other HTML stays text."""
-    return _HTML_TABLE.sub(_pipe_table, text) if "<t" in text.lower() else text
+def as_markdown(text: str) -> str:
+    """The Markdown of a report as Confluence and Notion export it, which write some of it as HTML; read so by
+    ingestion and by the document page alike (their anchors must agree). An HTML table is a pipe table, read one
+    lesson a row (every cell ran together into one lesson, shown as raw tags); a toggle (`<details>` with its
+    `<summary>`) is a bullet titled by its summary (it was dropped); a comment (`<!-- List 3-5 things... -->`,
+    a template's instructions) is left out; a callout's `<aside>` tags are. Other HTML stays text."""
+    if "<" not in text:
+        return text
+    text = _COMMENT.sub("", text)
+    text = _TOGGLE.sub(_toggle_item, text)
+    text = _ASIDE.sub("", text)
+    return _HTML_TABLE.sub(_pipe_table, text)
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_TOGGLE = re.compile(r"<details\b[^>]*>\s*<summary\b[^>]*>(.*?)</summary\s*>(.*?)</details\s*>", re.IGNORECASE | re.DOTALL)
+_ASIDE = re.compile(r"</?aside\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _toggle_item(match: re.Match) -> str:
+    summary = " ".join(_TAG.sub(" ", match[1]).split()).strip(" .")
+    body = " ".join(_TAG.sub(" ", match[2]).split())
+    if not summary:
+        return body
+    return f"\n\n- **{summary}.** {body}\n\n" if body else f"\n\n- {summary}\n\n"
 
 
 _HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)

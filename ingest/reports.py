@@ -170,6 +170,7 @@ _LABELS = {
     "recommendation": "recommendation", "recommendations": "recommendation", "action": "recommendation",
     "actions": "recommendation", "recommended action": "recommendation", "next time": "recommendation",
     "根本原因": "cause", "原因": "cause", "原因分析": "cause", "影响": "impact", "后果": "impact",
+    "why": "cause", "why it happened": "cause", "reason": "cause", "reasons": "cause",
     "建议": "recommendation", "改进建议": "recommendation", "措施": "recommendation", "改进措施": "recommendation",
     "后续行动": "recommendation", "下次": "recommendation",
 }
@@ -360,8 +361,26 @@ _TICK_BOX = re.compile(r"^\s*(?:\[[ xX✓✔]?\]|[☐☑☒✓✔✗✘])\s+")
 """A task list's box ("- [ ] Book the room", "- [x] ...", Word's ☐): not part of the lesson's title."""
 
 
+_NOT_A_LESSON = re.compile(
+    r"^\s*(?:\[!(?:note|tip|info|important|warning|caution)\]|(?:💡|ℹ️?|📝|👉)\s*(?:tip|note|hint|info)?)"
+    r"|^\s*(?:note|tip|hint|info|example|instructions?)\s*(?:[:：!.]|\n|$)"
+    r"|^\s*(?:add|insert|enter|describe|list|type|write|replace)\b[^.\n]{0,40}?\b(?:here|below|above)\b[.!]?\s*$"
+    r"|^\s*(?:tbd|tba|n/?a|none|nil|to be (?:confirmed|added|completed)|\.\.\.|…)[.!]?\s*$", re.IGNORECASE)
+"""What a template or an export leaves where lessons go: a callout ("> **Note** This page was exported from
+Confluence", "💡 Tip: keep each lesson to one sentence"), a placeholder ("*Add items here*", "TBD")."""
+_STORY_LABEL = re.compile(r"^\s*(?:what happened|description|situation|observation|issue|problem|lesson(?: learned| learnt)?"
+                          r"|background|finding|event|context|summary|发生了什么|问题描述|情况)\s*[:：]\s*", re.IGNORECASE)
+"""A label that starts a lesson's story ("**What happened:** The data centre move clashed with go-live."): the
+story is its title, not the label (two lessons were titled "What happened")."""
+
+
 def lesson_from(piece: Piece, role: SectionRole, defaults: LessonDefaults) -> LessonCreate | None:
     text = _TICK_BOX.sub("", clean_text("\n".join(piece.lines)), count=1)
+    if _NOT_A_LESSON.search(text) or (piece.lead and _NOT_A_LESSON.search(piece.lead)):
+        return None
+    if piece.lead and _STORY_LABEL.match(piece.lead.rstrip(":：") + ":"):
+        piece.lead = None
+    text = _STORY_LABEL.sub("", text, count=1)
     polarity = role.polarity
     if polarity == MIXED:
         polarity, text = _polarity_in_mixed(piece, text)
@@ -399,6 +418,11 @@ def _title_and_rest(piece: Piece, body: str) -> tuple[str, str]:
     if lead and not is_label_line(lead + ":"):
         rest = body[len(lead):].strip() if body.startswith(lead) else body
         return _tidy_title(lead), rest.lstrip(".:—–- 。：").strip()
+    first, newline, after = body.partition("\n")
+    if newline and not first_sentence(first)[1] and after[:1].isupper():
+        # "Engage identity architects at design" over its own lines "Owner: PMO", "Due: Q1 2025", or a nested
+        # bullet: the first line is the title, not all of them run together
+        return _tidy_title(first), after.strip()
     sentence, rest = first_sentence(body)
     title = _tidy_title(sentence)
     if title.endswith("…"):
@@ -469,7 +493,14 @@ def _metadata(source: ProseSource, first_section_at: int | None) -> dict[str, ob
     first_heading = next((b.text for b in source.blocks if b.kind == "heading" and b.level == 1), None)
     if first_heading:
         meta.setdefault("heading", first_heading)
+        named = _TITLED.match(first_heading)
+        if named and "name" not in meta:  # "Closure Report: Store Network Refresh" names the project
+            meta["name"] = named[1].strip()
     return meta
+
+
+_TITLED = re.compile(r"^\s*(?:project\s+)?(?:closure|close-out|closeout|completion|end)(?:\s+project)?\s+report\s*"
+                     r"(?:[:–—-]|\bfor\b)\s*(\S.{1,80}?)\s*$", re.IGNORECASE)
 
 
 def _kind(source: ProseSource, meta: dict, sections: list[Section], context: ParseContext) -> str:
@@ -484,9 +515,12 @@ def _kind(source: ProseSource, meta: dict, sections: list[Section], context: Par
     if kind:
         return kind
     by_name = kinds.kind_from_name(source.name)
+    status = looks_like_status(list(source.front_matter.items()) + _top_pairs(source.blocks))
+    if by_name == kinds.STATUS and sections and not status:
+        by_name = None  # "final status and lessons learned.md" with lesson sections and no period: a closure report
     if by_name in (kinds.CLOSURE, kinds.RETRO, kinds.STATUS):
         return by_name
-    if looks_like_status(list(source.front_matter.items()) + _top_pairs(source.blocks)):
+    if status:
         return kinds.STATUS
     if "sprint" in meta or (any(s.role.retro for s in sections)
                             and not any(k in meta for k in project_meta.CLOSURE_SIGNS)):
@@ -509,7 +543,7 @@ def _top_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
 def _project(kind: str, meta: dict, name: str, context: ParseContext, warnings: list[str]):
     from_file = kinds.code_from_file_name(name, context.known_project_codes)
     if kind == kinds.CLOSURE:
-        info = project_meta.project_from(meta, fallback_code=from_file)
+        info = project_meta.project_from(meta, fallback_code=from_file or context.code_named(clean_text(meta.get("name"))))
         warnings.extend(info.warnings)
         return info.code, [info.project] if info.project else []
     code = clean_text(meta.get("code")) or None

@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ingest.anchors import Anchors, heading_anchors, inline_text, list_items, row_anchor
-from ingest.markdown_tokens import html_tables_as_pipes
+from ingest.markdown_tokens import as_markdown
 
 ROW_NUMBER_KEYS = ("_row", "__row__", "row_number")
 """Keys a parser may use to keep a register row's own number; otherwise rows count from 1."""
@@ -37,7 +37,7 @@ class Heading:
 def render_document_html(text: str) -> tuple[Markup, list[Heading]]:
     """HTML of a Markdown document and its headings (for a table of contents)."""
     md = _parser()
-    text = html_tables_as_pipes(text or "")
+    text = as_markdown(text or "")
     tokens = md.parse(text)
     headings = _assign_heading_ids(text or "", tokens)
     for index, anchor in list_items(tokens, [h.anchor for h in headings]):

@@ -9,7 +9,7 @@ from kb.errors import InvalidDocument
 from kb.i18n import N_, _
 from ingest.anchors import inline_text
 from ingest.context import ParseContext
-from ingest.markdown_tokens import html_tables_as_pipes, markdown_parser
+from ingest.markdown_tokens import as_markdown, markdown_parser
 from ingest.outline import Block
 from ingest.parsers.text import decode
 from ingest.reports import ProseSource, build_report
@@ -131,7 +131,7 @@ def _front_matter_loader():
 
 def blocks_from_markdown(text: str) -> list[Block]:
     """Headings, paragraphs, top-level list items (nested lines folded in) and tables, in order."""
-    tokens = markdown_parser().parse(html_tables_as_pipes(text))
+    tokens = markdown_parser().parse(as_markdown(text))
     blocks: list[Block] = []
     i = 0
     while i < len(tokens):
@@ -170,7 +170,7 @@ def _items(tokens) -> list[Block]:
 
 def _item(inlines) -> Block:
     lead, first = _lead(inlines[0])
-    lines = [first] + [inline_text(t).strip() for t in inlines[1:]]
+    lines = [first] + [inline_text(t, images=False).strip() for t in inlines[1:]]
     return Block("item", "\n".join(line for line in lines if line), lead=lead)
 
 
@@ -183,7 +183,7 @@ def _paragraph(inline) -> Block:
 
 def _lead(inline) -> tuple[str | None, str]:
     """(bold lead-in or None, plain text) of an inline token."""
-    text = inline_text(inline).strip()
+    text = inline_text(inline, images=False).strip()
     children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
     if not children or children[0].type != "strong_open":
         return None, text

@@ -334,3 +334,53 @@ def test_an_html_table_in_markdown_is_read_one_lesson_a_row_and_shown_as_a_table
     assert "<td>Vendor delivered late</td>" in html and "&lt;table" not in html
     hostile, _headings = render_document_html("<table><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr></table>")
     assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+
+
+def test_a_story_label_is_no_title_and_why_is_the_cause():
+    """Both lessons were titled "What happened", and "Why:" was not read as the cause."""
+    parsed = _closure("## Challenges\n\n**What happened:** The data centre move clashed with go-live.\n"
+                      "**Why:** Nobody owned the integrated release calendar.\n"
+                      "**Recommendation:** Keep one integrated release calendar owned by the PMO.\n\n"
+                      "**What happened:** Super users went back to BAU two weeks before go-live.\n"
+                      "**Recommendation:** Keep super users until hypercare ends.\n")
+    first, second = parsed.lessons
+    assert (first.title, first.cause, first.recommendation) == (
+        "The data centre move clashed with go-live", "Nobody owned the integrated release calendar.",
+        "Keep one integrated release calendar owned by the PMO.")
+    assert second.title == "Super users went back to BAU two weeks before go-live"
+
+
+def test_what_a_notion_or_confluence_export_leaves_around_lessons_is_not_a_lesson():
+    """A toggle's lesson was dropped; a placeholder bullet, a callout and a template comment became lessons; an
+    image's alt text ended a title."""
+    parsed = _closure("## What went well\n<!-- List 3-5 things that went well. Delete this comment. -->\n"
+                      "- Cutover rehearsal ran twice before go-live.\n\n<aside>\n💡 Tip: keep each lesson to one "
+                      "sentence.\n</aside>\n\n<details>\n<summary>Vendor onboarding was fast</summary>\nThe vendor had "
+                      "badges and laptops on day one.\n</details>\n\n## What went wrong\n\n- *Add items here*\n"
+                      "- Nightly load failed twice ![chart](img/chart.png)\n\n## Lessons learned\n\n> **Note**\n"
+                      "> This page was exported from Confluence.\n\nAlways rehearse the nightly load with full volumes.\n")
+    assert [(x.title, x.polarity) for x in parsed.lessons] == [
+        ("Cutover rehearsal ran twice before go-live", "went well"), ("Vendor onboarding was fast", "went well"),
+        ("Nightly load failed twice", "went wrong"), ("Always rehearse the nightly load with full volumes",
+                                                     "improvement")]
+    assert parsed.lessons[1].what_happened == "The vendor had badges and laptops on day one."
+
+
+def test_an_items_own_detail_lines_are_not_part_of_its_title():
+    """"Engage identity architects at design Owner: PMO Due: Q1 2025" was the title."""
+    parsed = _closure("## What went well\n\n- Sponsor engagement was strong\n  - Weekly steering committee chaired "
+                      "by the CFO\n\n## Recommendations\n\n- Engage identity architects at design\n  - Owner: PMO\n"
+                      "  - Due: Q1 2025\n- Run accessibility audits\n  every sprint\n")
+    assert [x.title for x in parsed.lessons] == ["Sponsor engagement was strong", "Engage identity architects at design",
+                                                 "Run accessibility audits every sprint"]
+    assert parsed.lessons[0].what_happened == "Weekly steering committee chaired by the CFO"
+
+
+def test_a_report_named_final_status_with_lesson_sections_is_a_closure_report_and_its_title_names_the_project():
+    """'final status and lessons learned.md' was refused as a status report with no period; a report titled
+    'Closure Report: Store Network Refresh' named its project by its code."""
+    text = ("---\ncode: FS-CRM-2024\n---\n# Closure Report: Store Network Refresh\n\n## What went wrong\n\n"
+            "- Sales reps were not trained before go-live.\n")
+    parsed = parse_bytes("FS-CRM-2024 final status and lessons learned.md", text.encode(), ParseContext())
+    assert parsed.document.kind == "closure report" and len(parsed.lessons) == 1
+    assert parsed.projects[0].name == "Store Network Refresh"
