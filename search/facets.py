@@ -320,7 +320,7 @@ def value_rules(facet: str, values: list[str]) -> list[tuple[str, str, re.Patter
             if re.search(_HAN, name):
                 alternatives.append(rf"(?:在|面向){v}|{v}(?:行业|领域|板块|业务)?的?\w{{0,6}}?(?:项目|工程|企业|公司|客户)")
             alternatives.append(rf"\b(?:in|for|from) (?:the )?{v}\b|\b{v} (?:[\w&/-]+ )?(?:{_PROJ[3:-1]}|sector"
-                                rf"|industry|clients?|companies|organi[sz]ations?)\b")
+                                rf"|industry|clients?|companies|organi[sz]ations?)\b|\b{v} (?:lessons|risks)\b")
         rules.append((facet, value, re.compile("|".join(alternatives))))
     return rules
 

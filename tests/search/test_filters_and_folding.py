@@ -309,3 +309,13 @@ def test_years_said_in_words_filter_by_year(question, years):
     found = detect(question, today=date(2026, 11, 30))
     assert (found.year_from, found.year_to) == years
 
+
+
+def test_an_industry_named_before_lessons_or_risks_filters_to_it():
+    """'manufacturing lessons' read no industry ('in manufacturing' did) and answered from one BI lesson."""
+    from search.facets import detect, value_rules
+
+    rules = value_rules("industry", ["Manufacturing"])
+    for question in ("manufacturing lessons", "manufacturing risks", "lessons in manufacturing"):
+        assert ("industry", "Manufacturing") in {(f.facet, f.value) for f in detect(question, rules).facets}
+    assert not [f for f in detect("manufacturing execution system", rules).facets if f.facet == "industry"]
