@@ -4,7 +4,7 @@ and the section headings that hold lessons."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.language import has_han
 
@@ -29,6 +29,8 @@ class Block:
     """Table cells, header row first."""
     pseudo: bool = False
     """A bold or 'Label:' paragraph that may act as a heading; it has no anchor on the page."""
+    nested: bool = False
+    """A list item whose lines after the first are its nested items, not its first line wrapped."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,14 @@ def normalise_heading(text: str) -> str:
 def classify(heading: str) -> SectionRole | None:
     """The role of a heading that opens a lesson section, or None for other sections."""
     text = normalise_heading(heading)
-    if not text or len(text.split()) > 10 or _LEFT_BEHIND.search(text):
+    if not text or len(text.split()) > 10:
         return None
+    # "Open issues handed over", "Handover": what the project leaves behind; "What went wrong with the handover",
+    # "Challenges during transition to BAU" still name lessons once those words are set aside
+    text = " ".join(_LEFT_BEHIND.sub(" ", text).split())
     roles = [role for pattern, role in _COMPILED if pattern.search(text)]
+    if not all(role.follow_up for role in roles):  # "Lessons learned and next steps" names lessons
+        roles = [replace(role, follow_up=False) for role in roles]
     if not roles:
         return None
     kinds = {role.polarity for role in roles}

@@ -39,6 +39,8 @@ class Piece:
     anchor: str | None
     heading: str | None = None
     lead: str | None = None
+    nested: bool = False
+    """Its lines after the first are its own details (a list item's nested bullets), not the first line wrapped."""
     parts: list[tuple[Block, str | None]] = field(default_factory=list)
     """A sub-heading's blocks with their anchors, to tell a lesson's details from an area's list of lessons."""
     area: str | None = None
@@ -217,7 +219,7 @@ def pieces_of(section: Section) -> list[Piece]:
             pieces[-1].lines.append(block.text)  # a 'Cause: ...' line under a bullet belongs to it
         elif block.kind == "item" or block.lead or (not has_items and _stands_alone(block.text)):
             anchor = section.item_anchors.get(index, section.anchor)  # a bullet is cited to itself
-            pieces.append(Piece([block.text], section.location, anchor, lead=block.lead))
+            pieces.append(Piece([block.text], section.location, anchor, lead=block.lead, nested=block.nested))
     return pieces
 
 
@@ -233,21 +235,26 @@ def _sub_pieces(sub: Piece) -> list[Piece]:
             return [sub]  # a story told under the heading: the bullets are its details
     if any(is_label_line(block.text) or not _stands_alone(block.text) for block, _anchor in items):
         return [sub]  # "- Cause: ...", "- 6 weeks late": details of the heading's lesson
-    return [Piece([block.text], sub.location, anchor or sub.anchor, lead=block.lead, area=sub.heading)
-            for block, anchor in items]
+    return [Piece([block.text], sub.location, anchor or sub.anchor, lead=block.lead, area=sub.heading,
+                  nested=block.nested) for block, anchor in items]
 
 
 _CLAUSE = re.compile(r"\b(was|were|is|are|had|has|have|did|does|do|not|no|never|too|been|being)\b|\w{3,}ed\b"
                      r"|[。，,;；:：]|没有|未|不|了|过", re.IGNORECASE)
 
 
+_AREA = re.compile(r"(?:project\s+)?(?:[\w&/-]+\s+){0,2}management|(?:scope|schedule|time|cost|budget|quality|resources?"
+                   r"|human resources|staffing|people|communications?|risks?|procurement|contracts?|stakeholders?"
+                   r"|integration|technical|technology|testing|training|governance|requirements|planning|data"
+                   r"|data migration|vendors?|suppliers?|process(?:es)?|tools?|security|finance|benefits)"
+                   r"(?:\s+(?:and|&)\s+[\w-]+)?|[\u4e00-\u9fff]{1,6}管理", re.IGNORECASE)
+
+
 def _names_an_area(heading: str) -> bool:
-    """"Schedule management", "Procurement", "沟通管理": a short name, not a sentence that titles a lesson
-    ("Data migration was underestimated", "供应商交付延期了")."""
-    text = heading.strip()
-    if not text or _CLAUSE.search(text):
-        return False
-    return len(text.split()) <= 4 if not HAN_CHAR.search(text) else len(text) <= 8
+    """"Schedule management", "Procurement", "沟通管理": the name of an area of project work, not a short title
+    of a lesson ("Vendor delays", "Scope creep", "Data migration was underestimated"), whose bullets are details."""
+    text = _strip_number(heading.strip()).rstrip(":：")
+    return bool(text) and not _CLAUSE.search(text) and bool(_AREA.fullmatch(text))
 
 
 _WELL_LABELS = {"success", "successes", "strength", "strengths", "highlight", "highlights", "positive", "positives",
@@ -362,8 +369,8 @@ _TICK_BOX = re.compile(r"^\s*(?:\[[ xX✓✔]?\]|[☐☑☒✓✔✗✘])\s+")
 
 
 _NOT_A_LESSON = re.compile(
-    r"^\s*(?:\[!(?:note|tip|info|important|warning|caution)\]|(?:💡|ℹ️?|📝|👉)\s*(?:tip|note|hint|info)?)"
-    r"|^\s*(?:note|tip|hint|info|example|instructions?)\s*(?:[:：!.]|\n|$)"
+    r"^\s*(?:\[!(?:note|tip|info|important|warning|caution)\]|(?:💡|ℹ️?|📝|👉)\s*(?:tip|note|hint|info)\b)"
+    r"|^\s*(?:note|tip|hint|info|instructions?)\s*(?:\n|$)"
     r"|^\s*(?:add|insert|enter|describe|list|type|write|replace)\b[^.\n]{0,40}?\b(?:here|below|above)\b[.!]?\s*$"
     r"|^\s*(?:tbd|tba|n/?a|none|nil|to be (?:confirmed|added|completed)|\.\.\.|…)[.!]?\s*$", re.IGNORECASE)
 """What a template or an export leaves where lessons go: a callout ("> **Note** This page was exported from
@@ -376,14 +383,14 @@ story is its title, not the label (two lessons were titled "What happened")."""
 
 def lesson_from(piece: Piece, role: SectionRole, defaults: LessonDefaults) -> LessonCreate | None:
     text = _TICK_BOX.sub("", clean_text("\n".join(piece.lines)), count=1)
-    if _NOT_A_LESSON.search(text) or (piece.lead and _NOT_A_LESSON.search(piece.lead)):
+    if _NOT_A_LESSON.search(text):
         return None
+    polarity = role.polarity
+    if polarity == MIXED:  # before a story label goes: "Issue: ..." says went wrong
+        polarity, text = _polarity_in_mixed(piece, text)
     if piece.lead and _STORY_LABEL.match(piece.lead.rstrip(":：") + ":"):
         piece.lead = None
     text = _STORY_LABEL.sub("", text, count=1)
-    polarity = role.polarity
-    if polarity == MIXED:
-        polarity, text = _polarity_in_mixed(piece, text)
     body, fields = split_fields(text)
     title, rest = _title_and_rest(piece, body)
     if not title:
@@ -419,7 +426,7 @@ def _title_and_rest(piece: Piece, body: str) -> tuple[str, str]:
         rest = body[len(lead):].strip() if body.startswith(lead) else body
         return _tidy_title(lead), rest.lstrip(".:—–- 。：").strip()
     first, newline, after = body.partition("\n")
-    if newline and not first_sentence(first)[1] and after[:1].isupper():
+    if newline and not first_sentence(first)[1] and piece.nested:
         # "Engage identity architects at design" over its own lines "Owner: PMO", "Due: Q1 2025", or a nested
         # bullet: the first line is the title, not all of them run together
         return _tidy_title(first), after.strip()
@@ -494,11 +501,15 @@ def _metadata(source: ProseSource, first_section_at: int | None) -> dict[str, ob
     if first_heading:
         meta.setdefault("heading", first_heading)
         named = _TITLED.match(first_heading)
-        if named and "name" not in meta:  # "Closure Report: Store Network Refresh" names the project
-            meta["name"] = named[1].strip()
+        if named and "name" not in meta and meta.get("code") and not _NOT_A_NAME.search(named[1]):
+            meta["name"] = named[1].strip()  # "Closure Report: Store Network Refresh" names project TST-P0
     return meta
 
 
+_NOT_A_NAME = re.compile(r"\b(?:final|draft|version|v\d|q[1-4]|h[12]|(?:19|20)\d\d|jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?"
+                         r"|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|steering"
+                         r"|committee|board|sponsor|template|internal|confidential)\b|^(?:for|the)\b", re.IGNORECASE)
+"""What follows "Closure Report –" that is no project's name: "Final", "v1.2 DRAFT", "Q3 2024", "for the board"."""
 _TITLED = re.compile(r"^\s*(?:project\s+)?(?:closure|close-out|closeout|completion|end)(?:\s+project)?\s+report\s*"
                      r"(?:[:–—-]|\bfor\b)\s*(\S.{1,80}?)\s*$", re.IGNORECASE)
 
@@ -516,7 +527,7 @@ def _kind(source: ProseSource, meta: dict, sections: list[Section], context: Par
         return kind
     by_name = kinds.kind_from_name(source.name)
     status = looks_like_status(list(source.front_matter.items()) + _top_pairs(source.blocks))
-    if by_name == kinds.STATUS and sections and not status:
+    if by_name == kinds.STATUS and sections and not status and _SAYS_LESSONS.search(source.name):
         by_name = None  # "final status and lessons learned.md" with lesson sections and no period: a closure report
     if by_name in (kinds.CLOSURE, kinds.RETRO, kinds.STATUS):
         return by_name
@@ -526,6 +537,9 @@ def _kind(source: ProseSource, meta: dict, sections: list[Section], context: Par
                             and not any(k in meta for k in project_meta.CLOSURE_SIGNS)):
         return kinds.RETRO
     return kinds.CLOSURE
+
+
+_SAYS_LESSONS = re.compile(r"lesson|closure|close-out|closeout|retro|经验|总结", re.IGNORECASE)
 
 
 def _top_pairs(blocks: list[Block]) -> list[tuple[str, str]]:

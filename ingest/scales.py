@@ -63,7 +63,11 @@ def column_scale(header: object, values) -> int | None:
         return FRACTIONS
     if "%" in str(header or ""):  # 'Likelihood %' holding 5 and 10: percentages, not a 1-10 scale
         return 100
-    return next((scale for scale in (5, 10, 100) if top <= scale), None)
+    scale = next((scale for scale in (5, 10, 100) if top <= scale), None)
+    tier_below = {10: 5, 100: 10}.get(scale)
+    if tier_below and len(numbers) >= 4 and sum(n > tier_below for n in numbers) == 1:
+        return None  # one stray value (4, 3, 15, 5): each cell read as it stands, not the column as percentages
+    return scale
 
 
 def _number(value: object) -> float | None:
@@ -99,7 +103,8 @@ def leading_rating(value: object) -> float | None:
     for phrase, score in _RATING_WORDS:
         if not has_han(phrase) and re.match(rf"{phrase}\s*(?:[-–—]\s|[:;,(])", text):  # not 'Low-cost …'
             return float(score)
-    return None
+    number = re.match(r"([1-5])\s*(?:\(|[-–—:]\s)", text)  # '4 (Major) - 3-month delay', '4 - Major: ...'
+    return float(number[1]) if number else None
 
 
 def rating(value: object, top: int | None = None) -> float | None:
@@ -194,7 +199,8 @@ def score(given: object, probability: float | None, impact: float | None) -> flo
 
 _NOT_OCCURRED = re.compile(
     r"\b(?:not|never|no|didn't|hasn't|haven't|wasn't|without)\b[\s-]*(?:been\s+|yet\s+|have\s+|has\s+|any\s+)?"
-    r"(?:occurr?(?:ed)?|materiali[sz]ed?|reali[sz]ed|triggered|happen(?:ed)?|bec[oa]me an issue|issues?)\b"
+    r"(?:occurr?(?:ed)?|materiali[sz]ed?|reali[sz]ed|triggered|happen(?:ed)?|bec[oa]me an issue"
+    r"|issues?(?!\s+(?:remaining|outstanding|open|left|since)))\b"
     r"|\b(?:materiali[sz]ed|occurred|triggered|reali[sz]ed|happened)\s*[:?]?\s*(?:no|n)\b"
     r"|未(?:曾)?(?:发生|触发|转为问题)|没有?(?:发生|触发)", re.IGNORECASE)
 """A status that says the risk did not happen: 'Closed - not materialised', 'Never occurred', 'Not realised',

@@ -68,7 +68,9 @@ def blocks_from_docx(document) -> list[Block]:
         if block is None:
             return
         if block.kind == "item" and block.level > 0 and blocks and blocks[-1].kind == "item":
-            blocks[-1].text += "\n" + block.text  # a sub-bullet belongs to the item above it
+            above = blocks[-1]
+            above.nested = above.nested or "\n" not in above.text  # its first line is its title
+            above.text += "\n" + block.text  # a sub-bullet belongs to the item above it
         else:
             blocks.append(block)
 

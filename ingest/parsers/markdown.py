@@ -171,7 +171,8 @@ def _items(tokens) -> list[Block]:
 def _item(inlines) -> Block:
     lead, first = _lead(inlines[0])
     lines = [first] + [inline_text(t, images=False).strip() for t in inlines[1:]]
-    return Block("item", "\n".join(line for line in lines if line), lead=lead)
+    return Block("item", "\n".join(line for line in lines if line), lead=lead,
+                 nested=len(inlines) > 1 and "\n" not in first)
 
 
 def _paragraph(inline) -> Block:

@@ -223,9 +223,13 @@ def _join(text: str, line: str, words: set[str]) -> str:
 
 
 COMPOUND_FIRST = frozenset((
-    "third", "go", "co", "re", "pre", "post", "non", "self", "well", "cross", "long", "short", "high", "low", "real",
-    "follow", "sign", "roll", "cut", "hand", "one", "two", "multi", "sub", "e", "de"))
-"""First parts of hyphenated words a closure report uses (third-party, go-live, sign-off, roll-out, co-located)."""
+    "third", "go", "co", "non", "self", "well", "cross", "long", "short", "high", "low", "real", "sign", "roll", "cut",
+    "one", "two", "multi"))
+"""First parts of hyphenated words a closure report uses (third-party, go-live, sign-off, roll-out, co-located). Not
+the syllables a typesetter breaks long words at ("re-quirements", "de-livered", "pre-sentation", "sub-stantial")."""
+_WORD_ENDINGS = frozenset(("ing", "ed", "tion", "tions", "ment", "ments", "ly", "er", "ers", "ity", "ance", "ence",
+                           "ous", "ive", "al", "ling", "led", "ness", "able", "ible", "ure", "ures"))
+"""What follows a typesetter's break inside one word ("follow-ing", "hand-ling", "roll-ed"): joined, never a compound."""
 _WORD = re.compile(r"\w+(?:-\w+)*")
 
 
@@ -241,6 +245,8 @@ def _keeps_hyphen(before: str, line: str, words: set[str]) -> bool:
     head, tail = head[0].lower(), tail[0].lower()
     if f"{head}-{tail}" in words or head + tail in words:
         return f"{head}-{tail}" in words
+    if tail in _WORD_ENDINGS:
+        return False
     last = head.rsplit("-", 1)[-1]  # "end-to-" / "end", "day-to-" / "day", "out-of-" / "hours"
     return last in COMPOUND_FIRST or ("-" in head and last in ("to", "of", "and", "the"))
 

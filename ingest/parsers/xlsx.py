@@ -90,8 +90,11 @@ def _is_status_report(name: str, workbook, context: ParseContext) -> bool:
     sheets = _visible_sheets(workbook)
     first = _rows(sheets[0])[:HEADER_SCAN_ROWS] if sheets and kind in (None, kinds.STATUS) else []
     if kind == kinds.STATUS and not context.kind_hint:
-        # 'Lessons log - status at June.xlsx' with Lesson learned and Recommendation columns is a lessons register.
-        return _register_columns_kind(first) is None
+        # 'Lessons log - status at June.xlsx' with Lesson learned and Recommendation columns is a lessons register,
+        # 'risk status June.xlsx' of risk columns a risk register; a 'weekly status report' opening on its RAID
+        # log is a status report still
+        found = _register_columns_kind(first)
+        return found is None or (found == kinds.RISKS and bool(re.search(r"status[\s_-]*report", name, re.I)))
     if kind is not None:
         return kind == kinds.STATUS
     return looks_like_status([(cells[0], cells[1]) for _, cells in first if len(cells) >= 2])

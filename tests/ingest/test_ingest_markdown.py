@@ -384,3 +384,50 @@ def test_a_report_named_final_status_with_lesson_sections_is_a_closure_report_an
     parsed = parse_bytes("FS-CRM-2024 final status and lessons learned.md", text.encode(), ParseContext())
     assert parsed.document.kind == "closure report" and len(parsed.lessons) == 1
     assert parsed.projects[0].name == "Store Network Refresh"
+
+
+@pytest.mark.parametrize("heading, polarity", [("Lessons learned and next steps", "improvement"),
+                                               ("经验教训与下一步工作", "improvement"),
+                                               ("What went wrong with the handover", "went wrong"),
+                                               ("Challenges during transition to BAU", "went wrong")])
+def test_a_lesson_heading_that_also_names_next_steps_or_a_handover_keeps_its_lessons(heading, polarity):
+    """These headings gave no lesson at all once 'next steps' and 'handover' sections were set aside."""
+    parsed = _closure(f"## {heading}\n\n- Knowledge transfer to support took two days and 40 tickets followed.\n")
+    assert [(x.title, x.polarity) for x in parsed.lessons] == [
+        ("Knowledge transfer to support took two days and 40 tickets followed", polarity)]
+
+
+def test_real_lessons_that_start_like_a_callout_or_wrap_onto_a_name_are_kept_whole():
+    """'Note: the rehearsal caught...' and '👉 Daily syncs...' were dropped as callouts; 'signed off by' /
+    'Sarah Jones on Friday' was cut at the line break."""
+    parsed = _closure("## What went well\n\n- Note: the cutover rehearsal caught three data mapping errors.\n"
+                      "- 👉 Daily syncs with the vendor kept the integration on track.\n"
+                      "- The migration was signed off by\n  Sarah Jones on Friday.\n")
+    assert [x.title for x in parsed.lessons] == [
+        "Note: the cutover rehearsal caught three data mapping errors",
+        "👉 Daily syncs with the vendor kept the integration on track",
+        "The migration was signed off by Sarah Jones on Friday"]
+
+
+def test_a_short_lesson_title_over_its_details_stays_one_lesson_and_a_mixed_label_is_read_before_it_goes():
+    """'### Vendor delays' over two detail bullets became two lessons without their subject; in a section of both
+    kinds 'Issue: ...' became an improvement titled in lower case."""
+    parsed = _closure("## Lessons learned\n\n### Vendor delays\n\n- The integrator delivered the build three weeks "
+                      "late.\n- Their test environment was not ready until SIT week 2.\n\n"
+                      "## Successes and challenges\n\n- Issue: the steering committee met only twice.\n")
+    first, second = parsed.lessons
+    assert first.title == "Vendor delays" and "three weeks late" in first.what_happened
+    assert (second.title, second.polarity) == ("The steering committee met only twice", "went wrong")
+
+
+def test_a_status_report_named_so_stays_one_and_a_closure_report_final_names_no_project():
+    """A weekly status report with 'Key issues' and 'Next steps' sections became a closure report; 'Project Closure
+    Report - Final' made a project called Final."""
+    status = ("# Warehouse Scanner Rollout: weekly status report\n\nProject code: WSR-2024\nDate: 7 June 2024\n"
+              "Overall status: Amber\n\n## Key issues\n\n- Handset delivery slipped by two weeks.\n\n## Next steps\n\n"
+              "- Survey site 3.\n")
+    parsed = parse_bytes("WSR-2024_status-report_2024-06-07.md", status.encode(), ParseContext())
+    assert parsed.document.kind == "status report"
+    final = parse_bytes("closure report crm.md", b"---\ncode: CRM-FIN-2024\n---\n# Project Closure Report - Final\n\n"
+                        b"## What went wrong\n\n- The vendor slipped.\n", ParseContext())
+    assert final.projects[0].name == "CRM-FIN-2024"

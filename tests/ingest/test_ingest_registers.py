@@ -468,3 +468,34 @@ def test_an_impact_rating_column_beside_a_described_impact_is_read():
     assert [(r.impact, r.effect) for r in risks] == [(4, "Go-live slips by six weeks"),
                                                      (4, "High - two weeks lost to handover"),
                                                      (None, "Low-cost supplier fails and we rebuy hardware")]
+
+
+def test_a_status_that_says_it_happened_stays_materialised_beside_no_issues_remaining():
+    """'Materialised - no issues remaining' was read as 'no issues': a closed risk that never happened."""
+    data = ("Risk ID,Risk Description,Probability,Impact,Status\n"
+            "R1,Vendor may deliver late,3,3,Materialised - no issues remaining\n"
+            "R2,Key staff may leave,3,3,\"Occurred, issue raised - no issues outstanding\"\n").encode()
+    risks = parse_bytes("NOI-2_risk_register.csv", data, ParseContext()).risks
+    assert [(r.status, r.materialised) for r in risks] == [("materialised", True), ("materialised", True)]
+
+
+def test_one_stray_value_does_not_rescale_its_column_and_a_rated_description_keeps_its_rating():
+    """Impact 4, 3, 15, 5 read the column as percentages (4 → 1); '4 (Major) - 3-month delay' lost its 4."""
+    data = ("Risk ID,Risk Description,Probability,Impact,Status\n"
+            "R1,Vendor may deliver late,4,4,Open\nR2,Key staff may leave,2,3,Open\nR3,Data may be dirty,3,15,Open\n"
+            "R4,UAT may slip,5,5,Open\nR5,Security review may take longer,3,4 (Major) - 3-month delay to programme,"
+            "Open\n").encode()
+    risks = parse_bytes("STR-1_risk_register.csv", data, ParseContext()).risks
+    assert [r.impact for r in risks[:2]] + [risks[3].impact] == [4, 3, 5]
+    assert (risks[4].impact, risks[4].effect) == (4, "4 (Major) - 3-month delay to programme")
+
+
+def test_a_weekly_status_workbook_opening_on_its_raid_log_is_a_status_report():
+    """The columns of a first sheet of risks outweighed the name 'weekly status report': it became a register."""
+    raid = [["Risk", "Probability", "Impact", "Owner", "Status"], ["Vendor may deliver late", "High", "High", "Ann",
+                                                                   "Open"]]
+    summary = [["Project code", "RAID-2024"], ["Reporting period", "2024-06-03 to 2024-06-07"],
+               ["Overall RAG", "Amber"], ["Percent complete", "40%"]]
+    parsed = parse_bytes("RAID-2024 weekly status report.xlsx", _workbook(("RAID", raid), ("Summary", summary)),
+                         ParseContext())
+    assert parsed.document.kind == "status report"
