@@ -28,7 +28,7 @@ from kb.language import has_han
 from kb.models import SearchLog
 from kb.priority import lower_this_thread
 from search import confidence, hits, ranking, spelling
-from search.facets import TOPICS, Detection, detect, project_rules, value_rules
+from search.facets import TOPICS, Detection, detect, project_rules, remaining_text, value_rules
 from search.hits import fetch_rows, make_hit, source_of_row
 from search.index import Snapshot, build_snapshot
 from search.models import (
@@ -383,7 +383,8 @@ class SearchEngine:
         snap = self.snapshot()
         base = visible_rows(snap, visible, request.include_unpublished)
         question, found, weights, respelt = self._read(snap, request, base, visible)
-        scores = self.text_scores(snap, question, weights, topic_words(question, found), topic_rows(snap, found))
+        scores = self.text_scores(snap, question, weights, topic_words(question, found), topic_rows(snap, found),
+                                  left_out=found.left_out)
         plan = self._plan(snap, request, found, scores.match, base)
         plan.notes[:0] = [_('No lesson or risk has the word "%(word)s"; it was searched as "%(nearest)s".')
                           % {"word": r.typed, "nearest": r.searched} for r in respelt]
@@ -461,7 +462,8 @@ class SearchEngine:
         return kept(snap, ("facet rules", hidden), build)
 
     def text_scores(self, snap: Snapshot, query: str, weights: dict[str, float],
-                    topics: frozenset[str] = frozenset(), tagged: np.ndarray | None = None) -> ranking.TextScores:
+                    topics: frozenset[str] = frozenset(), tagged: np.ndarray | None = None,
+                    left_out: Sequence[tuple[int, int]] = ()) -> ranking.TextScores:
         """`topics`: the words of a topic read from the question (a category or phase), which say what it is about
         though they only rank: a question of facet words alone matches by them ("UAT" matched all 850 rows), or
         by the topic's tag (`tagged`: "governance" is in no lesson's text, but lessons are tagged with it)."""
@@ -469,9 +471,11 @@ class SearchEngine:
         if not weights:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         if not content:  # "lessons from failed projects": rank by what frames it ("failed"), not by "lessons", which
-            # put the lessons about reading lessons first
-            query = _without_question_words(query)
-            weights = {t: w for t, w in weights.items() if t not in _QUESTION_STEMS} or weights
+            # put the lessons about reading lessons first, nor by what it leaves out ("lessons not about vendors")
+            query = _without_question_words(remaining_text(query, list(left_out)) if left_out else query)
+            weights = {t: w for t, w in weights.items() if t not in _QUESTION_STEMS}
+            if not query or not weights:  # "lessons not about vendors": nothing to rank by, so newest first
+                return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         bm25 = ranking.bm25_scores(snap, weights)
         dense = self.dense_scores(snap, query)
         by_topic = not content and any(t in weights for t in topics)
@@ -774,9 +778,15 @@ def query_weights(query: str, found: Detection) -> dict[str, float]:
     """Stemmed query terms with their weight; words that implied a facet count less."""
     # "lessons not about vendors": a left-out facet's words are not searched for
     gone = {t for start, end in found.left_out for t in term_counts(query[start:end])}
-    weights = {t: 1.0 for t in term_counts(query) if t not in gone}
+    left = [query[start:end] for start, end in found.left_out if _HAN.search(query[start:end])]
+    weights = {t: 1.0 for t in term_counts(query) if t not in gone  # 未发生 holds 发生, which is left out
+               and not (_HAN.search(t) and any(part in t for part in left))}
     for term in weights.keys() & _QUESTION_STEMS:
         weights[term] = FACET_WORD_WEIGHT
+    for m in _FRAMING.finditer(query.lower()):  # "key risks", "before starting": what frames it, not its topic
+        for term in term_counts(m[0]):
+            if term in weights:
+                weights[term] = FACET_WORD_WEIGHT
     spans = [query[start:end] for start, end in found.spans]
     for span in spans:
         for term in term_counts(span):
@@ -790,15 +800,20 @@ def query_weights(query: str, found: Detection) -> dict[str, float]:
 
 
 _QUESTION_STEMS = {stem(w) for w in QUESTION_WORDS}
+_FRAMING = re.compile(r"\b(?:key|major|critical|common|recurring)(?= (?:risks?|lessons?|issues?|problems?|learnings?|"
+                      r"takeaways?|findings?|points|challenges?|mistakes?|failures?)\b)"
+                      r"|\bbefore (?:we )?(?:start(?:ing)?|kick(?:ing)?[- ]?off|begin(?:ning)?)\b")
+"""Words that frame a question only beside others: "key risks" (not "key person"), "before starting" (not "project
+start-up problems")."""
 _WORD = re.compile(r"[\w&'-]+")
 
 
 def _without_question_words(question: str) -> str:
     """The question less the words that only frame it, for its meaning ("lessons from failed ERP projects" is
-    read as "failed ERP"); the question itself when nothing else is left."""
+    read as "failed ERP"); empty when only such words and small words ("the", "at") are left."""
     kept = _WORD.sub(lambda m: "" if m[0].lower() in QUESTION_WORDS else m[0], question)
     kept = " ".join(kept.split())
-    return kept if _WORD.search(kept) else question
+    return kept if term_counts(kept) else ""
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -24,6 +24,9 @@ _HAN = r"[\u4e00-\u9fff]"
 # so it does not stay behind as a topic word.
 _TYPE_WORD = (r"(?:erp|sap|crm|cloud|app|mobile|web|website|bi|network|office|m&a|merger|regulatory|compliance|it"
               r"|digital|software|infrastructure|transformation)")
+_CLAUSE_END = (r"(?=\s*(?:[?.!,;]|$)|\s+(?:and|or|in|on|during|since|last|this|before|after|because|why|when|"
+               r"from|between|over)\b)")
+"""What ends the verb of 'which projects failed': not an object ('projects that failed UAT' failed a test)."""
 _ANOTHER_OUTCOME = r"(?:(?:and|or|&|/) ?(?:failed|cancell?ed|abandoned|successful|challenged) )?"
 """'failed and challenged projects' names both outcomes."""
 _OUTCOME_OF = r"(?:" + _TYPE_WORD + " " + _PROJ + r"|(?:[\w&/-]+ )?(?:projects?|programmes?|programs?|initiatives?))"
@@ -39,7 +42,7 @@ ZH_RULES: list[tuple[str, str, str]] = [
     ("polarity", "went well", r"做得好|成功经验|哪些(?:好的)?做法|亮点|顺利的"),
     ("polarity", "improvement", r"下次(?:应该|要)?怎么做|改进建议|如何改进|怎么改进"),
     ("kind", "risk", r"风险(?!管理)"),
-    ("status", "materialised", r"已(?:经)?发生|发生了的|变成了?问题|转为问题"),
+    ("status", "materialised", r"已(?:经)?发生|发生了的|变成了?问题|转为问题|(?<=未)发生|(?<=没有)发生"),
     ("status", "open", r"(?:未关闭|处理中|开放)的风险"),
     ("status", "closed", r"已关闭的风险"),
     ("outcome", "failed", r"(?:失败|取消|终止)(?:了)?的\w{0,8}项目"),
@@ -73,14 +76,15 @@ ZH_RULES: list[tuple[str, str, str]] = [
 RULES: list[tuple[str, str, str]] = [
     ("polarity", "went wrong", r"(?:what )?went wrong|gone wrong|go wrong|goes wrong|did(?:n't| not)(?: [\w-]+){0,4} go (?:well|to plan)|\bnot go (?:well|to plan)|went badly"
                                r"|what failed|mistakes|pain points|what hurt"
-                               r"|(?<=\bwhy )(?:did|do|does|have|has) (?:[\w&/-]+ ){1,5}fail(?:ed)?\b"
-                               r"|\broot causes? of\b"),
+                               r"|\bwhy (?:did|do|does|have|has) (?:[\w&/-]+ ){1,5}(?P<mark>fail(?:ed)?)\b"
+                               r"|\broot causes? of\b(?! (?:the |our |a |its |their )?(?:success|successful|good|well))"),
     ("polarity", "went well", r"(?:what )?went well|go(?:es)? well|(?:what )?worked well|what worked|successes"
                               r"|good practices?"),
     ("polarity", "improvement", r"do differently|next time"),
     ("kind", "risk", r"(?<![a-z])materiali[sz]ed risks\b|\brisks\b|risk registers?|\brisk (?:that|which)\b"
                      r"|(?<![a-z])materiali[sz]ed"),
-    ("status", "materialised", r"(?<![a-z])materiali[sz](?:ed|e)\b|became (?:an )?issues?|turned into issues?"
+    ("status", "materialised", r"(?<![a-z])materiali[sz]ed|(?:(?<=not )|(?<=never )|(?<=n't ))materiali[sz]e\b"
+                               r"|became (?:an )?issues?|turned into issues?"
                                r"|risks? (?:that|which) (?:occurred|happened|were realised|were realized|hit)|\bcame true\b"),
     ("status", "open", r"\bopen risks\b"),
     ("status", "closed", r"\bclosed risks\b"),
@@ -89,8 +93,8 @@ RULES: list[tuple[str, str, str]] = [
     ("outcome", "failed", r"\b(?:failed|cancell?ed|abandoned)(?: ?(?:and|or|&|/) ?(?:failed|cancell?ed|abandoned|terminated))?"
                           r"(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"
                           r"|(?<=\bprojects )(?:(?:that|which) )?(?:(?:were|was|have|had|got) )?(?:been )?"
-                          r"(?:failed|fail|cancell?ed|terminated|abandoned|scrapped)\b"
-                          r"|(?<=\bprojects to )fail\b|(?<=\bprojects )fail\b"),
+                          r"(?:failed|fail|cancell?ed|terminated|abandoned|scrapped)" + _CLAUSE_END
+                          + r"|(?<=\bprojects to )fail" + _CLAUSE_END + r"|(?<=\bprojects )fail" + _CLAUSE_END),
     ("outcome", "successful", r"\bsuccessful(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
     ("outcome", "challenged", r"\bchallenged(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
     ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|s/4 ?hana|enterprise resource planning|netsuite|oracle e-business"),
@@ -106,7 +110,10 @@ RULES: list[tuple[str, str, str]] = [
                                               + r"|data lakes?|analytics platforms?"),
     ("project_type", "network upgrade", r"\bnetwork " + _PROJ + r"|network refresh(?:es)?|sd-?wan|\b(?:wan|lan|wi-?fi|telephony) " + _PROJ),
     ("project_type", "M&A integration", r"\bm&a\b|mergers?\b|post-merger|acquisition integrations?|integrat\w* (?:of )?acquired"
-                                        r"|(?<!data )(?<!customer )\bacquisitions\b|acquired (?:companies|businesses|firms)"),
+                                        r"|\bmergers? (?:and|&) acquisitions?|\bacquisitions? (?:and|&) mergers?"
+                                        r"|(?<!data )(?<!customer )(?<!land )(?<!site )(?<!property )(?<!talent )"
+                                        r"\bacquisitions\b(?! of (?:data|land|sites?|property|equipment|assets))"
+                                        r"|acquired (?:companies|businesses|firms)"),
     ("category", "vendor and procurement", r"vendor-led|\bvendors?\b|\bsuppliers?\b|\bcontractors?\b|procurement|outsourc\w*"
                                            r"|third[- ]part(?:y|ies)|system integrators?"),
     ("category", "scope", r"scope creep|scope changes?|feature creep|gold plating"),
@@ -134,7 +141,8 @@ YEAR_RULES: list[tuple[str, str]] = [
     (r"\b(?:before|until|prior to|up to) " + _Y, "to"),
     (r"\b(?:in|during) " + _Y, "in"),
     (r"\b(?:in |over |during )?the (?:last|past) (\d{1,2}|two|three|four|five|six|seven|eight|nine|ten) years\b", "last"),
-    (r"\b(?:in |during |over )?(?:the )?(last|this|previous) year\b", "year"),
+    (r"\b(?:within |in |during |over )?the (?:last|past) year\b(?! of\b)", "past year"),
+    (r"\b(?:in |during |over )?(last|this|previous) year\b(?! of\b)", "year"),
     # Chinese: 2020年到2022年, 2022年以来 / 自2022年起, 2022年以前, 2022年, 近3年.
     (r"(?<!\d)" + _Y + r"\s*年?\s*(?:到|至|~|-|–)\s*" + _Y + r"\s*年?", "range"),
     (r"(?:自|从)?\s*(?<!\d)" + _Y + r"\s*年?\s*(?:以来|之后|以后|起|至今)", "from"),
@@ -169,10 +177,15 @@ did not deliver", "projects with no sponsor", "delivered without testing" keep t
 
 
 _NOT_HAPPENED = re.compile(r"\b(?:did(?:n't| not)|never|not|has(?:n't| not)|have(?:n't| not)|(?:was|were)(?:n't| not))"
-                           r"(?: yet)? $|未|没有?$")
+                           r"(?: yet)? $|(?:未|没有?)$")
 """A status's verb negated: "risks that did not materialise", "never materialised", 未发生 are not materialised ones."""
-_AND_ALSO = re.compile(r"\s*(?:,\s*)?(?:and|or|nor|&|/|,|、|和|或)\s*(?:non[- ]?|not\s+)?(?:the\s+)?")
-"""Between two facets of a kind: "other than ERP and CRM", "non-ERP or CRM", "除了ERP和CRM"."""
+_NOT = re.compile(r"\bnot\s+$")
+_NAMED_FACETS = ("project_type", "industry", "portfolio", "outcome", "language", "project")
+"""Facets that name kinds of project, which a bare "not" before them leaves out ("not retail lessons", "not ERP");
+before a topic it is a verb's ("were not trained", "did not test")."""
+_AND_ALSO = re.compile(r"\s*(?:and|or|nor|&|/|,|、|和|或)\s*(?:non[- ]?|not\s+)?(?:the\s+)?")
+"""Between two facets of a kind: "other than ERP and CRM", "non-ERP or CRM", "除了ERP和CRM"; not ", and", which
+starts another part of the question ("lessons not from ERP projects, and CRM lessons")."""
 
 
 def _carry_negation(low: str, out: Detection, claimed: list[tuple[str, tuple[int, int]]]) -> None:
@@ -214,17 +227,22 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
                       or not any(a < m.end() and m.start() < b for a, b in named)), None)
         if m and (facet, value) not in seen:
             seen.add((facet, value))
+            # "why did the cutover fail": the facet's words are "fail" alone; "the cutover" is what it is about
+            span = m.span("mark") if "mark" in m.re.groupindex and m.group("mark") else m.span()
             # "non-materialised risks" are still risks
-            excluded = facet != "kind" and bool(_NEGATION.search(low, max(0, m.start() - 40), m.start())
-                                                 or facet == "status" and _NOT_HAPPENED.search(low, 0, m.start()))
-            if any(f == facet and a < m.end() and m.start() < b and (a, b) != m.span() for f, (a, b) in claimed):
+            unsaid = _NOT_HAPPENED.search(low, 0, span[0]) if facet == "status" else None
+            excluded = facet != "kind" and bool(_NEGATION.search(low, max(0, span[0] - 40), span[0]) or unsaid
+                                                 or facet in _NAMED_FACETS and _NOT.search(low, 0, span[0]))
+            if any(f == facet and a < span[1] and span[0] < b and (a, b) != span for f, (a, b) in claimed):
                 continue  # "go well" inside "didn't go well", which names went wrong (one phrase may name two)
-            claimed.append((facet, m.span()))
-            out.facets.append(DetectedFacet(facet=facet, value=value, phrase=query[m.start():m.end()],
+            claimed.append((facet, span))
+            out.facets.append(DetectedFacet(facet=facet, value=value, phrase=query[span[0]:span[1]],
                                             excluded=excluded))
-            (out.left_out if excluded else out.spans).append(m.span())
+            (out.left_out if excluded else out.spans).append(span)
+            if unsaid:  # "never" in "risks that never materialised" is no word to search for
+                out.left_out.append(unsaid.span())
             if facet in TOPICS and not excluded:
-                out.topics.append(m.span())
+                out.topics.append(span)
     _carry_negation(low, out, claimed)
     if any(f.facet == "status" and f.value == "materialised" and not f.excluded for f in out.facets) \
             and ("kind", "risk") not in seen:
@@ -248,6 +266,8 @@ def _detect_years(query: str, low: str, out: Detection, today: date) -> None:
         if how == "year":  # "last year", "this year", 去年, 今年
             a = today.year if m.group(1) in ("this", "今年") else today.year - 1
             how = "in"
+        elif how == "past year":  # "within the last year": the past twelve months, from last year on
+            a, how = today.year - 1, "from"
         else:
             a = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1)]
         if how == "range":

@@ -488,13 +488,13 @@ def _materialised_risks(engine: SearchEngine, snap: Snapshot, profile: ProjectPr
         near |= snap.codes["project_type"] == type_code
     rows = np.flatnonzero(mask & near)
     text = profile_text(profile)
-    # The same type's risks first, then those of the most similar projects, each by closeness to the description:
-    # a head-office move's pack led with a policy-data risk of a project similar at 0.20.
+    # The same type's risks first, each by closeness to the description, then the most similar project's: a
+    # head-office move's pack led with a policy-data risk of a project similar at 0.20.
     likeness = {m.project.id: m.score for m in similar}
     same_type = (snap.codes["project_type"][rows] == type_code) if type_code is not None else np.zeros(len(rows), bool)
     project_score = np.array([likeness.get(int(pid), 0.0) for pid in snap.project_ids[rows]], dtype=np.float32)
     closeness = engine.dense_scores(snap, text)[rows] if text and len(rows) else np.zeros(len(rows), np.float32)
-    rows = rows[np.lexsort((-closeness, -project_score, ~same_type))]
+    rows = rows[np.lexsort((-project_score, -closeness, ~same_type))]
     rows = rows[:limit].tolist()
     items = fetch_rows(engine.kb, snap, rows)
     terms = {t: 1.0 for t in term_counts(text)}

@@ -3,6 +3,8 @@ the knowledge base says it has nothing when a question's topic is in no lesson, 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from search import SearchEngine, SearchRequest
@@ -125,3 +127,18 @@ def test_why_did_a_project_fail_lists_what_went_wrong_on_it(demo_engine):
     resp = ask(demo_engine, "why did RET-ERP-2022 fail", limit=50)
     assert resp.applied_filters == {"project": ["RET-ERP-2022"], "polarity": ["went wrong"]}
     assert resp.answered and resp.total >= 10
+
+
+def test_a_question_of_what_it_leaves_out_does_not_rank_by_it(demo_engine):
+    """'lessons not about vendors' ranked vendor lessons not tagged vendor first: the meaning searched for kept
+    the word it leaves out."""
+    resp = ask(demo_engine, "lessons not about vendors")
+    assert resp.excluded_filters == {"category": ["vendor and procurement"]}
+    assert not [h for h in resp.hits if re.search(r"vendor|contractor|supplier|integrator", h.title, re.I)]
+
+
+@pytest.mark.parametrize("question", ["problems at project start", "key person dependency"])
+def test_a_word_that_frames_some_questions_is_the_topic_of_others(demo_engine, question):
+    """'start' and 'key' as framing words made these questions match every row, unanswered."""
+    resp = ask(demo_engine, question)
+    assert resp.answered and resp.total < 100

@@ -319,3 +319,42 @@ def test_an_industry_named_before_lessons_or_risks_filters_to_it():
     for question in ("manufacturing lessons", "manufacturing risks", "lessons in manufacturing"):
         assert ("industry", "Manufacturing") in {(f.facet, f.value) for f in detect(question, rules).facets}
     assert not [f for f in detect("manufacturing execution system", rules).facets if f.facet == "industry"]
+
+
+@pytest.mark.parametrize("question, facet", [
+    ("projects which failed testing", ("outcome", "failed")),  # failed a test: not failed projects
+    ("projects that failed the audit", ("outcome", "failed")),
+    ("root causes of the successful go-live", ("polarity", "went wrong")),
+    ("did the benefits materialise", ("status", "materialised")),
+    ("risks that could materialise on ERP", ("status", "materialised")),
+    ("land acquisitions", ("project_type", "M&A integration")),
+    ("last year of the programme", ("year_from", "2025")),
+])
+def test_words_near_a_facet_that_do_not_name_it(question, facet):
+    """Found by the regression probe: each of these read a facet it does not name."""
+    from search.facets import detect
+
+    assert facet not in {(f.facet, f.value) for f in detect(question, today=date(2026, 11, 30)).facets}
+
+
+def test_a_negation_stops_at_a_new_clause_and_why_did_x_fail_keeps_x_as_the_topic():
+    """'lessons not from ERP projects, and CRM lessons' left out CRM too; 'why did the cutover fail' took 'the
+    cutover' into the went-wrong phrase, so every lesson that went wrong matched."""
+    from search.engine import FACET_WORD_WEIGHT, query_weights
+    from search.facets import detect
+
+    found = detect("lessons not from ERP projects, and CRM lessons", today=date(2026, 11, 30)).facets
+    assert {(f.value, f.excluded) for f in found if f.facet == "project_type"} == {("ERP migration", True),
+                                                                                   ("CRM rollout", False)}
+    question = "why did the cutover fail"
+    weights = query_weights(question, detect(question, today=date(2026, 11, 30)))
+    assert weights["cutover"] == 1.0 and weights["fail"] == FACET_WORD_WEIGHT
+
+
+def test_a_chinese_negation_elsewhere_in_the_question_leaves_materialised_risks_as_asked():
+    """Any 未 before 已发生 ('ERP项目未按计划上线时已发生的风险') left materialised risks out: the opposite."""
+    from search.facets import detect
+
+    found = {(f.facet, f.value): f.excluded for f in detect("ERP项目未按计划上线时已发生的风险").facets}
+    assert found[("status", "materialised")] is False
+    assert {(f.facet, f.value): f.excluded for f in detect("未发生的风险").facets}[("status", "materialised")] is True
