@@ -54,15 +54,17 @@ _SECTIONS: tuple[tuple[str, SectionRole], ...] = (
      r"|could have gone better|went badly|less well|what hurt|pain points?|challenges|key issues|issues"
      r"( encountered| faced)?|problems( encountered)?|failures|mistakes|what didn't work|what did not work"
      r"|(areas|opportunities) for improvement|weaknesses|negatives|lowlights|and what (didn't|did not)", SectionRole(WENT_WRONG)),
-    (r"^(lacked|mad|sad|stop|stop doing|delta|less of)$", SectionRole(WENT_WRONG, retro=True)),
+    (r"^(lacked|mad|sad|stop|stop doing|delta|less of|drop|anchors?|headwinds?)$", SectionRole(WENT_WRONG, retro=True)),
     (r"what went well|went well|what worked( well)?|worked well|(key )?successes|strengths|highlights|positives"
      r"|good practices?|what we did well", SectionRole(WENT_WELL)),
-    (r"^(liked|glad|continue|continue doing|keep|keep doing|more of|kudos)$", SectionRole(WENT_WELL, retro=True)),
+    (r"^(liked|glad|continue|continue doing|keep|keep doing|more of|kudos|wind|tailwinds?)$",
+     SectionRole(WENT_WELL, retro=True)),
     (r"next steps|follow[- ]up actions|后续行动|下一步(行动|工作|计划)?|后续工作", SectionRole(IMPROVEMENT, "recommendation",
                                                                          follow_up=True)),
     (r"recommendations?|action items?|actions|do differently|improvements|suggestions|next time"
      r"|what (we|i) would change", SectionRole(IMPROVEMENT, "recommendation")),
-    (r"^(start|start doing|try|longed for|actions?)$", SectionRole(IMPROVEMENT, "recommendation", retro=True)),
+    (r"^(start|start doing|try|longed for|actions?|add|improve|puzzles?)$",
+     SectionRole(IMPROVEMENT, "recommendation", retro=True)),
     (r"^(learned|learnt)$", SectionRole(IMPROVEMENT, retro=True)),
     (r"lessons? (learned|learnt|identified)|lessons report|^lessons$|key (learnings?|lessons)|^learnings?$",
      SectionRole(IMPROVEMENT)),

@@ -172,6 +172,8 @@ def parse_date(value: object, *, day_first: bool = True) -> date | None:
     text = str(value or "").strip()
     if not text:
         return None
+    if text.isdigit():  # an Excel date exported to CSV as its serial number ('45200' is 2 October 2023)
+        return _excel_serial(int(text))
     return _iso(text) or _numeric(text, day_first) or _chinese_date(text) or _with_month_name(text)
 
 
@@ -249,7 +251,7 @@ _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, 
                 "billion": 1e9}
 _MONEY = re.compile(
     r"(?P<pre>[A-Za-z]{3}|[£$€¥₹])?\s*(?P<num>\d[\d,\s'’]*(?:\.\d+)?)\s*"
-    r"(?P<mult>k|m|mn|bn|b|thousand|million|billion)?\b\.?\s*(?P<post>[A-Za-z]{3}\b)?",
+    r"(?P<mult>k|m|mn|bn|b|thousand|million|billion)?\b\.?\s*(?P<post>[A-Za-z]{3}\b|[£$€¥₹](?!\s*\d))?",
     re.IGNORECASE,
 )
 
@@ -268,6 +270,7 @@ def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str |
     text = str(value or "").strip()
     if text.startswith("-") or has_exponent(text):  # '1.5e6' and '1e400' were read as 1.5 and 400
         return None, None
+    text = _EUROPEAN.sub(lambda m: m[1].replace(".", "") + ("." + m[2] if m[2] else ""), text)
     if has_han(text) or "￥" in text or (yen == "CNY" and "¥" in text):
         amount, currency = _yuan(text)
         return amount, currency or ("CNY" if amount is not None and yen == "CNY" else None)
@@ -284,6 +287,9 @@ def parse_money(value: object, *, yen: str = "JPY") -> tuple[float | None, str |
     return round(number * mult, 2), _currency(match["pre"], match["post"])
 
 
+_EUROPEAN = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3}){2,}|\d{1,3}(?:\.\d{3})+(?=,\d{1,2}(?![\d.,])))(?:,(\d{1,2}))?(?![\d.,])")
+"""An amount grouped with dots, as much of Europe writes it: '1.350.000 €', '1.350,50 EUR' (two groups, or a decimal
+comma, say which it is; '1.250' alone does not)."""
 _EXPONENT = re.compile(r"\d[eE][+-]?\d")
 
 

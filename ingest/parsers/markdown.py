@@ -123,6 +123,12 @@ def _front_matter_loader():
             text = self.construct_scalar(node)
             return text if re.search(r"\.\d*0$|:", text) else super().construct_yaml_float(node)
 
+        def construct_yaml_bool(self, node):
+            """ON, off, yes, no stay as written: 'code: ON' made project True. Only true and false are booleans."""
+            text = self.construct_scalar(node)
+            return super().construct_yaml_bool(node) if text.lower() in ("true", "false") else text
+
+    FrontMatterLoader.add_constructor("tag:yaml.org,2002:bool", FrontMatterLoader.construct_yaml_bool)
     FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", FrontMatterLoader.construct_yaml_timestamp)
     FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", FrontMatterLoader.construct_yaml_int)
     FrontMatterLoader.add_constructor("tag:yaml.org,2002:float", FrontMatterLoader.construct_yaml_float)

@@ -431,3 +431,16 @@ def test_a_status_report_named_so_stays_one_and_a_closure_report_final_names_no_
     final = parse_bytes("closure report crm.md", b"---\ncode: CRM-FIN-2024\n---\n# Project Closure Report - Final\n\n"
                         b"## What went wrong\n\n- The vendor slipped.\n", ParseContext())
     assert final.projects[0].name == "CRM-FIN-2024"
+
+
+def test_drop_add_keep_improve_and_sailboat_retrospectives_are_read():
+    """Drop / Add / Puzzles and a sailboat's Wind / Anchors gave no lessons; 'code: ON' made project True."""
+    text = ("---\nkind: retrospective\ncode: ON\n---\n# Sprint 9\n\n## Keep\n\n- Pairing on the API.\n\n## Drop\n\n"
+            "- Friday releases.\n\n## Add\n\n- A test data refresh each sprint.\n\n## Wind\n\n- The new CI runners.\n\n"
+            "## Anchors\n\n- Waiting for environment tickets.\n\n## Puzzles\n\n- Who owns the staging database?\n")
+    parsed = parse_bytes("sprint-9_retro.md", text.encode(), ParseContext())
+    assert parsed.project_code == "ON"
+    assert [(x.title, x.polarity) for x in parsed.lessons] == [
+        ("Pairing on the API", "went well"), ("Friday releases", "went wrong"),
+        ("A test data refresh each sprint", "improvement"), ("The new CI runners", "went well"),
+        ("Waiting for environment tickets", "went wrong"), ("Who owns the staging database?", "improvement")]

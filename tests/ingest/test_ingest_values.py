@@ -30,6 +30,7 @@ def test_slugs_are_deduplicated_like_github():
     ("2022-03", {}, date(2022, 3, 1)),
     ("30-Jun-24", {}, date(2024, 6, 30)),  # Excel's d-mmm-yy, as a CSV export writes it: it was no date
     ("Jun-24", {}, date(2024, 6, 1)),  # mmm-yy: June 2024, not 24 June
+    ("45200", {}, date(2023, 10, 1)),  # an Excel date exported to CSV as its serial number
     ("sometime", {}, None),
     (44621, {}, date(2022, 3, 1)),
 ])
@@ -42,10 +43,20 @@ def test_dates(text, kwargs, expected):
     ("€2.5 million", (2_500_000, "EUR")), ("n/a", (None, None)), ("£2.05m", (2_050_000, "GBP")),
     ("€ 1 200 000", (1_200_000, "EUR")), ("12,345.67", (12_345.67, None)), ("320万元", (3_200_000, "CNY")),
     # Read wrong before (as 1.0, 1.23, 25, 400, 30): now not amounts, which the reader leaves empty with a warning.
-    ("1.5e6", (None, None)), ("1.234.567,89", (None, None)), ("2,5 Mio €", (None, None)), ("1e400", (None, None)),
+    ("1.5e6", (None, None)), ("2,5 Mio €", (None, None)), ("1e400", (None, None)),
     ("¥1e30", (None, None)), ("9" * 20, (None, None)),
 ])
 def test_money(text, expected):
+    assert parse_money(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1.234.567,89", (1_234_567.89, None)), ("1.350.000 €", (1_350_000, "EUR")), ("EUR 1.250.000", (1_250_000, "EUR")),
+    ("1.350,50 EUR", (1_350.5, "EUR")), ("1,350,000 €", (1_350_000, "EUR")), ("1.250", (1.25, None)),
+])
+def test_amounts_grouped_with_dots_are_read_when_they_say_so(text, expected):
+    """'1.350.000 €' was left empty with a warning: two dot groups or a decimal comma say it is a European amount
+    ('1.250' alone does not), and a symbol after the amount names its currency."""
     assert parse_money(text) == expected
 
 
