@@ -814,6 +814,8 @@ def _without_question_words(question: str) -> str:
     kept = _WORD.sub(lambda m: "" if m[0].lower() in QUESTION_WORDS else m[0], question)
     kept = " ".join(kept.split())
     return kept if term_counts(kept) else ""
+
+
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

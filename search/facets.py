@@ -109,8 +109,8 @@ RULES: list[tuple[str, str, str]] = [
     ("project_type", "data warehouse and BI", r"data ?warehous\w*|business intelligence|\bbi " + _PROJ
                                               + r"|data lakes?|analytics platforms?"),
     ("project_type", "network upgrade", r"\bnetwork " + _PROJ + r"|network refresh(?:es)?|sd-?wan|\b(?:wan|lan|wi-?fi|telephony) " + _PROJ),
-    ("project_type", "M&A integration", r"\bm&a\b|mergers?\b|post-merger|acquisition integrations?|integrat\w* (?:of )?acquired"
-                                        r"|\bmergers? (?:and|&) acquisitions?|\bacquisitions? (?:and|&) mergers?"
+    ("project_type", "M&A integration", r"\bmergers? (?:and|&) acquisitions?|\bacquisitions? (?:and|&) mergers?"
+                                        r"|\bm&a\b|mergers?\b|post-merger|acquisition integrations?|integrat\w* (?:of )?acquired"
                                         r"|(?<!data )(?<!customer )(?<!land )(?<!site )(?<!property )(?<!talent )"
                                         r"\bacquisitions\b(?! of (?:data|land|sites?|property|equipment|assets))"
                                         r"|acquired (?:companies|businesses|firms)"),

@@ -343,6 +343,8 @@ def test_a_negation_stops_at_a_new_clause_and_why_did_x_fail_keeps_x_as_the_topi
     from search.engine import FACET_WORD_WEIGHT, query_weights
     from search.facets import detect
 
+    merged = detect("lessons from mergers and acquisitions").facets  # one phrase: no word left to match
+    assert [(f.value, f.phrase) for f in merged] == [("M&A integration", "mergers and acquisitions")]
     found = detect("lessons not from ERP projects, and CRM lessons", today=date(2026, 11, 30)).facets
     assert {(f.value, f.excluded) for f in found if f.facet == "project_type"} == {("ERP migration", True),
                                                                                    ("CRM rollout", False)}
