@@ -802,9 +802,10 @@ def query_weights(query: str, found: Detection) -> dict[str, float]:
 _QUESTION_STEMS = {stem(w) for w in QUESTION_WORDS}
 _FRAMING = re.compile(r"\b(?:key|major|critical|common|recurring)(?= (?:risks?|lessons?|issues?|problems?|learnings?|"
                       r"takeaways?|findings?|points|challenges?|mistakes?|failures?)\b)"
-                      r"|\bbefore (?:we )?(?:start(?:ing)?|kick(?:ing)?[- ]?off|begin(?:ning)?)\b")
+                      r"|\bbefore (?:we )?(?:start(?:ing)?|kick(?:ing)?[- ]?off|begin(?:ning)?)\b"
+                      r"|\b(?:active|ongoing|running|current|in-flight|live)(?= projects?\b)")
 """Words that frame a question only beside others: "key risks" (not "key person"), "before starting" (not "project
-start-up problems")."""
+start-up problems"), "active projects" (not "an active sponsor")."""
 _WORD = re.compile(r"[\w&'-]+")
 
 

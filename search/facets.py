@@ -33,7 +33,7 @@ _OUTCOME_OF = r"(?:" + _TYPE_WORD + " " + _PROJ + r"|(?:[\w&/-]+ )?(?:projects?|
 """What an outcome word qualifies to name a project's outcome: projects ("failed projects", "failed retail
 projects"), or a project type's own work ("failed ERP migrations"); "failed data migrations" are a
 lesson's subject, not projects that failed."""
-_ZH_PROJ = r"(?:\s*(?:系统)?(?:迁移|实施|上线|切换|升级|改造|建设|推广))?(?:项目|工程)?"
+_ZH_PROJ = r"(?:\s*(?:系统)?(?:迁移|搬迁|实施|上线|切换|升级|改造|建设|推广))?(?:项目|工程)?"
 # The same facets asked in Chinese. Chinese has no spaces, so these patterns match inside
 # a question ('ERP迁移项目出过哪些问题') and Latin names are bounded by letters only.
 ZH_RULES: list[tuple[str, str, str]] = [
@@ -97,8 +97,10 @@ RULES: list[tuple[str, str, str]] = [
                           + r"|(?<=\bprojects to )fail" + _CLAUSE_END + r"|(?<=\bprojects )fail" + _CLAUSE_END),
     ("outcome", "successful", r"\bsuccessful(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
     ("outcome", "challenged", r"\bchallenged(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
-    ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|s/4 ?hana|enterprise resource planning|netsuite|oracle e-business"),
-    ("project_type", "CRM rollout", r"\bcrms?\b(?: " + _PROJ + r")?|salesforce|customer relationship management|hubspot"),
+    ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|(?:s/4 ?hana|enterprise resource planning|netsuite"
+                                      r"|oracle e-business)(?: " + _PROJ + r")?"),
+    ("project_type", "CRM rollout", r"\bcrms?\b(?: " + _PROJ + r")?|(?:salesforce|customer relationship management|hubspot)"
+                                    r"(?: " + _PROJ + r")?"),
     ("project_type", "cloud migration", r"\bcloud " + _PROJ + r"|migrat\w* to (?:the )?cloud|lift[- ]and[- ]shift"
                                         r"|data cent(?:re|er)s? (?:migrations?|moves?|exits?|consolidations?)"
                                         r"|\b(?:aws|azure|gcp) " + _PROJ),

@@ -142,3 +142,15 @@ def test_a_word_that_frames_some_questions_is_the_topic_of_others(demo_engine, q
     """'start' and 'key' as framing words made these questions match every row, unanswered."""
     resp = ask(demo_engine, question)
     assert resp.answered and resp.total < 100
+
+
+@pytest.mark.parametrize("question, applied", [
+    ("数据中心搬迁的风险", {"kind": ["risk"], "project_type": ["cloud migration"]}),
+    ("open risks on active projects", {"kind": ["risk"], "status": ["open"]}),
+    ("Salesforce implementation problems", {"project_type": ["CRM rollout"]}),
+])
+def test_a_filter_is_not_dropped_for_a_word_that_only_frames_it(demo_engine, question, applied):
+    """'搬迁', 'active' and 'implementation' had to be in every result, which left the filter nothing, so it was
+    dropped with a note saying the knowledge base has no such rows: 2, 4 and 3 results, two not answered."""
+    resp = ask(demo_engine, question)
+    assert resp.applied_filters == applied and resp.answered and resp.total > 20 and not resp.notes
