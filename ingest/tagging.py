@@ -166,13 +166,19 @@ def polarity_from_label(label: object) -> str | None:
 
 _NEGATED = re.compile(r"\b(?:no|not|without|never|zero)\s+(?:(?:any|major|significant|serious|real|further|big|"
                       r"unexpected|notable|material)\s+)?" + _NEGATIVE.pattern, re.IGNORECASE)
-"""A problem word said not to have happened: 'No delays on the data migration', 'without problems'."""
+"""A lesson that says a problem did not happen: 'No delays on the data migration', 'Cutover finished without
+problems'. Only in its first sentence, its claim: told later ('Storage battery explosion. No damage was done'), it
+is a detail of what went wrong."""
+_CLAIM_END = re.compile(r"[.!?;\n]")
 
 
 def polarity_from_words(text: str) -> str:
     """went wrong / went well when problem or success words dominate; improvement otherwise.
     Negated problem words ('no delays', 'without issues') are no problem: they made such lessons go wrong."""
-    text = _NEGATED.sub(" ", text or "")
+    text = (text or "").strip()
+    end = _CLAIM_END.search(text)
+    claim, rest = (text[:end.start()], text[end.start():]) if end else (text, "")
+    text = _NEGATED.sub(" ", claim) + rest
     negative = len(_NEGATIVE.findall(text))
     positive = len(_POSITIVE.findall(text))
     if negative > positive:

@@ -212,3 +212,5 @@ def test_problem_words_that_are_negated_do_not_make_a_lesson_go_wrong():
         assert polarity_from_words(text) != "went wrong", text
     assert polarity_from_words("Delays on the data migration") == "went wrong"
     assert polarity_from_words("No owner, so the migration was delayed") == "went wrong"
+    # Said after the lesson's first sentence, it is a detail of what went wrong (NASA incident reports)
+    assert polarity_from_words("The battery exploded in its charger. No damage was done to the rack.") == "went wrong"
