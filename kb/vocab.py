@@ -167,7 +167,9 @@ RISK_STATUSES: dict[str, tuple[str, ...]] = {
              "处理中", "进行中", "监控中", "跟踪中", "打开", "开放", "未关闭", "新增", "已识别", "缓解中", "应对中",
              "已上报", "已升级", "已接受", "已转移"),
     "closed": ("closed", "retired", "expired", "resolved", "mitigated", "avoided", "did not occur", "not occurred",
-               "已关闭", "关闭", "已解决", "已规避", "已缓解", "未发生", "已消除"),
+               "withdrawn", "superseded", "cancelled", "canceled", "handed over", "handed over to bau",
+               "transferred to bau", "no longer applicable", "obsolete",
+               "已关闭", "关闭", "已解决", "已规避", "已缓解", "未发生", "已消除", "已撤销", "已移交"),
 }
 
 INDUSTRY_NAMES: dict[str, tuple[str, ...]] = {

@@ -494,3 +494,13 @@ def test_a_weekly_status_workbook_opening_on_its_raid_log_is_a_status_report():
     parsed = parse_bytes("RAID-2024 weekly status report.xlsx", _workbook(("RAID", raid), ("Summary", summary)),
                          ParseContext())
     assert parsed.document.kind == "status report"
+
+
+def test_a_risk_withdrawn_superseded_or_handed_over_is_closed():
+    """'Withdrawn', 'Superseded' and 'Handed over to BAU' were unreadable statuses, left empty with a warning."""
+    data = ("Risk ID,Risk Description,Probability,Impact,Status\n"
+            "R1,Vendor may deliver late,3,3,Withdrawn\nR2,Key staff may leave,3,3,Superseded\n"
+            "R3,Support may be unready,3,3,Handed over to BAU\n").encode()
+    parsed = parse_bytes("WDN-1_risk_register.csv", data, ParseContext())
+    assert [(r.status, r.materialised) for r in parsed.risks] == [("closed", False)] * 3
+    assert not any("status" in w.lower() and "could not be read" in w for w in parsed.warnings)
