@@ -506,9 +506,9 @@ def _metadata(source: ProseSource, first_section_at: int | None) -> dict[str, ob
     return meta
 
 
-_NOT_A_NAME = re.compile(r"\b(?:final|draft|version|v\d|q[1-4]|h[12]|(?:19|20)\d\d|jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?"
-                         r"|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|steering"
-                         r"|committee|board|sponsor|template|internal|confidential)\b|^(?:for|the)\b", re.IGNORECASE)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_NOT_A_NAME = re.compile(r"\b(?:final|draft|template|confidential)\b|^(?:for|the)\b|^(?:v|version\s*)?\d+(?:\.\d+)*$"
+                         r"|^(?:(?:q[1-4]|h[12]|" + _MONTH + r")\s*)?(?:19|20)\d\d$|^" + _MONTH + r"$", re.IGNORECASE)
 """What follows "Closure Report –" that is no project's name: "Final", "v1.2 DRAFT", "Q3 2024", "for the board"."""
 _TITLED = re.compile(r"^\s*(?:project\s+)?(?:closure|close-out|closeout|completion|end)(?:\s+project)?\s+report\s*"
                      r"(?:[:–—-]|\bfor\b)\s*(\S.{1,80}?)\s*$", re.IGNORECASE)

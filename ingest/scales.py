@@ -64,9 +64,10 @@ def column_scale(header: object, values) -> int | None:
     if "%" in str(header or ""):  # 'Likelihood %' holding 5 and 10: percentages, not a 1-10 scale
         return 100
     scale = next((scale for scale in (5, 10, 100) if top <= scale), None)
-    tier_below = {10: 5, 100: 10}.get(scale)
-    if tier_below and len(numbers) >= 4 and sum(n > tier_below for n in numbers) == 1:
-        return None  # one stray value (4, 3, 15, 5): each cell read as it stands, not the column as percentages
+    others = sorted(numbers)[:-1]
+    fits = next((tier for tier in (5, 10) if others and max(others) <= tier), None)
+    if scale in (10, 100) and len(numbers) >= 4 and fits and fits < scale:
+        return fits  # one stray value (4, 3, 15, 5): the others' scale, not the column as percentages
     return scale
 
 
@@ -103,8 +104,9 @@ def leading_rating(value: object) -> float | None:
     for phrase, score in _RATING_WORDS:
         if not has_han(phrase) and re.match(rf"{phrase}\s*(?:[-–—]\s|[:;,(])", text):  # not 'Low-cost …'
             return float(score)
-    number = re.match(r"([1-5])\s*(?:\(|[-–—:]\s)", text)  # '4 (Major) - 3-month delay', '4 - Major: ...'
-    return float(number[1]) if number else None
+    number = re.match(r"([1-5])\s*(?:\(\s*|[-–—:]\s*)(?:very |extremely )?(?:negligible|insignificant|minor|low|moderate"
+                      r"|medium|major|high|severe|critical|significant|catastrophic)\b", text)
+    return float(number[1]) if number else None  # '4 (Major) - 3-month delay', not '2 – 3 weeks delay'
 
 
 def rating(value: object, top: int | None = None) -> float | None:
@@ -161,6 +163,8 @@ def _on_scale(number: float, top: int) -> float | None:
         return _from_percent(number * 100) if 0 <= number <= 1 else _from_number(number, percent=False)
     if top == 100:
         return _from_percent(number) if 0 <= number <= 100 else None
+    if top == 5 and 5 < number <= 10:
+        return 5.0  # a stray 6 in a 1-5 column is at its top, not below the 4 beside it
     if not 1 <= number <= top:
         return _from_number(number, percent=False) if number < 1 else None
     return round(1 + (number - 1) * 4 / (top - 1), 1)

@@ -172,7 +172,7 @@ def parse_date(value: object, *, day_first: bool = True) -> date | None:
     text = str(value or "").strip()
     if not text:
         return None
-    if text.isdigit():  # an Excel date exported to CSV as its serial number ('45200' is 2 October 2023)
+    if text.isdigit():  # an Excel date exported to CSV as its serial number ('45200' is 1 October 2023)
         return _excel_serial(int(text))
     return _iso(text) or _numeric(text, day_first) or _chinese_date(text) or _with_month_name(text)
 

@@ -472,9 +472,12 @@ class SearchEngine:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         if not content:  # "lessons from failed projects": rank by what frames it ("failed"), not by "lessons", which
             # put the lessons about reading lessons first, nor by what it leaves out ("lessons not about vendors")
-            query = _without_question_words(remaining_text(query, list(left_out)) if left_out else query)
-            weights = {t: w for t, w in weights.items() if t not in _QUESTION_STEMS}
-            if not query or not weights:  # "lessons not about vendors": nothing to rank by, so newest first
+            framing = _QUESTION_STEMS | {t for m in _FRAMING.finditer(query.lower()) for t in term_counts(m[0])}
+            meant = _without_question_words(remaining_text(query, list(left_out)) if left_out else query)
+            kept = {t: w for t, w in weights.items() if t not in framing}
+            if meant and kept:
+                query, weights = meant, kept
+            elif left_out:  # "lessons not about vendors": nothing to rank by but what it leaves out, so newest first
                 return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         bm25 = ranking.bm25_scores(snap, weights)
         dense = self.dense_scores(snap, query)
@@ -803,7 +806,10 @@ _QUESTION_STEMS = {stem(w) for w in QUESTION_WORDS}
 _FRAMING = re.compile(r"\b(?:key|major|critical|common|recurring)(?= (?:risks?|lessons?|issues?|problems?|learnings?|"
                       r"takeaways?|findings?|points|challenges?|mistakes?|failures?)\b)"
                       r"|\bbefore (?:we )?(?:start(?:ing)?|kick(?:ing)?[- ]?off|begin(?:ning)?)\b"
-                      r"|\b(?:active|ongoing|running|current|in-flight|live)(?= projects?\b)")
+                      r"|\b(?:active|ongoing|running|current|in-flight|live)(?= projects?\b)"
+                      r"|\b(?:kinds?|types?|sorts?)(?= of\b)|(?:(?<=what )|(?<=which ))areas?\b"
+                      r"|\b(?:new|upcoming|next|future)(?= (?:[\w&/-]+ ){0,2}(?:projects?|programmes?|migrations?|rollouts?"
+                      r"|implementations?)\b)|\bstart(?:ing)?(?= (?:a|an|the|our) (?:[\w&/-]+ ){0,3}projects?\b)")
 """Words that frame a question only beside others: "key risks" (not "key person"), "before starting" (not "project
 start-up problems"), "active projects" (not "an active sponsor")."""
 _WORD = re.compile(r"[\w&'-]+")

@@ -42,7 +42,7 @@ ZH_RULES: list[tuple[str, str, str]] = [
     ("polarity", "went well", r"做得好|成功经验|哪些(?:好的)?做法|亮点|顺利的"),
     ("polarity", "improvement", r"下次(?:应该|要)?怎么做|改进建议|如何改进|怎么改进"),
     ("kind", "risk", r"风险(?!管理)"),
-    ("status", "materialised", r"已(?:经)?发生|发生了的|变成了?问题|转为问题|(?<=未)发生|(?<=没有)发生"),
+    ("status", "materialised", r"已(?:经)?发生|发生了的|变成了?问题|转为问题|(?<=未)发生|(?<=未曾)发生|(?<=没)发生|(?<=没有)发生"),
     ("status", "open", r"(?:未关闭|处理中|开放)的风险"),
     ("status", "closed", r"已关闭的风险"),
     ("outcome", "failed", r"(?:失败|取消|终止)(?:了)?的\w{0,8}项目"),
@@ -77,7 +77,7 @@ RULES: list[tuple[str, str, str]] = [
     ("polarity", "went wrong", r"(?:what )?went wrong|gone wrong|go wrong|goes wrong|did(?:n't| not)(?: [\w-]+){0,4} go (?:well|to plan)|\bnot go (?:well|to plan)|went badly"
                                r"|what failed|mistakes|pain points|what hurt"
                                r"|\bwhy (?:did|do|does|have|has) (?:[\w&/-]+ ){1,5}(?P<mark>fail(?:ed)?)\b"
-                               r"|\broot causes? of\b(?! (?:the |our |a |its |their )?(?:success|successful|good|well))"),
+                               r"|\broot causes? of\b(?! (?:the |our |a |its |their )?(?:success|successful|good|well)\b)"),
     ("polarity", "went well", r"(?:what )?went well|go(?:es)? well|(?:what )?worked well|what worked|successes"
                               r"|good practices?"),
     ("polarity", "improvement", r"do differently|next time"),
@@ -97,7 +97,7 @@ RULES: list[tuple[str, str, str]] = [
                           + r"|(?<=\bprojects to )fail" + _CLAUSE_END + r"|(?<=\bprojects )fail" + _CLAUSE_END),
     ("outcome", "successful", r"\bsuccessful(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
     ("outcome", "challenged", r"\bchallenged(?= " + _ANOTHER_OUTCOME + _OUTCOME_OF + ")"),
-    ("project_type", "ERP migration", r"\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|(?:s/4 ?hana|enterprise resource planning|netsuite"
+    ("project_type", "ERP migration", r"\bsap s/4 ?hana(?: " + _PROJ + r")?|\b(?:erp|sap)s?\b(?: " + _PROJ + r")?|(?:s/4 ?hana|enterprise resource planning|netsuite"
                                       r"|oracle e-business)(?: " + _PROJ + r")?"),
     ("project_type", "CRM rollout", r"\bcrms?\b(?: " + _PROJ + r")?|(?:salesforce|customer relationship management|hubspot)"
                                     r"(?: " + _PROJ + r")?"),
@@ -179,9 +179,11 @@ did not deliver", "projects with no sponsor", "delivered without testing" keep t
 
 
 _NOT_HAPPENED = re.compile(r"\b(?:did(?:n't| not)|never|not|has(?:n't| not)|have(?:n't| not)|(?:was|were)(?:n't| not))"
-                           r"(?: yet)? $|(?:未|没有?)$")
+                           r"(?: yet)? $|(?:未曾|未|没有?)$")
 """A status's verb negated: "risks that did not materialise", "never materialised", 未发生 are not materialised ones."""
 _NOT = re.compile(r"\bnot\s+$")
+_VERB = re.compile(r"(?:migrat|integrat|mov|relocat|upgrad|launch|implement|roll|merg)\w*\b")
+"""A phrase that starts with a verb ("migrate to the cloud"): "why did we not migrate to the cloud" negates the verb."""
 _NAMED_FACETS = ("project_type", "industry", "portfolio", "outcome", "language", "project")
 """Facets that name kinds of project, which a bare "not" before them leaves out ("not retail lessons", "not ERP");
 before a topic it is a verb's ("were not trained", "did not test")."""
@@ -234,7 +236,8 @@ def detect(query: str, extra: list[tuple[str, str, re.Pattern]] = (), today: dat
             # "non-materialised risks" are still risks
             unsaid = _NOT_HAPPENED.search(low, 0, span[0]) if facet == "status" else None
             excluded = facet != "kind" and bool(_NEGATION.search(low, max(0, span[0] - 40), span[0]) or unsaid
-                                                 or facet in _NAMED_FACETS and _NOT.search(low, 0, span[0]))
+                                                 or facet in _NAMED_FACETS and _NOT.search(low, 0, span[0])
+                                                 and not _VERB.match(low, span[0]))
             if any(f == facet and a < span[1] and span[0] < b and (a, b) != span for f, (a, b) in claimed):
                 continue  # "go well" inside "didn't go well", which names went wrong (one phrase may name two)
             claimed.append((facet, span))

@@ -122,7 +122,7 @@ tell know project projects programme programmes program programs happened happen
 typically common commonly often went go goes going get got us our we everything anything things thing
 made make did done problem problems issue issues
 top main biggest most important sector sectors industry industries vs versus compare compared comparing
-comparison should before watch look looking out avoid advice tips anything
+comparison should before watch look looking out avoid advice tips anything materialise materialize
 """.split()) | frozenset("""
 以前 之前 过去 以往 哪些 什么 怎么 如何 有没有 出过 出现过 遇到 项目 经验 教训 经验教训 学到 发生过 相关
 问题 做法 好的 我们 上 有 在 方面 主要 最大 应该 注意

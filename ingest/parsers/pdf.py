@@ -224,11 +224,11 @@ def _join(text: str, line: str, words: set[str]) -> str:
 
 COMPOUND_FIRST = frozenset((
     "third", "go", "co", "non", "self", "well", "cross", "long", "short", "high", "low", "real", "sign", "roll", "cut",
-    "one", "two", "multi"))
+    "one", "two", "multi", "post", "sub", "e", "follow"))
 """First parts of hyphenated words a closure report uses (third-party, go-live, sign-off, roll-out, co-located). Not
 the syllables a typesetter breaks long words at ("re-quirements", "de-livered", "pre-sentation", "sub-stantial")."""
 _WORD_ENDINGS = frozenset(("ing", "ed", "tion", "tions", "ment", "ments", "ly", "er", "ers", "ity", "ance", "ence",
-                           "ous", "ive", "al", "ling", "led", "ness", "able", "ible", "ure", "ures"))
+                           "ous", "ive", "al", "ling", "ness", "able", "ible", "ure", "ures"))
 """What follows a typesetter's break inside one word ("follow-ing", "hand-ling", "roll-ed"): joined, never a compound."""
 _WORD = re.compile(r"\w+(?:-\w+)*")
 

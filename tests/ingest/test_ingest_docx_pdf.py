@@ -377,13 +377,15 @@ def test_real_hyphens_at_a_pdf_line_end_are_kept_and_word_breaks_are_joined():
     lines = ["- The survey missed the back-office cabling, so the engineers came back for a second go-",
              "live visit and the third-", "party contractor ran the end-to-", "end tests again, as the back-",
              "office plan was late; the implemen-", "tation took two more weeks and the re-", "port on the report "
-             "wall was redone, with the re-", "quirements de-", "livered follow-", "ing the hand-", "ling review."]
+             "wall was redone, with the re-", "quirements de-", "livered follow-", "ing the hand-", "ling review and the "
+             "post-", "merger follow-", "up."]
     parsed = parse_bytes("PDF-PGS-2024_closure-report.pdf", _paged_report(1, header=None, lines=lines),
                          ParseContext())
     went_wrong = " ".join(filter(None, (parsed.lessons[0].title, parsed.lessons[0].what_happened)))
     for expected in ("second go-live visit", "the third-party contractor", "the end-to-end tests", "the back-office plan",
                      "the implementation took", "the report on the report wall",
-                     "the requirements delivered following the handling review"):  # a typesetter's breaks join
+                     "the requirements delivered following the handling review",  # a typesetter's breaks join
+                     "the post-merger follow-up"):
         assert expected in went_wrong
 
 

@@ -483,6 +483,11 @@ def test_one_stray_value_does_not_rescale_its_column_and_a_rated_description_kee
     risks = parse_bytes("STR-1_risk_register.csv", data, ParseContext()).risks
     assert [r.impact for r in risks[:2]] + [risks[3].impact] == [4, 3, 5]
     assert (risks[4].impact, risks[4].effect) == (4, "4 (Major) - 3-month delay to programme")
+    # a stray 6 beside 1-4 is at the top of their scale, not below the 4; a duration is no rating
+    ranked = parse_bytes("STR-2_risk_register.csv", ("Risk ID,Risk Description,Probability,Impact\n" + "".join(
+        f"R{n},Risk {n} may happen,{p},2 – 3 weeks delay to go-live\n" for n, p in enumerate([1, 2, 3, 4, 6]))).encode(),
+        ParseContext()).risks
+    assert [r.probability for r in ranked] == [1, 2, 3, 4, 5] and {r.impact for r in ranked} == {None}
 
 
 def test_a_weekly_status_workbook_opening_on_its_raid_log_is_a_status_report():
