@@ -431,6 +431,9 @@ def test_a_status_report_named_so_stays_one_and_a_closure_report_final_names_no_
     final = parse_bytes("closure report crm.md", b"---\ncode: CRM-FIN-2024\n---\n# Project Closure Report - Final\n\n"
                         b"## What went wrong\n\n- The vendor slipped.\n", ParseContext())
     assert final.projects[0].name == "CRM-FIN-2024"
+    named = parse_bytes("closure report.md", b"---\ncode: MDP-2024\n---\n# Closure Report - May Day Portal\n\n"
+                        b"## What went wrong\n\n- The vendor slipped.\n", ParseContext())
+    assert named.projects[0].name == "May Day Portal"  # a month's name inside a name is no date
 
 
 def test_drop_add_keep_improve_and_sailboat_retrospectives_are_read():
