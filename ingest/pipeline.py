@@ -159,7 +159,9 @@ def ingest_bytes(kb: KnowledgeBase, name: str, data: bytes, *, progress: Progres
                 return FileReport(name, "unchanged", reason=_("the same content is already stored, for another "
                                                               "project"))
             return _unchanged(kb, name, existing, project)
-        context = context_for(kb, kind_hint=kind_hint)
+        # A project manager's file is filed under their project alone: a stored project's name in it is not
+        # resolved, or the refusal would name the code of a project they may not see
+        context = context_for(kb, kind_hint=kind_hint, **({"project_names": MappingProxyType({})} if only_project else {}))
     except Exception as exc:
         return _not_stored(name, exc)
     try:

@@ -153,3 +153,14 @@ def test_a_register_naming_a_stored_project_by_its_name_is_that_project(fast_kb)
         owners = {r.title: codes.get(r.project_id) for r in session.exec(select(Risk)).all()}
     assert sorted(codes.values()) == ["FIN-ERP-2024", "WAREHOUSE-ROBOTICS"]
     assert owners == {"Key user attrition during UAT": "FIN-ERP-2024", "Robot vendor insolvency": "WAREHOUSE-ROBOTICS"}
+
+
+def test_a_project_managers_upload_naming_another_project_by_name_says_nothing_of_its_code(fast_kb):
+    """A register naming a stored (perhaps confidential) project by its name is refused for a project manager, as
+    before, without the refusal giving that project's code."""
+    report = ("---\ncode: MNA-SECRET-2026\nproject: Harbour Merger Programme\n---\n# Closure report\n\n"
+              "## What went wrong\n\n- The data room opened late.\n")
+    ingest_bytes(fast_kb, "MNA-SECRET-2026_closure-report.md", report.encode())
+    register = "Project,Risk,Probability,Impact\nHarbour Merger Programme,Key staff may leave,High,High\n"
+    refused = ingest_bytes(fast_kb, "risks.csv", register.encode(), project="OWN-2026", only_project=True)
+    assert refused.outcome == "rejected" and "MNA-SECRET-2026" not in refused.reason
