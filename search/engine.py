@@ -37,7 +37,7 @@ from search.models import (
 )
 from search.multilingual import QUESTION_MAP, on_main_scale
 from search.summary import build_summary, no_words_summary, summary_rows
-from search.text import QUESTION_WORDS, stem, term_counts
+from search.text import FRAMING_PHRASES, QUESTION_WORDS, stem, term_counts
 from search.usage import USAGE_LOG_ONLY, UsageLog
 
 if TYPE_CHECKING:
@@ -472,7 +472,7 @@ class SearchEngine:
             return ranking.TextScores(None, None, np.ones(snap.size, dtype=bool))
         if not content:  # "lessons from failed projects": rank by what frames it ("failed"), not by "lessons", which
             # put the lessons about reading lessons first, nor by what it leaves out ("lessons not about vendors")
-            framing = _QUESTION_STEMS | {t for m in _FRAMING.finditer(query.lower()) for t in term_counts(m[0])}
+            framing = _QUESTION_STEMS | {t for m in FRAMING_PHRASES.finditer(query.lower()) for t in term_counts(m[0])}
             meant = _without_question_words(remaining_text(query, list(left_out)) if left_out else query)
             kept = {t: w for t, w in weights.items() if t not in framing}
             if meant and kept:
@@ -786,7 +786,7 @@ def query_weights(query: str, found: Detection) -> dict[str, float]:
                and not (_HAN.search(t) and any(part in t for part in left))}
     for term in weights.keys() & _QUESTION_STEMS:
         weights[term] = FACET_WORD_WEIGHT
-    for m in _FRAMING.finditer(query.lower()):  # "key risks", "before starting": what frames it, not its topic
+    for m in FRAMING_PHRASES.finditer(query.lower()):  # "key risks", "before starting": what frames it, not its topic
         for term in term_counts(m[0]):
             if term in weights:
                 weights[term] = FACET_WORD_WEIGHT
@@ -803,15 +803,6 @@ def query_weights(query: str, found: Detection) -> dict[str, float]:
 
 
 _QUESTION_STEMS = {stem(w) for w in QUESTION_WORDS}
-_FRAMING = re.compile(r"\b(?:key|major|critical|common|recurring)(?= (?:risks?|lessons?|issues?|problems?|learnings?|"
-                      r"takeaways?|findings?|points|challenges?|mistakes?|failures?)\b)"
-                      r"|\bbefore (?:we )?(?:start(?:ing)?|kick(?:ing)?[- ]?off|begin(?:ning)?)\b"
-                      r"|\b(?:active|ongoing|running|current|in-flight|live)(?= projects?\b)"
-                      r"|\b(?:kinds?|types?|sorts?)(?= of\b)|(?:(?<=what )|(?<=which ))areas?\b"
-                      r"|\b(?:new|upcoming|next|future)(?= (?:[\w&/-]+ ){0,2}(?:projects?|programmes?|migrations?|rollouts?"
-                      r"|implementations?)\b)|\bstart(?:ing)?(?= (?:a|an|the|our) (?:[\w&/-]+ ){0,3}projects?\b)")
-"""Words that frame a question only beside others: "key risks" (not "key person"), "before starting" (not "project
-start-up problems"), "active projects" (not "an active sponsor")."""
 _WORD = re.compile(r"[\w&'-]+")
 
 

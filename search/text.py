@@ -127,3 +127,13 @@ comparison should before watch look looking out avoid advice tips anything mater
 以前 之前 过去 以往 哪些 什么 怎么 如何 有没有 出过 出现过 遇到 项目 经验 教训 经验教训 学到 发生过 相关
 问题 做法 好的 我们 上 有 在 方面 主要 最大 应该 注意
 """.split())
+FRAMING_PHRASES = re.compile(
+    r"\b(?:key|major|critical|common|recurring)(?= (?:risks?|lessons?|issues?|problems?|learnings?|"
+    r"takeaways?|findings?|points|challenges?|mistakes?|failures?)\b)"
+    r"|\bbefore (?:we )?(?:start(?:ing)?|kick(?:ing)?[- ]?off|begin(?:ning)?)\b"
+    r"|\b(?:active|ongoing|running|current|in-flight|live)(?= projects?\b)"
+    r"|\b(?:kinds?|types?|sorts?)(?= of\b)|(?:(?<=what )|(?<=which ))areas?\b"
+    r"|\b(?:new|upcoming|next|future)(?= (?:[\w&/-]+ ){0,2}(?:projects?|programmes?|migrations?|rollouts?"
+    r"|implementations?)\b)|\bstart(?:ing)?(?= (?:a|an|the|our) (?:[\w&/-]+ ){0,3}projects?\b)")
+"""Words that frame a question only beside others: "key risks" (not "key person"), "before starting" (not "project
+start-up problems"), "active projects" (not "an active sponsor")."""
